@@ -1,0 +1,76 @@
+/**
+ * The architecture of a PixelCNN. Everything that changes the shape of a
+ * weight lives here, so two models with equal configs can swap weights.
+ */
+export interface PixelCNNConfig {
+  /** Image height in pixels. */
+  height: number;
+  /** Image width in pixels. */
+  width: number;
+  /** 1 for grayscale, 3 for RGB (generated in the order R, G, B). */
+  colorChannels: 1 | 3;
+  /** Number of intensity levels per sub-pixel; the softmax has this many classes. */
+  levels: number;
+  /** Feature width of every hidden layer; must be divisible by colorChannels. */
+  hiddenChannels: number;
+  /** Number of kernelSize×kernelSize masked convolutions (the first uses mask A). */
+  layers: number;
+  /** Odd side length of the masked convolution kernels. */
+  kernelSize: number;
+}
+
+/** A small default that trains in the browser on a laptop GPU. */
+export const DEFAULT_CONFIG: PixelCNNConfig = {
+  height: 28,
+  width: 28,
+  colorChannels: 1,
+  levels: 256,
+  hiddenChannels: 32,
+  layers: 7,
+  kernelSize: 7,
+};
+
+/** Thrown for a config that cannot describe a causal PixelCNN. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function requireInteger(value: unknown, name: string, min: number, max: number): void {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got ${String(value)}.`);
+  }
+}
+
+/** Throws a ConfigError naming the first field that is out of range. */
+export function validateConfig(config: PixelCNNConfig): void {
+  requireInteger(config.height, 'height', 1, 256);
+  requireInteger(config.width, 'width', 1, 256);
+  if (config.colorChannels !== 1 && config.colorChannels !== 3) {
+    throw new ConfigError(`colorChannels must be 1 or 3, got ${String(config.colorChannels)}.`);
+  }
+  requireInteger(config.levels, 'levels', 2, 256);
+  requireInteger(config.hiddenChannels, 'hiddenChannels', 1, 1024);
+  requireInteger(config.layers, 'layers', 1, 64);
+  requireInteger(config.kernelSize, 'kernelSize', 1, 15);
+  if (config.kernelSize % 2 === 0) {
+    throw new ConfigError(`kernelSize must be odd so the kernel has a centre tap, got ${config.kernelSize}.`);
+  }
+  if (config.hiddenChannels % config.colorChannels !== 0) {
+    throw new ConfigError(
+      `hiddenChannels (${config.hiddenChannels}) must be divisible by colorChannels (${config.colorChannels}) ` +
+        'so the features split evenly into R, G and B groups.',
+    );
+  }
+}
+
+export function sameArchitecture(a: PixelCNNConfig, b: PixelCNNConfig): boolean {
+  return (
+    a.height === b.height &&
+    a.width === b.width &&
+    a.colorChannels === b.colorChannels &&
+    a.levels === b.levels &&
+    a.hiddenChannels === b.hiddenChannels &&
+    a.layers === b.layers &&
+    a.kernelSize === b.kernelSize
+  );
+}

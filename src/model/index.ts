@@ -1,0 +1,9 @@
+/** The PixelCNN core: pure tfjs, no DOM, usable in a worker, a page or Node. */
+export * from './config';
+export * from './masks';
+export * from './pixels';
+export * from './maskedConv';
+export * from './pixelcnn';
+export * from './random';
+export * from './sampler';
+export * from './serialize';

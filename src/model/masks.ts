@@ -1,0 +1,88 @@
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * Masks for the masked convolutions of PixelCNN (van den Oord et al., 2016).
+ *
+ * Spatially, a tap is open when it lies in a row above the centre, or in the
+ * centre row left of the centre. The centre tap is where colour ordering
+ * lives: features are split into `colorChannels` contiguous groups (R, G, B),
+ * and input group g_in may reach output group g_out when
+ *   mask A: g_in <  g_out   (first layer: a sub-pixel never sees itself)
+ *   mask B: g_in <= g_out   (later layers: a group may build on its own features)
+ */
+export type MaskType = 'A' | 'B';
+
+export interface MaskOptions {
+  kernelSize: number;
+  inChannels: number;
+  outChannels: number;
+  colorChannels: number;
+}
+
+/** The colour group (0 = R, 1 = G, 2 = B) of a channel among `channels` split into `groups`. */
+export function channelGroup(channel: number, channels: number, groups: number): number {
+  return Math.floor(channel / (channels / groups));
+}
+
+/** True when the spatial tap (row, col) lies strictly before the centre in raster order. */
+export function isCausalTap(row: number, col: number, kernelSize: number): boolean {
+  const centre = (kernelSize - 1) / 2;
+  return row < centre || (row === centre && col < centre);
+}
+
+/** Whether input group gIn may reach output group gOut at the centre tap. */
+export function centreTapOpen(type: MaskType, gIn: number, gOut: number): boolean {
+  return type === 'A' ? gIn < gOut : gIn <= gOut;
+}
+
+/** The mask as a flat HWIO Float32Array; `buildMask` wraps it in a tensor. */
+export function maskValues(type: MaskType, opts: MaskOptions): Float32Array {
+  const { kernelSize: k, inChannels, outChannels, colorChannels } = opts;
+  if (k < 1 || k % 2 === 0) throw new Error(`Mask kernelSize must be odd and positive, got ${k}.`);
+  for (const [name, n] of [['inChannels', inChannels], ['outChannels', outChannels]] as const) {
+    if (n % colorChannels !== 0) {
+      throw new Error(`Mask ${name} (${n}) must be divisible by colorChannels (${colorChannels}).`);
+    }
+  }
+  const centre = (k - 1) / 2;
+  const values = new Float32Array(k * k * inChannels * outChannels);
+  let index = 0;
+  for (let row = 0; row < k; row++) {
+    for (let col = 0; col < k; col++) {
+      const causal = isCausalTap(row, col, k);
+      const isCentre = row === centre && col === centre;
+      for (let i = 0; i < inChannels; i++) {
+        const gIn = channelGroup(i, inChannels, colorChannels);
+        for (let o = 0; o < outChannels; o++) {
+          const gOut = channelGroup(o, outChannels, colorChannels);
+          values[index++] = causal || (isCentre && centreTapOpen(type, gIn, gOut)) ? 1 : 0;
+        }
+      }
+    }
+  }
+  return values;
+}
+
+/** A [kernelSize, kernelSize, inChannels, outChannels] tensor of 0s and 1s. */
+export function buildMask(type: MaskType, opts: MaskOptions): tf.Tensor4D {
+  return tf.tensor4d(maskValues(type, opts), [opts.kernelSize, opts.kernelSize, opts.inChannels, opts.outChannels]);
+}
+
+/**
+ * The spatial taps of a mask that are open for at least one channel pair,
+ * as [row, col] pairs in raster order. The centre appears for mask B always,
+ * and for mask A only when there is more than one colour group.
+ */
+export function openTaps(type: MaskType, kernelSize: number, colorChannels: number): Array<[number, number]> {
+  const centre = (kernelSize - 1) / 2;
+  const taps: Array<[number, number]> = [];
+  for (let row = 0; row < kernelSize; row++) {
+    for (let col = 0; col < kernelSize; col++) {
+      const centreUsed = type === 'B' || colorChannels > 1;
+      if (isCausalTap(row, col, kernelSize) || (row === centre && col === centre && centreUsed)) {
+        taps.push([row, col]);
+      }
+    }
+  }
+  return taps;
+}

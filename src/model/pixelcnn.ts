@@ -1,0 +1,141 @@
+import * as tf from '@tensorflow/tfjs';
+import { type PixelCNNConfig, validateConfig } from './config';
+import { maskValues, type MaskType } from './masks';
+import { maskedConv2d } from './maskedConv';
+import { toNetworkInput } from './pixels';
+
+/**
+ * PixelCNN (van den Oord et al., 2016), read top to bottom:
+ *
+ *   x      = toNetworkInput(pixels)                       [B, H, W, C]
+ *   h      = relu(maskedConv_A(x))                        first layer: mask A
+ *   h      = h + relu(maskedConv_B(h))   (layers - 1)×    residual, group to group
+ *   logits = maskedConv_B_1x1(h)                          [B, H, W, C·levels]
+ *          → reshape to [B, H, W, C, levels]              one softmax per sub-pixel
+ *
+ * Hidden features are split into C contiguous colour groups. Each group g at
+ * a position only ever holds information about sub-pixels before (position, g)
+ * in generation order, and every layer after the first keeps it so (mask B).
+ * The residual adds channel i to channel i, so it never mixes groups.
+ */
+
+/** One masked convolution's parameters and its fixed mask. */
+export interface MaskedLayer {
+  name: string;
+  maskType: MaskType;
+  weight: tf.Variable<tf.Rank.R4>;
+  bias: tf.Variable<tf.Rank.R1>;
+  mask: tf.Tensor4D;
+  /** How many entries of the mask are 1: the layer's trainable weights. */
+  openWeights: number;
+}
+
+export interface PixelCNN {
+  readonly config: PixelCNNConfig;
+  /** The first layer, the hidden layers, then the 1×1 output layer. */
+  readonly layers: readonly MaskedLayer[];
+  /** All trainable variables, in a stable order. */
+  readonly variables: tf.Variable[];
+  /** images: [B, H, W, C] int32 in 0..levels-1 → logits [B, H, W, C, levels]. */
+  logits(images: tf.Tensor4D): tf.Tensor5D;
+  /** Mean negative log-likelihood per sub-pixel, in bits. */
+  bitsPerDim(images: tf.Tensor4D): tf.Scalar;
+  /** One optimizer step on a batch; returns the batch's bits/dim before the step. */
+  trainStep(images: tf.Tensor4D, optimizer: tf.Optimizer): tf.Scalar;
+  /** Number of weights the masks leave open, plus biases. */
+  parameterCount(): number;
+  dispose(): void;
+}
+
+/** He initialisation over the taps the mask leaves open, so masking does not shrink activations. */
+function initialWeight(shape: [number, number, number, number], mask: tf.Tensor4D, openWeights: number, seed: number, gain: number): tf.Tensor4D {
+  return tf.tidy(() => {
+    const openPerOutput = openWeights / shape[3];
+    const std = gain * Math.sqrt(2 / Math.max(1, openPerOutput));
+    return tf.randomNormal(shape, 0, std, 'float32', seed).mul(mask) as tf.Tensor4D;
+  });
+}
+
+function createLayer(
+  name: string,
+  maskType: MaskType,
+  kernelSize: number,
+  inChannels: number,
+  outChannels: number,
+  colorChannels: number,
+  seed: number,
+  gain: number,
+): MaskedLayer {
+  const shape: [number, number, number, number] = [kernelSize, kernelSize, inChannels, outChannels];
+  const values = maskValues(maskType, { kernelSize, inChannels, outChannels, colorChannels });
+  const openWeights = values.reduce((sum, v) => sum + v, 0);
+  const mask = tf.tensor4d(values, shape);
+  const init = initialWeight(shape, mask, openWeights, seed, gain);
+  const weight = tf.variable(init, true, `${name}/weight`) as tf.Variable<tf.Rank.R4>;
+  init.dispose();
+  const bias = tf.variable(tf.zeros([outChannels]), true, `${name}/bias`) as tf.Variable<tf.Rank.R1>;
+  return { name, maskType, weight, bias, mask, openWeights };
+}
+
+let modelCounter = 0;
+
+export function createPixelCNN(config: PixelCNNConfig, seed = 1): PixelCNN {
+  validateConfig(config);
+  const { colorChannels: C, levels, hiddenChannels: hidden, kernelSize: k } = config;
+  // Variable names must be unique per tfjs engine; several models may coexist.
+  const prefix = `pixelcnn${modelCounter++}`;
+
+  const layers: MaskedLayer[] = [createLayer(`${prefix}/conv0`, 'A', k, C, hidden, C, seed, 1)];
+  for (let l = 1; l < config.layers; l++) {
+    layers.push(createLayer(`${prefix}/conv${l}`, 'B', k, hidden, hidden, C, seed + l, 0.5));
+  }
+  layers.push(createLayer(`${prefix}/out`, 'B', 1, hidden, C * levels, C, seed + config.layers, 0.25));
+
+  const variables: tf.Variable[] = layers.flatMap((layer) => [layer.weight, layer.bias]);
+
+  function apply(layer: MaskedLayer, input: tf.Tensor4D): tf.Tensor4D {
+    return maskedConv2d(input, layer.weight, layer.mask, layer.bias);
+  }
+
+  function logits(images: tf.Tensor4D): tf.Tensor5D {
+    return tf.tidy(() => {
+      const [batch, height, width] = images.shape;
+      const x = toNetworkInput(images, levels);
+      let h = tf.relu(apply(layers[0], x));
+      for (let l = 1; l < layers.length - 1; l++) {
+        h = h.add(tf.relu(apply(layers[l], h)));
+      }
+      const out = apply(layers[layers.length - 1], h);
+      return out.reshape([batch, height, width, C, levels]) as tf.Tensor5D;
+    });
+  }
+
+  function bitsPerDim(images: tf.Tensor4D): tf.Scalar {
+    return tf.tidy(() => {
+      const flatLogits = logits(images).reshape([-1, levels]);
+      const targets = tf.oneHot(images.toInt().reshape([-1]) as tf.Tensor1D, levels);
+      const logLikelihood = tf.logSoftmax(flatLogits).mul(targets).sum(1);
+      return logLikelihood.mean().neg().div(Math.LN2) as tf.Scalar;
+    });
+  }
+
+  function trainStep(images: tf.Tensor4D, optimizer: tf.Optimizer): tf.Scalar {
+    const loss = optimizer.minimize(() => bitsPerDim(images), true, variables);
+    if (!loss) throw new Error('optimizer.minimize returned no loss');
+    return loss;
+  }
+
+  function parameterCount(): number {
+    return layers.reduce((total, layer) => total + layer.openWeights + layer.bias.size, 0);
+  }
+
+  function dispose(): void {
+    for (const layer of layers) {
+      layer.weight.dispose();
+      layer.bias.dispose();
+      layer.mask.dispose();
+    }
+  }
+
+  return { config, layers, variables, logits, bitsPerDim, trainStep, parameterCount, dispose };
+}

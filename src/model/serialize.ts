@@ -1,0 +1,163 @@
+import * as tf from '@tensorflow/tfjs';
+import { type PixelCNNConfig, ConfigError, validateConfig, sameArchitecture } from './config';
+import type { PixelCNN } from './pixelcnn';
+
+/**
+ * The model file: one self-describing JSON document. The app exports and
+ * imports it, IndexedDB stores it, and the shipped pretrained model uses it.
+ * Weights are stored already multiplied by their masks, so a reader that
+ * ignores masks still gets a causal network.
+ */
+export const MODEL_FORMAT = 'pixelcnn-studio-model';
+export const MODEL_FORMAT_VERSION = 1;
+
+export interface SavedTensor {
+  name: string;
+  shape: number[];
+  /** Little-endian float32 values, base64-encoded. */
+  data: string;
+}
+
+export interface SavedModel {
+  format: typeof MODEL_FORMAT;
+  version: typeof MODEL_FORMAT_VERSION;
+  config: PixelCNNConfig;
+  tensors: SavedTensor[];
+  /** Free-form facts about how the model was made (steps, bits/dim, date…). */
+  meta: Record<string, unknown>;
+}
+
+/** Thrown when a file is not a model, or is a model for another architecture. */
+export class ModelFileError extends Error {
+  override name = 'ModelFileError';
+}
+
+function toBase64(values: Float32Array): string {
+  const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+  let binary = '';
+  const chunk = 0x8000;
+  for (let i = 0; i < bytes.length; i += chunk) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + chunk));
+  }
+  return btoa(binary);
+}
+
+function fromBase64(text: string, name: string): Float32Array {
+  let binary: string;
+  try {
+    binary = atob(text);
+  } catch {
+    throw new ModelFileError(`Tensor "${name}" is not valid base64.`);
+  }
+  if (binary.length % 4 !== 0) throw new ModelFileError(`Tensor "${name}" has a byte length that is not a multiple of 4.`);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return new Float32Array(bytes.buffer);
+}
+
+/** A variable's name without the per-instance prefix, e.g. "conv3/weight". */
+function localName(variable: tf.Variable): string {
+  return variable.name.split('/').slice(1).join('/');
+}
+
+export async function saveModel(model: PixelCNN, meta: Record<string, unknown> = {}): Promise<SavedModel> {
+  const tensors: SavedTensor[] = [];
+  for (const layer of model.layers) {
+    const masked = tf.mul(layer.weight, layer.mask);
+    const weight = (await masked.data()) as Float32Array;
+    masked.dispose();
+    tensors.push({ name: localName(layer.weight), shape: layer.weight.shape, data: toBase64(weight) });
+    const bias = (await layer.bias.data()) as Float32Array;
+    tensors.push({ name: localName(layer.bias), shape: layer.bias.shape, data: toBase64(bias) });
+  }
+  return { format: MODEL_FORMAT, version: MODEL_FORMAT_VERSION, config: { ...model.config }, tensors, meta };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Checks that `json` is a model file and returns it typed; throws ModelFileError naming what is wrong. */
+export function parseSavedModel(json: unknown): SavedModel {
+  if (!isRecord(json) || json.format !== MODEL_FORMAT) {
+    throw new ModelFileError(`This is not a PixelCNN model file (expected "format": "${MODEL_FORMAT}").`);
+  }
+  if (json.version !== MODEL_FORMAT_VERSION) {
+    throw new ModelFileError(`Unsupported model file version ${String(json.version)}; this app reads version ${MODEL_FORMAT_VERSION}.`);
+  }
+  if (!isRecord(json.config)) throw new ModelFileError('The model file has no "config" object.');
+  const config = json.config as unknown as PixelCNNConfig;
+  try {
+    validateConfig(config);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new ModelFileError(`The model file's config is invalid: ${error.message}`);
+    throw error;
+  }
+  if (!Array.isArray(json.tensors)) throw new ModelFileError('The model file has no "tensors" list.');
+  for (const tensor of json.tensors as unknown[]) {
+    if (
+      !isRecord(tensor) ||
+      typeof tensor.name !== 'string' ||
+      typeof tensor.data !== 'string' ||
+      !Array.isArray(tensor.shape) ||
+      !tensor.shape.every((d) => Number.isInteger(d) && (d as number) > 0)
+    ) {
+      throw new ModelFileError('The model file has a malformed tensor entry (needs name, shape and data).');
+    }
+  }
+  const pickedConfig: PixelCNNConfig = {
+    height: config.height,
+    width: config.width,
+    colorChannels: config.colorChannels,
+    levels: config.levels,
+    hiddenChannels: config.hiddenChannels,
+    layers: config.layers,
+    kernelSize: config.kernelSize,
+  };
+  return {
+    format: MODEL_FORMAT,
+    version: MODEL_FORMAT_VERSION,
+    config: pickedConfig,
+    tensors: json.tensors as SavedTensor[],
+    meta: isRecord(json.meta) ? json.meta : {},
+  };
+}
+
+/**
+ * Decodes every tensor of `saved` against `model`'s variables, checking names
+ * and shapes, before assigning any: a bad file leaves the model untouched.
+ */
+export function loadWeights(model: PixelCNN, saved: SavedModel): void {
+  if (!sameArchitecture(model.config, saved.config)) {
+    throw new ModelFileError(
+      `The model file is for another architecture (${describe(saved.config)}); the current model is ${describe(model.config)}.`,
+    );
+  }
+  const byName = new Map(saved.tensors.map((t) => [t.name, t]));
+  const decoded = model.variables.map((variable) => {
+    const name = localName(variable);
+    const entry = byName.get(name);
+    if (!entry) throw new ModelFileError(`The model file is missing tensor "${name}".`);
+    const expected = variable.shape.join('×');
+    if (entry.shape.join('×') !== expected) {
+      throw new ModelFileError(`Tensor "${name}" has shape ${entry.shape.join('×')}, expected ${expected}.`);
+    }
+    const values = fromBase64(entry.data, name);
+    if (values.length !== variable.size) {
+      throw new ModelFileError(`Tensor "${name}" holds ${values.length} values, expected ${variable.size}.`);
+    }
+    if (!values.every(Number.isFinite)) throw new ModelFileError(`Tensor "${name}" contains NaN or infinite values.`);
+    return values;
+  });
+  model.variables.forEach((variable, i) => {
+    tf.tidy(() => variable.assign(tf.tensor(decoded[i], variable.shape)));
+  });
+}
+
+export function describe(config: PixelCNNConfig): string {
+  const colour = config.colorChannels === 3 ? 'RGB' : 'grayscale';
+  return (
+    `${config.width}×${config.height} ${colour}, ${config.levels} levels, ` +
+    `${config.layers} layers of ${config.hiddenChannels} channels, ${config.kernelSize}×${config.kernelSize} kernels`
+  );
+}
