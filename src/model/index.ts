@@ -7,3 +7,4 @@ export * from './pixelcnn';
 export * from './random';
 export * from './sampler';
 export * from './serialize';
+export * from './receptiveField';

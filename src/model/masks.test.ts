@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { buildMask, maskValues, openTaps } from './masks';
+import { createPixelCNN } from './pixelcnn';
+
+// The single-channel 7×7 masks, drawn as in the PixelCNN paper: 1 = open.
+const DIAGRAM_A = `
+1111111
+1111111
+1111111
+1110000
+0000000
+0000000
+0000000`;
+const DIAGRAM_B = `
+1111111
+1111111
+1111111
+1111000
+0000000
+0000000
+0000000`;
+
+function spatial(type: 'A' | 'B', k: number): string {
+  const values = maskValues(type, { kernelSize: k, inChannels: 1, outChannels: 1, colorChannels: 1 });
+  let text = '';
+  for (let r = 0; r < k; r++) text += '\n' + Array.from(values.subarray(r * k, r * k + k)).join('');
+  return text;
+}
+
+/** centre[gIn][gOut] for a mask with one channel per colour group. */
+function centreMatrix(type: 'A' | 'B', k: number): number[][] {
+  const values = maskValues(type, { kernelSize: k, inChannels: 3, outChannels: 3, colorChannels: 3 });
+  const c = (k - 1) / 2;
+  const base = (c * k + c) * 9;
+  return [0, 1, 2].map((gIn) => [0, 1, 2].map((gOut) => values[base + gIn * 3 + gOut]));
+}
+
+describe('masks', () => {
+  it('7×7 single-channel masks match the diagram: A has 24 open taps, B has 25', () => {
+    expect(spatial('A', 7)).toBe(DIAGRAM_A);
+    expect(spatial('B', 7)).toBe(DIAGRAM_B);
+    const sum = (t: 'A' | 'B') => Array.from(maskValues(t, { kernelSize: 7, inChannels: 1, outChannels: 1, colorChannels: 1 })).reduce((a, b) => a + b, 0);
+    expect(sum('A')).toBe(24);
+    expect(sum('B')).toBe(25);
+  });
+
+  it('buildMask returns an HWIO tensor of 0s and 1s', () => {
+    const mask = buildMask('B', { kernelSize: 5, inChannels: 6, outChannels: 9, colorChannels: 3 });
+    expect(mask.shape).toEqual([5, 5, 6, 9]);
+    const values = Array.from(mask.dataSync());
+    expect(values.every((v) => v === 0 || v === 1)).toBe(true);
+    mask.dispose();
+  });
+
+  it('colour centre taps: A lets R→G, R→B, G→B; B also lets each group see itself', () => {
+    expect(centreMatrix('A', 3)).toEqual([
+      [0, 1, 1],
+      [0, 0, 1],
+      [0, 0, 0],
+    ]);
+    expect(centreMatrix('B', 3)).toEqual([
+      [1, 1, 1],
+      [0, 1, 1],
+      [0, 0, 1],
+    ]);
+  });
+
+  it('groups are contiguous blocks of channels', () => {
+    // 6 inputs (2 per group) → 3·4 outputs (4 levels per colour), 1×1 mask B.
+    const v = maskValues('B', { kernelSize: 1, inChannels: 6, outChannels: 12, colorChannels: 3 });
+    for (let i = 0; i < 6; i++) {
+      for (let o = 0; o < 12; o++) {
+        expect(v[i * 12 + o]).toBe(Math.floor(i / 2) <= Math.floor(o / 4) ? 1 : 0);
+      }
+    }
+  });
+
+  it('off-centre taps are open for every channel pair, whatever the colour groups', () => {
+    const v = maskValues('A', { kernelSize: 3, inChannels: 3, outChannels: 3, colorChannels: 3 });
+    for (let tap = 0; tap < 4; tap++) for (let j = 0; j < 9; j++) expect(v[tap * 9 + j]).toBe(1);
+    for (let tap = 5; tap < 9; tap++) for (let j = 0; j < 9; j++) expect(v[tap * 9 + j]).toBe(0);
+  });
+
+  it('openTaps lists the spatial taps in raster order', () => {
+    expect(openTaps('A', 3, 1)).toEqual([[0, 0], [0, 1], [0, 2], [1, 0]]);
+    expect(openTaps('B', 3, 1)).toEqual([[0, 0], [0, 1], [0, 2], [1, 0], [1, 1]]);
+    expect(openTaps('A', 3, 3)).toHaveLength(5);
+  });
+
+  it('rejects hidden widths that do not split into colour groups, and even kernels', () => {
+    const base = { height: 4, width: 4, colorChannels: 3 as const, levels: 4, hiddenChannels: 8, layers: 2, kernelSize: 3 };
+    expect(() => createPixelCNN(base)).toThrow(/hiddenChannels \(8\) must be divisible by colorChannels \(3\)/);
+    expect(() => createPixelCNN({ ...base, hiddenChannels: 9, kernelSize: 4 })).toThrow(/kernelSize must be odd/);
+  });
+});

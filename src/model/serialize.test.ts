@@ -1,0 +1,60 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useCpuBackend } from '../test/tfSetup';
+import { createPixelCNN } from './pixelcnn';
+import { loadWeights, ModelFileError, parseSavedModel, saveModel } from './serialize';
+
+beforeAll(useCpuBackend);
+
+const config = { height: 4, width: 4, colorChannels: 3 as const, levels: 4, hiddenChannels: 6, layers: 2, kernelSize: 3 };
+
+async function bits(model: ReturnType<typeof createPixelCNN>, images: tf.Tensor4D): Promise<number> {
+  const value = model.bitsPerDim(images);
+  const result = (await value.data())[0];
+  value.dispose();
+  return result;
+}
+
+describe('the model file', () => {
+  it('round-trips through JSON to the same bits/dim', async () => {
+    const a = createPixelCNN(config, 1);
+    const b = createPixelCNN(config, 2);
+    const images = tf.randomUniformInt([2, 4, 4, 3], 0, 4, 1) as tf.Tensor4D;
+    const saved = parseSavedModel(JSON.parse(JSON.stringify(await saveModel(a, { steps: 3 }))));
+    expect(saved.meta).toEqual({ steps: 3 });
+    expect(await bits(b, images)).not.toBeCloseTo(await bits(a, images), 4);
+    loadWeights(b, saved);
+    expect(await bits(b, images)).toBeCloseTo(await bits(a, images), 6);
+    images.dispose();
+    a.dispose();
+    b.dispose();
+  });
+
+  it('rejects files that are not models, with a message that says so', () => {
+    expect(() => parseSavedModel({ hello: 1 })).toThrow(/not a PixelCNN model file/);
+    expect(() => parseSavedModel([1, 2])).toThrow(ModelFileError);
+    expect(() => parseSavedModel({ format: 'pixelcnn-studio-model', version: 99 })).toThrow(/version 99/);
+    expect(() => parseSavedModel({ format: 'pixelcnn-studio-model', version: 1, config: { ...config, kernelSize: 4 }, tensors: [] })).toThrow(/kernelSize must be odd/);
+  });
+
+  it('rejects a model for another architecture and leaves the current weights untouched', async () => {
+    const model = createPixelCNN(config, 1);
+    const other = createPixelCNN({ ...config, hiddenChannels: 9 }, 1);
+    const images = tf.randomUniformInt([1, 4, 4, 3], 0, 4, 1) as tf.Tensor4D;
+    const before = await bits(model, images);
+    expect(() => loadWeights(model, parseSavedModel(JSON.parse(JSON.stringify({ format: 'pixelcnn-studio-model', version: 1, config: other.config, tensors: [] }))))).toThrow(/another architecture/);
+
+    const saved = await saveModel(other);
+    // A file whose later tensor is short must fail before any earlier tensor is assigned.
+    const foreign = createPixelCNN(config, 5);
+    const truncated = await saveModel(foreign);
+    truncated.tensors[3].data = 'AAAAAA=='; // one float instead of many
+    expect(() => loadWeights(model, truncated)).toThrow(/holds 1 values/);
+    expect(() => loadWeights(model, saved)).toThrow(ModelFileError);
+    expect(await bits(model, images)).toBeCloseTo(before, 6);
+    images.dispose();
+    model.dispose();
+    other.dispose();
+    foreign.dispose();
+  });
+});
