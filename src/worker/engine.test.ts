@@ -1,0 +1,162 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { PixelCNNConfig } from '../model/config';
+import type { ImageDataset, InputFile } from '../data/types';
+import { useCpuBackend } from '../test/tfSetup';
+import { Engine } from './engine';
+import { memoryModelStore, type ModelStore } from './modelStore';
+import type { EngineEvent } from './protocol';
+
+beforeAll(useCpuBackend);
+
+const tiny: PixelCNNConfig = { height: 4, width: 4, colorChannels: 1, levels: 4, hiddenChannels: 4, layers: 2, kernelSize: 3 };
+
+/** 40 fake 28×28 "digits": a bright square whose position varies. */
+function fakeDigits(): ImageDataset {
+  const pixels = new Uint8Array(40 * 784);
+  for (let n = 0; n < 40; n++) {
+    for (let y = 4 + (n % 5); y < 14 + (n % 5); y++) for (let x = 8; x < 18; x++) pixels[n * 784 + y * 28 + x] = 255;
+  }
+  return { width: 28, height: 28, channels: 1, levels: 256, count: 40, pixels };
+}
+
+/** Decodes the tiny fake format "W,H,gray": anything else is a corrupt image. */
+async function fakeDecode(file: InputFile) {
+  const text = new TextDecoder().decode(file.bytes as Uint8Array).slice(8);
+  const [w, h, gray] = text.split(',').map(Number);
+  if (!(w > 0 && h > 0)) throw new Error('corrupt');
+  return { width: w, height: h, rgba: new Uint8ClampedArray(w * h * 4).fill(gray) };
+}
+
+function pngNamed(name: string, w: number, h: number, gray: number): InputFile {
+  const signature = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+  const body = new TextEncoder().encode(`${w},${h},${gray}`);
+  return { name, bytes: new Uint8Array([...signature, ...body]) };
+}
+
+function harness(store: ModelStore = memoryModelStore()) {
+  const events: EngineEvent[] = [];
+  const engine = new Engine({
+    emit: (event) => events.push(event),
+    store,
+    selectBackend: async () => ({ name: 'cpu', adapter: 'test', unavailable: [] }),
+    loadBuiltinDigits: async () => fakeDigits(),
+    decode: fakeDecode,
+  });
+  const last = <T extends EngineEvent['type']>(type: T) =>
+    [...events].reverse().find((e): e is Extract<EngineEvent, { type: T }> => e.type === type);
+  const all = <T extends EngineEvent['type']>(type: T) => events.filter((e): e is Extract<EngineEvent, { type: T }> => e.type === type);
+  return { engine, events, last, all, store };
+}
+
+describe('the engine', () => {
+  it('starts with a model, its masks and the built-in digits at the model size', async () => {
+    const { engine, last } = harness();
+    await engine.handle({ type: 'init', config: tiny });
+    expect(last('ready')?.backend.name).toBe('cpu');
+    const model = last('model')!.model;
+    expect(model.config).toEqual(tiny);
+    expect(model.masks.spatialA).toEqual([1, 1, 1, 1, 0, 0, 0, 0, 0]);
+    expect(model.masks.spatialB).toEqual([1, 1, 1, 1, 1, 0, 0, 0, 0]);
+    const data = last('dataset')!.dataset;
+    expect([data.width, data.height, data.levels, data.trainCount + data.testCount]).toEqual([4, 4, 4, 40]);
+  });
+
+  it('steps, evaluates, saves, and a new engine restores the trained model', async () => {
+    const store = memoryModelStore();
+    const first = harness(store);
+    await first.engine.handle({ type: 'init', config: tiny });
+    for (let i = 0; i < 3; i++) await first.engine.handle({ type: 'step', settings: { learningRate: 0.01, batchSize: 4 } });
+    expect(first.last('trainStep')?.step).toBe(3);
+    expect(first.last('evaluation')?.testBitsPerDim).toBeGreaterThan(0);
+
+    const second = harness(store);
+    await second.engine.handle({ type: 'init', config: { ...tiny, hiddenChannels: 8 } });
+    const restored = second.last('model')!.model;
+    expect(restored.origin).toBe('restored');
+    expect(restored.steps).toBe(3);
+    expect(restored.config.hiddenChannels).toBe(4);
+  });
+
+  it('stops training on a diverging loss, says why, and keeps finite weights', async () => {
+    const { engine, last, all } = harness();
+    await engine.handle({ type: 'init', config: tiny });
+    await engine.handle({ type: 'step', settings: { learningRate: 0.01, batchSize: 4 } });
+    await engine.handle({ type: 'train', settings: { learningRate: 1e30, batchSize: 4 } });
+    for (let i = 0; i < 200 && !all('training').some((e) => !e.running); i++) await new Promise((r) => setTimeout(r, 20));
+    const stopped = last('training')!;
+    expect(stopped.running).toBe(false);
+    expect(stopped.reason).toMatch(/loss became (NaN|infinite).*last good weights were restored/);
+    expect(last('error')?.context).toBe('training');
+    // The model still evaluates to a finite loss.
+    await engine.handle({ type: 'step', settings: { learningRate: 0.001, batchSize: 4 } });
+    expect(Number.isFinite(last('trainStep')!.bitsPerDim)).toBe(true);
+  });
+
+  it('exports and re-imports to the same held-out bits/dim; rejects bad files and keeps the model', async () => {
+    const { engine, last } = harness();
+    await engine.handle({ type: 'init', config: tiny });
+    await engine.handle({ type: 'step', settings: { learningRate: 0.01, batchSize: 4 } });
+    const before = last('evaluation')!.testBitsPerDim;
+    await engine.handle({ type: 'exportModel' });
+    const exported = last('exported')!;
+    expect(exported.fileName).toMatch(/pixelcnn-4x4-1steps\.json/);
+
+    await engine.handle({ type: 'importModel', text: 'hello', fileName: 'notes.txt' });
+    expect(last('error')).toEqual({ type: 'error', context: 'import', message: expect.stringMatching(/notes\.txt.*not valid JSON/) });
+    const other = JSON.parse(exported.text);
+    other.config.hiddenChannels = 8;
+    await engine.handle({ type: 'importModel', text: JSON.stringify(other), fileName: 'other.json' });
+    expect(last('error')!.message).toMatch(/other\.json.*another architecture/);
+
+    await engine.handle({ type: 'resetModel' });
+    await engine.handle({ type: 'importModel', text: exported.text, fileName: exported.fileName });
+    expect(last('model')!.model.origin).toBe('imported');
+    await engine.handle({ type: 'step', settings: { learningRate: 1e-12, batchSize: 4 } });
+    expect(last('evaluation')!.testBitsPerDim).toBeCloseTo(before, 3);
+  });
+
+  it('keeps the good files of a mixed drop and names the bad ones', async () => {
+    const { engine, last } = harness();
+    await engine.handle({ type: 'init', config: tiny });
+    await engine.handle({
+      type: 'importImages',
+      files: [
+        pngNamed('a/one.png', 10, 6, 200),
+        pngNamed('a/two.png', 3, 3, 20),
+        pngNamed('broken.png', 0, 0, 0),
+        { name: 'notes.txt', bytes: new TextEncoder().encode('hello') },
+      ],
+    });
+    const data = last('dataset')!.dataset;
+    expect(data.accepted).toBe(2);
+    expect(data.skipped.map((s) => s.name).sort()).toEqual(['broken.png', 'notes.txt']);
+    expect(data.trainCount + data.testCount).toBe(2);
+
+    await engine.handle({ type: 'importImages', files: [{ name: 'x.txt', bytes: new Uint8Array([1, 2]) }] });
+    expect(last('error')?.context).toBe('dataset');
+    expect(last('dataset')!.dataset.trainCount + last('dataset')!.dataset.testCount).toBe(2);
+  });
+
+  it('streams a sample in generation order and keeps the tensor count flat', async () => {
+    const { engine, all, last } = harness();
+    await engine.handle({ type: 'init', config: tiny });
+    const settings = { count: 2, temperature: 1, seed: 3, delayMs: 0 };
+    const run = async () => {
+      await engine.handle({ type: 'sample', settings });
+      for (let i = 0; i < 500 && all('sampleDone').length < runs + 1; i++) await new Promise((r) => setTimeout(r, 5));
+      runs++;
+    };
+    let runs = 0;
+    await run();
+    const before = tf.memory().numTensors;
+    await run();
+    expect(tf.memory().numTensors).toBe(before);
+    const done = last('sampleDone')!;
+    expect(done).toMatchObject({ completed: 16, total: 16, stopped: false });
+    const chunks = all('samplePixels').slice(-50);
+    const lastRun = chunks.slice(chunks.findLastIndex((c) => c.from === 0));
+    expect(lastRun.map((c) => [c.from, c.to]).flat()).toEqual(lastRun.flatMap((c, i) => [i === 0 ? 0 : lastRun[i - 1].to, c.to]));
+    expect(lastRun[lastRun.length - 1].to).toBe(16);
+  });
+});

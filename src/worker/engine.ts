@@ -1,0 +1,546 @@
+import * as tf from '@tensorflow/tfjs';
+import {
+  type PixelCNN,
+  type PixelCNNConfig,
+  ConfigError,
+  ModelFileError,
+  createPixelCNN,
+
+  loadWeights,
+  parseSavedModel,
+  sampleFullRecompute,
+  saveModel,
+  seededRandom,
+  validateConfig,
+} from '../model';
+import { importImages, type ImageDecoder } from '../data/importImages';
+import { retargetDataset } from '../data/retarget';
+import { sampleBatch, splitDataset } from '../data/split';
+import type { ImageDataset, ImageTarget, InputFile, SkippedFile } from '../data/types';
+import { errorText } from './backend';
+import { maskPicture } from './maskPicture';
+import type { ModelStore } from './modelStore';
+import type {
+  BackendInfo,
+  BackendName,
+  DatasetSummary,
+  EngineEvent,
+  EngineRequest,
+  ErrorContext,
+  ModelOrigin,
+  SampleSettings,
+  TrainSettings,
+} from './protocol';
+import { type SamplerFn, SamplingSession, yieldToMessages } from './samplingSession';
+import { DivergenceError, Trainer } from './trainer';
+
+/**
+ * The engine: owns the model, the dataset, training and sampling, and turns
+ * requests from the page into events. It knows nothing about workers — the
+ * worker entry point feeds it messages — so it also runs under Node in tests.
+ */
+export interface EngineDeps {
+  emit(event: EngineEvent, transfer?: Transferable[]): void;
+  store: ModelStore;
+  selectBackend(first?: BackendName): Promise<BackendInfo>;
+  /** The built-in digits at their stored geometry (28×28, gray, 256 levels). */
+  loadBuiltinDigits(): Promise<ImageDataset>;
+  /** Image decoder for imports; the browser's when omitted. */
+  decode?: ImageDecoder;
+  sampler?: SamplerFn;
+  /** Called once the backend is up, with a promise that settles if the GPU is lost. */
+  deviceLost?(): Promise<string> | null;
+}
+
+/** Steps between held-out evaluations while training. */
+const EVALUATE_EVERY = 25;
+/** Steps between saves to browser storage while training. */
+const SAVE_EVERY = 50;
+/** Held-out images used per evaluation: enough for a stable number, cheap enough to run often. */
+const EVALUATION_IMAGES = 64;
+const PREVIEW_IMAGES = 32;
+const DEFAULT_TRAIN: TrainSettings = { learningRate: 0.001, batchSize: 16 };
+
+type DatasetSource = { kind: 'builtin' } | { kind: 'files'; files: InputFile[] };
+
+interface LoadedData {
+  name: string;
+  train: ImageDataset;
+  test: ImageDataset;
+  accepted: number;
+  skipped: SkippedFile[];
+}
+
+export class Engine {
+  private model: PixelCNN | null = null;
+  private trainer: Trainer | null = null;
+  private origin: ModelOrigin = 'new';
+  private card: Record<string, unknown> = {};
+  private trainSettings: TrainSettings = DEFAULT_TRAIN;
+
+  private source: DatasetSource = { kind: 'builtin' };
+  private builtinDigits: ImageDataset | null = null;
+  private data: LoadedData | null = null;
+  private batchRandom = seededRandom(12345);
+
+  private training = false;
+  private trainLoop: Promise<void> | null = null;
+  private sampling: SamplingSession | null = null;
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(private readonly deps: EngineDeps) {}
+
+  /** Requests are handled one at a time, in order; long jobs (training, sampling) run in the background. */
+  handle(request: EngineRequest): Promise<void> {
+    this.queue = this.queue.then(() => this.dispatch(request)).catch((error) => this.fail(contextOf(request), error));
+    return this.queue;
+  }
+
+  private async dispatch(request: EngineRequest): Promise<void> {
+    switch (request.type) {
+      case 'init':
+        return this.init(request.config, request.backend);
+      case 'setConfig':
+        return this.replaceModel(request.config);
+      case 'resetModel':
+        return this.replaceModel(this.requireModel().config);
+      case 'useBuiltinDataset':
+        return this.useDataset({ kind: 'builtin' });
+      case 'importImages':
+        return this.importFiles(request.files);
+      case 'train':
+        this.trainSettings = checkTrainSettings(request.settings);
+        return this.startTraining();
+      case 'pause':
+        return this.pauseTraining();
+      case 'step':
+        this.trainSettings = checkTrainSettings(request.settings);
+        return this.singleStep();
+      case 'updateTrainSettings':
+        this.trainSettings = checkTrainSettings(request.settings);
+        this.trainer?.setLearningRate(this.trainSettings.learningRate);
+        return;
+      case 'sample':
+        return this.startSampling(request.settings);
+      case 'complete':
+        return this.startCompletion(request.testIndex, request.settings);
+      case 'setSampleDelay':
+        this.sampling?.setDelay(Math.max(0, request.delayMs));
+        return;
+      case 'stopSampling':
+        return this.stopSampling();
+      case 'exportModel':
+        return this.exportModel();
+      case 'importModel':
+        return this.importModel(request.text, request.fileName);
+      default: {
+        const unknown: never = request;
+        throw new Error(`Unknown request ${JSON.stringify(unknown)}`);
+      }
+    }
+  }
+
+  // ── Start-up ──────────────────────────────────────────────────────────
+
+  private async init(config: PixelCNNConfig, backend?: BackendName): Promise<void> {
+    const info = await this.deps.selectBackend(backend);
+    this.deps.emit({ type: 'ready', backend: info });
+    this.deps.deviceLost?.()?.then((message) => {
+      this.training = false;
+      this.sampling?.stop();
+      this.deps.emit({ type: 'error', context: 'worker', message: `${message}. Restart the engine to continue.` });
+    });
+
+    if (!(await this.restoreSavedModel())) {
+      this.installModel(createPixelCNN(config, Date.now() % 100000), 'new', 0, {});
+      await this.persist();
+    }
+    await this.emitModel();
+    await this.useDataset({ kind: 'builtin' });
+  }
+
+  private async restoreSavedModel(): Promise<boolean> {
+    let saved;
+    try {
+      const stored = await this.deps.store.load();
+      if (!stored) return false;
+      saved = parseSavedModel(stored);
+    } catch (error) {
+      this.deps.emit({ type: 'notice', message: `The saved model could not be restored (${errorText(error)}); starting a new one.` });
+      return false;
+    }
+    const model = createPixelCNN(saved.config);
+    try {
+      loadWeights(model, saved);
+    } catch (error) {
+      model.dispose();
+      this.deps.emit({ type: 'notice', message: `The saved model could not be restored (${errorText(error)}); starting a new one.` });
+      return false;
+    }
+    const steps = typeof saved.meta.steps === 'number' ? saved.meta.steps : 0;
+    const origin = isOrigin(saved.meta.origin) && saved.meta.origin !== 'new' ? saved.meta.origin : 'restored';
+    this.installModel(model, origin === 'pretrained' ? 'pretrained' : 'restored', steps, cardOf(saved.meta));
+    return true;
+  }
+
+  // ── The model ─────────────────────────────────────────────────────────
+
+  private requireModel(): PixelCNN {
+    if (!this.model) throw new Error('The engine is still starting; try again in a moment.');
+    return this.model;
+  }
+
+  private installModel(model: PixelCNN, origin: ModelOrigin, steps: number, card: Record<string, unknown>): void {
+    this.trainer?.dispose();
+    this.model?.dispose();
+    this.model = model;
+    this.origin = origin;
+    this.card = card;
+    this.trainer = new Trainer(model, this.trainSettings, steps);
+  }
+
+  private async emitModel(): Promise<void> {
+    const model = this.requireModel();
+    this.deps.emit({
+      type: 'model',
+      model: {
+        config: { ...model.config },
+        parameterCount: model.parameterCount(),
+        origin: this.origin,
+        steps: this.trainer?.steps ?? 0,
+        masks: await maskPicture(model),
+        card: this.card,
+      },
+    });
+  }
+
+  /** A fresh model with `config` (also used by Reset); the dataset follows the new geometry. */
+  private async replaceModel(config: PixelCNNConfig): Promise<void> {
+    try {
+      validateConfig(config);
+    } catch (error) {
+      if (error instanceof ConfigError) throw new UserFacingError('model', error.message);
+      throw error;
+    }
+    await this.quiesce();
+    const previous = this.model?.config;
+    this.installModel(createPixelCNN(config, Date.now() % 100000), 'new', 0, {});
+    await this.persist();
+    await this.emitModel();
+    if (!previous || !sameGeometry(previous, config)) await this.useDataset(this.source);
+  }
+
+  private async persist(): Promise<void> {
+    const model = this.requireModel();
+    try {
+      const saved = await saveModel(model, { steps: this.trainer?.steps ?? 0, origin: this.origin, card: this.card, savedAt: new Date().toISOString() });
+      await this.deps.store.save(saved);
+    } catch (error) {
+      this.deps.emit({ type: 'notice', message: `The model could not be saved in this browser: ${errorText(error)}` });
+    }
+  }
+
+  private async exportModel(): Promise<void> {
+    const model = this.requireModel();
+    const steps = this.trainer?.steps ?? 0;
+    const saved = await saveModel(model, { steps, origin: this.origin, card: this.card, exportedAt: new Date().toISOString() });
+    const { width, height, colorChannels } = model.config;
+    const fileName = `pixelcnn-${width}x${height}${colorChannels === 3 ? '-rgb' : ''}-${steps}steps.json`;
+    this.deps.emit({ type: 'exported', text: JSON.stringify(saved), fileName });
+  }
+
+  private async importModel(text: string, fileName: string): Promise<void> {
+    const model = this.requireModel();
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new UserFacingError('import', `“${fileName}” is not a model file: it is not valid JSON. Nothing was changed.`);
+    }
+    try {
+      const saved = parseSavedModel(json);
+      await this.quiesce();
+      loadWeights(model, saved);
+      const steps = typeof saved.meta.steps === 'number' ? saved.meta.steps : 0;
+      this.trainer?.dispose();
+      this.trainer = new Trainer(model, this.trainSettings, steps);
+      this.origin = 'imported';
+      this.card = cardOf(saved.meta);
+    } catch (error) {
+      if (error instanceof ModelFileError) {
+        throw new UserFacingError('import', `Could not import “${fileName}”: ${error.message} Nothing was changed.`);
+      }
+      throw error;
+    }
+    await this.persist();
+    await this.emitModel();
+    this.deps.emit({ type: 'notice', message: `Imported “${fileName}”.` });
+  }
+
+  // ── Data ──────────────────────────────────────────────────────────────
+
+  private target(): ImageTarget {
+    const { width, height, colorChannels, levels } = this.requireModel().config;
+    return { width, height, channels: colorChannels, levels };
+  }
+
+  private async useDataset(source: DatasetSource): Promise<void> {
+    if (source.kind === 'builtin') {
+      if (!this.builtinDigits) this.builtinDigits = await this.deps.loadBuiltinDigits();
+      const dataset = retargetDataset(this.builtinDigits, this.target());
+      this.setData({ kind: 'builtin' }, 'MNIST digits (built in)', dataset, dataset.count, []);
+      return;
+    }
+    await this.importFiles(source.files);
+  }
+
+  private async importFiles(files: InputFile[]): Promise<void> {
+    const report = await importImages(files, this.target(), {
+      decode: this.deps.decode,
+      onProgress: (p) => this.deps.emit({ type: 'datasetProgress', done: p.done, total: p.total }),
+    });
+    if (!report.dataset) {
+      // Keep what we had; show why nothing from this drop could be used.
+      if (this.data) this.emitDataset({ ...this.data, accepted: 0, skipped: report.skipped });
+      throw new UserFacingError('dataset', report.message);
+    }
+    const name = `${report.accepted.toLocaleString('en-US')} imported image${report.accepted === 1 ? '' : 's'}`;
+    this.setData({ kind: 'files', files }, name, report.dataset, report.accepted, report.skipped);
+    if (report.skipped.length > 0) this.deps.emit({ type: 'notice', message: report.message });
+  }
+
+  private setData(source: DatasetSource, name: string, dataset: ImageDataset, accepted: number, skipped: SkippedFile[]): void {
+    const { train, test } = splitDataset(dataset);
+    this.source = source;
+    this.data = { name, train, test, accepted, skipped };
+    this.emitDataset(this.data);
+  }
+
+  private emitDataset(data: LoadedData): void {
+    const { train, test } = data;
+    const previewCount = Math.min(PREVIEW_IMAGES, train.count);
+    const perImage = train.width * train.height * train.channels;
+    const preview = train.pixels.slice(0, previewCount * perImage);
+    const summary: DatasetSummary = {
+      name: data.name,
+      width: train.width,
+      height: train.height,
+      channels: train.channels,
+      levels: train.levels,
+      trainCount: train.count,
+      testCount: test.count,
+      accepted: data.accepted,
+      skipped: data.skipped,
+      preview,
+      previewCount,
+    };
+    this.deps.emit({ type: 'dataset', dataset: summary }, [preview.buffer]);
+  }
+
+  private requireData(): LoadedData {
+    if (!this.data || this.data.train.count === 0) throw new UserFacingError('training', 'There is no training data yet: drop some images or use the MNIST digits.');
+    return this.data;
+  }
+
+  // ── Training ──────────────────────────────────────────────────────────
+
+  private async startTraining(): Promise<void> {
+    this.requireModel();
+    this.requireData();
+    this.trainer?.setLearningRate(this.trainSettings.learningRate);
+    if (this.training) return;
+    this.training = true;
+    this.deps.emit({ type: 'training', running: true });
+    this.trainLoop = this.runTraining();
+  }
+
+  private async runTraining(): Promise<void> {
+    let reason: string | undefined;
+    let lastTime = performance.now();
+    let stepsPerSecond = 0;
+    try {
+      while (this.training) {
+        const bits = await this.trainOneBatch();
+        const now = performance.now();
+        const rate = 1000 / Math.max(1e-3, now - lastTime);
+        stepsPerSecond = stepsPerSecond === 0 ? rate : 0.8 * stepsPerSecond + 0.2 * rate;
+        lastTime = now;
+        const step = this.trainer!.steps;
+        this.deps.emit({ type: 'trainStep', step, bitsPerDim: bits, stepsPerSecond });
+        if (step % EVALUATE_EVERY === 0) await this.evaluate();
+        if (step % SAVE_EVERY === 0) await this.persist();
+        await yieldToMessages();
+      }
+    } catch (error) {
+      reason = error instanceof DivergenceError ? error.message : `Training stopped: ${errorText(error)}`;
+      this.deps.emit({ type: 'error', context: 'training', message: reason });
+    }
+    this.training = false;
+    await this.evaluate();
+    await this.persist();
+    await this.emitModel();
+    this.deps.emit({ type: 'training', running: false, reason });
+  }
+
+  private async trainOneBatch(): Promise<number> {
+    const data = this.requireData();
+    const { width, height, channels } = data.train;
+    const batchSize = this.trainSettings.batchSize;
+    const bytes = sampleBatch(data.train, batchSize, this.batchRandom);
+    const batch = tf.tensor4d(Int32Array.from(bytes), [batchSize, height, width, channels], 'int32');
+    try {
+      return await this.trainer!.step(batch);
+    } finally {
+      batch.dispose();
+    }
+  }
+
+  private async evaluate(): Promise<void> {
+    if (!this.data || !this.trainer || this.data.test.count === 0) return;
+    const { test } = this.data;
+    const count = Math.min(EVALUATION_IMAGES, test.count);
+    const perImage = test.width * test.height * test.channels;
+    const bits = await this.trainer.evaluate(test.pixels.subarray(0, count * perImage), [count, test.height, test.width, test.channels], Math.min(16, this.trainSettings.batchSize));
+    this.deps.emit({ type: 'evaluation', step: this.trainer.steps, testBitsPerDim: bits });
+  }
+
+  private async pauseTraining(): Promise<void> {
+    this.training = false;
+    await this.trainLoop;
+    this.trainLoop = null;
+  }
+
+  private async singleStep(): Promise<void> {
+    this.requireModel();
+    await this.pauseTraining();
+    this.trainer?.setLearningRate(this.trainSettings.learningRate);
+    try {
+      const bits = await this.trainOneBatch();
+      this.deps.emit({ type: 'trainStep', step: this.trainer!.steps, bitsPerDim: bits, stepsPerSecond: 0 });
+    } catch (error) {
+      if (error instanceof DivergenceError) throw new UserFacingError('training', error.message);
+      throw error;
+    }
+    await this.evaluate();
+    await this.persist();
+    await this.emitModel();
+  }
+
+  // ── Sampling ──────────────────────────────────────────────────────────
+
+  private async startSampling(settings: SampleSettings, prefix?: { pixels: Int32Array; length: number }): Promise<void> {
+    const model = this.requireModel();
+    checkSampleSettings(settings);
+    await this.stopSampling();
+    const session = new SamplingSession(model, this.deps.sampler ?? sampleFullRecompute, settings, this.deps.emit, prefix);
+    this.sampling = session;
+    session.finished
+      .catch((error) => this.deps.emit({ type: 'error', context: 'sampling', message: `Sampling failed: ${errorText(error)}` }))
+      .finally(() => {
+        if (this.sampling === session) this.sampling = null;
+      });
+  }
+
+  /** Keeps the top half of held-out image `testIndex` and samples the rest, `settings.count` times. */
+  private async startCompletion(testIndex: number, settings: SampleSettings): Promise<void> {
+    const { test } = this.requireData();
+    if (!Number.isInteger(testIndex) || testIndex < 0 || testIndex >= test.count) {
+      throw new UserFacingError('sampling', `Pick a held-out image from 0 to ${test.count - 1}; got ${testIndex}.`);
+    }
+    const perImage = test.width * test.height * test.channels;
+    const image = test.pixels.subarray(testIndex * perImage, (testIndex + 1) * perImage);
+    const pixels = new Int32Array(settings.count * perImage);
+    for (let b = 0; b < settings.count; b++) pixels.set(image, b * perImage);
+    const length = Math.floor(test.height / 2) * test.width * test.channels;
+    await this.startSampling(settings, { pixels, length });
+  }
+
+  private async stopSampling(): Promise<void> {
+    const session = this.sampling;
+    if (!session) return;
+    session.stop();
+    await session.finished.catch(() => undefined);
+  }
+
+  /** Stops everything that uses the model, before the model or data changes under it. */
+  private async quiesce(): Promise<void> {
+    await this.stopSampling();
+    await this.pauseTraining();
+  }
+
+  private fail(context: ErrorContext, error: unknown): void {
+    const message = error instanceof UserFacingError ? error.message : errorText(error);
+    this.deps.emit({ type: 'error', context: error instanceof UserFacingError ? error.context : context, message });
+  }
+}
+
+/** An error whose message is already a sentence for the user, with the panel it belongs to. */
+export class UserFacingError extends Error {
+  constructor(
+    readonly context: ErrorContext,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function contextOf(request: EngineRequest): ErrorContext {
+  switch (request.type) {
+    case 'init':
+      return 'backend';
+    case 'importImages':
+    case 'useBuiltinDataset':
+      return 'dataset';
+    case 'train':
+    case 'pause':
+    case 'step':
+    case 'updateTrainSettings':
+      return 'training';
+    case 'sample':
+    case 'complete':
+    case 'setSampleDelay':
+    case 'stopSampling':
+      return 'sampling';
+    case 'exportModel':
+      return 'export';
+    case 'importModel':
+      return 'import';
+    case 'setConfig':
+    case 'resetModel':
+      return 'model';
+  }
+}
+
+function checkTrainSettings(settings: TrainSettings): TrainSettings {
+  const { learningRate, batchSize } = settings;
+  if (!(learningRate > 0) || !Number.isFinite(learningRate)) {
+    throw new UserFacingError('training', `The learning rate must be a positive number, got ${learningRate}.`);
+  }
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1024) {
+    throw new UserFacingError('training', `The batch size must be a whole number from 1 to 1024, got ${batchSize}.`);
+  }
+  return { learningRate, batchSize };
+}
+
+function checkSampleSettings(settings: SampleSettings): void {
+  if (!Number.isInteger(settings.count) || settings.count < 1 || settings.count > 64) {
+    throw new UserFacingError('sampling', `The number of images must be from 1 to 64, got ${settings.count}.`);
+  }
+  if (!(settings.temperature >= 0) || !Number.isFinite(settings.temperature)) {
+    throw new UserFacingError('sampling', `The temperature must be zero or more, got ${settings.temperature}.`);
+  }
+}
+
+function sameGeometry(a: PixelCNNConfig, b: PixelCNNConfig): boolean {
+  return a.width === b.width && a.height === b.height && a.colorChannels === b.colorChannels && a.levels === b.levels;
+}
+
+function isOrigin(value: unknown): value is ModelOrigin {
+  return value === 'new' || value === 'restored' || value === 'imported' || value === 'pretrained';
+}
+
+function cardOf(meta: Record<string, unknown>): Record<string, unknown> {
+  const card = meta.card;
+  return typeof card === 'object' && card !== null && !Array.isArray(card) ? (card as Record<string, unknown>) : {};
+}
+

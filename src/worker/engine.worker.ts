@@ -1,0 +1,34 @@
+/// <reference lib="webworker" />
+/**
+ * The worker entry point: owns TensorFlow.js, so the page never runs it.
+ * It wires the engine to postMessage, IndexedDB and the browser's backends,
+ * and turns anything that escapes the engine into an error message rather
+ * than a silent failure.
+ */
+import { loadMnist } from '../data/mnist';
+import { selectBackend, whenDeviceLost, errorText } from './backend';
+import { Engine } from './engine';
+import { indexedDbModelStore } from './modelStore';
+import type { EngineEvent, EngineRequest } from './protocol';
+
+const scope = self as unknown as DedicatedWorkerGlobalScope;
+
+function emit(event: EngineEvent, transfer: Transferable[] = []): void {
+  scope.postMessage(event, transfer);
+}
+
+const engine = new Engine({
+  emit,
+  store: indexedDbModelStore(),
+  selectBackend,
+  loadBuiltinDigits: () => loadMnist(),
+  deviceLost: whenDeviceLost,
+});
+
+scope.onmessage = (message: MessageEvent<EngineRequest>) => {
+  void engine.handle(message.data);
+};
+
+scope.addEventListener('unhandledrejection', (event) => {
+  emit({ type: 'error', context: 'worker', message: `Unexpected engine error: ${errorText(event.reason)}` });
+});

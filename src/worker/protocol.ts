@@ -1,0 +1,134 @@
+/**
+ * The typed message protocol between the page and the engine worker.
+ *
+ * The page sends `EngineRequest`s and receives `EngineEvent`s; both are
+ * discriminated unions on `type`, so a `switch` over them is checked for
+ * exhaustiveness on both sides. Everything is structured-clone data; large
+ * byte buffers are transferred, not copied.
+ *
+ * Failures never vanish: every request that can fail answers with an
+ * `error` event whose `message` is a sentence for the user.
+ */
+import type { PixelCNNConfig } from '../model/config';
+import type { InputFile, SkippedFile } from '../data/types';
+
+export type BackendName = 'webgpu' | 'webgl' | 'cpu';
+
+export interface BackendInfo {
+  name: BackendName;
+  /** The adapter or renderer, e.g. "Google SwiftShader (software)". */
+  adapter: string;
+  /** For each faster backend that was not used, why not. */
+  unavailable: Array<{ name: BackendName; reason: string }>;
+}
+
+export interface TrainSettings {
+  learningRate: number;
+  batchSize: number;
+}
+
+export interface SampleSettings {
+  /** Images drawn together, shown as a grid. */
+  count: number;
+  temperature: number;
+  seed: number;
+  /** Pause after each pixel, in ms: 0 is full speed, larger is slow motion. */
+  delayMs: number;
+}
+
+/** Where the current weights came from, shown in the model panel. */
+export type ModelOrigin = 'new' | 'restored' | 'imported' | 'pretrained';
+
+/** The masks as the model really uses them, reduced to what a picture needs. */
+export interface MaskPicture {
+  kernelSize: number;
+  colorChannels: number;
+  /** kernelSize² cells in raster order: 1 where some channel pair is open. */
+  spatialA: number[];
+  spatialB: number[];
+  /** colorChannels² entries [gIn · C + gOut]: 1 where the centre tap connects the groups. */
+  centreA: number[];
+  centreB: number[];
+}
+
+export interface ModelSummary {
+  config: PixelCNNConfig;
+  parameterCount: number;
+  origin: ModelOrigin;
+  /** Optimizer steps taken on these weights, across sessions. */
+  steps: number;
+  masks: MaskPicture;
+  /** Facts recorded with the weights (the pretrained model's card, for example). */
+  card: Record<string, unknown>;
+}
+
+export interface DatasetSummary {
+  /** e.g. "MNIST digits (built in)" or "42 dropped images". */
+  name: string;
+  width: number;
+  height: number;
+  channels: 1 | 3;
+  levels: number;
+  trainCount: number;
+  testCount: number;
+  /** Files from the last import that were accepted. */
+  accepted: number;
+  /** Files from the last import that were not used, each with its reason. */
+  skipped: SkippedFile[];
+  /** The first few training images, count × H × W × C levels, for the preview grid. */
+  preview: Uint8Array;
+  previewCount: number;
+}
+
+export type EngineRequest =
+  | { type: 'init'; config: PixelCNNConfig; backend?: BackendName }
+  | { type: 'setConfig'; config: PixelCNNConfig }
+  | { type: 'resetModel' }
+  | { type: 'useBuiltinDataset' }
+  | { type: 'importImages'; files: InputFile[] }
+  | { type: 'train'; settings: TrainSettings }
+  | { type: 'pause' }
+  | { type: 'step'; settings: TrainSettings }
+  | { type: 'updateTrainSettings'; settings: TrainSettings }
+  | { type: 'sample'; settings: SampleSettings }
+  /** Continue held-out image `testIndex` from its top half, `settings.count` times. */
+  | { type: 'complete'; testIndex: number; settings: SampleSettings }
+  | { type: 'setSampleDelay'; delayMs: number }
+  | { type: 'stopSampling' }
+  | { type: 'exportModel' }
+  | { type: 'importModel'; text: string; fileName: string };
+
+export interface SampleStart {
+  count: number;
+  height: number;
+  width: number;
+  channels: 1 | 3;
+  levels: number;
+  /** Sub-pixels per image already known (a completion prefix), in generation order. */
+  prefixLength: number;
+  /** count × H × W × C levels: the prefix, zeros elsewhere. */
+  initial: Uint8Array;
+}
+
+export type EngineEvent =
+  | { type: 'ready'; backend: BackendInfo }
+  | { type: 'model'; model: ModelSummary }
+  | { type: 'dataset'; dataset: DatasetSummary }
+  | { type: 'datasetProgress'; done: number; total: number }
+  | { type: 'training'; running: boolean; reason?: string }
+  | { type: 'trainStep'; step: number; bitsPerDim: number; stepsPerSecond: number }
+  | { type: 'evaluation'; step: number; testBitsPerDim: number }
+  | { type: 'sampleStart'; sample: SampleStart }
+  /**
+   * Sub-pixels drawn since the last message: generation-order indices
+   * `from` up to (not including) `to`, with `values` holding count × (to − from)
+   * levels, image-major.
+   */
+  | { type: 'samplePixels'; from: number; to: number; values: Uint8Array; elapsedMs: number }
+  | { type: 'sampleDone'; completed: number; total: number; elapsedMs: number; stopped: boolean }
+  | { type: 'exported'; text: string; fileName: string }
+  | { type: 'notice'; message: string }
+  | { type: 'error'; context: ErrorContext; message: string };
+
+/** Which user action an error belongs to, so the UI can show it in the right panel. */
+export type ErrorContext = 'backend' | 'dataset' | 'model' | 'training' | 'sampling' | 'import' | 'export' | 'worker';

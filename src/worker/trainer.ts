@@ -1,0 +1,87 @@
+import * as tf from '@tensorflow/tfjs';
+import type { PixelCNN } from '../model';
+import type { TrainSettings } from './protocol';
+
+/**
+ * Optimizer steps on one model, with a guard against divergence: it keeps a
+ * copy of the last weights known to give a finite loss, and if a step's loss
+ * is NaN or infinite it puts those weights back and reports the failure.
+ */
+export class DivergenceError extends Error {
+  override name = 'DivergenceError';
+}
+
+export class Trainer {
+  private optimizer: tf.Optimizer;
+  private learningRate: number;
+  /** Weights that produced a finite loss: the state to return to if training diverges. */
+  private lastGood: tf.Tensor[] | null = null;
+
+  constructor(
+    private readonly model: PixelCNN,
+    settings: TrainSettings,
+    public steps = 0,
+  ) {
+    this.learningRate = settings.learningRate;
+    this.optimizer = tf.train.adam(this.learningRate);
+  }
+
+  setLearningRate(learningRate: number): void {
+    if (learningRate === this.learningRate) return;
+    // Adam's learning rate is fixed at construction in tfjs; a fresh optimizer forgets its moments, which is acceptable.
+    this.learningRate = learningRate;
+    this.optimizer.dispose();
+    this.optimizer = tf.train.adam(learningRate);
+  }
+
+  /** One step on `batch` ([B, H, W, C] int32). Returns the batch's bits/dim before the step. */
+  async step(batch: tf.Tensor4D): Promise<number> {
+    const before = this.model.variables.map((v) => tf.clone(v));
+    const loss = this.model.trainStep(batch, this.optimizer);
+    const bits = (await loss.data())[0];
+    loss.dispose();
+    if (!Number.isFinite(bits)) {
+      // `before` gave this non-finite loss, so it is not safe either; go back to the last weights that did not.
+      this.restore(this.lastGood ?? before);
+      tf.dispose(before);
+      throw new DivergenceError(
+        `Training stopped: the loss became ${Number.isNaN(bits) ? 'NaN' : 'infinite'} at step ${this.steps + 1}. ` +
+          'The last good weights were restored. Try a smaller learning rate.',
+      );
+    }
+    if (this.lastGood) tf.dispose(this.lastGood);
+    this.lastGood = before;
+    this.steps++;
+    return bits;
+  }
+
+  private restore(weights: tf.Tensor[]): void {
+    this.model.variables.forEach((v, i) => v.assign(weights[i]));
+    // The optimizer's moments may hold NaN too.
+    this.optimizer.dispose();
+    this.optimizer = tf.train.adam(this.learningRate);
+  }
+
+  /** Mean bits/dim over `images`, evaluated in batches of `batchSize`. */
+  async evaluate(images: Uint8Array, shape: [number, number, number, number], batchSize: number): Promise<number> {
+    const [count, h, w, c] = shape;
+    const perImage = h * w * c;
+    let total = 0;
+    for (let start = 0; start < count; start += batchSize) {
+      const n = Math.min(batchSize, count - start);
+      const bits = tf.tidy(() => {
+        const batch = tf.tensor4d(Int32Array.from(images.subarray(start * perImage, (start + n) * perImage)), [n, h, w, c], 'int32');
+        return this.model.bitsPerDim(batch).mul(n);
+      });
+      total += (await bits.data())[0];
+      bits.dispose();
+    }
+    return total / count;
+  }
+
+  dispose(): void {
+    this.optimizer.dispose();
+    if (this.lastGood) tf.dispose(this.lastGood);
+    this.lastGood = null;
+  }
+}
