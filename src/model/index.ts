@@ -8,3 +8,4 @@ export * from './random';
 export * from './sampler';
 export * from './serialize';
 export * from './receptiveField';
+export * from './incrementalSampler';

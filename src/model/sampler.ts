@@ -38,6 +38,8 @@ export interface SubPixelStep {
   index: number;
   /** The level drawn for each image. */
   values: Int32Array;
+  /** The logits each image's level was drawn from, count × levels (before temperature). */
+  logits: Float32Array;
   /** All images so far, [count, H, W, C] flattened; read-only for the callback. */
   pixels: Int32Array;
 }
@@ -87,14 +89,14 @@ export async function sampleFullRecompute(model: PixelCNN, options: SampleOption
       const images = tf.tensor4d(pixels, [options.count, height, width, colorChannels], 'int32');
       return model.logits(images).slice([0, row, col, channel, 0], [options.count, 1, 1, 1, levels]);
     });
-    const logits = await stepLogits.data();
+    const logits = (await stepLogits.data()) as Float32Array;
     stepLogits.dispose();
 
     for (let b = 0; b < options.count; b++) {
       values[b] = sampleCategorical(logits, b * levels, levels, options.temperature, random());
       pixels[b * perImage + index] = values[b];
     }
-    await options.onSubPixel?.({ row, col, channel, index, values, pixels });
+    await options.onSubPixel?.({ row, col, channel, index, values, pixels, logits });
   }
   return { pixels, completed: perImage };
 }
