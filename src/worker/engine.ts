@@ -8,7 +8,7 @@ import {
 
   loadWeights,
   parseSavedModel,
-  sampleFullRecompute,
+  sampleIncremental,
   saveModel,
   seededRandom,
   validateConfig,
@@ -47,6 +47,7 @@ export interface EngineDeps {
   loadBuiltinDigits(): Promise<ImageDataset>;
   /** Image decoder for imports; the browser's when omitted. */
   decode?: ImageDecoder;
+  /** How images are sampled; the incremental sampler unless a test swaps it. */
   sampler?: SamplerFn;
   /** Called once the backend is up, with a promise that settles if the GPU is lost. */
   deviceLost?(): Promise<string> | null;
@@ -432,7 +433,7 @@ export class Engine {
     const model = this.requireModel();
     checkSampleSettings(settings);
     await this.stopSampling();
-    const session = new SamplingSession(model, this.deps.sampler ?? sampleFullRecompute, settings, this.deps.emit, prefix);
+    const session = new SamplingSession(model, this.deps.sampler ?? sampleIncremental, settings, this.deps.emit, prefix);
     this.sampling = session;
     session.finished
       .catch((error) => this.deps.emit({ type: 'error', context: 'sampling', message: `Sampling failed: ${errorText(error)}` }))
