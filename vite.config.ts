@@ -11,6 +11,10 @@ const isolationHeaders = {
 export default defineConfig({
   plugins: [react()],
   worker: { format: 'es' },
+  build: {
+    // The app, and the page `npm run bench` drives.
+    rolldownOptions: { input: { main: 'index.html', bench: 'bench.html' } },
+  },
   server: { headers: isolationHeaders },
   preview: { headers: isolationHeaders },
   test: {

@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs';
 import type { PixelCNN } from './pixelcnn';
 import { levelToInput } from './pixels';
 import { openTaps } from './masks';
@@ -43,22 +44,27 @@ interface LayerWeights {
 
 async function readLayers(model: PixelCNN): Promise<LayerWeights[]> {
   const { colorChannels } = model.config;
-  return Promise.all(
-    model.layers.map(async (layer) => {
-      const [k, , inChannels, outChannels] = layer.weight.shape;
-      const [weight, mask, bias] = await Promise.all([layer.weight.data(), layer.mask.data(), layer.bias.data()]);
-      const masked = new Float32Array(weight.length);
-      for (let i = 0; i < weight.length; i++) masked[i] = weight[i] * mask[i];
-      const centre = (k - 1) / 2;
-      const taps = openTaps(layer.maskType, k, colorChannels).map(([row, col]) => ({
-        dy: row - centre,
-        dx: col - centre,
-        offset: (row * k + col) * inChannels * outChannels,
-        centre: row === centre && col === centre,
-      }));
-      return { maskType: layer.maskType, inChannels, outChannels, weight: masked, bias: bias as Float32Array, taps };
-    }),
-  );
+  // Take every layer's masked weights in one synchronous step, so training
+  // that runs between the reads below cannot mix weights from two steps.
+  const snapshot = model.layers.map((layer) => tf.tidy(() => [tf.mul(layer.weight, layer.mask), tf.clone(layer.bias)]));
+  try {
+    return await Promise.all(
+      model.layers.map(async (layer, i) => {
+        const [k, , inChannels, outChannels] = layer.weight.shape;
+        const [weight, bias] = await Promise.all(snapshot[i].map((t) => t.data() as Promise<Float32Array>));
+        const centre = (k - 1) / 2;
+        const taps = openTaps(layer.maskType, k, colorChannels).map(([row, col]) => ({
+          dy: row - centre,
+          dx: col - centre,
+          offset: (row * k + col) * inChannels * outChannels,
+          centre: row === centre && col === centre,
+        }));
+        return { maskType: layer.maskType, inChannels, outChannels, weight, bias, taps };
+      }),
+    );
+  } finally {
+    tf.dispose(snapshot.flat());
+  }
 }
 
 export async function sampleIncremental(model: PixelCNN, options: SampleOptions): Promise<SampleResult> {

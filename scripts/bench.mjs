@@ -1,0 +1,130 @@
+// `npm run bench`: measures sampling and training in headless Chromium, the
+// same browser set-up as the end-to-end tests, on every backend the app can
+// train on. Prints a table, writes docs/BENCHMARKS.md, and ends with one
+// JSON line (the WebGPU result; the other backends under "otherBackends").
+//
+// Environment: BENCH_BACKENDS=webgpu,webgl,cpu  BENCH_SIZES=8,16,28
+//              BENCH_FULL_STEPS=5  BENCH_TRAIN_STEPS=2  BENCH_SKIP_BUILD=1
+
+import { spawn, execSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { chromium } from '@playwright/test';
+import { chromiumHelp, findChromium } from './chromium-path.mjs';
+
+const PORT = 4174;
+const backends = (process.env.BENCH_BACKENDS ?? 'webgpu,webgl,cpu').split(',');
+const sizes = process.env.BENCH_SIZES ?? '8,16,28';
+const fullSteps = process.env.BENCH_FULL_STEPS ?? '5';
+const trainSteps = process.env.BENCH_TRAIN_STEPS ?? '2';
+
+const chromiumPath = findChromium();
+if (!chromiumPath) {
+  console.error(chromiumHelp());
+  process.exit(1);
+}
+
+if (!process.env.BENCH_SKIP_BUILD) execSync('npm run build', { stdio: ['ignore', 'ignore', 'inherit'] });
+
+const server = spawn('npx', ['vite', 'preview', '--port', String(PORT), '--strictPort'], { stdio: 'ignore', detached: true });
+const stopServer = () => {
+  try {
+    process.kill(-server.pid);
+  } catch {
+    /* already gone */
+  }
+};
+process.on('exit', stopServer);
+
+async function waitForServer() {
+  for (let i = 0; i < 100; i++) {
+    try {
+      if ((await fetch(`http://localhost:${PORT}/bench.html`)).ok) return;
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error('vite preview did not start');
+}
+
+const fmt = (v, digits = 1) => (typeof v === 'number' ? v.toFixed(digits) : String(v));
+
+function table(result) {
+  const lines = [];
+  lines.push(`### ${result.backend} — ${result.adapter}`);
+  lines.push('');
+  lines.push(`Default model: ${result.model.layers} layers, ${result.model.hiddenChannels} channels, ${result.model.kernelSize}×${result.model.kernelSize} kernels, ${result.model.levels} levels; grayscale; batch of 16.`);
+  lines.push('');
+  lines.push('| size | forward (batch) ms | full-recompute step ms | full ms/image | incremental ms/image | speedup | incremental batch ÷ forward |');
+  lines.push('|---:|---:|---:|---:|---:|---:|---:|');
+  for (const row of result.sampling) {
+    lines.push(`| ${row.size}×${row.size} | ${fmt(row.forwardMs)} | ${fmt(row.fullStepMs)} (${row.fullStepsTimed} timed) | ${fmt(row.fullMsPerImage, 0)} | ${fmt(row.incrementalMsPerImage)} | ${fmt(row.speedup, 0)}× | ${fmt(row.samplingOverForward, 2)}× |`);
+  }
+  lines.push('');
+  const t = result.trainStep;
+  lines.push(`Training step, batch ${t.batch} at 28×28: ${fmt(t.conv2dMs)} ms (${fmt(t.stepsPerSecond, 2)} steps/s). Masked kernels: not yet built, so maskedKernelMs = conv2dMs.`);
+  lines.push(`Tensor leaks: ${result.leaks.train} over 200 training steps, ${result.leaks.sample} over 5 sampled images (8×8 model).`);
+  return lines.join('\n');
+}
+
+let browser;
+try {
+  await waitForServer();
+  browser = await chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader'],
+  });
+  const results = [];
+  for (const backend of backends) {
+    console.log(`\n== ${backend} ==`);
+    const page = await browser.newPage();
+    page.on('console', (msg) => console.log(msg.text()));
+    await page.goto(`http://localhost:${PORT}/bench.html?backend=${backend}&sizes=${sizes}&fullSteps=${fullSteps}&trainSteps=${trainSteps}`);
+    await page.waitForFunction(() => window.benchOutcome !== undefined, null, { timeout: 45 * 60_000, polling: 1000 });
+    const outcome = await page.evaluate(() => window.benchOutcome);
+    await page.close();
+    if (outcome.error) {
+      console.log(`${backend}: not measured — ${outcome.error}`);
+      continue;
+    }
+    results.push(outcome.result);
+  }
+  if (results.length === 0) throw new Error('no backend could be measured');
+
+  const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}`;
+  const browserVersion = `Chromium ${browser.version()} (headless, WebGPU via SwiftShader)`;
+  const report = [
+    '# Benchmarks',
+    '',
+    'Written by `npm run bench`. Medians; "full" is the reference sampler (one forward pass per sub-pixel), whose per-image cost is',
+    'extrapolated from the timed steps because every step costs the same; "incremental" is the cached sampler the app uses, timed end to end.',
+    '',
+    `- Machine: ${machine}`,
+    `- Browser: ${browserVersion}`,
+    `- Date: ${new Date().toISOString()}`,
+    '',
+    ...results.map(table),
+    '',
+  ].join('\n\n').replace(/\n\n\n+/g, '\n\n');
+  mkdirSync('docs', { recursive: true });
+  writeFileSync('docs/BENCHMARKS.md', report);
+  console.log('\n' + results.map(table).join('\n\n'));
+  console.log('\n(wrote docs/BENCHMARKS.md)');
+
+  const primary = results.find((r) => r.backend === 'webgpu') ?? results[0];
+  const summary = {
+    backend: primary.backend,
+    adapter: primary.adapter,
+    model: primary.model,
+    sampling: primary.sampling.map(({ size, fullMsPerImage, incrementalMsPerImage, speedup, forwardMs, fullStepsTimed, samplingOverForward }) => ({ size, fullMsPerImage, incrementalMsPerImage, speedup, forwardMs, fullStepsTimed, samplingOverForward })),
+    trainStep: { maskedKernelMs: primary.trainStep.maskedKernelMs, conv2dMs: primary.trainStep.conv2dMs, speedup: primary.trainStep.speedup },
+    leaks: primary.leaks,
+    otherBackends: results.filter((r) => r !== primary).map((r) => ({ backend: r.backend, sampling: r.sampling, trainStep: r.trainStep, leaks: r.leaks })),
+  };
+  console.log(JSON.stringify(summary));
+} finally {
+  await browser?.close();
+  stopServer();
+}

@@ -1,0 +1,44 @@
+/// <reference lib="webworker" />
+/**
+ * Runs the benchmarks on one backend inside a worker, the way the app runs
+ * its engine, and posts log lines and the final result to the bench page.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { DEFAULT_CONFIG } from '../model/config';
+import { selectBackend, errorText } from '../worker/backend';
+import type { BackendName } from '../worker/protocol';
+import { benchLeaks, benchSampling, benchTraining } from './benchmarks';
+import type { BenchRequest, BenchMessage } from './protocol';
+
+const scope = self as unknown as DedicatedWorkerGlobalScope;
+const post = (message: BenchMessage) => scope.postMessage(message);
+const log = (line: string) => post({ type: 'log', line });
+
+async function run(backend: BackendName, sizes: number[], fullSteps: number, trainSteps: number): Promise<void> {
+  const info = await selectBackend(backend);
+  if (info.name !== backend) throw new Error(`${backend} is not available here: ${info.unavailable.map((u) => u.reason).join('; ')}`);
+  log(`backend ${info.name} — ${info.adapter}`);
+  const sampling = [];
+  for (const size of sizes) sampling.push(await benchSampling(size, fullSteps, log));
+  const trainStep = await benchTraining(trainSteps, log);
+  const leaks = await benchLeaks();
+  log(`  tensor leaks: ${leaks.train} over 200 training steps, ${leaks.sample} over 5 sampled images`);
+  const { hiddenChannels, layers, kernelSize, levels } = DEFAULT_CONFIG;
+  post({
+    type: 'result',
+    result: {
+      backend: info.name,
+      adapter: info.adapter,
+      tfjsBackend: tf.getBackend(),
+      model: { hiddenChannels, layers, kernelSize, levels },
+      sampling,
+      trainStep,
+      leaks: { train: leaks.train, sample: leaks.sample },
+    },
+  });
+}
+
+scope.onmessage = (event: MessageEvent<BenchRequest>) => {
+  const { backend, sizes, fullSteps, trainSteps } = event.data;
+  run(backend, sizes, fullSteps, trainSteps).catch((error) => post({ type: 'error', message: errorText(error) }));
+};
