@@ -1,0 +1,124 @@
+import type { PixelCNNConfig } from '../model/config';
+import type { InputFile } from '../data/types';
+import type { ErrorContext, SampleSettings, TrainSettings } from '../worker/protocol';
+import { send } from './engineClient';
+import { saveConfig } from './savedConfig';
+import { clearErrors, randomSeed, setError, useStudio } from './store';
+
+/**
+ * What the buttons do. Each action clears the error it could have caused
+ * last time, then sends one request; the answer arrives as events.
+ */
+
+function sendOrExplain(ok: boolean, context: ErrorContext): boolean {
+  if (!ok) setError(context, 'The engine is not running. Use "Restart engine" at the top of the page.');
+  return ok;
+}
+
+export function startTraining(): void {
+  clearErrors('training');
+  useStudio.setState({ trainingStopReason: null });
+  sendOrExplain(send({ type: 'train', settings: useStudio.getState().trainSettings }), 'training');
+}
+
+export function pauseTraining(): void {
+  send({ type: 'pause' });
+}
+
+export function toggleTraining(): void {
+  if (useStudio.getState().training) pauseTraining();
+  else startTraining();
+}
+
+export function trainOneStep(): void {
+  clearErrors('training');
+  useStudio.setState({ trainingStopReason: null });
+  sendOrExplain(send({ type: 'step', settings: useStudio.getState().trainSettings }), 'training');
+}
+
+export function changeTrainSettings(patch: Partial<TrainSettings>): void {
+  const settings = { ...useStudio.getState().trainSettings, ...patch };
+  useStudio.setState({ trainSettings: settings });
+  // A running loop picks the new values up at its next step.
+  if (useStudio.getState().training) send({ type: 'updateTrainSettings', settings });
+}
+
+export function changeSampleSettings(patch: Partial<SampleSettings>): void {
+  const settings = { ...useStudio.getState().sampleSettings, ...patch };
+  useStudio.setState({ sampleSettings: settings });
+  // Speed is the one setting that can change while an image is being drawn.
+  if (patch.delayMs !== undefined && useStudio.getState().sampling.running) {
+    send({ type: 'setSampleDelay', delayMs: patch.delayMs });
+  }
+}
+
+export function setFreshSeedEachRun(fresh: boolean): void {
+  useStudio.setState({ freshSeedEachRun: fresh });
+}
+
+/** Typing a seed means "these images again", so it turns fresh seeds off. */
+export function pinSeed(seed: number): void {
+  useStudio.setState((s) => ({ freshSeedEachRun: false, sampleSettings: { ...s.sampleSettings, seed } }));
+}
+
+/**
+ * The settings for the next run. A fresh seed is picked here, before the
+ * run, so the Seed field always shows the seed of the images on screen.
+ */
+function settingsForRun(): SampleSettings {
+  const { freshSeedEachRun, sampleSettings } = useStudio.getState();
+  if (!freshSeedEachRun) return sampleSettings;
+  const settings = { ...sampleSettings, seed: randomSeed() };
+  useStudio.setState({ sampleSettings: settings });
+  return settings;
+}
+
+export function startSampling(): void {
+  clearErrors('sampling');
+  sendOrExplain(send({ type: 'sample', settings: settingsForRun() }), 'sampling');
+}
+
+export function completeHeldOutImage(testIndex: number): void {
+  clearErrors('sampling');
+  sendOrExplain(send({ type: 'complete', testIndex, settings: settingsForRun() }), 'sampling');
+}
+
+export function stopSampling(): void {
+  send({ type: 'stopSampling' });
+}
+
+export function applyConfig(config: PixelCNNConfig): void {
+  clearErrors('model');
+  saveConfig(config);
+  sendOrExplain(send({ type: 'setConfig', config }), 'model');
+}
+
+export function resetModel(): void {
+  clearErrors('model');
+  sendOrExplain(send({ type: 'resetModel' }), 'model');
+}
+
+export function exportModel(): void {
+  clearErrors('export');
+  sendOrExplain(send({ type: 'exportModel' }), 'export');
+}
+
+export function importModel(text: string, fileName: string): void {
+  clearErrors('import');
+  sendOrExplain(send({ type: 'importModel', text, fileName }), 'import');
+}
+
+export function loadBuiltinDataset(): void {
+  clearErrors('dataset');
+  if (sendOrExplain(send({ type: 'useBuiltinDataset' }), 'dataset')) {
+    useStudio.setState({ importing: true, importProgress: null });
+  }
+}
+
+export function importImages(files: InputFile[]): void {
+  clearErrors('dataset');
+  const buffers = files.map((f) => f.bytes).filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
+  if (sendOrExplain(send({ type: 'importImages', files }, buffers), 'dataset')) {
+    useStudio.setState({ importing: true, importProgress: { done: 0, total: files.length } });
+  }
+}

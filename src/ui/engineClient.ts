@@ -1,0 +1,222 @@
+import { sameArchitecture, type PixelCNNConfig } from '../model/config';
+import type { EngineEvent, EngineRequest, ModelSummary } from '../worker/protocol';
+import { downloadText } from './download';
+import { sampleChannel } from './sampleChannel';
+import { saveConfig } from './savedConfig';
+import {
+  INITIAL_SAMPLING,
+  addNotice,
+  setError,
+  useStudio,
+  type StudioState,
+} from './store';
+
+/**
+ * Owns the engine worker: starts it, sends it typed requests, and turns its
+ * events into store updates. If the worker dies, the store says so and
+ * restartEngine() brings up a fresh one with the same config.
+ */
+
+let worker: Worker | null = null;
+
+function createWorker(): Worker {
+  return new Worker(new URL('../worker/engine.worker.ts', import.meta.url), { type: 'module' });
+}
+
+export function startEngine(config: PixelCNNConfig = useStudio.getState().startConfig): void {
+  worker?.terminate();
+  const fresh = createWorker();
+  worker = fresh;
+  // Events from a worker we already replaced must not touch the store.
+  fresh.addEventListener('message', (event: MessageEvent<EngineEvent>) => {
+    if (worker === fresh) handleEvent(event.data);
+  });
+  fresh.addEventListener('error', (event: ErrorEvent) => {
+    event.preventDefault();
+    if (worker === fresh) engineStopped(event.message || 'the engine script failed to load or crashed.');
+  });
+  fresh.addEventListener('messageerror', () => {
+    if (worker === fresh) engineStopped('a message from the engine could not be read.');
+  });
+  useStudio.setState({
+    engine: { state: 'starting' },
+    startConfig: config,
+    training: false,
+    importing: false,
+    importProgress: null,
+    sampling: INITIAL_SAMPLING,
+    errors: {},
+  });
+  sampleChannel.clear();
+  send({ type: 'init', config });
+}
+
+export function restartEngine(): void {
+  const config = useStudio.getState().model?.config ?? useStudio.getState().startConfig;
+  startEngine(config);
+}
+
+/** Returns false when there is no live engine to send to. */
+export function send(request: EngineRequest, transfer: Transferable[] = []): boolean {
+  if (!worker || useStudio.getState().engine.state === 'stopped') return false;
+  worker.postMessage(request, transfer);
+  return true;
+}
+
+function engineStopped(reason: string): void {
+  worker?.terminate();
+  worker = null;
+  const message = `The engine stopped: ${reason}`;
+  useStudio.setState((s) => ({
+    engine: { state: 'stopped', message },
+    training: false,
+    importing: false,
+    importProgress: null,
+    sampling: { ...s.sampling, running: false },
+  }));
+}
+
+/*
+ * Sample progress arrives with every sub-pixel; the store (and so React)
+ * hears about it at most once per animation frame.
+ */
+let pendingProgress: { drawn: number; elapsedMs: number } | null = null;
+let progressFrame = 0;
+
+function flushSampleProgress(): void {
+  progressFrame = 0;
+  const progress = pendingProgress;
+  pendingProgress = null;
+  if (progress) useStudio.setState((s) => ({ sampling: { ...s.sampling, ...progress } }));
+}
+
+function queueSampleProgress(drawn: number, elapsedMs: number): void {
+  pendingProgress = { drawn, elapsedMs };
+  if (!progressFrame) progressFrame = requestAnimationFrame(flushSampleProgress);
+}
+
+function cancelQueuedProgress(): void {
+  if (progressFrame) cancelAnimationFrame(progressFrame);
+  progressFrame = 0;
+  pendingProgress = null;
+}
+
+/** The loss curve belongs to particular weights; a new or different model starts a new curve. */
+function historyAfterModel(state: StudioState, model: ModelSummary): Partial<StudioState> {
+  const previous = state.model;
+  const lastStep = state.lossHistory.at(-1)?.step ?? 0;
+  const sameWeights =
+    previous !== null &&
+    previous.origin === model.origin &&
+    sameArchitecture(previous.config, model.config) &&
+    model.steps > 0 &&
+    model.steps >= lastStep;
+  return sameWeights ? {} : { lossHistory: [], testHistory: [], stepsPerSecond: null, trainingStopReason: null };
+}
+
+/**
+ * Long runs would grow the history (and its per-step copy) without bound;
+ * past the cap, older points are thinned to every other one, which the
+ * chart, averaging into a few hundred buckets anyway, cannot tell apart.
+ */
+const MAX_HISTORY_POINTS = 20_000;
+
+function appendPoint<T extends { step: number }>(history: T[], point: T): T[] {
+  // The engine evaluates again when training pauses; the same step twice is one point.
+  const base = history.at(-1)?.step === point.step ? history.slice(0, -1) : history;
+  const next = [...base, point];
+  if (next.length <= MAX_HISTORY_POINTS) return next;
+  const recentStart = next.length - MAX_HISTORY_POINTS / 2;
+  return [...next.slice(0, recentStart).filter((_, i) => i % 2 === 0), ...next.slice(recentStart)];
+}
+
+export function handleEvent(event: EngineEvent): void {
+  switch (event.type) {
+    case 'ready':
+      useStudio.setState({ engine: { state: 'ready' }, backend: event.backend });
+      return;
+    case 'model':
+      saveConfig(event.model.config);
+      useStudio.setState((s) => ({ ...historyAfterModel(s, event.model), model: event.model }));
+      return;
+    case 'dataset':
+      useStudio.setState({ dataset: event.dataset, importing: false, importProgress: null });
+      return;
+    case 'datasetProgress':
+      useStudio.setState({ importProgress: { done: event.done, total: event.total } });
+      return;
+    case 'training':
+      useStudio.setState({
+        training: event.running,
+        trainingStopReason: !event.running && event.reason ? event.reason : null,
+        ...(event.running ? {} : { stepsPerSecond: null }),
+      });
+      return;
+    case 'trainStep':
+      useStudio.setState((s) => ({
+        lossHistory: appendPoint(s.lossHistory, { step: event.step, bitsPerDim: event.bitsPerDim }),
+        stepsPerSecond: event.stepsPerSecond,
+      }));
+      return;
+    case 'evaluation':
+      useStudio.setState((s) => ({
+        testHistory: appendPoint(s.testHistory, { step: event.step, testBitsPerDim: event.testBitsPerDim }),
+      }));
+      return;
+    case 'sampleStart': {
+      cancelQueuedProgress();
+      const { sample } = event;
+      sampleChannel.start(sample);
+      useStudio.setState({
+        sampling: {
+          running: true,
+          mode: sample.prefixLength > 0 ? 'complete' : 'sample',
+          drawn: sample.prefixLength,
+          total: sample.height * sample.width * sample.channels,
+          channels: sample.channels,
+          prefixLength: sample.prefixLength,
+          elapsedMs: 0,
+          finished: null,
+        },
+      });
+      return;
+    }
+    case 'samplePixels':
+      sampleChannel.addPixels(event.from, event.to, event.values);
+      queueSampleProgress(event.to, event.elapsedMs);
+      return;
+    case 'sampleDone':
+      cancelQueuedProgress();
+      useStudio.setState((s) => ({
+        sampling: {
+          ...s.sampling,
+          running: false,
+          drawn: event.completed,
+          total: event.total,
+          elapsedMs: event.elapsedMs,
+          finished: { stopped: event.stopped },
+        },
+      }));
+      return;
+    case 'exported':
+      downloadText(event.text, event.fileName);
+      return;
+    case 'notice':
+      addNotice(event.message);
+      return;
+    case 'error':
+      setError(event.context, event.message);
+      // A failed request must not leave its panel looking busy.
+      if (event.context === 'dataset') useStudio.setState({ importing: false, importProgress: null });
+      if (event.context === 'training') useStudio.setState({ training: false });
+      if (event.context === 'sampling') {
+        cancelQueuedProgress();
+        useStudio.setState((s) => ({ sampling: { ...s.sampling, running: false } }));
+      }
+      return;
+    default: {
+      const unhandled: never = event;
+      throw new Error(`Unhandled engine event: ${JSON.stringify(unhandled)}`);
+    }
+  }
+}

@@ -1,0 +1,57 @@
+import type { PixelCNNConfig } from '../model/config';
+import type { ModelOrigin } from '../worker/protocol';
+
+/**
+ * The same one-line description as describe() in src/model/serialize.ts,
+ * repeated here because that module imports tfjs, which must stay off the
+ * main thread.
+ */
+export function describeConfig(config: PixelCNNConfig): string {
+  const colour = config.colorChannels === 3 ? 'RGB' : 'grayscale';
+  return (
+    `${config.width}×${config.height} ${colour}, ${config.levels} levels, ` +
+    `${config.layers} layers of ${config.hiddenChannels} channels, ${config.kernelSize}×${config.kernelSize} kernels`
+  );
+}
+
+/** Thousands separators done by hand so the text is identical in every locale. */
+export function formatInteger(n: number): string {
+  return String(Math.trunc(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+export function formatSeconds(ms: number): string {
+  const seconds = ms / 1000;
+  if (seconds < 60) return `${seconds.toFixed(1)} s`;
+  const minutes = Math.floor(seconds / 60);
+  return `${minutes} min ${Math.round(seconds - minutes * 60)} s`;
+}
+
+export const ORIGIN_TEXT: Record<ModelOrigin, string> = {
+  new: 'new (random weights)',
+  restored: 'restored from this browser',
+  imported: 'imported from a file',
+  pretrained: 'pretrained (shipped with the app)',
+};
+
+/** Converts a level 0..levels-1 to a display byte 0..255. */
+export function levelToByte(level: number, levels: number): number {
+  return Math.round((level * 255) / (levels - 1));
+}
+
+const FIELD_LABELS: Record<keyof PixelCNNConfig, string> = {
+  height: 'Image size',
+  width: 'Image size',
+  colorChannels: 'Colour channels',
+  levels: 'Levels',
+  hiddenChannels: 'Hidden channels',
+  layers: 'Layers',
+  kernelSize: 'Kernel size',
+};
+
+/** ConfigError messages name code fields; the form shows the labels the user sees. */
+export function withFieldLabels(message: string): string {
+  return message.replace(
+    /\b(height|width|colorChannels|levels|hiddenChannels|layers|kernelSize)\b/g,
+    (field) => FIELD_LABELS[field as keyof PixelCNNConfig],
+  );
+}

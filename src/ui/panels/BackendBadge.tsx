@@ -1,0 +1,48 @@
+import { useStudio } from '../store';
+
+/** Which tfjs backend the engine runs on, and why the faster ones were passed over. */
+export function BackendBadge() {
+  const backend = useStudio((s) => s.backend);
+  const engine = useStudio((s) => s.engine);
+  const backendError = useStudio((s) => s.errors.backend);
+
+  if (!backend) {
+    const text = engine.state === 'stopped' ? 'Engine stopped' : backendError ? 'No backend' : 'Starting engine…';
+    return (
+      <div className="backend-badge pending" aria-live="polite">
+        <span className="backend-dot" aria-hidden="true" />
+        {text}
+      </div>
+    );
+  }
+
+  return (
+    <details className="backend-badge">
+      <summary>
+        <span className={`backend-dot backend-${backend.name}`} aria-hidden="true" />
+        <span className="backend-label">Backend</span>
+        <strong data-testid="backend-name">{backend.name}</strong>
+        <span className="backend-adapter">{backend.adapter}</span>
+      </summary>
+      <div className="backend-details">
+        <p>
+          Running on <strong>{backend.name}</strong> ({backend.adapter}).
+        </p>
+        {backend.unavailable.length === 0 ? (
+          <p>This is the fastest backend there is.</p>
+        ) : (
+          <>
+            <p>Faster backends that could not be used:</p>
+            <ul>
+              {backend.unavailable.map((u) => (
+                <li key={u.name}>
+                  <strong>{u.name}</strong>: {u.reason}
+                </li>
+              ))}
+            </ul>
+          </>
+        )}
+      </div>
+    </details>
+  );
+}

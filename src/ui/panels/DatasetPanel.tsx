@@ -1,0 +1,250 @@
+import { useRef, useState, type DragEvent, type KeyboardEvent } from 'react';
+import { formatCount, MAX_FILES } from '../../data/limits';
+import type { SkippedFile } from '../../data/types';
+import { importImages, loadBuiltinDataset } from '../actions';
+import { Panel } from '../components/Panel';
+import { ErrorAlert } from '../components/ErrorAlert';
+import { collectDropped, collectPicked, readForImport, type NamedFile } from '../readDroppedFiles';
+import { clearErrors, useStudio } from '../store';
+import { DatasetPreview } from './DatasetPreview';
+import { formatInteger } from '../format';
+
+/** Messages about a drop that never reached the engine, shown in the panel. */
+type LocalMessage = { kind: 'info' | 'error'; text: string } | null;
+
+export function DatasetPanel() {
+  const [reading, setReading] = useState<{ done: number; total: number } | null>(null);
+  const [message, setMessage] = useState<LocalMessage>(null);
+  const error = useStudio((s) => s.errors.dataset);
+
+  async function importNamed(gathered: Promise<NamedFile[]> | NamedFile[], emptyText: string) {
+    setMessage(null);
+    try {
+      const named = await gathered;
+      if (named.length === 0) {
+        setMessage({ kind: 'info', text: emptyText });
+        return;
+      }
+      setReading({ done: 0, total: Math.min(named.length, MAX_FILES) });
+      const { files, leftOut } = await readForImport(named, (done, total) => setReading({ done, total }));
+      if (leftOut > 0) {
+        setMessage({
+          kind: 'info',
+          text:
+            `Only the first ${formatCount(MAX_FILES)} files (by name) were read; ` +
+            `${formatCount(leftOut)} more were left out.`,
+        });
+      }
+      importImages(files);
+    } catch (cause) {
+      const reason = cause instanceof Error ? cause.message : String(cause);
+      setMessage({ kind: 'error', text: `The files could not be read: ${reason}` });
+    } finally {
+      setReading(null);
+    }
+  }
+
+  return (
+    <Panel
+      title="Dataset"
+      className="panel-dataset"
+      intro="The images the model learns from. Bring your own, or use handwritten digits. They are resized to the model's image size."
+    >
+      <DropZone
+        busy={reading !== null}
+        onDrop={(transfer) => void importNamed(collectDropped(transfer), 'Nothing was dropped.')}
+        onPick={(list) => void importNamed(collectPicked(list), 'No files were chosen.')}
+      />
+      {message && (
+        <p className={message.kind === 'error' ? 'alert' : 'note'} role={message.kind === 'error' ? 'alert' : 'status'}>
+          {message.text}
+        </p>
+      )}
+      <ErrorAlert message={error} onDismiss={() => clearErrors('dataset')} />
+      <ImportProgress reading={reading} />
+      <DatasetSummaryView />
+    </Panel>
+  );
+}
+
+interface DropZoneProps {
+  busy: boolean;
+  onDrop: (transfer: DataTransfer) => void;
+  onPick: (files: FileList) => void;
+}
+
+function DropZone({ busy, onDrop, onPick }: DropZoneProps) {
+  const [dragging, setDragging] = useState(false);
+  const filesInput = useRef<HTMLInputElement>(null);
+  const folderInput = useRef<HTMLInputElement>(null);
+  const engineReady = useStudio((s) => s.engine.state === 'ready');
+  const importing = useStudio((s) => s.importing);
+
+  function handleDrop(event: DragEvent<HTMLDivElement>) {
+    event.preventDefault();
+    setDragging(false);
+    onDrop(event.dataTransfer);
+  }
+
+  function handleKey(event: KeyboardEvent<HTMLDivElement>) {
+    if (event.key === 'Enter' || event.key === ' ') {
+      event.preventDefault();
+      filesInput.current?.click();
+    }
+  }
+
+  function takePicked(input: HTMLInputElement) {
+    if (input.files) onPick(input.files);
+    // Clearing lets the same file be picked twice in a row.
+    input.value = '';
+  }
+
+  return (
+    <div className="drop-area">
+      <div
+        role="button"
+        tabIndex={0}
+        aria-label="Drop images here"
+        className={`drop-zone${dragging ? ' dragging' : ''}`}
+        onDragEnter={(e) => {
+          e.preventDefault();
+          setDragging(true);
+        }}
+        onDragOver={(e) => {
+          e.preventDefault();
+          e.dataTransfer.dropEffect = 'copy';
+        }}
+        onDragLeave={(e) => {
+          // Moving over the zone's own text also fires dragleave; only leaving the zone counts.
+          if (!(e.relatedTarget instanceof Node && e.currentTarget.contains(e.relatedTarget))) setDragging(false);
+        }}
+        onDrop={handleDrop}
+        onClick={() => filesInput.current?.click()}
+        onKeyDown={handleKey}
+      >
+        <span className="drop-title">Drop images, folders or .zip files here</span>
+        <span className="drop-hint">
+          PNG, JPEG, GIF, WebP or BMP · up to {formatCount(MAX_FILES)} files per import
+        </span>
+      </div>
+      <div className="button-row">
+        <button type="button" onClick={() => filesInput.current?.click()} disabled={busy}>
+          Choose images
+        </button>
+        <button type="button" onClick={() => folderInput.current?.click()} disabled={busy}>
+          Choose folder
+        </button>
+        <button type="button" onClick={loadBuiltinDataset} disabled={!engineReady || importing}>
+          Use MNIST digits
+        </button>
+      </div>
+      <input
+        ref={filesInput}
+        type="file"
+        multiple
+        accept="image/*,.zip"
+        aria-label="Choose image files"
+        hidden
+        onChange={(e) => takePicked(e.currentTarget)}
+      />
+      <input
+        ref={(el) => {
+          folderInput.current = el;
+          // Not in React's typings; setting the attribute directly turns the picker into a folder picker.
+          el?.setAttribute('webkitdirectory', '');
+        }}
+        type="file"
+        multiple
+        aria-label="Choose a folder of images"
+        hidden
+        onChange={(e) => takePicked(e.currentTarget)}
+      />
+    </div>
+  );
+}
+
+function ImportProgress({ reading }: { reading: { done: number; total: number } | null }) {
+  const importing = useStudio((s) => s.importing);
+  const progress = useStudio((s) => s.importProgress);
+  if (reading) {
+    return <ProgressLine label="Reading files" done={reading.done} total={reading.total} />;
+  }
+  if (!importing) return null;
+  if (!progress || progress.total === 0) {
+    return (
+      <p className="note" role="status">
+        Preparing images…
+      </p>
+    );
+  }
+  return <ProgressLine label="Decoding images" done={progress.done} total={progress.total} />;
+}
+
+function ProgressLine({ label, done, total }: { label: string; done: number; total: number }) {
+  return (
+    <div className="progress-line" role="status">
+      <progress aria-label="Import progress" max={total} value={done} />
+      <span>
+        {label}: {formatInteger(done)} of {formatInteger(total)}
+      </span>
+    </div>
+  );
+}
+
+function DatasetSummaryView() {
+  const dataset = useStudio((s) => s.dataset);
+  if (!dataset) {
+    return <p className="muted">No dataset yet. Drop some images, or use the MNIST digits.</p>;
+  }
+  const colour = dataset.channels === 3 ? 'RGB' : 'grayscale';
+  return (
+    <div className="dataset-summary">
+      <p className="dataset-name">
+        <strong>{dataset.name}</strong>
+        <span className="muted">
+          {' '}
+          · {dataset.width}×{dataset.height} {colour}, {dataset.levels} levels
+        </span>
+      </p>
+      <dl className="stats">
+        <Stat label="Training images" testId="train-count" value={dataset.trainCount} />
+        <Stat label="Held-out images" testId="test-count" value={dataset.testCount} />
+        <Stat label="Files accepted" testId="accepted-count" value={dataset.accepted} />
+        <Stat label="Files skipped" testId="skipped-count" value={dataset.skipped.length} />
+      </dl>
+      <DatasetPreview dataset={dataset} />
+      <SkippedList />
+    </div>
+  );
+}
+
+function Stat({ label, testId, value }: { label: string; testId: string; value: number }) {
+  return (
+    <div className="stat">
+      <dt>{label}</dt>
+      <dd data-testid={testId}>{value}</dd>
+    </div>
+  );
+}
+
+// A shared empty list: a fresh [] per render would look like a store change every time.
+const NO_SKIPPED: SkippedFile[] = [];
+
+function SkippedList() {
+  const skipped = useStudio((s) => s.dataset?.skipped ?? NO_SKIPPED);
+  if (skipped.length === 0) return null;
+  return (
+    <div className="skipped">
+      <h3>
+        Why {skipped.length === 1 ? 'one file was' : `${formatInteger(skipped.length)} files were`} skipped
+      </h3>
+      <ul aria-label="Skipped files">
+        {skipped.map((file, i) => (
+          <li key={`${file.name}-${i}`}>
+            <span className="file-name">{file.name}</span>: {file.reason}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}

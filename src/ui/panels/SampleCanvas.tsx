@@ -1,0 +1,111 @@
+import { useEffect, useRef } from 'react';
+import { paintNotDrawn, sampleChannel, type SampleFrame } from '../sampleChannel';
+import { gridLayout, paintStackAsGrid, type GridLayout } from '../pixelGrid';
+import { useStudio } from '../store';
+
+/**
+ * The samples as they are drawn. Pixels come from sampleChannel, not React
+ * state; this component repaints at most once per animation frame however
+ * fast they arrive.
+ */
+
+const TARGET_WIDTH = 640;
+const MARKER_COLOUR = '#ffd166';
+const GIVEN_LINE_COLOUR = '#7be0b0';
+
+interface Placeholder {
+  count: number;
+  width: number;
+  height: number;
+}
+
+/** Nothing sampled yet: an empty grid in the "not yet drawn" colour, shaped like the next run. */
+function placeholderFrame({ count, width, height }: Placeholder): SampleFrame {
+  const rgba = new Uint8ClampedArray(count * width * height * 4);
+  paintNotDrawn(rgba, width, count * height);
+  return { count, width, height, channels: 1, levels: 2, rgba, drawn: 0, prefixLength: 0 };
+}
+
+function paint(canvas: HTMLCanvasElement, scratch: HTMLCanvasElement, frame: SampleFrame, showMarker: boolean): void {
+  const { count, width, height, channels } = frame;
+  const layout: GridLayout = gridLayout(count, width, height, TARGET_WIDTH, Math.ceil(Math.sqrt(count)), 8);
+  if (canvas.width !== layout.canvasWidth || canvas.height !== layout.canvasHeight) {
+    canvas.width = layout.canvasWidth;
+    canvas.height = layout.canvasHeight;
+  }
+  if (scratch.width !== width || scratch.height !== count * height) {
+    scratch.width = width;
+    scratch.height = count * height;
+  }
+  scratch.getContext('2d')?.putImageData(new ImageData(frame.rgba, width, count * height), 0, 0);
+  const ctx = canvas.getContext('2d');
+  if (!ctx) return;
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  paintStackAsGrid(ctx, scratch, count, width, height, layout);
+
+  markGivenPart(ctx, frame, layout);
+
+  const pixel = Math.floor(frame.drawn / channels);
+  if (!showMarker || pixel >= width * height) return;
+  const row = Math.floor(pixel / width);
+  const col = pixel % width;
+  const s = layout.scale;
+  const line = Math.max(1, Math.min(3, Math.round(s / 4)));
+  ctx.strokeStyle = MARKER_COLOUR;
+  ctx.lineWidth = line;
+  for (let i = 0; i < count; i++) {
+    const { x, y } = layout.origin(i);
+    // Outset so the box frames the pixel instead of covering it.
+    ctx.strokeRect(x + col * s - line / 2, y + row * s - line / 2, s + line, s + line);
+  }
+}
+
+/** In a completion, a dashed line under the rows that were given rather than drawn. */
+function markGivenPart(ctx: CanvasRenderingContext2D, frame: SampleFrame, layout: GridLayout): void {
+  const givenRows = Math.floor(frame.prefixLength / (frame.width * frame.channels));
+  if (givenRows === 0) return;
+  const s = layout.scale;
+  ctx.save();
+  ctx.strokeStyle = GIVEN_LINE_COLOUR;
+  ctx.lineWidth = 2;
+  ctx.setLineDash([6, 4]);
+  for (let i = 0; i < frame.count; i++) {
+    const { x, y } = layout.origin(i);
+    ctx.beginPath();
+    ctx.moveTo(x, y + givenRows * s);
+    ctx.lineTo(x + frame.width * s, y + givenRows * s);
+    ctx.stroke();
+  }
+  ctx.restore();
+}
+
+export function SampleCanvas() {
+  const canvasRef = useRef<HTMLCanvasElement>(null);
+  const running = useStudio((s) => s.sampling.running);
+  const count = useStudio((s) => s.sampleSettings.count);
+  const width = useStudio((s) => s.model?.config.width ?? 28);
+  const height = useStudio((s) => s.model?.config.height ?? 28);
+
+  useEffect(() => {
+    const canvas = canvasRef.current;
+    if (!canvas) return;
+    const scratch = document.createElement('canvas');
+    let frameRequest = 0;
+    const repaint = () => {
+      frameRequest = 0;
+      const frame = sampleChannel.current() ?? placeholderFrame({ count: Math.max(1, count), width, height });
+      paint(canvas, scratch, frame, running);
+    };
+    const schedule = () => {
+      if (!frameRequest) frameRequest = requestAnimationFrame(repaint);
+    };
+    repaint();
+    const unsubscribe = sampleChannel.subscribe(schedule);
+    return () => {
+      unsubscribe();
+      if (frameRequest) cancelAnimationFrame(frameRequest);
+    };
+  }, [running, count, width, height]);
+
+  return <canvas ref={canvasRef} className="pixel-canvas sample-canvas" aria-label="Samples" role="img" />;
+}

@@ -1,0 +1,252 @@
+import { useState } from 'react';
+import {
+  changeSampleSettings,
+  completeHeldOutImage,
+  pinSeed,
+  setFreshSeedEachRun,
+  startSampling,
+  stopSampling,
+} from '../actions';
+import { ErrorAlert } from '../components/ErrorAlert';
+import { Field } from '../components/Field';
+import { Panel } from '../components/Panel';
+import { formatInteger, formatSeconds } from '../format';
+import { clearErrors, useStudio } from '../store';
+import { SampleCanvas } from './SampleCanvas';
+
+/** Watching the model draw: the main event of the app. */
+export function SamplingPanel() {
+  const error = useStudio((s) => s.errors.sampling);
+  return (
+    <Panel
+      title="Sampling"
+      className="panel-sampling"
+      intro="The model paints new images one sub-pixel at a time, row by row, left to right, each one drawn at random from what it predicts given everything above and to the left."
+    >
+      <div className="sampling-layout">
+        <div className="sample-stage">
+          <SampleCanvas />
+          <SampleProgress />
+          <SampleLegend />
+        </div>
+        <div className="sample-controls">
+          <SampleButtons />
+          <ErrorAlert message={error} onDismiss={() => clearErrors('sampling')} />
+          <SampleSettingsForm />
+          <CompletionControls />
+        </div>
+      </div>
+    </Panel>
+  );
+}
+
+function SampleLegend() {
+  const completing = useStudio((s) => s.sampling.prefixLength > 0);
+  return (
+    <p className="legend-line muted">
+      <span className="swatch swatch-undrawn" aria-hidden="true" /> not yet drawn
+      <span className="swatch swatch-marker" aria-hidden="true" /> pixel being drawn now
+      {completing && (
+        <>
+          <span className="swatch swatch-given" aria-hidden="true" /> above the line: given from the held-out image
+        </>
+      )}
+    </p>
+  );
+}
+
+function SampleButtons() {
+  const ready = useStudio((s) => s.engine.state === 'ready');
+  const running = useStudio((s) => s.sampling.running);
+  return (
+    <div className="button-row">
+      <button type="button" className="primary" onClick={startSampling} disabled={!ready || running}>
+        Sample
+      </button>
+      <button type="button" onClick={stopSampling} disabled={!ready || !running}>
+        Stop
+      </button>
+      <span className="kbd-hint">
+        <kbd>S</kbd> samples
+      </span>
+    </div>
+  );
+}
+
+function SampleProgress() {
+  const sampling = useStudio((s) => s.sampling);
+  const { running, drawn, total, channels, prefixLength, elapsedMs, finished, mode } = sampling;
+  if (total === 0) {
+    return (
+      <p className="sample-progress muted">
+        <span data-testid="sample-progress">Not started</span>
+        <span> · press Sample to watch the model draw.</span>
+      </p>
+    );
+  }
+  const pixelsTotal = total / channels;
+  const pixelsDone = Math.ceil(drawn / channels);
+  const status = running
+    ? mode === 'complete'
+      ? `continuing from the first ${formatInteger(prefixLength / channels)} pixels`
+      : 'drawing'
+    : finished?.stopped
+      ? 'stopped'
+      : 'done';
+  return (
+    <p className="sample-progress" aria-live="off">
+      <span data-testid="sample-progress">
+        pixel {pixelsDone} of {pixelsTotal}
+      </span>
+      <span className="muted">
+        {' '}
+        · {status} · <span data-testid="sample-elapsed">{formatSeconds(elapsedMs)}</span>
+      </span>
+    </p>
+  );
+}
+
+const SPEEDS: Array<{ delayMs: number; label: string }> = [
+  { delayMs: 200, label: 'Slow motion (200 ms)' },
+  { delayMs: 50, label: 'Slow (50 ms)' },
+  { delayMs: 10, label: 'Brisk (10 ms)' },
+  { delayMs: 0, label: 'Full speed' },
+];
+
+function SampleSettingsForm() {
+  const settings = useStudio((s) => s.sampleSettings);
+  const freshSeed = useStudio((s) => s.freshSeedEachRun);
+  const [countText, setCountText] = useState(String(settings.count));
+  const [countProblem, setCountProblem] = useState<string | null>(null);
+  // While the seed field is being edited it shows the typed text; otherwise the store's seed.
+  const [seedText, setSeedText] = useState<string | null>(null);
+
+  return (
+    <div className="field-grid sample-settings">
+      <Field label="Images" hint="drawn side by side" problem={countProblem}>
+        {({ id, describedBy }) => (
+          <input
+            id={id}
+            aria-describedby={describedBy}
+            type="number"
+            min={1}
+            max={16}
+            step={1}
+            value={countText}
+            aria-invalid={countProblem !== null}
+            onChange={(e) => {
+              const raw = e.currentTarget.value;
+              setCountText(raw);
+              const value = Number(raw);
+              if (raw.trim() !== '' && Number.isInteger(value) && value >= 1 && value <= 16) {
+                setCountProblem(null);
+                changeSampleSettings({ count: value });
+              } else {
+                setCountProblem('Images must be a whole number from 1 to 16.');
+              }
+            }}
+          />
+        )}
+      </Field>
+      <Field label="Speed" hint="pause after each pixel; works while drawing">
+        {({ id, describedBy }) => (
+          <select
+            id={id}
+            aria-describedby={describedBy}
+            value={String(settings.delayMs)}
+            onChange={(e) => changeSampleSettings({ delayMs: Number(e.currentTarget.value) })}
+          >
+            {SPEEDS.map((speed) => (
+              <option key={speed.delayMs} value={String(speed.delayMs)}>
+                {speed.label}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      <Field
+        label="Temperature"
+        value={settings.temperature.toFixed(2)}
+        hint="below 1: safer, plainer images; above 1: wilder ones"
+        className="field-wide"
+      >
+        {({ id, describedBy }) => (
+          <input
+            id={id}
+            aria-describedby={describedBy}
+            type="range"
+            min={0.1}
+            max={2}
+            step={0.05}
+            value={settings.temperature}
+            onChange={(e) => changeSampleSettings({ temperature: Number(e.currentTarget.value) })}
+          />
+        )}
+      </Field>
+      <Field label="Seed" hint="the same seed and model give the same images">
+        {({ id, describedBy }) => (
+          <input
+            id={id}
+            aria-describedby={describedBy}
+            type="number"
+            min={0}
+            step={1}
+            value={seedText ?? String(settings.seed)}
+            onChange={(e) => {
+              const raw = e.currentTarget.value;
+              setSeedText(raw);
+              const value = Number(raw);
+              if (raw.trim() !== '' && Number.isInteger(value) && value >= 0) pinSeed(value);
+            }}
+            onBlur={() => setSeedText(null)}
+          />
+        )}
+      </Field>
+      <label className="checkbox-field">
+        <input type="checkbox" checked={freshSeed} onChange={(e) => setFreshSeedEachRun(e.currentTarget.checked)} />
+        <span>New seed for each run</span>
+      </label>
+    </div>
+  );
+}
+
+function CompletionControls() {
+  const testCount = useStudio((s) => s.dataset?.testCount ?? 0);
+  const ready = useStudio((s) => s.engine.state === 'ready');
+  const running = useStudio((s) => s.sampling.running);
+  const [indexText, setIndexText] = useState('0');
+  const index = Number(indexText);
+  const valid = indexText.trim() !== '' && Number.isInteger(index) && index >= 0 && index < testCount;
+
+  return (
+    <fieldset className="completion">
+      <legend>Complete a held-out image</legend>
+      <p className="muted">
+        The model gets the top half of an image it never trained on and draws the rest, once per image in the grid.
+      </p>
+      <div className="field-row">
+        <Field
+          label="Held-out image"
+          hint={testCount > 0 ? `number 0 to ${formatInteger(testCount - 1)}` : 'load a dataset first'}
+        >
+          {({ id, describedBy }) => (
+            <input
+              id={id}
+              aria-describedby={describedBy}
+              type="number"
+              min={0}
+              max={Math.max(0, testCount - 1)}
+              step={1}
+              value={indexText}
+              aria-invalid={!valid && testCount > 0}
+              onChange={(e) => setIndexText(e.currentTarget.value)}
+            />
+          )}
+        </Field>
+        <button type="button" onClick={() => completeHeldOutImage(index)} disabled={!ready || running || !valid}>
+          Complete
+        </button>
+      </div>
+    </fieldset>
+  );
+}

@@ -1,0 +1,35 @@
+import { DEFAULT_CONFIG, type PixelCNNConfig, validateConfig } from '../model/config';
+
+/**
+ * The architecture survives a reload so the engine can rebuild (and restore
+ * the weights of) the same model the user was last working with.
+ */
+const CONFIG_KEY = 'pixelcnn.config';
+
+function isConfigShape(value: unknown): value is PixelCNNConfig {
+  if (typeof value !== 'object' || value === null) return false;
+  const fields = ['height', 'width', 'colorChannels', 'levels', 'hiddenChannels', 'layers', 'kernelSize'] as const;
+  return fields.every((field) => typeof (value as Record<string, unknown>)[field] === 'number');
+}
+
+export function loadSavedConfig(): PixelCNNConfig {
+  try {
+    const raw = localStorage.getItem(CONFIG_KEY);
+    if (!raw) return DEFAULT_CONFIG;
+    const parsed: unknown = JSON.parse(raw);
+    if (!isConfigShape(parsed)) return DEFAULT_CONFIG;
+    validateConfig(parsed);
+    return parsed;
+  } catch {
+    // Private mode, a corrupt entry or an outdated shape: the default is always safe.
+    return DEFAULT_CONFIG;
+  }
+}
+
+export function saveConfig(config: PixelCNNConfig): void {
+  try {
+    localStorage.setItem(CONFIG_KEY, JSON.stringify(config));
+  } catch {
+    // Storage can be full or disabled; losing the remembered config is harmless.
+  }
+}

@@ -1,0 +1,150 @@
+import { create } from 'zustand';
+import type { PixelCNNConfig } from '../model/config';
+import type {
+  BackendInfo,
+  DatasetSummary,
+  ErrorContext,
+  ModelSummary,
+  SampleSettings,
+  TrainSettings,
+} from '../worker/protocol';
+import { loadSavedConfig } from './savedConfig';
+
+/**
+ * Everything the panels show, in one place. The engine client writes events
+ * in; actions.ts turns clicks into requests. Sample pixels are the one thing
+ * kept out of here (see sampleChannel.ts) because they change too often.
+ */
+
+export type EngineStatus =
+  | { state: 'starting' }
+  | { state: 'ready' }
+  | { state: 'stopped'; message: string };
+
+export interface LossPoint {
+  step: number;
+  bitsPerDim: number;
+}
+
+export interface TestLossPoint {
+  step: number;
+  testBitsPerDim: number;
+}
+
+export interface SamplingState {
+  running: boolean;
+  /** What the current or last run was: free sampling or completing a held-out image. */
+  mode: 'sample' | 'complete' | null;
+  /** Sub-pixels per image known so far (prefix included), in generation order. */
+  drawn: number;
+  /** Sub-pixels per image in total: H × W × C. */
+  total: number;
+  channels: 1 | 3;
+  prefixLength: number;
+  elapsedMs: number;
+  /** Set when a run ends; `stopped` means the user pressed Stop. */
+  finished: { stopped: boolean } | null;
+}
+
+export interface Notice {
+  id: number;
+  message: string;
+}
+
+export interface StudioState {
+  engine: EngineStatus;
+  /** The config the engine was last started with, used to start it again. */
+  startConfig: PixelCNNConfig;
+  backend: BackendInfo | null;
+  model: ModelSummary | null;
+
+  dataset: DatasetSummary | null;
+  /** True from sending an import until its dataset (or error) comes back. */
+  importing: boolean;
+  importProgress: { done: number; total: number } | null;
+
+  training: boolean;
+  /** Why training last stopped on its own (NaN loss, no data…), if it did. */
+  trainingStopReason: string | null;
+  lossHistory: LossPoint[];
+  testHistory: TestLossPoint[];
+  stepsPerSecond: number | null;
+  trainSettings: TrainSettings;
+
+  sampleSettings: SampleSettings;
+  /** Pick a new random seed after every run, so Sample shows new images each time. */
+  freshSeedEachRun: boolean;
+  sampling: SamplingState;
+
+  errors: Partial<Record<ErrorContext, string>>;
+  notices: Notice[];
+}
+
+export function randomSeed(): number {
+  return Math.floor(Math.random() * 2 ** 31);
+}
+
+export const INITIAL_SAMPLING: SamplingState = {
+  running: false,
+  mode: null,
+  drawn: 0,
+  total: 0,
+  channels: 1,
+  prefixLength: 0,
+  elapsedMs: 0,
+  finished: null,
+};
+
+export const useStudio = create<StudioState>()(() => ({
+  engine: { state: 'starting' },
+  startConfig: loadSavedConfig(),
+  backend: null,
+  model: null,
+  dataset: null,
+  importing: false,
+  importProgress: null,
+  training: false,
+  trainingStopReason: null,
+  lossHistory: [],
+  testHistory: [],
+  stepsPerSecond: null,
+  trainSettings: { learningRate: 0.001, batchSize: 16 },
+  sampleSettings: { count: 4, temperature: 1, seed: randomSeed(), delayMs: 0 },
+  freshSeedEachRun: true,
+  sampling: INITIAL_SAMPLING,
+  errors: {},
+  notices: [],
+}));
+
+/** The step count shown everywhere: the live training step, or the model's saved count. */
+export function currentStep(state: StudioState): number {
+  const last = state.lossHistory.at(-1)?.step ?? 0;
+  return Math.max(last, state.model?.steps ?? 0);
+}
+
+export function setError(context: ErrorContext, message: string): void {
+  useStudio.setState((s) => ({ errors: { ...s.errors, [context]: message } }));
+}
+
+export function clearErrors(...contexts: ErrorContext[]): void {
+  useStudio.setState((s) => {
+    if (!contexts.some((c) => s.errors[c] !== undefined)) return s;
+    const errors = { ...s.errors };
+    for (const context of contexts) delete errors[context];
+    return { errors };
+  });
+}
+
+let nextNoticeId = 1;
+const NOTICE_LIFETIME_MS = 8000;
+const MAX_NOTICES = 4;
+
+export function addNotice(message: string): void {
+  const id = nextNoticeId++;
+  useStudio.setState((s) => ({ notices: [...s.notices, { id, message }].slice(-MAX_NOTICES) }));
+  setTimeout(() => dismissNotice(id), NOTICE_LIFETIME_MS);
+}
+
+export function dismissNotice(id: number): void {
+  useStudio.setState((s) => ({ notices: s.notices.filter((n) => n.id !== id) }));
+}
