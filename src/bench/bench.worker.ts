@@ -5,7 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_CONFIG } from '../model/config';
-import { selectBackend, errorText } from '../worker/backend';
+import { selectBackend } from '../worker/backend';
+import { errorText } from '../worker/errors';
 import type { BackendName } from '../worker/protocol';
 import { benchLeaks, benchSampling, benchTraining } from './benchmarks';
 import type { BenchRequest, BenchMessage } from './protocol';

@@ -1,5 +1,6 @@
 import { sameArchitecture, type PixelCNNConfig } from '../model/config';
 import type { EngineEvent, EngineRequest, ModelSummary } from '../worker/protocol';
+import { type BackendChoice, loadBackendChoice, requestedBackend, saveBackendChoice } from './backendChoice';
 import { downloadText } from './download';
 import { sampleChannel } from './sampleChannel';
 import { saveConfig } from './savedConfig';
@@ -23,7 +24,7 @@ function createWorker(): Worker {
   return new Worker(new URL('../worker/engine.worker.ts', import.meta.url), { type: 'module' });
 }
 
-export function startEngine(config: PixelCNNConfig = useStudio.getState().startConfig): void {
+export function startEngine(config: PixelCNNConfig = useStudio.getState().startConfig, backend: BackendChoice = loadBackendChoice()): void {
   worker?.terminate();
   const fresh = createWorker();
   worker = fresh;
@@ -48,12 +49,18 @@ export function startEngine(config: PixelCNNConfig = useStudio.getState().startC
     errors: {},
   });
   sampleChannel.clear();
-  send({ type: 'init', config });
+  send({ type: 'init', config, backend: requestedBackend(backend) });
 }
 
-export function restartEngine(): void {
+/** Restarts the engine on another backend; the trained model comes back from browser storage. */
+export function switchBackend(choice: BackendChoice): void {
+  saveBackendChoice(choice);
+  restartEngine(choice);
+}
+
+export function restartEngine(backend: BackendChoice = loadBackendChoice()): void {
   const config = useStudio.getState().model?.config ?? useStudio.getState().startConfig;
-  startEngine(config);
+  startEngine(config, backend);
 }
 
 /** Returns false when there is no live engine to send to. */

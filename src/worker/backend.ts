@@ -1,17 +1,35 @@
 import * as tf from '@tensorflow/tfjs';
-// Registers the 'webgpu' backend, but only when navigator.gpu exists at import time.
+// Each registers its backend on import; WebGPU only when navigator.gpu exists.
 import '@tensorflow/tfjs-backend-webgpu';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import wasmThreadedSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import { errorText } from './errors';
 import type { BackendInfo, BackendName } from './protocol';
 
 /**
- * Picks the fastest tfjs backend this browser can give the worker: WebGPU,
- * then WebGL, then the CPU. For every backend passed over it keeps a reason
- * the user can read, because "why is this slow?" deserves an answer.
+ * Picks the backend the worker trains on. A real GPU comes first (WebGPU,
+ * then WebGL). Without one, WebAssembly on the CPU beats both a software GPU
+ * (SwiftShader, llvmpipe) and tfjs' plain-JavaScript CPU backend by a wide
+ * margin, so it comes next; software GPUs and the CPU backend are last
+ * resorts. For every backend passed over the user gets a reason.
  */
-const PREFERENCE: BackendName[] = ['webgpu', 'webgl', 'cpu'];
 
-/** The few fields of GPUAdapterInfo we show; declared here so no GPU type package is needed. */
+// The threaded wasm build starts its pthreads with importScripts() of the
+// main script, which a bundled module worker cannot serve ("e is not
+// defined"); the single-threaded SIMD build works everywhere.
+tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+
+// The .wasm binaries are bundled with the app: nothing is fetched from elsewhere.
+setWasmPaths({
+  'tfjs-backend-wasm.wasm': wasmPlainUrl,
+  'tfjs-backend-wasm-simd.wasm': wasmSimdUrl,
+  'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedSimdUrl,
+});
+
+/** The few fields of GPUAdapterInfo we use; declared here so no GPU type package is needed. */
 interface AdapterFacts {
   vendor?: string;
   architecture?: string;
@@ -24,70 +42,107 @@ interface GpuLike {
   requestAdapter(): Promise<{ info?: AdapterFacts; isFallbackAdapter?: boolean } | null>;
 }
 
+interface Candidate {
+  name: BackendName;
+  adapter: string;
+  software: boolean;
+}
+
 function navigatorGpu(): GpuLike | undefined {
   return (globalThis.navigator as (Navigator & { gpu?: GpuLike }) | undefined)?.gpu;
 }
 
-async function describeWebGPU(): Promise<string> {
-  const adapter = await navigatorGpu()?.requestAdapter();
-  const info = adapter?.info ?? {};
+const SOFTWARE_RENDERERS = /swiftshader|llvmpipe|softpipe|software|basic render/i;
+
+async function probeWebGPU(): Promise<Candidate | string> {
+  const gpu = navigatorGpu();
+  if (!gpu) return 'this browser exposes no WebGPU here (navigator.gpu is missing; it needs a recent Chrome or Edge and a secure origin)';
+  const adapter = await gpu.requestAdapter().catch(() => null);
+  if (!adapter) return 'the browser has WebGPU but offered no adapter';
+  const info = adapter.info ?? {};
   const parts = [info.vendor, info.architecture, info.description || info.device].filter((p) => p && p.length > 0);
-  const software = info.isFallbackAdapter || adapter?.isFallbackAdapter || info.architecture === 'swiftshader';
-  return `${parts.join(' ') || 'unknown adapter'}${software ? ' (software adapter)' : ''}`;
+  const software = Boolean(info.isFallbackAdapter || adapter.isFallbackAdapter || SOFTWARE_RENDERERS.test(parts.join(' ')));
+  return { name: 'webgpu', adapter: `${parts.join(' ') || 'unknown adapter'}${software ? ' (software adapter)' : ''}`, software };
 }
 
-function describeWebGL(): string {
+function probeWebGL(): Candidate | string {
+  if (typeof OffscreenCanvas === 'undefined') return 'WebGL needs OffscreenCanvas in a worker, which this browser lacks';
   try {
-    const canvas = new OffscreenCanvas(1, 1);
-    const gl = canvas.getContext('webgl2');
-    if (!gl) return 'unknown renderer';
+    const gl = new OffscreenCanvas(1, 1).getContext('webgl2');
+    if (!gl) return 'this browser offers no WebGL 2 context in a worker';
     const debug = gl.getExtension('WEBGL_debug_renderer_info');
-    const renderer = debug ? gl.getParameter(debug.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER);
-    return String(renderer);
-  } catch {
-    return 'unknown renderer';
+    const renderer = String(debug ? gl.getParameter(debug.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER));
+    const software = SOFTWARE_RENDERERS.test(renderer);
+    return { name: 'webgl', adapter: `${renderer}${software ? ' (software renderer)' : ''}`, software };
+  } catch (error) {
+    return `WebGL could not start: ${errorText(error)}`;
   }
 }
 
-async function whyNot(name: BackendName): Promise<string | null> {
-  if (name === 'webgpu' && !navigatorGpu()) {
-    return 'this browser exposes no WebGPU here (navigator.gpu is missing; it needs a recent Chrome or Edge and a secure origin)';
-  }
-  if (name === 'webgl' && typeof OffscreenCanvas === 'undefined') {
-    return 'WebGL needs OffscreenCanvas in a worker, which this browser lacks';
-  }
-  if (!tf.findBackendFactory(name)) return `tfjs has no ${name} backend registered`;
-  return null;
+function probeCpu(name: 'wasm' | 'cpu'): Candidate {
+  const cores = globalThis.navigator?.hardwareConcurrency;
+  const where = cores ? ` (${cores} logical cores)` : '';
+  return name === 'wasm'
+    ? { name, adapter: `WebAssembly on the CPU${where}`, software: false }
+    : { name, adapter: `plain JavaScript on the CPU${where}`, software: false };
 }
 
-async function describe(name: BackendName): Promise<string> {
-  if (name === 'webgpu') return describeWebGPU();
-  if (name === 'webgl') return describeWebGL();
-  const threads = globalThis.navigator?.hardwareConcurrency;
-  return `JavaScript on the CPU${threads ? ` (${threads} logical cores available)` : ''}`;
+const NOMINAL_RANK: Record<BackendName, number> = { webgpu: 0, webgl: 1, wasm: 2, cpu: 5 };
+
+/** Best first: hardware GPUs, then wasm, then software GPUs, then the JavaScript CPU backend. */
+function rank(candidate: Candidate): number {
+  return candidate.software ? 3 + NOMINAL_RANK[candidate.name] / 10 : NOMINAL_RANK[candidate.name];
 }
 
-/** Tries backends in order of preference; `first`, if given, is tried before the rest. */
-export async function selectBackend(first?: BackendName): Promise<BackendInfo> {
-  const order = first ? [first, ...PREFERENCE.filter((n) => n !== first)] : PREFERENCE;
+/**
+ * Starts the best backend, or `requested` first when the user chose one.
+ * Backends ranked above the one that starts are listed with the reason they
+ * were not used.
+ */
+export async function selectBackend(requested?: BackendName): Promise<BackendInfo> {
   const unavailable: BackendInfo['unavailable'] = [];
-  for (const name of order) {
-    const reason = await whyNot(name);
-    if (reason) {
-      unavailable.push({ name, reason });
-      continue;
-    }
+  const probes = [await probeWebGPU(), probeWebGL(), probeCpu('wasm'), probeCpu('cpu')];
+  const names: BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
+  const candidates: Candidate[] = [];
+  probes.forEach((probe, i) => {
+    if (typeof probe === 'string') unavailable.push({ name: names[i], reason: probe });
+    else candidates.push(probe);
+  });
+  candidates.sort((a, b) => rank(a) - rank(b));
+  if (requested) {
+    const index = candidates.findIndex((c) => c.name === requested);
+    if (index > 0) candidates.unshift(...candidates.splice(index, 1));
+  }
+
+  for (const candidate of candidates) {
     try {
-      if (await tf.setBackend(name)) {
+      if (!tf.findBackendFactory(candidate.name)) throw new Error('tfjs has no such backend registered');
+      if (await tf.setBackend(candidate.name)) {
         await tf.ready();
-        return { name, adapter: await describe(name), unavailable };
+        return {
+          name: candidate.name,
+          adapter: candidate.adapter,
+          software: candidate.software,
+          requested: candidate.name === requested,
+          unavailable: unavailable
+            .filter((u) => NOMINAL_RANK[u.name] < rank(candidate))
+            .concat(passedOver(candidates, candidate, requested)),
+        };
       }
-      unavailable.push({ name, reason: `the ${name} backend failed to initialise` });
+      unavailable.push({ name: candidate.name, reason: `the ${candidate.name} backend failed to initialise` });
     } catch (error) {
-      unavailable.push({ name, reason: `the ${name} backend failed to initialise: ${errorText(error)}` });
+      unavailable.push({ name: candidate.name, reason: `the ${candidate.name} backend failed to initialise: ${errorText(error)}` });
     }
   }
   throw new Error(`No tfjs backend could start: ${unavailable.map((u) => `${u.name}: ${u.reason}`).join('; ')}`);
+}
+
+/** Software GPUs that lost to the chosen backend on rank, with the reason. */
+function passedOver(candidates: Candidate[], chosen: Candidate, requested?: BackendName): BackendInfo['unavailable'] {
+  if (requested === chosen.name) return [];
+  return candidates
+    .filter((c) => c.software && rank(c) > rank(chosen) && c.name !== chosen.name)
+    .map((c) => ({ name: c.name, reason: `only a software adapter is available (${c.adapter}), which trains slower than ${chosen.name} on the CPU` }));
 }
 
 /** Resolves with a message if the GPU device behind the current backend is lost. */
@@ -95,9 +150,4 @@ export function whenDeviceLost(): Promise<string> | null {
   if (tf.getBackend() !== 'webgpu') return null;
   const backend = tf.backend() as WebGPUBackend;
   return backend.device.lost.then((info) => `The GPU device was lost (${info.reason}): ${info.message || 'no details'}`);
-}
-
-export function errorText(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return String(error);
 }

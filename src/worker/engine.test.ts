@@ -39,7 +39,7 @@ function harness(store: ModelStore = memoryModelStore()) {
   const engine = new Engine({
     emit: (event) => events.push(event),
     store,
-    selectBackend: async () => ({ name: 'cpu', adapter: 'test', unavailable: [] }),
+    selectBackend: async () => ({ name: 'cpu', adapter: 'test', software: false, requested: false, unavailable: [] }),
     loadBuiltinDigits: async () => fakeDigits(),
     decode: fakeDecode,
   });

@@ -17,7 +17,7 @@ import { importImages, type ImageDecoder } from '../data/importImages';
 import { retargetDataset } from '../data/retarget';
 import { sampleBatch, splitDataset } from '../data/split';
 import type { ImageDataset, ImageTarget, InputFile, SkippedFile } from '../data/types';
-import { errorText } from './backend';
+import { errorText } from './errors';
 import { maskPicture } from './maskPicture';
 import type { ModelStore } from './modelStore';
 import type {

@@ -6,7 +6,8 @@
  * than a silent failure.
  */
 import { loadMnist } from '../data/mnist';
-import { selectBackend, whenDeviceLost, errorText } from './backend';
+import { selectBackend, whenDeviceLost } from './backend';
+import { errorText } from './errors';
 import { Engine } from './engine';
 import { indexedDbModelStore } from './modelStore';
 import type { EngineEvent, EngineRequest } from './protocol';

@@ -12,12 +12,16 @@
 import type { PixelCNNConfig } from '../model/config';
 import type { InputFile, SkippedFile } from '../data/types';
 
-export type BackendName = 'webgpu' | 'webgl' | 'cpu';
+export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 
 export interface BackendInfo {
   name: BackendName;
   /** The adapter or renderer, e.g. "Google SwiftShader (software)". */
   adapter: string;
+  /** True when the adapter is a software rasteriser (SwiftShader, llvmpipe) rather than a GPU. */
+  software: boolean;
+  /** True when the user asked for this backend rather than leaving the choice to the engine. */
+  requested: boolean;
   /** For each faster backend that was not used, why not. */
   unavailable: Array<{ name: BackendName; reason: string }>;
 }

@@ -1,4 +1,39 @@
+import { useState } from 'react';
+import { type BackendChoice, loadBackendChoice } from '../backendChoice';
+import { switchBackend } from '../engineClient';
 import { useStudio } from '../store';
+
+const CHOICES: Array<{ value: BackendChoice; label: string }> = [
+  { value: 'auto', label: 'Automatic (fastest here)' },
+  { value: 'webgpu', label: 'WebGPU' },
+  { value: 'webgl', label: 'WebGL' },
+  { value: 'wasm', label: 'WebAssembly (CPU)' },
+  { value: 'cpu', label: 'JavaScript (CPU)' },
+];
+
+/** Lets the user pin a backend; changing it restarts the engine, and the saved model comes back. */
+function BackendPicker() {
+  const [choice, setChoice] = useState<BackendChoice>(loadBackendChoice);
+  return (
+    <label className="backend-picker">
+      Run on{' '}
+      <select
+        value={choice}
+        onChange={(event) => {
+          const next = event.target.value as BackendChoice;
+          setChoice(next);
+          switchBackend(next);
+        }}
+      >
+        {CHOICES.map((c) => (
+          <option key={c.value} value={c.value}>
+            {c.label}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
 
 /** Which tfjs backend the engine runs on, and why the faster ones were passed over. */
 export function BackendBadge() {
@@ -26,8 +61,11 @@ export function BackendBadge() {
       </summary>
       <div className="backend-details">
         <p>
-          Running on <strong>{backend.name}</strong> ({backend.adapter}).
+          Running on <strong>{backend.name}</strong> ({backend.adapter}){backend.requested ? ', as you chose' : ''}.
         </p>
+        {backend.software && (
+          <p>This is a software adapter: the GPU work runs on the CPU, which is slow.</p>
+        )}
         {backend.unavailable.length === 0 ? (
           <p>This is the fastest backend there is.</p>
         ) : (
@@ -42,6 +80,7 @@ export function BackendBadge() {
             </ul>
           </>
         )}
+        <BackendPicker />
       </div>
     </details>
   );

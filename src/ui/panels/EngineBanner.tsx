@@ -20,7 +20,7 @@ export function EngineBanner() {
         message={message}
         onDismiss={engine.state === 'stopped' ? undefined : () => clearErrors('worker', 'backend')}
       />
-      <button type="button" className="primary" onClick={restartEngine}>
+      <button type="button" className="primary" onClick={() => restartEngine()}>
         Restart engine
       </button>
     </div>
