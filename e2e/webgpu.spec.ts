@@ -233,7 +233,8 @@ test('the page loads and runs on the WebGPU backend', async ({ page }) => {
   page.on('console', (message) => {
     if (message.type() === 'error') errors.push(message.text());
   });
-  await page.goto('/');
+  // On a software adapter the automatic choice is WebAssembly; ?backend= pins WebGPU.
+  await page.goto('/?backend=webgpu');
   try {
     await expect(page.getByTestId('backend-name')).toHaveText('webgpu', { timeout: 120_000 });
   } catch (error) {
