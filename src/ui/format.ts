@@ -26,7 +26,13 @@ export function formatSeconds(ms: number): string {
   return `${minutes} min ${Math.round(seconds - minutes * 60)} s`;
 }
 
-export const ORIGIN_TEXT: Record<ModelOrigin, string> = {
+/** Where the weights came from; a new model that has trained is no longer "random". */
+export function originText(origin: ModelOrigin, steps: number): string {
+  if (origin === 'new') return steps > 0 ? 'trained here from random weights' : 'new (random weights)';
+  return ORIGIN_TEXT[origin];
+}
+
+const ORIGIN_TEXT: Record<ModelOrigin, string> = {
   new: 'new (random weights)',
   restored: 'restored from this browser',
   imported: 'imported from a file',

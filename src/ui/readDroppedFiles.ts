@@ -60,10 +60,10 @@ export function collectDropped(dataTransfer: DataTransfer): Promise<NamedFile[]>
       continue;
     }
     const file = item.getAsFile();
-    if (file) files.push({ name: file.name, file });
+    if (file) files.push({ name: file.webkitRelativePath || file.name, file });
   }
   if (items.length === 0) {
-    for (const file of Array.from(dataTransfer.files)) files.push({ name: file.name, file });
+    for (const file of Array.from(dataTransfer.files)) files.push({ name: file.webkitRelativePath || file.name, file });
   }
   return (async () => {
     for (const directory of directories) await walkDirectory(directory, files);

@@ -415,15 +415,17 @@ export class Engine {
     this.requireModel();
     await this.pauseTraining();
     this.trainer?.setLearningRate(this.trainSettings.learningRate);
+    let bits: number;
     try {
-      const bits = await this.trainOneBatch();
-      this.deps.emit({ type: 'trainStep', step: this.trainer!.steps, bitsPerDim: bits, stepsPerSecond: 0 });
+      bits = await this.trainOneBatch();
     } catch (error) {
       if (error instanceof DivergenceError) throw new UserFacingError('training', error.message);
       throw error;
     }
-    await this.evaluate();
+    // Saved before it is announced, so a reload after the counter moves keeps the step.
     await this.persist();
+    this.deps.emit({ type: 'trainStep', step: this.trainer!.steps, bitsPerDim: bits, stepsPerSecond: 0 });
+    await this.evaluate();
     await this.emitModel();
   }
 

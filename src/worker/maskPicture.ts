@@ -13,10 +13,11 @@ async function reduce(mask: tf.Tensor4D, colorChannels: number): Promise<{ spati
   const [k, , inChannels, outChannels] = mask.shape;
   const values = await mask.data();
   const spatial: number[] = [];
+  const pairs = inChannels * outChannels;
   for (let tap = 0; tap < k * k; tap++) {
     let open = 0;
-    for (let j = 0; j < inChannels * outChannels && !open; j++) open = values[tap * inChannels * outChannels + j];
-    spatial.push(open ? 1 : 0);
+    for (let j = 0; j < pairs; j++) open += values[tap * pairs + j];
+    spatial.push(open === 0 ? 0 : open === pairs ? 1 : 2);
   }
   const centreTap = ((k - 1) / 2) * k + (k - 1) / 2;
   const centre: number[] = [];

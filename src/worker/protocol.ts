@@ -47,7 +47,11 @@ export type ModelOrigin = 'new' | 'restored' | 'imported' | 'pretrained';
 export interface MaskPicture {
   kernelSize: number;
   colorChannels: number;
-  /** kernelSize² cells in raster order: 1 where some channel pair is open. */
+  /**
+   * kernelSize² cells in raster order: 1 where every channel pair is open,
+   * 0 where none is, 2 where only some are (the centre of a colour model,
+   * whose group-by-group wiring is in centreA/centreB).
+   */
   spatialA: number[];
   spatialB: number[];
   /** colorChannels² entries [gIn · C + gOut]: 1 where the centre tap connects the groups. */

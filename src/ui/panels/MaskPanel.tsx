@@ -29,7 +29,7 @@ function MaskPictures({ masks }: { masks: MaskPicture }) {
         <SpatialMask title="Mask A" note="first layer" cells={masks.spatialA} kernelSize={masks.kernelSize} />
         <SpatialMask title="Mask B" note="every later layer" cells={masks.spatialB} kernelSize={masks.kernelSize} />
       </div>
-      <MaskLegend />
+      <MaskLegend colour={masks.colorChannels === 3} />
       <p className="mask-explainer">
         <strong>Mask A</strong> (first layer) also hides the pixel being predicted, so the network cannot copy its
         answer. <strong>Mask B</strong> (every later layer) opens the centre: by then it only holds what was computed
@@ -51,6 +51,7 @@ interface SpatialMaskProps {
 function SpatialMask({ title, note, cells, kernelSize }: SpatialMaskProps) {
   const centre = Math.floor((kernelSize * kernelSize) / 2);
   const open = cells.filter((c) => c === 1).length;
+  const partial = cells.some((c) => c === 2);
   return (
     <figure className="mask-figure">
       <div
@@ -62,8 +63,9 @@ function SpatialMask({ title, note, cells, kernelSize }: SpatialMaskProps) {
         {cells.map((cell, i) => (
           <span
             key={i}
-            className={`mask-cell ${cell === 1 ? 'open' : 'closed'}${i === centre ? ' centre' : ''}`}
-            data-open={cell === 1 ? '1' : '0'}
+            className={`mask-cell ${cell === 1 ? 'open' : cell === 2 ? 'partial' : 'closed'}${i === centre ? ' centre' : ''}`}
+            data-open={cell === 1 ? '1' : cell === 2 ? 'partial' : '0'}
+            title={cell === 2 ? 'open only from earlier colour channels: see the centre tap tables' : undefined}
             data-centre={i === centre ? '1' : undefined}
           />
         ))}
@@ -72,18 +74,23 @@ function SpatialMask({ title, note, cells, kernelSize }: SpatialMaskProps) {
         <strong>{title}</strong> · {note}
         <br />
         <span className="muted">
-          {open} of {cells.length} taps open
+          {open} of {cells.length} taps open{partial ? ', centre by colour' : ''}
         </span>
       </figcaption>
     </figure>
   );
 }
 
-function MaskLegend() {
+function MaskLegend({ colour }: { colour: boolean }) {
   return (
     <p className="legend-line muted">
       <span className="swatch swatch-open" aria-hidden="true" /> can see
       <span className="swatch swatch-closed" aria-hidden="true" /> hidden
+      {colour && (
+        <>
+          <span className="swatch swatch-partial" aria-hidden="true" /> by colour channel
+        </>
+      )}
       <span className="swatch swatch-centre" aria-hidden="true" /> the pixel being predicted
     </p>
   );

@@ -6,7 +6,7 @@ import { ErrorAlert } from '../components/ErrorAlert';
 import { Field } from '../components/Field';
 import { InlineConfirm } from '../components/InlineConfirm';
 import { Panel } from '../components/Panel';
-import { describeConfig, formatInteger, ORIGIN_TEXT, withFieldLabels } from '../format';
+import { describeConfig, formatInteger, originText, withFieldLabels } from '../format';
 import { clearErrors, currentStep, useStudio } from '../store';
 
 /** The architecture, where the weights came from, and moving weights in and out. */
@@ -41,7 +41,7 @@ function ModelFacts({ model }: { model: ModelSummary }) {
         </div>
         <div className="stat">
           <dt>Weights</dt>
-          <dd data-testid="model-origin">{ORIGIN_TEXT[model.origin]}</dd>
+          <dd data-testid="model-origin">{originText(model.origin, model.steps)}</dd>
         </div>
         <div className="stat">
           <dt>Steps trained</dt>
