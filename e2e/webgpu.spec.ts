@@ -242,3 +242,13 @@ test('the page loads and runs on the WebGPU backend', async ({ page }) => {
     throw error;
   }
 });
+
+test('left to choose, the engine trains on wasm rather than a software WebGPU adapter, and says why', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.getByTestId('backend-name')).toHaveText('wasm', { timeout: 120_000 });
+  await page.locator('.backend-badge summary').click();
+  await expect(page.getByText(/webgpu.*only a software adapter is available/i)).toBeVisible();
+  // The user can still pin WebGPU from the badge; the engine restarts on it.
+  await page.getByLabel('Run on').selectOption('webgpu');
+  await expect(page.getByTestId('backend-name')).toHaveText('webgpu', { timeout: 120_000 });
+});
