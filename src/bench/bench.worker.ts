@@ -21,7 +21,7 @@ async function run(backend: BackendName, sizes: number[], fullSteps: number, tra
   log(`backend ${info.name} — ${info.adapter}`);
   const sampling = [];
   for (const size of sizes) sampling.push(await benchSampling(size, fullSteps, log));
-  const trainStep = await benchTraining(trainSteps, log);
+  const trainStep = await benchTraining(trainSteps, log, backend === 'webgpu' || backend === 'webgl');
   const leaks = await benchLeaks();
   log(`  tensor leaks: ${leaks.train} over 200 training steps, ${leaks.sample} over 5 sampled images`);
   const { hiddenChannels, layers, kernelSize, levels } = DEFAULT_CONFIG;

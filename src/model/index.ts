@@ -3,6 +3,7 @@ export * from './config';
 export * from './masks';
 export * from './pixels';
 export * from './maskedConv';
+export * from './loss';
 export * from './pixelcnn';
 export * from './random';
 export * from './sampler';

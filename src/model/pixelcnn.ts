@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { type PixelCNNConfig, validateConfig } from './config';
 import { maskValues, type MaskType } from './masks';
-import { maskedConv2d } from './maskedConv';
+import { maskedConv2d, maskedConv2dReference, maskedConvPlan } from './maskedConv';
+import { softmaxCrossEntropyBits } from './loss';
 import { toNetworkInput } from './pixels';
 
 /**
@@ -70,16 +71,28 @@ function createLayer(
   const values = maskValues(maskType, { kernelSize, inChannels, outChannels, colorChannels });
   const openWeights = values.reduce((sum, v) => sum + v, 0);
   const mask = tf.tensor4d(values, shape);
+  maskedConvPlan(mask, values); // the op's tap blocks, from values at hand (no read-back)
   const init = initialWeight(shape, mask, openWeights, seed, gain);
   const weight = tf.variable(init, true, `${name}/weight`) as tf.Variable<tf.Rank.R4>;
   init.dispose();
-  const bias = tf.variable(tf.zeros([outChannels]), true, `${name}/bias`) as tf.Variable<tf.Rank.R1>;
+  const zeros = tf.zeros([outChannels]);
+  const bias = tf.variable(zeros, true, `${name}/bias`) as tf.Variable<tf.Rank.R1>;
+  zeros.dispose(); // the variable holds its own reference to the data
   return { name, maskType, weight, bias, mask, openWeights };
+}
+
+export interface PixelCNNOptions {
+  /**
+   * 'open-taps' (default): maskedConv2d, which computes only the taps the
+   * masks leave open and trains on every backend. 'reference': plain
+   * conv2d(x, weight ⊙ mask) with tfjs's own gradients, for comparison.
+   */
+  convolution?: 'open-taps' | 'reference';
 }
 
 let modelCounter = 0;
 
-export function createPixelCNN(config: PixelCNNConfig, seed = 1): PixelCNN {
+export function createPixelCNN(config: PixelCNNConfig, seed = 1, options: PixelCNNOptions = {}): PixelCNN {
   validateConfig(config);
   const { colorChannels: C, levels, hiddenChannels: hidden, kernelSize: k } = config;
   // Variable names must be unique per tfjs engine; several models may coexist.
@@ -94,7 +107,9 @@ export function createPixelCNN(config: PixelCNNConfig, seed = 1): PixelCNN {
   const variables: tf.Variable[] = layers.flatMap((layer) => [layer.weight, layer.bias]);
 
   function apply(layer: MaskedLayer, input: tf.Tensor4D): tf.Tensor4D {
-    return maskedConv2d(input, layer.weight, layer.mask, layer.bias);
+    if (options.convolution === 'reference') return maskedConv2dReference(input, layer.weight, layer.mask, layer.bias);
+    // The first layer's input is the image, a constant: no input gradient needed.
+    return maskedConv2d(input, layer.weight, layer.mask, layer.bias, { inputGradient: layer !== layers[0] });
   }
 
   function logits(images: tf.Tensor4D): tf.Tensor5D {
@@ -112,10 +127,8 @@ export function createPixelCNN(config: PixelCNNConfig, seed = 1): PixelCNN {
 
   function bitsPerDim(images: tf.Tensor4D): tf.Scalar {
     return tf.tidy(() => {
-      const flatLogits = logits(images).reshape([-1, levels]);
-      const targets = tf.oneHot(images.toInt().reshape([-1]) as tf.Tensor1D, levels);
-      const logLikelihood = tf.logSoftmax(flatLogits).mul(targets).sum(1);
-      return logLikelihood.mean().neg().div(Math.LN2) as tf.Scalar;
+      const flatLogits = logits(images).reshape([-1, levels]) as tf.Tensor2D;
+      return softmaxCrossEntropyBits(flatLogits, images.toInt().reshape([-1]) as tf.Tensor1D);
     });
   }
 
