@@ -96,19 +96,18 @@ try {
 
   const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}`;
   const browserVersion = `Chromium ${browser.version()} (headless, WebGPU via SwiftShader)`;
-  const report = [
+  const header = [
     '# Benchmarks',
     '',
-    'Written by `npm run bench`. Medians; "full" is the reference sampler (one forward pass per sub-pixel), whose per-image cost is',
-    'extrapolated from the timed steps because every step costs the same; "incremental" is the cached sampler the app uses, timed end to end.',
+    'Written by `npm run bench`. Medians. "Full" is the reference sampler (one forward pass per sub-pixel); its per-image',
+    'cost is extrapolated from the timed steps, since every step costs the same. "Incremental" is the cached sampler the',
+    'app uses, timed end to end.',
     '',
     `- Machine: ${machine}`,
     `- Browser: ${browserVersion}`,
     `- Date: ${new Date().toISOString()}`,
-    '',
-    ...results.map(table),
-    '',
-  ].join('\n\n').replace(/\n\n\n+/g, '\n\n');
+  ].join('\n');
+  const report = `${header}\n\n${results.map(table).join('\n\n')}\n`;
   mkdirSync('docs', { recursive: true });
   writeFileSync('docs/BENCHMARKS.md', report);
   console.log('\n' + results.map(table).join('\n\n'));
