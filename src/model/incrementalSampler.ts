@@ -67,18 +67,70 @@ async function readLayers(model: PixelCNN): Promise<LayerWeights[]> {
   }
 }
 
-export async function sampleIncremental(model: PixelCNN, options: SampleOptions): Promise<SampleResult> {
+/**
+ * Where each step's multiply-adds run. 'javascript' loops over the open taps
+ * and skips ReLU zeros: best on GPU backends, where reading a result back
+ * after every small product would cost more than the product. 'tensors'
+ * gathers the open-tap patch of every image and does one tfjs matMul per
+ * layer: on wasm that runs SIMD code many times faster than plain JS, and a
+ * read-back is a memory copy. 'auto' picks 'tensors' on the CPU-side
+ * backends (wasm, cpu) and 'javascript' on the others.
+ */
+export type IncrementalArithmetic = 'auto' | 'javascript' | 'tensors';
+
+function useTensors(arithmetic: IncrementalArithmetic): boolean {
+  if (arithmetic !== 'auto') return arithmetic === 'tensors';
+  const backend = tf.getBackend();
+  return backend === 'wasm' || backend === 'cpu';
+}
+
+/** Per colour group, the open-tap weights of its output columns: [taps · inChannels, outChannels / C]. */
+function groupMatrices(layer: LayerWeights, colorChannels: number): tf.Tensor2D[] {
+  const { inChannels: cin, outChannels: cout, weight, taps } = layer;
+  const size = taps.length * cin;
+  const width = cout / colorChannels;
+  return Array.from({ length: colorChannels }, (_, group) => {
+    const values = new Float32Array(size * width);
+    taps.forEach((tap, t) => {
+      for (let ci = 0; ci < cin; ci++) {
+        const from = tap.offset + ci * cout + group * width;
+        values.set(weight.subarray(from, from + width), (t * cin + ci) * width);
+      }
+    });
+    return tf.tensor2d(values, [size, width]);
+  });
+}
+
+export async function sampleIncremental(
+  model: PixelCNN,
+  options: SampleOptions,
+  arithmetic: IncrementalArithmetic = 'auto',
+): Promise<SampleResult> {
+  const layers = await readLayers(model);
+  const matrices = useTensors(arithmetic) ? layers.map((layer) => groupMatrices(layer, model.config.colorChannels)) : null;
+  try {
+    return await sampleWith(model, options, layers, matrices);
+  } finally {
+    if (matrices) tf.dispose(matrices.flat());
+  }
+}
+
+async function sampleWith(
+  model: PixelCNN,
+  options: SampleOptions,
+  layers: LayerWeights[],
+  matrices: tf.Tensor2D[][] | null,
+): Promise<SampleResult> {
   const { height: H, width: W, colorChannels: C, levels } = model.config;
   const { pixels, perImage, start, random } = startSampling(model, options);
   const count = options.count;
-  const layers = await readLayers(model);
   const hidden = layers.slice(0, -1);
   const output = layers[layers.length - 1];
 
   // Caches: the network input and every hidden layer's output, [count, H, W, channels].
   const input = new Float32Array(count * H * W * C);
   const activations = hidden.map((layer) => new Float32Array(count * H * W * layer.outChannels));
-  const scratch = new Float64Array(Math.max(...layers.map((l) => l.outChannels)));
+  const scratch = new Float64Array(count * Math.max(...layers.map((l) => l.outChannels)));
   const logits = new Float32Array(count * levels);
   const values = new Int32Array(count);
 
@@ -122,6 +174,47 @@ export async function sampleIncremental(model: PixelCNN, options: SampleOptions)
     }
   }
 
+  const patch = new Float32Array(count * Math.max(...layers.map((l) => l.taps.length * l.inChannels)));
+
+  /** The same features as computeGroup, for every image at once, through one matMul. */
+  async function computeGroupWithTensors(layerIndex: number, source: Float32Array, target: Float32Array | null, row: number, col: number, group: number): Promise<void> {
+    const layer = layers[layerIndex];
+    const { inChannels: cin, outChannels: cout, taps } = layer;
+    const size = taps.length * cin;
+    const width = cout / C;
+    const oStart = group * width;
+    for (let b = 0; b < count; b++) {
+      let k = b * size;
+      for (const tap of taps) {
+        const y = row + tap.dy;
+        const x = col + tap.dx;
+        if (y < 0 || x < 0 || x >= W) {
+          patch.fill(0, k, k + cin);
+        } else {
+          const base = ((b * H + y) * W + x) * cin;
+          patch.set(source.subarray(base, base + cin), k);
+        }
+        k += cin;
+      }
+    }
+    // Closed centre-tap entries are zero in the matrix, so not-yet-computed later groups add nothing.
+    const product = tf.tidy(() => tf.matMul(tf.tensor2d(patch.subarray(0, count * size), [count, size]), matrices![layerIndex][group]));
+    const out = await product.data();
+    product.dispose();
+    const residual = layerIndex > 0;
+    for (let b = 0; b < count; b++) {
+      const outBase = ((b * H + row) * W + col) * cout + oStart;
+      for (let o = 0; o < width; o++) {
+        const value = out[b * width + o] + layer.bias[oStart + o];
+        scratch[b * width + o] = value;
+        if (target) {
+          const activated = value > 0 ? value : 0;
+          target[outBase + o] = residual ? source[outBase + o] + activated : activated;
+        }
+      }
+    }
+  }
+
   for (let index = 0; index < perImage; index++) {
     const channel = index % C;
     const position = (index - channel) / C;
@@ -130,15 +223,27 @@ export async function sampleIncremental(model: PixelCNN, options: SampleOptions)
     const known = index < start;
     if (!known && options.shouldStop?.()) return { pixels, completed: index };
 
-    for (let b = 0; b < count; b++) {
+    if (matrices) {
       let source = input;
-      hidden.forEach((layer, l) => {
-        computeGroup(layer, source, activations[l], b, row, col, channel);
+      for (let l = 0; l < hidden.length; l++) {
+        await computeGroupWithTensors(l, source, activations[l], row, col, channel);
         source = activations[l];
-      });
+      }
       if (!known) {
-        computeGroup(output, source, null, b, row, col, channel);
-        for (let v = 0; v < levels; v++) logits[b * levels + v] = scratch[v];
+        await computeGroupWithTensors(layers.length - 1, source, null, row, col, channel);
+        for (let i = 0; i < count * levels; i++) logits[i] = scratch[i];
+      }
+    } else {
+      for (let b = 0; b < count; b++) {
+        let source = input;
+        hidden.forEach((layer, l) => {
+          computeGroup(layer, source, activations[l], b, row, col, channel);
+          source = activations[l];
+        });
+        if (!known) {
+          computeGroup(output, source, null, b, row, col, channel);
+          for (let v = 0; v < levels; v++) logits[b * levels + v] = scratch[v];
+        }
       }
     }
 
