@@ -18,11 +18,11 @@ import { type SampleOptions, type SampleResult, startSampling } from './sampler'
  * one forward pass of arithmetic over the open taps — instead of H·W·C
  * forward passes for the reference sampler.
  *
- * The arithmetic is plain JavaScript over weights read from the model once:
- * each step is a few thousand multiply-adds per image, far below the point
- * where launching GPU work pays for itself. It mirrors `createPixelCNN`'s
- * stack exactly (relu on the first layer, residual relu on the hidden ones,
- * a linear 1×1 output), and the parity tests hold it to the reference.
+ * The weights are read from the model once. Each step's multiply-adds run
+ * either as plain JavaScript loops or as one tfjs matMul per layer (see
+ * IncrementalArithmetic). Both mirror `createPixelCNN`'s stack exactly (relu
+ * on the first layer, residual relu on the hidden ones, a linear 1×1
+ * output), and the parity tests hold both to the reference sampler.
  */
 
 interface Tap {
