@@ -63,6 +63,15 @@ export function validateConfig(config: PixelCNNConfig): void {
   }
 }
 
+/** One line naming an architecture, e.g. "28×28 grayscale, 256 levels, 7 layers of 32 channels, 7×7 kernels". */
+export function describeConfig(config: PixelCNNConfig): string {
+  const colour = config.colorChannels === 3 ? 'RGB' : 'grayscale';
+  return (
+    `${config.width}×${config.height} ${colour}, ${config.levels} levels, ` +
+    `${config.layers} layers of ${config.hiddenChannels} channels, ${config.kernelSize}×${config.kernelSize} kernels`
+  );
+}
+
 export function sameArchitecture(a: PixelCNNConfig, b: PixelCNNConfig): boolean {
   return (
     a.height === b.height &&

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { type PixelCNNConfig, ConfigError, validateConfig, sameArchitecture } from './config';
+import { type PixelCNNConfig, ConfigError, describeConfig, validateConfig, sameArchitecture } from './config';
 import type { PixelCNN } from './pixelcnn';
 
 /**
@@ -130,7 +130,7 @@ export function parseSavedModel(json: unknown): SavedModel {
 export function loadWeights(model: PixelCNN, saved: SavedModel): void {
   if (!sameArchitecture(model.config, saved.config)) {
     throw new ModelFileError(
-      `The model file is for another architecture (${describe(saved.config)}); the current model is ${describe(model.config)}.`,
+      `The model file is for another architecture (${describeConfig(saved.config)}); the current model is ${describeConfig(model.config)}.`,
     );
   }
   const byName = new Map(saved.tensors.map((t) => [t.name, t]));
@@ -152,12 +152,4 @@ export function loadWeights(model: PixelCNN, saved: SavedModel): void {
   model.variables.forEach((variable, i) => {
     tf.tidy(() => variable.assign(tf.tensor(decoded[i], variable.shape)));
   });
-}
-
-export function describe(config: PixelCNNConfig): string {
-  const colour = config.colorChannels === 3 ? 'RGB' : 'grayscale';
-  return (
-    `${config.width}×${config.height} ${colour}, ${config.levels} levels, ` +
-    `${config.layers} layers of ${config.hiddenChannels} channels, ${config.kernelSize}×${config.kernelSize} kernels`
-  );
 }

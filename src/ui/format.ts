@@ -1,19 +1,6 @@
 import type { PixelCNNConfig } from '../model/config';
 import type { ModelOrigin } from '../worker/protocol';
 
-/**
- * The same one-line description as describe() in src/model/serialize.ts,
- * repeated here because that module imports tfjs, which must stay off the
- * main thread.
- */
-export function describeConfig(config: PixelCNNConfig): string {
-  const colour = config.colorChannels === 3 ? 'RGB' : 'grayscale';
-  return (
-    `${config.width}×${config.height} ${colour}, ${config.levels} levels, ` +
-    `${config.layers} layers of ${config.hiddenChannels} channels, ${config.kernelSize}×${config.kernelSize} kernels`
-  );
-}
-
 /** Thousands separators done by hand so the text is identical in every locale. */
 export function formatInteger(n: number): string {
   return String(Math.trunc(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');

@@ -1,12 +1,12 @@
 import { useRef, useState } from 'react';
-import { ConfigError, validateConfig, type PixelCNNConfig } from '../../model/config';
+import { ConfigError, describeConfig, validateConfig, type PixelCNNConfig } from '../../model/config';
 import type { ModelSummary } from '../../worker/protocol';
 import { applyConfig, exportModel, importModel, resetModel } from '../actions';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { Field } from '../components/Field';
 import { InlineConfirm } from '../components/InlineConfirm';
 import { Panel } from '../components/Panel';
-import { describeConfig, formatInteger, originText, withFieldLabels } from '../format';
+import { formatInteger, originText, withFieldLabels } from '../format';
 import { clearErrors, currentStep, useStudio } from '../store';
 
 /** The architecture, where the weights came from, and moving weights in and out. */
