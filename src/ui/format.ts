@@ -26,11 +26,6 @@ const ORIGIN_TEXT: Record<ModelOrigin, string> = {
   pretrained: 'pretrained (shipped with the app)',
 };
 
-/** Converts a level 0..levels-1 to a display byte 0..255. */
-export function levelToByte(level: number, levels: number): number {
-  return Math.round((level * 255) / (levels - 1));
-}
-
 const FIELD_LABELS: Record<keyof PixelCNNConfig, string> = {
   height: 'Image size',
   width: 'Image size',

@@ -1,4 +1,4 @@
-import { levelToByte } from './format';
+import { levelToByte } from '../data/quantise';
 
 /** Where image i of a grid sits, in canvas pixels. */
 export interface GridLayout {

@@ -1,5 +1,5 @@
 import type { SampleStart } from '../worker/protocol';
-import { levelToByte } from './format';
+import { levelToByte } from '../data/quantise';
 
 /**
  * The pixels of the sample being drawn, kept outside React: a sample can
