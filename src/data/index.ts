@@ -56,7 +56,6 @@ export {
   type SplitIndices,
   DEFAULT_SPLIT_SEED,
   DEFAULT_TEST_FRACTION,
-  createSeededRandom,
   sampleBatch,
   selectImages,
   splitDataset,

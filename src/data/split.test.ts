@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createSeededRandom, sampleBatch, selectImages, splitDataset, splitIndices, testCount } from './split';
+import { seededRandom } from '../model/random';
+import { sampleBatch, selectImages, splitDataset, splitIndices, testCount } from './split';
 import type { ImageDataset } from './types';
 
 /** count 1×2 images whose pixels are [i, i] (mod 256), so every image is identifiable. */
@@ -45,7 +46,7 @@ describe('splitIndices', () => {
 
   it('is pinned, so an outside script that reimplements it can check itself', () => {
     // If this changes, the app's held-out images change too: update pretraining scripts in step.
-    expect(Array.from({ length: 3 }, createSeededRandom(1))).toEqual([0.6270739405881613, 0.002735721180215478, 0.5274470399599522]);
+    expect(Array.from({ length: 3 }, seededRandom(1))).toEqual([0.6270739405881613, 0.002735721180215478, 0.5274470399599522]);
     expect(splitIndices(20, 0.25, 1)).toEqual({
       test: [3, 6, 11, 13, 18],
       train: [0, 1, 2, 4, 5, 7, 8, 9, 10, 12, 14, 15, 16, 17, 19],
@@ -80,8 +81,8 @@ describe('splitDataset', () => {
 describe('sampleBatch', () => {
   it('draws whole images from the dataset, reproducibly from a seeded generator', () => {
     const dataset = numbered(10);
-    const a = sampleBatch(dataset, 64, createSeededRandom(5));
-    const b = sampleBatch(dataset, 64, createSeededRandom(5));
+    const a = sampleBatch(dataset, 64, seededRandom(5));
+    const b = sampleBatch(dataset, 64, seededRandom(5));
     expect(a).toEqual(b);
     expect(a.length).toBe(128);
     for (let k = 0; k < 64; k++) {

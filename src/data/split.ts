@@ -3,31 +3,21 @@
  *
  * The split must be reproducible outside the app (a Node pretraining script
  * has to hold out exactly the images the app holds out), so the algorithm is
- * spelled out and has no dependencies:
- *   1. random = mulberry32(seed)                          (createSeededRandom)
+ * spelled out:
+ *   1. random = mulberry32(seed)                          (seededRandom, src/model/random.ts)
  *   2. order = [0, 1, …, count−1], Fisher–Yates shuffled from the end:
  *      for i = count−1 down to 1: j = floor(random()·(i+1)); swap order[i], order[j]
  *   3. test = the first testCount(count, fraction) entries of order, the rest train;
  *      both sorted ascending so each subset keeps the dataset's original order.
- * This file imports only types, so it can be transpiled alone for such a script.
+ * Its only import is the seeded generator, which is plain TypeScript, so a Node
+ * script can load this file (through Vite's module runner) without tfjs.
  */
 
+import { seededRandom } from '../model/random';
 import type { ImageDataset } from './types';
 
 export const DEFAULT_TEST_FRACTION = 0.1;
 export const DEFAULT_SPLIT_SEED = 1;
-
-/** A uniform [0, 1) generator (the published mulberry32 algorithm) from a 32-bit seed. */
-export function createSeededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let z = state;
-    z = Math.imul(z ^ (z >>> 15), z | 1);
-    z ^= z + Math.imul(z ^ (z >>> 7), z | 61);
-    return ((z ^ (z >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * How many images go to the test set: the rounded fraction, but at least one
@@ -57,7 +47,7 @@ export function splitIndices(
 ): SplitIndices {
   if (!Number.isInteger(count) || count < 0) throw new RangeError(`count must be a whole number, got ${count}.`);
   const nTest = testCount(count, testFraction);
-  const random = createSeededRandom(seed);
+  const random = seededRandom(seed);
   const order = Array.from({ length: count }, (_, i) => i);
   for (let i = count - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
