@@ -27,6 +27,7 @@ import type {
   EngineEvent,
   EngineRequest,
   ErrorContext,
+  MaskPicture,
   ModelOrigin,
   SampleSettings,
   TrainSettings,
@@ -77,6 +78,8 @@ export class Engine {
   private trainer: Trainer | null = null;
   private origin: ModelOrigin = 'new';
   private card: Record<string, unknown> = {};
+  /** The model's masks never change, so their picture is read back once per model. */
+  private masks: Promise<MaskPicture> | null = null;
   private trainSettings: TrainSettings = DEFAULT_TRAIN;
 
   private source: DatasetSource = { kind: 'builtin' };
@@ -167,7 +170,7 @@ export class Engine {
       if (!stored) return false;
       saved = parseSavedModel(stored);
     } catch (error) {
-      this.deps.emit({ type: 'notice', message: `The saved model could not be restored (${errorText(error)}); starting a new one.` });
+      this.noticeRestoreFailed(error);
       return false;
     }
     const model = createPixelCNN(saved.config);
@@ -175,13 +178,17 @@ export class Engine {
       loadWeights(model, saved);
     } catch (error) {
       model.dispose();
-      this.deps.emit({ type: 'notice', message: `The saved model could not be restored (${errorText(error)}); starting a new one.` });
+      this.noticeRestoreFailed(error);
       return false;
     }
     const steps = typeof saved.meta.steps === 'number' ? saved.meta.steps : 0;
     const origin = isOrigin(saved.meta.origin) && saved.meta.origin !== 'new' ? saved.meta.origin : 'restored';
     this.installModel(model, origin === 'pretrained' ? 'pretrained' : 'restored', steps, cardOf(saved.meta));
     return true;
+  }
+
+  private noticeRestoreFailed(error: unknown): void {
+    this.deps.emit({ type: 'notice', message: `The saved model could not be restored (${errorText(error)}); starting a new one.` });
   }
 
   // ── The model ─────────────────────────────────────────────────────────
@@ -195,6 +202,7 @@ export class Engine {
     this.trainer?.dispose();
     this.model?.dispose();
     this.model = model;
+    this.masks = maskPicture(model);
     this.origin = origin;
     this.card = card;
     this.trainer = new Trainer(model, this.trainSettings, steps);
@@ -209,7 +217,7 @@ export class Engine {
         parameterCount: model.parameterCount(),
         origin: this.origin,
         steps: this.trainer?.steps ?? 0,
-        masks: await maskPicture(model),
+        masks: await this.masks!,
         card: this.card,
       },
     });
