@@ -10,7 +10,8 @@ if (!chromiumPath) {
   throw new Error(chromiumHelp());
 }
 
-const PORT = 4173;
+// E2E_PORT lets two checkouts run their e2e suites side by side.
+const PORT = Number(process.env.E2E_PORT ?? 4173);
 const BASE_URL = `http://localhost:${PORT}`;
 
 export default defineConfig({

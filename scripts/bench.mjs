@@ -12,7 +12,7 @@ import os from 'node:os';
 import { chromium } from '@playwright/test';
 import { chromiumHelp, findChromium } from './chromium-path.mjs';
 
-const PORT = 4174;
+const PORT = Number(process.env.BENCH_PORT ?? 4174);
 const backends = (process.env.BENCH_BACKENDS ?? 'webgpu,wasm,webgl,cpu').split(',');
 const sizes = process.env.BENCH_SIZES ?? '8,16,28';
 const fullSteps = process.env.BENCH_FULL_STEPS ?? '5';
