@@ -6,14 +6,9 @@
  * Node-only; the browser bench is benchmarks.ts through bench.worker.ts.
  */
 import * as tf from '@tensorflow/tfjs';
-// Static: the module runner that loads this file closes after loading it.
-import * as wasm from '@tensorflow/tfjs-backend-wasm';
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import { DEFAULT_CONFIG } from '../model';
+import { type NodeBackend, useNodeBackend } from '../node/backend';
 import { TRAIN_BATCH, timeTraining, type TrainTiming } from './benchmarks';
-
-export type NodeBackend = 'wasm' | 'cpu';
 
 export interface TrainBenchRow {
   backend: NodeBackend;
@@ -25,22 +20,6 @@ export interface TrainBenchRow {
   forwardMs?: number;
   /** Why the path could not train on this backend. */
   error?: string;
-}
-
-/** Registers and selects a backend; the wasm binaries load from the installed package. */
-export async function useNodeBackend(name: NodeBackend): Promise<string> {
-  if (name === 'wasm') {
-    const entry = createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm');
-    wasm.setWasmPaths(path.dirname(entry) + path.sep);
-    if (!(await tf.setBackend('wasm'))) throw new Error('the tfjs wasm backend failed to initialise');
-    await tf.ready();
-    const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) ? 'SIMD' : 'no SIMD';
-    const threads = wasm.getThreadsCount();
-    return `wasm (${simd}, ${threads} thread${threads === 1 ? '' : 's'})`;
-  }
-  if (!(await tf.setBackend(name))) throw new Error(`the tfjs ${name} backend failed to initialise`);
-  await tf.ready();
-  return name;
 }
 
 export const benchModel = { ...DEFAULT_CONFIG, batch: TRAIN_BATCH };

@@ -10,3 +10,5 @@ export * from './sampler';
 export * from './serialize';
 export * from './receptiveField';
 export * from './incrementalSampler';
+export * from './evaluate';
+export * from './card';

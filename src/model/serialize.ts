@@ -32,7 +32,8 @@ export class ModelFileError extends Error {
   override name = 'ModelFileError';
 }
 
-function toBase64(values: Float32Array): string {
+/** Float32 values as base64 of their little-endian bytes: compact, and safe inside JSON. */
+export function encodeFloat32(values: Float32Array): string {
   const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
   let binary = '';
   const chunk = 0x8000;
@@ -42,7 +43,7 @@ function toBase64(values: Float32Array): string {
   return btoa(binary);
 }
 
-function fromBase64(text: string, name: string): Float32Array {
+export function decodeFloat32(text: string, name: string): Float32Array {
   let binary: string;
   try {
     binary = atob(text);
@@ -66,9 +67,9 @@ export async function saveModel(model: PixelCNN, meta: Record<string, unknown> =
     const masked = tf.mul(layer.weight, layer.mask);
     const weight = (await masked.data()) as Float32Array;
     masked.dispose();
-    tensors.push({ name: localName(layer.weight), shape: layer.weight.shape, data: toBase64(weight) });
+    tensors.push({ name: localName(layer.weight), shape: layer.weight.shape, data: encodeFloat32(weight) });
     const bias = (await layer.bias.data()) as Float32Array;
-    tensors.push({ name: localName(layer.bias), shape: layer.bias.shape, data: toBase64(bias) });
+    tensors.push({ name: localName(layer.bias), shape: layer.bias.shape, data: encodeFloat32(bias) });
   }
   return { format: MODEL_FORMAT, version: MODEL_FORMAT_VERSION, config: { ...model.config }, tensors, meta };
 }
@@ -142,7 +143,7 @@ export function loadWeights(model: PixelCNN, saved: SavedModel): void {
     if (entry.shape.join('×') !== expected) {
       throw new ModelFileError(`Tensor "${name}" has shape ${entry.shape.join('×')}, expected ${expected}.`);
     }
-    const values = fromBase64(entry.data, name);
+    const values = decodeFloat32(entry.data, name);
     if (values.length !== variable.size) {
       throw new ModelFileError(`Tensor "${name}" holds ${values.length} values, expected ${variable.size}.`);
     }

@@ -5,7 +5,7 @@ import {
   ConfigError,
   ModelFileError,
   createPixelCNN,
-
+  evaluateBitsPerDim,
   loadWeights,
   parseSavedModel,
   sampleIncremental,
@@ -409,7 +409,7 @@ export class Engine {
     const { test } = this.data;
     const count = Math.min(EVALUATION_IMAGES, test.count);
     const perImage = test.width * test.height * test.channels;
-    const bits = await this.trainer.evaluate(test.pixels.subarray(0, count * perImage), [count, test.height, test.width, test.channels], Math.min(16, this.trainSettings.batchSize));
+    const bits = await evaluateBitsPerDim(this.requireModel(), test.pixels.subarray(0, count * perImage), count, Math.min(16, this.trainSettings.batchSize));
     this.deps.emit({ type: 'evaluation', step: this.trainer.steps, testBitsPerDim: bits });
   }
 

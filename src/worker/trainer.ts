@@ -62,23 +62,6 @@ export class Trainer {
     this.optimizer = tf.train.adam(this.learningRate);
   }
 
-  /** Mean bits/dim over `images`, evaluated in batches of `batchSize`. */
-  async evaluate(images: Uint8Array, shape: [number, number, number, number], batchSize: number): Promise<number> {
-    const [count, h, w, c] = shape;
-    const perImage = h * w * c;
-    let total = 0;
-    for (let start = 0; start < count; start += batchSize) {
-      const n = Math.min(batchSize, count - start);
-      const bits = tf.tidy(() => {
-        const batch = tf.tensor4d(Int32Array.from(images.subarray(start * perImage, (start + n) * perImage)), [n, h, w, c], 'int32');
-        return this.model.bitsPerDim(batch).mul(n);
-      });
-      total += (await bits.data())[0];
-      bits.dispose();
-    }
-    return total / count;
-  }
-
   dispose(): void {
     this.optimizer.dispose();
     if (this.lastGood) tf.dispose(this.lastGood);

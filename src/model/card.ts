@@ -1,0 +1,33 @@
+import type { PixelCNNConfig } from './config';
+
+/**
+ * The facts shipped beside a pretrained model: enough to tell what it is, how
+ * good it is, and how to make it again. `npm run pretrain` writes it; the app
+ * shows it in the Model panel; a unit test checks the shipped weights against it.
+ */
+export interface ModelCard {
+  /** What the model generates, for people. */
+  title: string;
+  dataset: string;
+  config: PixelCNNConfig;
+  /** Seeds the weight initialisation and the order of training batches. */
+  seed: number;
+  steps: number;
+  batchSize: number;
+  /** Adam, warmed up linearly to `peak`, then cosine-decayed to `final` at the last step. */
+  learningRate: { peak: number; final: number; warmupSteps: number };
+  /** The held-out images are the app's own test split of the same data. */
+  split: { testFraction: number; seed: number; trainImages: number; heldOutImages: number };
+  /** Mean bits per sub-pixel on `trainBitsImages` training images, after training. */
+  trainBitsPerDim: number;
+  trainBitsImages: number;
+  /** Mean bits per sub-pixel on every held-out image. */
+  heldOutBitsPerDim: number;
+  trainedAt: string;
+  /** `git rev-parse HEAD` of the code that trained it, with "+changes" when the tree was not clean. */
+  commit: string;
+  /** The tfjs backend that trained it, e.g. "wasm (SIMD, 1 thread)". */
+  backend: string;
+  wallTimeSeconds: number;
+}
+

@@ -1,0 +1,137 @@
+/**
+ * The pretraining loop: the project's own model and loss, trained on the
+ * app's training split of MNIST with Adam, checkpointed so it can be stopped
+ * and resumed. Node-only in practice (the caller reads and writes files), but
+ * nothing here touches the file system: the caller passes the data and gets
+ * checkpoints through hooks.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { createPixelCNN, type PixelCNN } from '../model/pixelcnn';
+import { evaluateBitsPerDim } from '../model/evaluate';
+import type { ImageDataset } from '../data/types';
+import { type Checkpoint, makeCheckpoint, restoreCheckpoint, settingsDiffer, CheckpointError } from './checkpoint';
+import { type PretrainSettings, batchIndices, learningRateAt } from './schedule';
+
+export interface Progress {
+  step: number;
+  steps: number;
+  /** Mean bits/dim of the last few batches. */
+  trainBits: number;
+  /** The latest estimate on a slice of the held-out images, when one has been made. */
+  heldOutBits?: number;
+  learningRate: number;
+  elapsedSeconds: number;
+  /** From this run's own pace, not counting time before a resume. */
+  secondsLeft: number;
+}
+
+export interface PretrainHooks {
+  onProgress(progress: Progress): void;
+  /** Called every `checkpointEvery` steps and when stopping; the caller writes it somewhere safe. */
+  onCheckpoint(checkpoint: Checkpoint): Promise<void>;
+  /** Polled between steps; true ends the run after a checkpoint. */
+  shouldStop(): boolean;
+}
+
+export interface PretrainRun {
+  settings: PretrainSettings;
+  train: ImageDataset;
+  test: ImageDataset;
+  resumeFrom?: Checkpoint;
+  checkpointEvery: number;
+  /** Steps between held-out estimates, each on `estimateImages` held-out images. */
+  estimateEvery: number;
+  estimateImages: number;
+}
+
+export interface PretrainOutcome {
+  model: PixelCNN;
+  /** False when shouldStop ended the run early. */
+  finished: boolean;
+  step: number;
+  trainBits: number[];
+  elapsedSeconds: number;
+}
+
+const RUNNING_MEAN = 50;
+
+function gather(dataset: ImageDataset, indices: number[]): Int32Array {
+  const size = dataset.width * dataset.height * dataset.channels;
+  const out = new Int32Array(indices.length * size);
+  indices.forEach((index, k) => out.set(dataset.pixels.subarray(index * size, (index + 1) * size), k * size));
+  return out;
+}
+
+export async function pretrain(run: PretrainRun, hooks: PretrainHooks): Promise<PretrainOutcome> {
+  const { settings, train, test } = run;
+  const { height, width, colorChannels } = settings.config;
+  if (train.width !== width || train.height !== height || train.channels !== colorChannels || train.levels !== settings.config.levels) {
+    throw new RangeError(`The training images (${train.width}×${train.height}×${train.channels}, ${train.levels} levels) do not fit the model.`);
+  }
+  const model = createPixelCNN(settings.config, settings.seed);
+  // Adam's learning rate is read on every step; the schedule sets it before each one.
+  const optimizer = tf.train.adam(settings.peakLearningRate);
+  const adjustable = optimizer as unknown as { learningRate: number };
+
+  let step = 0;
+  let elapsedBefore = 0;
+  const trainBits: number[] = [];
+  if (run.resumeFrom) {
+    const difference = settingsDiffer(settings, run.resumeFrom.settings);
+    if (difference) throw new CheckpointError(`the checkpoint was made with other settings: ${difference}`);
+    await restoreCheckpoint(run.resumeFrom, model, optimizer);
+    step = run.resumeFrom.step;
+    elapsedBefore = run.resumeFrom.elapsedSeconds;
+    trainBits.push(...run.resumeFrom.trainBits);
+  }
+
+  const started = performance.now();
+  const startStep = step;
+  const elapsed = (): number => elapsedBefore + (performance.now() - started) / 1000;
+  const checkpoint = async (): Promise<void> =>
+    hooks.onCheckpoint(await makeCheckpoint(model, optimizer, settings, { step, elapsedSeconds: elapsed(), trainBits }));
+  const estimateCount = Math.min(run.estimateImages, test.count);
+  let heldOutBits: number | undefined;
+
+  try {
+    while (step < settings.steps) {
+      if (hooks.shouldStop()) {
+        await checkpoint();
+        return { model, finished: false, step, trainBits, elapsedSeconds: elapsed() };
+      }
+      adjustable.learningRate = learningRateAt(step, settings);
+      const batch = tf.tensor4d(gather(train, batchIndices(step, train.count, settings.batchSize, settings.seed)), [settings.batchSize, height, width, colorChannels], 'int32');
+      const loss = model.trainStep(batch, optimizer);
+      batch.dispose();
+      const bits = (await loss.data())[0];
+      loss.dispose();
+      if (!Number.isFinite(bits)) {
+        throw new Error(`the loss became ${bits} at step ${step + 1}; the last checkpoint is intact (lower the learning rate and start afresh)`);
+      }
+      trainBits.push(bits);
+      step++;
+      if (step % run.estimateEvery === 0 || step === settings.steps) {
+        heldOutBits = await evaluateBitsPerDim(model, test.pixels, estimateCount);
+      }
+      if (step % run.checkpointEvery === 0 && step < settings.steps) await checkpoint();
+      const recent = trainBits.slice(-RUNNING_MEAN);
+      const secondsPerStep = (performance.now() - started) / 1000 / (step - startStep);
+      hooks.onProgress({
+        step,
+        steps: settings.steps,
+        trainBits: recent.reduce((a, b) => a + b, 0) / recent.length,
+        heldOutBits,
+        learningRate: adjustable.learningRate,
+        elapsedSeconds: elapsed(),
+        secondsLeft: secondsPerStep * (settings.steps - step),
+      });
+    }
+    await checkpoint();
+    return { model, finished: true, step, trainBits, elapsedSeconds: elapsed() };
+  } catch (error) {
+    model.dispose();
+    throw error;
+  } finally {
+    optimizer.dispose();
+  }
+}
