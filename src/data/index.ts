@@ -65,7 +65,6 @@ export {
 
 export {
   type LoadMnistOptions,
-  type MnistUrlContext,
   MNIST_CREDIT,
   MNIST_HEIGHT,
   MNIST_IMAGE_BYTES,
@@ -74,7 +73,7 @@ export {
   MNIST_WIDTH,
   MnistError,
   loadMnist,
-  mnistUrlCandidates,
   parseMnist,
 } from './mnist';
 export * from './retarget';
+export { type AppUrlContext, type FetchAppFileOptions, AppFileError, appUrlCandidates, fetchAppFile } from './appFiles';

@@ -2,7 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MNIST_MISSING_MESSAGE, MnistError, loadMnist, mnistUrlCandidates, parseMnist } from './mnist';
+import { AppFileError, appUrlCandidates } from './appFiles';
+import { MNIST_MISSING_MESSAGE, MnistError, loadMnist, parseMnist } from './mnist';
 
 /** Two synthetic 28×28 images: a horizontal ramp and its negative. */
 function syntheticMnist(): Uint8Array {
@@ -36,36 +37,36 @@ describe('parseMnist', () => {
   });
 });
 
-describe('mnistUrlCandidates', () => {
+describe('appUrlCandidates', () => {
   it('uses the origin for an absolute base, from a page or a worker', () => {
     expect(
-      mnistUrlCandidates('data/m.bin', { viteBase: '/', locationHref: 'http://h:5173/assets/worker-1.js', inWorker: true }),
+      appUrlCandidates('data/m.bin', { viteBase: '/', locationHref: 'http://h:5173/assets/worker-1.js', inWorker: true }),
     ).toEqual(['http://h:5173/data/m.bin']);
     expect(
-      mnistUrlCandidates('data/m.bin', { viteBase: '/app/', locationHref: 'http://h/src/worker/w.ts?worker_file', inWorker: true }),
+      appUrlCandidates('data/m.bin', { viteBase: '/app/', locationHref: 'http://h/src/worker/w.ts?worker_file', inWorker: true }),
     ).toEqual(['http://h/app/data/m.bin']);
   });
 
   it('also tries the parent of the worker folder for a relative base', () => {
     expect(
-      mnistUrlCandidates('data/m.bin', { viteBase: './', locationHref: 'https://x.io/demo/assets/worker-1.js', inWorker: true }),
+      appUrlCandidates('data/m.bin', { viteBase: './', locationHref: 'https://x.io/demo/assets/worker-1.js', inWorker: true }),
     ).toEqual(['https://x.io/demo/assets/data/m.bin', 'https://x.io/demo/data/m.bin']);
     expect(
-      mnistUrlCandidates('data/m.bin', { viteBase: './', locationHref: 'https://x.io/demo/index.html', inWorker: false }),
+      appUrlCandidates('data/m.bin', { viteBase: './', locationHref: 'https://x.io/demo/index.html', inWorker: false }),
     ).toEqual(['https://x.io/demo/data/m.bin']);
   });
 
   it('prefers an explicit base URL and leaves absolute URLs alone', () => {
     expect(
-      mnistUrlCandidates('data/m.bin', { baseUrl: 'https://x.io/demo/', viteBase: './', locationHref: 'https://x.io/a/b.js', inWorker: true }),
+      appUrlCandidates('data/m.bin', { baseUrl: 'https://x.io/demo/', viteBase: './', locationHref: 'https://x.io/a/b.js', inWorker: true }),
     ).toEqual(['https://x.io/demo/data/m.bin']);
-    expect(mnistUrlCandidates('https://cdn.example/m.bin', { viteBase: '/', inWorker: true })).toEqual([
+    expect(appUrlCandidates('https://cdn.example/m.bin', { viteBase: '/', inWorker: true })).toEqual([
       'https://cdn.example/m.bin',
     ]);
   });
 
   it('explains when it cannot resolve a relative path outside a browser', () => {
-    expect(() => mnistUrlCandidates('data/m.bin', { viteBase: '/', inWorker: false })).toThrow(MnistError);
+    expect(() => appUrlCandidates('data/m.bin', { viteBase: '/', inWorker: false })).toThrow(AppFileError);
   });
 });
 

@@ -31,3 +31,17 @@ export interface ModelCard {
   wallTimeSeconds: number;
 }
 
+
+/** True when `value` has the fields of a card written by `npm run pretrain` (what the app needs to show it). */
+export function isModelCard(value: Record<string, unknown>): value is Record<string, unknown> & ModelCard {
+  const numbers = ['seed', 'steps', 'batchSize', 'trainBitsPerDim', 'heldOutBitsPerDim', 'wallTimeSeconds'] as const;
+  return (
+    typeof value.title === 'string' &&
+    typeof value.trainedAt === 'string' &&
+    typeof value.commit === 'string' &&
+    typeof value.backend === 'string' &&
+    typeof value.split === 'object' &&
+    value.split !== null &&
+    numbers.every((key) => typeof value[key] === 'number')
+  );
+}

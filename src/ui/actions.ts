@@ -3,7 +3,7 @@ import type { InputFile } from '../data/types';
 import type { ErrorContext, SampleSettings, TrainSettings } from '../worker/protocol';
 import { send } from './engineClient';
 import { saveConfig } from './savedConfig';
-import { clearErrors, randomSeed, setError, useStudio } from './store';
+import { clearErrors, nextSampleSettings, setError, useStudio } from './store';
 
 /**
  * What the buttons do. Each action clears the error it could have caused
@@ -61,26 +61,14 @@ export function pinSeed(seed: number): void {
   useStudio.setState((s) => ({ freshSeedEachRun: false, sampleSettings: { ...s.sampleSettings, seed } }));
 }
 
-/**
- * The settings for the next run. A fresh seed is picked here, before the
- * run, so the Seed field always shows the seed of the images on screen.
- */
-function settingsForRun(): SampleSettings {
-  const { freshSeedEachRun, sampleSettings } = useStudio.getState();
-  if (!freshSeedEachRun) return sampleSettings;
-  const settings = { ...sampleSettings, seed: randomSeed() };
-  useStudio.setState({ sampleSettings: settings });
-  return settings;
-}
-
 export function startSampling(): void {
   clearErrors('sampling');
-  sendOrExplain(send({ type: 'sample', settings: settingsForRun() }), 'sampling');
+  sendOrExplain(send({ type: 'sample', settings: nextSampleSettings() }), 'sampling');
 }
 
 export function completeHeldOutImage(testIndex: number): void {
   clearErrors('sampling');
-  sendOrExplain(send({ type: 'complete', testIndex, settings: settingsForRun() }), 'sampling');
+  sendOrExplain(send({ type: 'complete', testIndex, settings: nextSampleSettings() }), 'sampling');
 }
 
 export function stopSampling(): void {

@@ -7,6 +7,7 @@ import { saveConfig } from './savedConfig';
 import {
   INITIAL_SAMPLING,
   addNotice,
+  nextSampleSettings,
   setError,
   useStudio,
   type StudioState,
@@ -49,7 +50,7 @@ export function startEngine(config: PixelCNNConfig = useStudio.getState().startC
     errors: {},
   });
   sampleChannel.clear();
-  send({ type: 'init', config, backend: requestedBackend(backend) });
+  send({ type: 'init', config, backend: requestedBackend(backend), sampleOnStart: nextSampleSettings() });
 }
 
 /** Restarts the engine on another backend; the trained model comes back from browser storage. */

@@ -1,3 +1,4 @@
+import { isModelCard } from '../model/card';
 import type { PixelCNNConfig } from '../model/config';
 import type { ModelOrigin } from '../worker/protocol';
 
@@ -42,4 +43,24 @@ export function withFieldLabels(message: string): string {
     /\b(height|width|colorChannels|levels|hiddenChannels|layers|kernelSize)\b/g,
     (field) => FIELD_LABELS[field as keyof PixelCNNConfig],
   );
+}
+
+/**
+ * A model card as label/value rows. A card from `npm run pretrain` reads as
+ * sentences; anything else recorded with the weights is listed as it is.
+ */
+export function cardRows(card: Record<string, unknown>): [string, string][] {
+  if (!isModelCard(card)) {
+    return Object.entries(card).map(([key, value]) => [key, typeof value === 'string' ? value : JSON.stringify(value)]);
+  }
+  const bits = (value: number): string => `${value.toFixed(3)} bits/dim`;
+  const hours = card.wallTimeSeconds / 3600;
+  return [
+    ['Trained on', card.dataset],
+    ['Held-out loss', `${bits(card.heldOutBitsPerDim)} on ${formatInteger(card.split.heldOutImages)} held-out images (the Dataset panel's test split)`],
+    ['Training loss', `${bits(card.trainBitsPerDim)} on ${formatInteger(card.trainBitsImages)} training images`],
+    ['Training', `${formatInteger(card.steps)} Adam steps of ${card.batchSize} images, seed ${card.seed}, learning rate up to ${card.learningRate.peak}`],
+    ['Made', `${card.trainedAt.slice(0, 10)} by npm run pretrain on ${card.backend}, ${hours >= 1 ? `${hours.toFixed(1)} h` : `${Math.round(card.wallTimeSeconds / 60)} min`}`],
+    ['Code', `commit ${card.commit.slice(0, 12)}${card.commit.endsWith('+changes') ? ' (with uncommitted changes)' : ''}`],
+  ];
 }

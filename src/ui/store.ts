@@ -109,7 +109,8 @@ export const useStudio = create<StudioState>()(() => ({
   testHistory: [],
   stepsPerSecond: null,
   trainSettings: { learningRate: 0.001, batchSize: 16 },
-  sampleSettings: { count: 4, temperature: 1, seed: randomSeed(), delayMs: 0 },
+  // 16 digits in a 4×4 grid, paced so a first visit can see them being written pixel by pixel.
+  sampleSettings: { count: 16, temperature: 1, seed: randomSeed(), delayMs: 10 },
   freshSeedEachRun: true,
   sampling: INITIAL_SAMPLING,
   errors: {},
@@ -147,4 +148,16 @@ export function addNotice(message: string): void {
 
 export function dismissNotice(id: number): void {
   useStudio.setState((s) => ({ notices: s.notices.filter((n) => n.id !== id) }));
+}
+
+/**
+ * The settings for the next run. A fresh seed is picked here, before the
+ * run, so the Seed field always shows the seed of the images on screen.
+ */
+export function nextSampleSettings(): SampleSettings {
+  const { freshSeedEachRun, sampleSettings } = useStudio.getState();
+  if (!freshSeedEachRun) return sampleSettings;
+  const settings = { ...sampleSettings, seed: randomSeed() };
+  useStudio.setState({ sampleSettings: settings });
+  return settings;
 }

@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { PixelCNNConfig } from '../model/config';
 import type { ImageDataset, InputFile } from '../data/types';
+import { createPixelCNN } from '../model/pixelcnn';
+import { type SavedModel, saveModel } from '../model/serialize';
 import { useCpuBackend } from '../test/tfSetup';
 import { Engine } from './engine';
 import { memoryModelStore, type ModelStore } from './modelStore';
@@ -34,7 +36,7 @@ function pngNamed(name: string, w: number, h: number, gray: number): InputFile {
   return { name, bytes: new Uint8Array([...signature, ...body]) };
 }
 
-function harness(store: ModelStore = memoryModelStore()) {
+function harness(store: ModelStore = memoryModelStore(), loadPretrained?: () => Promise<SavedModel | null>) {
   const events: EngineEvent[] = [];
   const engine = new Engine({
     emit: (event) => events.push(event),
@@ -42,6 +44,7 @@ function harness(store: ModelStore = memoryModelStore()) {
     selectBackend: async () => ({ name: 'cpu', adapter: 'test', software: false, requested: false, unavailable: [] }),
     loadBuiltinDigits: async () => fakeDigits(),
     decode: fakeDecode,
+    loadPretrained,
   });
   const last = <T extends EngineEvent['type']>(type: T) =>
     [...events].reverse().find((e): e is Extract<EngineEvent, { type: T }> => e.type === type);
@@ -158,5 +161,53 @@ describe('the engine', () => {
     const lastRun = chunks.slice(chunks.findLastIndex((c) => c.from === 0));
     expect(lastRun.map((c) => [c.from, c.to]).flat()).toEqual(lastRun.flatMap((c, i) => [i === 0 ? 0 : lastRun[i - 1].to, c.to]));
     expect(lastRun[lastRun.length - 1].to).toBe(16);
+  });
+});
+
+describe('the pretrained model', () => {
+  const card = { title: 'test digits', heldOutBitsPerDim: 1.5 };
+  async function shipped(config: PixelCNNConfig = tiny): Promise<SavedModel> {
+    const model = createPixelCNN(config, 77);
+    const saved = await saveModel(model, { origin: 'pretrained', steps: 1234, card });
+    model.dispose();
+    return saved;
+  }
+  const sampleOnStart = { count: 2, temperature: 1, seed: 5, delayMs: 0 };
+
+  it('is where a first visit starts: its card is shown and digits start sampling without a request', async () => {
+    const saved = await shipped();
+    const { engine, last, all, store } = harness(memoryModelStore(), async () => saved);
+    await engine.handle({ type: 'init', config: tiny, sampleOnStart });
+    const model = last('model')!.model;
+    expect(model).toMatchObject({ origin: 'pretrained', steps: 1234, card });
+    expect(all('sampleStart')).toHaveLength(1);
+    // Not copied into browser storage: until the user changes something, the shipped file is the source.
+    expect(await store.load()).toBeNull();
+  });
+
+  it('gives way to a model the user saved, and does not sample it unasked', async () => {
+    const store = memoryModelStore();
+    const first = harness(store);
+    await first.engine.handle({ type: 'init', config: tiny });
+    await first.engine.handle({ type: 'step', settings: { learningRate: 0.01, batchSize: 2 } });
+    const saved = await shipped();
+    const second = harness(store, async () => saved);
+    await second.engine.handle({ type: 'init', config: tiny, sampleOnStart });
+    expect(second.last('model')!.model).toMatchObject({ origin: 'restored', steps: 1 });
+    expect(second.all('sampleStart')).toHaveLength(0);
+  });
+
+  it('is skipped when the requested architecture differs, or with a notice when it cannot be read', async () => {
+    const other = harness(memoryModelStore(), async () => shipped({ ...tiny, hiddenChannels: 6 }));
+    await other.engine.handle({ type: 'init', config: tiny, sampleOnStart });
+    expect(other.last('model')!.model).toMatchObject({ origin: 'new', config: tiny });
+
+    const broken = harness(memoryModelStore(), async () => {
+      throw new Error('unexpected end of JSON');
+    });
+    await broken.engine.handle({ type: 'init', config: tiny, sampleOnStart });
+    expect(broken.last('model')!.model.origin).toBe('new');
+    expect(broken.last('notice')!.message).toMatch(/pretrained model could not be loaded \(unexpected end of JSON\)/);
+    expect(broken.all('sampleStart')).toHaveLength(0);
   });
 });

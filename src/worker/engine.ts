@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import {
   type PixelCNN,
   type PixelCNNConfig,
+  type SavedModel,
+  sameArchitecture,
   ConfigError,
   ModelFileError,
   createPixelCNN,
@@ -52,6 +54,8 @@ export interface EngineDeps {
   sampler?: SamplerFn;
   /** Called once the backend is up, with a promise that settles if the GPU is lost. */
   deviceLost?(): Promise<string> | null;
+  /** The model shipped with the app, or null when there is none; a first visit starts from it. */
+  loadPretrained?(): Promise<SavedModel | null>;
 }
 
 /** Steps between held-out evaluations while training. */
@@ -103,7 +107,7 @@ export class Engine {
   private async dispatch(request: EngineRequest): Promise<void> {
     switch (request.type) {
       case 'init':
-        return this.init(request.config, request.backend);
+        return this.init(request.config, request.backend, request.sampleOnStart);
       case 'setConfig':
         return this.replaceModel(request.config);
       case 'resetModel':
@@ -146,7 +150,7 @@ export class Engine {
 
   // ── Start-up ──────────────────────────────────────────────────────────
 
-  private async init(config: PixelCNNConfig, backend?: BackendName): Promise<void> {
+  private async init(config: PixelCNNConfig, backend?: BackendName, sampleOnStart?: SampleSettings): Promise<void> {
     const info = await this.deps.selectBackend(backend);
     this.deps.emit({ type: 'ready', backend: info });
     this.deps.deviceLost?.()?.then((message) => {
@@ -155,35 +159,48 @@ export class Engine {
       this.deps.emit({ type: 'error', context: 'worker', message: `${message}. Restart the engine to continue.` });
     });
 
-    if (!(await this.restoreSavedModel())) {
+    // A model saved in this browser (the user's own work) comes first, then the shipped one.
+    if (!(await this.restoreSavedModel()) && !(await this.startFromPretrained(config))) {
       this.installModel(createPixelCNN(config, Date.now() % 100000), 'new', 0, {});
       await this.persist();
     }
     await this.emitModel();
     await this.useDataset({ kind: 'builtin' });
+    if (sampleOnStart && this.origin === 'pretrained') await this.startSampling(sampleOnStart);
+  }
+
+  /**
+   * Installs the shipped pretrained model when it fits the requested
+   * architecture. It is not written to browser storage: until the user trains
+   * or imports something, the next visit loads the shipped file again.
+   */
+  private async startFromPretrained(config: PixelCNNConfig): Promise<boolean> {
+    if (!this.deps.loadPretrained) return false;
+    try {
+      const saved = await this.deps.loadPretrained();
+      if (!saved || !sameArchitecture(saved.config, config)) return false;
+      this.installModel(modelFrom(saved), 'pretrained', stepsOf(saved.meta), cardOf(saved.meta));
+      return true;
+    } catch (error) {
+      this.deps.emit({ type: 'notice', message: `The pretrained model could not be loaded (${errorText(error)}); starting from random weights.` });
+      return false;
+    }
   }
 
   private async restoreSavedModel(): Promise<boolean> {
-    let saved;
+    let model: PixelCNN;
+    let saved: SavedModel;
     try {
       const stored = await this.deps.store.load();
       if (!stored) return false;
       saved = parseSavedModel(stored);
+      model = modelFrom(saved);
     } catch (error) {
       this.noticeRestoreFailed(error);
       return false;
     }
-    const model = createPixelCNN(saved.config);
-    try {
-      loadWeights(model, saved);
-    } catch (error) {
-      model.dispose();
-      this.noticeRestoreFailed(error);
-      return false;
-    }
-    const steps = typeof saved.meta.steps === 'number' ? saved.meta.steps : 0;
     const origin = isOrigin(saved.meta.origin) && saved.meta.origin !== 'new' ? saved.meta.origin : 'restored';
-    this.installModel(model, origin === 'pretrained' ? 'pretrained' : 'restored', steps, cardOf(saved.meta));
+    this.installModel(model, origin === 'pretrained' ? 'pretrained' : 'restored', stepsOf(saved.meta), cardOf(saved.meta));
     return true;
   }
 
@@ -270,9 +287,8 @@ export class Engine {
       const saved = parseSavedModel(json);
       await this.quiesce();
       loadWeights(model, saved);
-      const steps = typeof saved.meta.steps === 'number' ? saved.meta.steps : 0;
       this.trainer?.dispose();
-      this.trainer = new Trainer(model, this.trainSettings, steps);
+      this.trainer = new Trainer(model, this.trainSettings, stepsOf(saved.meta));
       this.origin = 'imported';
       this.card = cardOf(saved.meta);
     } catch (error) {
@@ -548,6 +564,22 @@ function sameGeometry(a: PixelCNNConfig, b: PixelCNNConfig): boolean {
 
 function isOrigin(value: unknown): value is ModelOrigin {
   return value === 'new' || value === 'restored' || value === 'imported' || value === 'pretrained';
+}
+
+/** A model holding `saved`'s weights; throws ModelFileError, leaving nothing behind, when they do not fit. */
+function modelFrom(saved: SavedModel): PixelCNN {
+  const model = createPixelCNN(saved.config);
+  try {
+    loadWeights(model, saved);
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+  return model;
+}
+
+function stepsOf(meta: Record<string, unknown>): number {
+  return typeof meta.steps === 'number' && Number.isInteger(meta.steps) && meta.steps >= 0 ? meta.steps : 0;
 }
 
 function cardOf(meta: Record<string, unknown>): Record<string, unknown> {

@@ -10,6 +10,7 @@ import { selectBackend, whenDeviceLost } from './backend';
 import { errorText } from './errors';
 import { Engine } from './engine';
 import { indexedDbModelStore } from './modelStore';
+import { loadPretrainedModel } from './pretrained';
 import type { EngineEvent, EngineRequest } from './protocol';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
@@ -24,6 +25,7 @@ const engine = new Engine({
   selectBackend,
   loadBuiltinDigits: () => loadMnist(),
   deviceLost: whenDeviceLost,
+  loadPretrained: loadPretrainedModel,
 });
 
 scope.onmessage = (message: MessageEvent<EngineRequest>) => {

@@ -89,7 +89,12 @@ export interface DatasetSummary {
 }
 
 export type EngineRequest =
-  | { type: 'init'; config: PixelCNNConfig; backend?: BackendName }
+  /**
+   * Start (or restart) the engine. `sampleOnStart`: when the engine starts
+   * from the shipped pretrained model, it begins sampling with these settings
+   * at once, so a first visit sees digits being drawn without a click.
+   */
+  | { type: 'init'; config: PixelCNNConfig; backend?: BackendName; sampleOnStart?: SampleSettings }
   | { type: 'setConfig'; config: PixelCNNConfig }
   | { type: 'resetModel' }
   | { type: 'useBuiltinDataset' }

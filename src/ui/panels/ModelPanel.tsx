@@ -6,7 +6,7 @@ import { ErrorAlert } from '../components/ErrorAlert';
 import { Field } from '../components/Field';
 import { InlineConfirm } from '../components/InlineConfirm';
 import { Panel } from '../components/Panel';
-import { formatInteger, originText, withFieldLabels } from '../format';
+import { cardRows, formatInteger, originText, withFieldLabels } from '../format';
 import { clearErrors, currentStep, useStudio } from '../store';
 
 /** The architecture, where the weights came from, and moving weights in and out. */
@@ -30,7 +30,7 @@ export function ModelPanel() {
 
 function ModelFacts({ model }: { model: ModelSummary }) {
   const steps = useStudio(currentStep);
-  const cardEntries = Object.entries(model.card);
+  const card = cardRows(model.card);
   return (
     <div className="model-facts">
       <p className="muted">{describeConfig(model.config)}</p>
@@ -48,14 +48,15 @@ function ModelFacts({ model }: { model: ModelSummary }) {
           <dd data-testid="model-steps">{formatInteger(steps)}</dd>
         </div>
       </dl>
-      {cardEntries.length > 0 && (
-        <details className="model-card">
+      {card.length > 0 && (
+        // Open for the shipped model: where it came from is the first thing a visitor wonders.
+        <details className="model-card" open={model.origin === 'pretrained'}>
           <summary>Model card</summary>
           <dl>
-            {cardEntries.map(([key, value]) => (
-              <div key={key} className="card-row">
-                <dt>{key}</dt>
-                <dd>{typeof value === 'string' ? value : JSON.stringify(value)}</dd>
+            {card.map(([label, text]) => (
+              <div key={label} className="card-row">
+                <dt>{label}</dt>
+                <dd>{text}</dd>
               </div>
             ))}
           </dl>

@@ -1,0 +1,99 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { ImageDataset } from '../data/types';
+import type { PixelCNNConfig } from '../model/config';
+import { useCpuBackend } from '../test/tfSetup';
+import type { Checkpoint } from './checkpoint';
+import { formatDuration, formatProgress } from './progressBar';
+import { type PretrainHooks, pretrain } from './run';
+import { type PretrainSettings, batchIndices, learningRateAt } from './schedule';
+
+beforeAll(useCpuBackend);
+
+const tiny: PixelCNNConfig = { height: 4, width: 4, colorChannels: 1, levels: 4, hiddenChannels: 4, layers: 2, kernelSize: 3 };
+const settings: PretrainSettings = { config: tiny, seed: 9, steps: 6, batchSize: 2, peakLearningRate: 0.01, finalLearningRate: 0.001, warmupSteps: 2 };
+
+function images(count: number): ImageDataset {
+  const pixels = new Uint8Array(count * 16);
+  for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 7 + Math.floor(i / 16)) % 4;
+  return { width: 4, height: 4, channels: 1, levels: 4, count, pixels };
+}
+
+describe('the pretraining schedule', () => {
+  it('warms up linearly to the peak, then decays to the final rate at the last step', () => {
+    const s = { ...settings, steps: 100, warmupSteps: 10, peakLearningRate: 1e-3, finalLearningRate: 1e-5 };
+    expect(learningRateAt(0, s)).toBeCloseTo(1e-4, 12);
+    expect(learningRateAt(9, s)).toBeCloseTo(1e-3, 12);
+    expect(learningRateAt(10, s)).toBeCloseTo(1e-3, 12);
+    expect(learningRateAt(55, s)).toBeCloseTo((1e-3 + 1e-5) / 2, 12);
+    expect(learningRateAt(100, s)).toBeCloseTo(1e-5, 12);
+    for (let k = 11; k < 100; k++) expect(learningRateAt(k, s)).toBeLessThan(learningRateAt(k - 1, s));
+  });
+
+  it('shows every training image once per epoch, in a new order each epoch, the same for the same seed', () => {
+    const count = 10;
+    const epoch = (e: number) => [0, 1, 2, 3, 4].flatMap((k) => batchIndices(e * 5 + k, count, 2, 3));
+    expect([...epoch(0)].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect([...epoch(1)].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(epoch(1)).not.toEqual(epoch(0));
+    expect(batchIndices(7, count, 2, 3)).toEqual(batchIndices(7, count, 2, 3));
+    expect(epoch(0)).not.toEqual([0, 1, 2, 3, 4].flatMap((k) => batchIndices(k, count, 2, 4)));
+    expect(() => batchIndices(0, 1, 2, 3)).toThrow(/at least that many/);
+  });
+});
+
+describe('a pretraining run', () => {
+  function hooks(stopAt = Infinity): PretrainHooks & { checkpoints: Checkpoint[]; steps: number[] } {
+    const checkpoints: Checkpoint[] = [];
+    const steps: number[] = [];
+    return {
+      checkpoints,
+      steps,
+      onProgress: (p) => steps.push(p.step),
+      onCheckpoint: async (c) => void checkpoints.push(JSON.parse(JSON.stringify(c)) as Checkpoint),
+      shouldStop: () => steps.length >= stopAt,
+    };
+  }
+  const run = { train: images(8), test: images(3), checkpointEvery: 100, estimateEvery: 3, estimateImages: 2 };
+
+  it('stopped and resumed, ends with exactly the weights of an uninterrupted run, and leaks no tensors', async () => {
+    const before = tf.memory().numTensors;
+    const straight = await pretrain({ ...run, settings }, hooks());
+    expect(straight.finished).toBe(true);
+    const straightWeights = straight.model.variables.map((v) => Array.from(v.dataSync()));
+    straight.model.dispose();
+
+    const first = hooks(3);
+    const stopped = await pretrain({ ...run, settings }, first);
+    expect(stopped).toMatchObject({ finished: false, step: 3 });
+    stopped.model.dispose();
+    const checkpoint = first.checkpoints.at(-1)!;
+    expect(checkpoint.step).toBe(3);
+
+    const second = hooks();
+    const resumed = await pretrain({ ...run, settings, resumeFrom: checkpoint }, second);
+    expect(resumed).toMatchObject({ finished: true, step: 6 });
+    expect(second.steps).toEqual([4, 5, 6]);
+    expect(resumed.trainBits).toEqual(straight.trainBits);
+    resumed.model.variables.forEach((v, i) => expect(Array.from(v.dataSync())).toEqual(straightWeights[i]));
+    resumed.model.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('refuses a checkpoint made with other settings, naming the difference', async () => {
+    const h = hooks(2);
+    const stopped = await pretrain({ ...run, settings }, h);
+    stopped.model.dispose();
+    await expect(pretrain({ ...run, settings: { ...settings, batchSize: 4 }, resumeFrom: h.checkpoints[0] }, hooks())).rejects.toThrow(
+      /batchSize is 2 in the checkpoint but 4 now/,
+    );
+  });
+});
+
+describe('the progress line', () => {
+  it('shows the bar, step, losses and times', () => {
+    const line = formatProgress({ step: 50, steps: 100, trainBits: 1.23456, heldOutBits: 1.1, learningRate: 0.001, elapsedSeconds: 75, secondsLeft: 3700 }, 10);
+    expect(line).toBe('[█████░░░░░] step 50/100 · 1.235 bits/dim · held-out 1.100 · lr 1.0e-3 · 1m 15s spent · 1h 01m left');
+    expect(formatDuration(42)).toBe('42s');
+  });
+});
