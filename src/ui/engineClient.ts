@@ -143,10 +143,19 @@ export function handleEvent(event: EngineEvent): void {
     case 'ready':
       useStudio.setState({ engine: { state: 'ready' }, backend: event.backend });
       return;
-    case 'model':
+    case 'model': {
       saveConfig(event.model.config);
-      useStudio.setState((s) => ({ ...historyAfterModel(s, event.model), model: event.model }));
+      // Images drawn by another architecture (another size, say) say nothing about this one.
+      const previous = useStudio.getState().model;
+      const newArchitecture = previous !== null && !sameArchitecture(previous.config, event.model.config);
+      if (newArchitecture) sampleChannel.clear();
+      useStudio.setState((s) => ({
+        ...historyAfterModel(s, event.model),
+        model: event.model,
+        ...(newArchitecture ? { sampling: INITIAL_SAMPLING } : {}),
+      }));
       return;
+    }
     case 'dataset':
       useStudio.setState({ dataset: event.dataset, importing: false, importProgress: null });
       return;
