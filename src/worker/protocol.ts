@@ -24,6 +24,47 @@ export interface BackendInfo {
   requested: boolean;
   /** For each faster backend that was not used, why not. */
   unavailable: Array<{ name: BackendName; reason: string }>;
+  /** The measurement behind an automatic choice; absent when the user named the backend. */
+  trial?: BackendTrial;
+}
+
+/**
+ * What became of one backend in the start-up trial:
+ * - `timed`: it trained the trial batch, `msPerStep` is its median step;
+ * - `too-slow`: its first step overran the deadline and was abandoned;
+ * - `failed`: it could not start or threw while training;
+ * - `skipped`: not tried (the tfjs CPU backend, when something else works).
+ */
+export type TrialOutcome = 'timed' | 'too-slow' | 'failed' | 'skipped';
+
+export interface BackendFigure {
+  name: BackendName;
+  adapter: string;
+  /** A software rasteriser (SwiftShader, llvmpipe, a fallback adapter) rather than a GPU. */
+  software: boolean;
+  outcome: TrialOutcome;
+  /** Median wall time of a timed training step; only for `timed`. */
+  msPerStep?: number;
+  /** The first (warm-up) step, shader compilation included, when it finished. */
+  warmUpMs?: number;
+  /** Why it was not timed, in a phrase for the user; for every outcome but `timed`. */
+  note?: string;
+}
+
+export interface BackendTrial {
+  /** Which config and adapters the figures are for; a remembered trial is reused only when this matches. */
+  key: string;
+  /** Images in the trial batch and timed steps after the warm-up step. */
+  batch: number;
+  steps: number;
+  /** In the order tried. */
+  figures: BackendFigure[];
+  chosen: BackendName;
+  /** Wall time of the whole trial. */
+  totalMs: number;
+  measuredAt: string;
+  /** 'remembered' when these figures were stored from an earlier start and not measured again. */
+  source: 'measured' | 'remembered';
 }
 
 export interface TrainSettings {
@@ -89,7 +130,11 @@ export interface DatasetSummary {
 }
 
 export type EngineRequest =
-  | { type: 'init'; config: PixelCNNConfig; backend?: BackendName }
+  /**
+   * `backend` pins a backend and skips the trial; without it, a `remembered`
+   * trial whose key still matches is reused instead of measuring again.
+   */
+  | { type: 'init'; config: PixelCNNConfig; backend?: BackendName; remembered?: BackendTrial }
   | { type: 'setConfig'; config: PixelCNNConfig }
   | { type: 'resetModel' }
   | { type: 'useBuiltinDataset' }

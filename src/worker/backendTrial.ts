@@ -1,0 +1,245 @@
+import * as tf from '@tensorflow/tfjs';
+import { createPixelCNN, type PixelCNNConfig } from '../model';
+import { errorText } from './errors';
+import type { BackendFigure, BackendName, BackendTrial } from './protocol';
+
+/**
+ * Chooses the training backend by timing it. Which backend is fastest
+ * depends on the model as much as on the device: a small network is
+ * dominated by per-op overhead that a GPU cannot hide, and a software GPU
+ * (SwiftShader) can be 50× slower than WebAssembly on the same CPU. So each
+ * candidate trains the current model for a few steps and the fastest wins.
+ *
+ * A slow backend must not hold start-up hostage (one SwiftShader step of the
+ * default model takes half a minute), so WebAssembly, usually quick, is
+ * timed first and every later candidate gets a deadline for its first step
+ * that is a multiple of the best time so far; past it, the candidate is
+ * abandoned as too slow. The plain-JavaScript CPU backend is timed only when
+ * nothing else works, since it is never the fastest where anything else runs.
+ *
+ * The orchestration here is independent of where a trial runs: the worker
+ * runs each one in a throwaway worker it can terminate, tests run them in
+ * process (timeTrainingSteps).
+ */
+
+export interface TrialCandidate {
+  name: BackendName;
+  adapter: string;
+  software: boolean;
+}
+
+export interface StepTiming {
+  /** The first step: shader compilation, buffer pools, the optimizer's slots. */
+  warmUpMs: number;
+  /** Median of the timed steps after it. */
+  msPerStep: number;
+}
+
+/** A candidate whose step overran its deadline. */
+export class TooSlowError extends Error {
+  override name = 'TooSlowError';
+  constructor(readonly limitMs: number) {
+    super(`a training step took longer than ${seconds(limitMs)}`);
+  }
+}
+
+export interface TrialLimits {
+  /** Each step, the warm-up step included, must finish this long after the previous one (or after the backend is up). */
+  stepDeadlineMs: number;
+  /** Aborted when the trial gives up on the candidate, so it can stop and free what it holds. */
+  signal: AbortSignal;
+}
+
+/** Times `candidate` on the current model; throws TooSlowError past the deadline, anything else when it fails. */
+export type MeasureFn = (candidate: TrialCandidate, limits: TrialLimits) => Promise<StepTiming>;
+
+export interface TrialOptions {
+  /** Identifies config and adapters, stored with the result (see trialKey). */
+  key: string;
+  batch: number;
+  steps: number;
+  /** The least deadline a candidate's step gets, however fast the best so far is. */
+  minDeadlineMs?: number;
+  /** A candidate may be this many times slower than the best so far before it is abandoned. */
+  slowerFactor?: number;
+  /** The deadline while nothing has been timed yet. */
+  firstDeadlineMs?: number;
+  /** Time allowed for a candidate to start (worker, backend, model) before its first step is due. */
+  startupMs?: number;
+}
+
+export const TRIAL_BATCH = 4;
+export const TRIAL_STEPS = 3;
+const DEFAULTS = { minDeadlineMs: 1500, slowerFactor: 4, firstDeadlineMs: 20_000, startupMs: 15_000 };
+
+/** Hardware GPUs before software ones; the JavaScript CPU backend last, and only as a fallback. */
+function trialOrder(candidates: TrialCandidate[]): TrialCandidate[] {
+  const order = (c: TrialCandidate) => (c.name === 'wasm' ? 0 : c.name === 'cpu' ? 9 : c.software ? 5 : 1) + (c.name === 'webgl' ? 0.5 : 0);
+  return [...candidates].sort((a, b) => order(a) - order(b));
+}
+
+export function seconds(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  return ms >= 10_000 ? `${Math.round(ms / 1000)} s` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** The config and the adapters a trial's figures depend on; a different machine or model gets a new trial. */
+export function trialKey(config: PixelCNNConfig, candidates: TrialCandidate[], batch = TRIAL_BATCH): string {
+  const { height, width, colorChannels, levels, hiddenChannels, layers, kernelSize } = config;
+  const model = [height, width, colorChannels, levels, hiddenChannels, layers, kernelSize].join('x');
+  const adapters = [...candidates].sort((a, b) => a.name.localeCompare(b.name)).map((c) => `${c.name}=${c.adapter}`);
+  return `v1|${model}|b${batch}|${adapters.join('|')}`;
+}
+
+/**
+ * Runs `measure` under a hard outer limit, so a candidate that hangs (or
+ * blocks its thread) is abandoned even if it never checks its deadline.
+ */
+async function measureWithin(measure: MeasureFn, candidate: TrialCandidate, stepDeadlineMs: number, outerMs: number): Promise<StepTiming> {
+  const controller = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const outer = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TooSlowError(stepDeadlineMs)), outerMs);
+  });
+  try {
+    const timing = await Promise.race([measure(candidate, { stepDeadlineMs, signal: controller.signal }), outer]);
+    // A measure that does not watch the clock itself is judged here.
+    if (timing.warmUpMs > stepDeadlineMs || timing.msPerStep > stepDeadlineMs) throw new TooSlowError(stepDeadlineMs);
+    return timing;
+  } finally {
+    clearTimeout(timer);
+    controller.abort();
+  }
+}
+
+export async function runBackendTrial(
+  candidates: TrialCandidate[],
+  measure: MeasureFn,
+  options: TrialOptions,
+): Promise<BackendTrial> {
+  const { minDeadlineMs, slowerFactor, firstDeadlineMs, startupMs } = { ...DEFAULTS, ...options };
+  const started = performance.now();
+  const figures: BackendFigure[] = [];
+  let best: BackendFigure | null = null;
+
+  for (const candidate of trialOrder(candidates)) {
+    const base = { name: candidate.name, adapter: candidate.adapter, software: candidate.software };
+    if (candidate.name === 'cpu' && best) {
+      figures.push({ ...base, outcome: 'skipped', note: `not timed: the plain-JavaScript backend is tried only when nothing else works, and ${best.name} does` });
+      continue;
+    }
+    const deadline = best?.msPerStep !== undefined ? Math.max(minDeadlineMs, slowerFactor * best.msPerStep) : firstDeadlineMs;
+    try {
+      const timing = await measureWithin(measure, candidate, deadline, startupMs + deadline * (options.steps + 1));
+      const figure: BackendFigure = { ...base, outcome: 'timed', msPerStep: timing.msPerStep, warmUpMs: timing.warmUpMs };
+      figures.push(figure);
+      if (!best || timing.msPerStep < (best.msPerStep ?? Infinity)) best = figure;
+    } catch (error) {
+      if (error instanceof TooSlowError) {
+        const than = best ? ` (${best.name} takes ${seconds(best.msPerStep ?? 0)})` : '';
+        figures.push({ ...base, outcome: 'too-slow', note: `too slow: a step takes more than ${seconds(error.limitMs)}${than}; abandoned` });
+      } else {
+        figures.push({ ...base, outcome: 'failed', note: `failed: ${errorText(error)}` });
+      }
+    }
+  }
+
+  return {
+    key: options.key,
+    batch: options.batch,
+    steps: options.steps,
+    figures,
+    chosen: chooseFrom(figures),
+    totalMs: performance.now() - started,
+    measuredAt: new Date().toISOString(),
+    source: 'measured',
+  };
+}
+
+/**
+ * The fastest timed backend. With none timed, one that at least ran (if too
+ * slowly for the deadline), else the CPU backend, which tfjs always has.
+ */
+function chooseFrom(figures: BackendFigure[]): BackendName {
+  const timed = figures.filter((f) => f.outcome === 'timed').sort((a, b) => (a.msPerStep ?? 0) - (b.msPerStep ?? 0));
+  return timed[0]?.name ?? figures.find((f) => f.outcome === 'too-slow')?.name ?? 'cpu';
+}
+
+export interface TimeStepsOptions {
+  batch: number;
+  steps: number;
+  stepDeadlineMs: number;
+  signal?: AbortSignal;
+  /** Called once the model is built, just before the warm-up step: the deadline starts here. */
+  onReady?(): void;
+  onWarmUp?(ms: number): void;
+}
+
+/**
+ * Trains a fresh model of `config` on the current tfjs backend for one
+ * warm-up step and `steps` timed ones, on a fixed batch of random levels.
+ * Steps on a GPU run asynchronously, so a step that overruns its deadline is
+ * abandoned here; on the CPU backends a step blocks, and overrunning is
+ * noticed when it returns. Everything it allocates is disposed, an
+ * abandoned step's tensors once that step settles.
+ */
+export async function timeTrainingSteps(config: PixelCNNConfig, options: TimeStepsOptions): Promise<StepTiming> {
+  const model = createPixelCNN(config, 7);
+  const optimizer = tf.train.adam(1e-3);
+  const images = tf.randomUniformInt([options.batch, config.height, config.width, config.colorChannels], 0, config.levels, 11) as tf.Tensor4D;
+  // A holder, not a local, so the finally block sees what the closure stored.
+  const inFlight: { step: Promise<unknown> | null } = { step: null };
+  const disposeAll = () => {
+    images.dispose();
+    optimizer.dispose();
+    model.dispose();
+  };
+
+  const step = async (): Promise<number> => {
+    if (options.signal?.aborted) throw new Error('the trial was stopped');
+    const start = performance.now();
+    const loss = model.trainStep(images, optimizer);
+    const read = loss.data().finally(() => loss.dispose());
+    inFlight.step = read;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new TooSlowError(options.stepDeadlineMs)), Math.max(0, options.stepDeadlineMs - (performance.now() - start)));
+    });
+    try {
+      await Promise.race([read, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+    inFlight.step = null;
+    const ms = performance.now() - start;
+    if (ms > options.stepDeadlineMs) throw new TooSlowError(options.stepDeadlineMs);
+    return ms;
+  };
+
+  try {
+    options.onReady?.();
+    const warmUpMs = await step();
+    options.onWarmUp?.(warmUpMs);
+    const times: number[] = [];
+    for (let i = 0; i < options.steps; i++) times.push(await step());
+    return { warmUpMs, msPerStep: median(times) };
+  } finally {
+    if (inFlight.step) void inFlight.step.then(disposeAll, disposeAll);
+    else disposeAll();
+  }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Measures in this thread, switching tfjs from backend to backend: for tests and tools, not the app (see backend.ts). */
+export function measureInProcess(config: PixelCNNConfig, batch = TRIAL_BATCH, steps = TRIAL_STEPS): MeasureFn {
+  return async (candidate, limits) => {
+    if (!(await tf.setBackend(candidate.name))) throw new Error(`the ${candidate.name} backend failed to initialise`);
+    await tf.ready();
+    return timeTrainingSteps(config, { batch, steps, stepDeadlineMs: limits.stepDeadlineMs, signal: limits.signal });
+  };
+}
