@@ -48,12 +48,13 @@ describe('the backend trial (injected timings)', () => {
       webgl: { warmUpMs: 50, msPerStep: 20 },
     });
     const trial = await runBackendTrial([webgpu, webgl, wasm, cpu], measure, options);
-    expect(asked.map((a) => a.name)).toEqual(['wasm', 'webgpu', 'webgl']);
+    // Software adapters after wasm, WebGL before WebGPU (whose abandoned work would hold up the rest).
+    expect(asked.map((a) => a.name)).toEqual(['wasm', 'webgl', 'webgpu']);
     expect(trial.chosen).toBe('webgpu');
     expect(trial.figures.map((f) => [f.name, f.outcome, f.msPerStep])).toEqual([
       ['wasm', 'timed', 30],
-      ['webgpu', 'timed', 10],
       ['webgl', 'timed', 20],
+      ['webgpu', 'timed', 10],
       ['cpu', 'skipped', undefined],
     ]);
     expect(trial.figures.find((f) => f.name === 'webgpu')?.software).toBe(true);
@@ -70,8 +71,8 @@ describe('the backend trial (injected timings)', () => {
     // Nothing timed yet: wasm gets the generous first deadline; then max(100, 4 × 40).
     expect(asked).toEqual([
       { name: 'wasm', deadline: 20_000 },
-      { name: 'webgpu', deadline: 160 },
       { name: 'webgl', deadline: 160 },
+      { name: 'webgpu', deadline: 160 },
     ]);
     expect(aborted).toContain('webgpu');
     const byName = Object.fromEntries(trial.figures.map((f) => [f.name, f]));
@@ -80,6 +81,13 @@ describe('the backend trial (injected timings)', () => {
     // webgl finished, but slower than its deadline: judged too slow all the same.
     expect(byName.webgl.outcome).toBe('too-slow');
     expect(trial.chosen).toBe('wasm');
+  });
+
+  it('tries hardware GPUs before software ones', async () => {
+    const { measure, asked } = scripted({ wasm: { warmUpMs: 40, msPerStep: 30 }, webgpu: { warmUpMs: 20, msPerStep: 5 }, webgl: { warmUpMs: 20, msPerStep: 8 } });
+    const gpu = { ...webgpu, adapter: 'nvidia ampere', software: false };
+    await runBackendTrial([webgl, gpu, cpu, wasm], measure, options);
+    expect(asked.map((a) => a.name)).toEqual(['wasm', 'webgpu', 'webgl']);
   });
 
   it('records a candidate that throws and carries on', async () => {
@@ -138,6 +146,11 @@ describe('the backend trial on real tfjs backends', () => {
     const before = tf.memory().numTensors;
     const big: PixelCNNConfig = { ...tiny, height: 16, width: 16, hiddenChannels: 16 };
     await expect(timeTrainingSteps(big, { batch: 4, steps: 2, stepDeadlineMs: 1 })).rejects.toBeInstanceOf(TooSlowError);
+    // A batch so large that one image's forward pass shows the step would overrun: judged without training.
+    const judged = timeTrainingSteps(tiny, { batch: 100_000, steps: 2, stepDeadlineMs: 2000 });
+    await expect(judged).rejects.toBeInstanceOf(TooSlowError);
+    const error: unknown = await judged.catch((e: unknown) => e);
+    expect(error instanceof TooSlowError && error.estimateMs).toBeGreaterThan(2000);
     // An abandoned step frees its tensors once it settles.
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(tf.memory().numTensors).toBe(before);

@@ -35,11 +35,15 @@ export interface StepTiming {
   msPerStep: number;
 }
 
-/** A candidate whose step overran its deadline. */
+/** A candidate whose step overran its deadline, or that a forward pass showed would. */
 export class TooSlowError extends Error {
   override name = 'TooSlowError';
-  constructor(readonly limitMs: number) {
-    super(`a training step took longer than ${seconds(limitMs)}`);
+  constructor(
+    readonly limitMs: number,
+    /** A training step's time as estimated from a forward pass, when that is how it was judged. */
+    readonly estimateMs?: number,
+  ) {
+    super(estimateMs === undefined ? `a training step took longer than ${seconds(limitMs)}` : `a training step would take about ${seconds(estimateMs)}`);
   }
 }
 
@@ -72,9 +76,21 @@ export const TRIAL_BATCH = 4;
 export const TRIAL_STEPS = 3;
 const DEFAULTS = { minDeadlineMs: 1500, slowerFactor: 4, firstDeadlineMs: 20_000, startupMs: 15_000 };
 
-/** Hardware GPUs before software ones; the JavaScript CPU backend last, and only as a fallback. */
+/**
+ * wasm first, for a deadline to hold the others to; hardware GPUs before
+ * software ones; the JavaScript CPU backend last, and only as a fallback.
+ * Work a GPU backend has queued keeps running in the browser's GPU process
+ * after its trial is abandoned, and delays the next GPU trial (measured in
+ * Chromium with SwiftShader: about 10 s of WebGPU pipeline compilation
+ * against 1–2 s for WebGL), so among software adapters WebGPU goes last.
+ */
 function trialOrder(candidates: TrialCandidate[]): TrialCandidate[] {
-  const order = (c: TrialCandidate) => (c.name === 'wasm' ? 0 : c.name === 'cpu' ? 9 : c.software ? 5 : 1) + (c.name === 'webgl' ? 0.5 : 0);
+  const order = (c: TrialCandidate) => {
+    if (c.name === 'wasm') return 0;
+    if (c.name === 'cpu') return 9;
+    if (!c.software) return c.name === 'webgpu' ? 1 : 2;
+    return c.name === 'webgl' ? 5 : 6;
+  };
   return [...candidates].sort((a, b) => order(a) - order(b));
 }
 
@@ -128,18 +144,24 @@ export async function runBackendTrial(
       figures.push({ ...base, outcome: 'skipped', note: `not timed: the plain-JavaScript backend is tried only when nothing else works, and ${best.name} does` });
       continue;
     }
+    const tried = performance.now();
     const deadline = best?.msPerStep !== undefined ? Math.max(minDeadlineMs, slowerFactor * best.msPerStep) : firstDeadlineMs;
     try {
-      const timing = await measureWithin(measure, candidate, deadline, startupMs + deadline * (options.steps + 1));
-      const figure: BackendFigure = { ...base, outcome: 'timed', msPerStep: timing.msPerStep, warmUpMs: timing.warmUpMs };
+      // Two gate forward passes, the warm-up step and the timed steps, each within the deadline.
+      const timing = await measureWithin(measure, candidate, deadline, startupMs + deadline * (options.steps + 3));
+      const figure: BackendFigure = { ...base, outcome: 'timed', msPerStep: timing.msPerStep, warmUpMs: timing.warmUpMs, trialMs: performance.now() - tried };
       figures.push(figure);
       if (!best || timing.msPerStep < (best.msPerStep ?? Infinity)) best = figure;
     } catch (error) {
       if (error instanceof TooSlowError) {
         const than = best ? ` (${best.name} takes ${seconds(best.msPerStep ?? 0)})` : '';
-        figures.push({ ...base, outcome: 'too-slow', note: `too slow: a step takes more than ${seconds(error.limitMs)}${than}; abandoned` });
+        const note =
+          error.estimateMs === undefined
+            ? `too slow: a step takes more than ${seconds(error.limitMs)}${than}; abandoned`
+            : `too slow: a step would take about ${seconds(error.estimateMs)}, judging by a forward pass${than}; not trained`;
+        figures.push({ ...base, outcome: 'too-slow', note, trialMs: performance.now() - tried });
       } else {
-        figures.push({ ...base, outcome: 'failed', note: `failed: ${errorText(error)}` });
+        figures.push({ ...base, outcome: 'failed', note: `failed: ${errorText(error)}`, trialMs: performance.now() - tried });
       }
     }
   }
@@ -170,37 +192,52 @@ export interface TimeStepsOptions {
   steps: number;
   stepDeadlineMs: number;
   signal?: AbortSignal;
-  /** Called once the model is built, just before the warm-up step: the deadline starts here. */
+  /** Called once the model is built, before the gate: the deadlines start here. */
   onReady?(): void;
+  /** Called when the forward-pass gate has passed, before the warm-up step. */
+  onGated?(): void;
   onWarmUp?(ms: number): void;
 }
 
 /**
+ * A training step costs about three forward passes (forward, and a backward
+ * twice the price), and a forward pass about batch × one image's. Judging
+ * by one image's forward pass, compiled and warm, keeps a software GPU from
+ * being handed a whole training step: work abandoned at the deadline keeps
+ * running in the browser's GPU process and would slow everything after it.
+ */
+const STEP_PER_FORWARD_IMAGE = 3;
+
+/**
  * Trains a fresh model of `config` on the current tfjs backend for one
- * warm-up step and `steps` timed ones, on a fixed batch of random levels.
- * Steps on a GPU run asynchronously, so a step that overruns its deadline is
- * abandoned here; on the CPU backends a step blocks, and overrunning is
- * noticed when it returns. Everything it allocates is disposed, an
- * abandoned step's tensors once that step settles.
+ * warm-up step and `steps` timed ones, on a fixed batch of random levels,
+ * after a gate: two forward passes of one image (the first compiles), and
+ * if the second suggests a step over the deadline, the backend is judged
+ * too slow without training. GPU work runs asynchronously, so an overrunning
+ * pass is abandoned at its deadline; on the CPU backends work blocks, and
+ * overrunning is noticed when it returns. Everything allocated is disposed,
+ * an abandoned pass's tensors once that pass settles.
  */
 export async function timeTrainingSteps(config: PixelCNNConfig, options: TimeStepsOptions): Promise<StepTiming> {
   const model = createPixelCNN(config, 7);
   const optimizer = tf.train.adam(1e-3);
   const images = tf.randomUniformInt([options.batch, config.height, config.width, config.colorChannels], 0, config.levels, 11) as tf.Tensor4D;
-  // A holder, not a local, so the finally block sees what the closure stored.
-  const inFlight: { step: Promise<unknown> | null } = { step: null };
+  const one = tf.tidy(() => images.slice([0, 0, 0, 0], [1, config.height, config.width, config.colorChannels])) as tf.Tensor4D;
+  // A holder, not a local, so the finally block sees what the closures stored.
+  const inFlight: { pass: Promise<unknown> | null } = { pass: null };
   const disposeAll = () => {
-    images.dispose();
+    tf.dispose([images, one]);
     optimizer.dispose();
     model.dispose();
   };
 
-  const step = async (): Promise<number> => {
+  /** Runs `launch` and waits for its result within the deadline; returns the wall time. */
+  const timed = async (launch: () => tf.Tensor): Promise<number> => {
     if (options.signal?.aborted) throw new Error('the trial was stopped');
     const start = performance.now();
-    const loss = model.trainStep(images, optimizer);
-    const read = loss.data().finally(() => loss.dispose());
-    inFlight.step = read;
+    const result = launch();
+    const read = result.data().finally(() => result.dispose());
+    inFlight.pass = read;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const late = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new TooSlowError(options.stepDeadlineMs)), Math.max(0, options.stepDeadlineMs - (performance.now() - start)));
@@ -210,21 +247,27 @@ export async function timeTrainingSteps(config: PixelCNNConfig, options: TimeSte
     } finally {
       clearTimeout(timer);
     }
-    inFlight.step = null;
+    inFlight.pass = null;
     const ms = performance.now() - start;
     if (ms > options.stepDeadlineMs) throw new TooSlowError(options.stepDeadlineMs);
     return ms;
   };
+  const forwardOne = () => tf.tidy(() => model.logits(one).sum());
+  const trainStep = () => model.trainStep(images, optimizer);
 
   try {
     options.onReady?.();
-    const warmUpMs = await step();
+    await timed(forwardOne);
+    const estimateMs = STEP_PER_FORWARD_IMAGE * options.batch * (await timed(forwardOne));
+    if (estimateMs > options.stepDeadlineMs) throw new TooSlowError(options.stepDeadlineMs, estimateMs);
+    options.onGated?.();
+    const warmUpMs = await timed(trainStep);
     options.onWarmUp?.(warmUpMs);
     const times: number[] = [];
-    for (let i = 0; i < options.steps; i++) times.push(await step());
+    for (let i = 0; i < options.steps; i++) times.push(await timed(trainStep));
     return { warmUpMs, msPerStep: median(times) };
   } finally {
-    if (inFlight.step) void inFlight.step.then(disposeAll, disposeAll);
+    if (inFlight.pass) void inFlight.pass.then(disposeAll, disposeAll);
     else disposeAll();
   }
 }

@@ -23,6 +23,7 @@ import type { ModelStore } from './modelStore';
 import type {
   BackendInfo,
   BackendName,
+  BackendTrial,
   DatasetSummary,
   EngineEvent,
   EngineRequest,
@@ -43,7 +44,8 @@ import { DivergenceError, Trainer } from './trainer';
 export interface EngineDeps {
   emit(event: EngineEvent, transfer?: Transferable[]): void;
   store: ModelStore;
-  selectBackend(first?: BackendName): Promise<BackendInfo>;
+  /** `first` pins a backend; without it, `auto` lets the backend be chosen by timing this model. */
+  selectBackend(first?: BackendName, auto?: { config: PixelCNNConfig; remembered?: BackendTrial }): Promise<BackendInfo>;
   /** The built-in digits at their stored geometry (28×28, gray, 256 levels). */
   loadBuiltinDigits(): Promise<ImageDataset>;
   /** Image decoder for imports; the browser's when omitted. */
@@ -103,7 +105,7 @@ export class Engine {
   private async dispatch(request: EngineRequest): Promise<void> {
     switch (request.type) {
       case 'init':
-        return this.init(request.config, request.backend);
+        return this.init(request.config, request.backend, request.remembered);
       case 'setConfig':
         return this.replaceModel(request.config);
       case 'resetModel':
@@ -146,8 +148,8 @@ export class Engine {
 
   // ── Start-up ──────────────────────────────────────────────────────────
 
-  private async init(config: PixelCNNConfig, backend?: BackendName): Promise<void> {
-    const info = await this.deps.selectBackend(backend);
+  private async init(config: PixelCNNConfig, backend?: BackendName, remembered?: BackendTrial): Promise<void> {
+    const info = await this.deps.selectBackend(backend, { config, remembered });
     this.deps.emit({ type: 'ready', backend: info });
     this.deps.deviceLost?.()?.then((message) => {
       this.training = false;

@@ -33,9 +33,10 @@ export interface BackendInfo {
  * - `timed`: it trained the trial batch, `msPerStep` is its median step;
  * - `too-slow`: its first step overran the deadline and was abandoned;
  * - `failed`: it could not start or threw while training;
- * - `skipped`: not tried (the tfjs CPU backend, when something else works).
+ * - `skipped`: not tried (the tfjs CPU backend, when something else works);
+ * - `unavailable`: the browser does not offer it (no navigator.gpu, no WebGL 2).
  */
-export type TrialOutcome = 'timed' | 'too-slow' | 'failed' | 'skipped';
+export type TrialOutcome = 'timed' | 'too-slow' | 'failed' | 'skipped' | 'unavailable';
 
 export interface BackendFigure {
   name: BackendName;
@@ -49,6 +50,8 @@ export interface BackendFigure {
   warmUpMs?: number;
   /** Why it was not timed, in a phrase for the user; for every outcome but `timed`. */
   note?: string;
+  /** What trying it cost start-up: starting it, the model, and the steps. */
+  trialMs?: number;
 }
 
 export interface BackendTrial {
