@@ -218,7 +218,7 @@ const MESSAGE_SLACK_MS = 500;
  * `ready`, so loading tfjs does not count against a backend.
  */
 function measureInWorkers(config: PixelCNNConfig): MeasureFn {
-  return (candidate, { stepDeadlineMs, signal }) =>
+  return (candidate, { stepDeadlineMs, compileDeadlineMs, signal }) =>
     new Promise((resolve, reject) => {
       const worker = new Worker(new URL('./trial.worker.ts', import.meta.url), { type: 'module', name: `trial-${candidate.name}` });
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -238,12 +238,12 @@ function measureInWorkers(config: PixelCNNConfig): MeasureFn {
       worker.onmessage = (event: MessageEvent<TrialWorkerMessage>) => {
         const message = event.data;
         switch (message.type) {
+          // These catch a worker whose thread is stuck (WebGL compiles synchronously), which cannot report itself.
           case 'ready':
-            // Two gate forward passes.
-            arm(2 * stepDeadlineMs + MESSAGE_SLACK_MS, () => new TooSlowError(stepDeadlineMs));
+            arm(compileDeadlineMs + stepDeadlineMs + MESSAGE_SLACK_MS, () => new TooSlowError(compileDeadlineMs, 'its first forward passes'));
             return;
           case 'gated':
-            arm(stepDeadlineMs + MESSAGE_SLACK_MS, () => new TooSlowError(stepDeadlineMs));
+            arm(compileDeadlineMs + MESSAGE_SLACK_MS, () => new TooSlowError(compileDeadlineMs, 'its warm-up step'));
             return;
           case 'warmedUp':
             arm(TRIAL_STEPS * stepDeadlineMs + MESSAGE_SLACK_MS, () => new TooSlowError(stepDeadlineMs));
@@ -252,7 +252,7 @@ function measureInWorkers(config: PixelCNNConfig): MeasureFn {
             finish(() => resolve(message.timing));
             return;
           case 'tooSlow':
-            finish(() => reject(new TooSlowError(message.limitMs, message.estimateMs)));
+            finish(() => reject(new TooSlowError(message.limitMs, message.what, message.estimateMs)));
             return;
           case 'failed':
             finish(() => reject(new Error(message.message)));
@@ -263,7 +263,7 @@ function measureInWorkers(config: PixelCNNConfig): MeasureFn {
         event.preventDefault();
         finish(() => reject(new Error(event.message || 'its trial worker crashed')));
       };
-      const request: TrialWorkerRequest = { backend: candidate.name, config, batch: TRIAL_BATCH, steps: TRIAL_STEPS, stepDeadlineMs };
+      const request: TrialWorkerRequest = { backend: candidate.name, config, batch: TRIAL_BATCH, steps: TRIAL_STEPS, stepDeadlineMs, compileDeadlineMs };
       worker.postMessage(request);
     });
 }

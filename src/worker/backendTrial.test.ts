@@ -26,10 +26,10 @@ const options = { key: 'k', batch: 2, steps: 2, minDeadlineMs: 100, startupMs: 1
 
 /** A measure that reports fixed timings after a short wait, records what it was asked, and notices aborts. */
 function scripted(plan: Partial<Record<TrialCandidate['name'], StepTiming | Error | 'hang'>>) {
-  const asked: Array<{ name: string; deadline: number }> = [];
+  const asked: Array<{ name: string; deadline: number; compile: number }> = [];
   const aborted: string[] = [];
   const measure: MeasureFn = (candidate, limits) => {
-    asked.push({ name: candidate.name, deadline: limits.stepDeadlineMs });
+    asked.push({ name: candidate.name, deadline: limits.stepDeadlineMs, compile: limits.compileDeadlineMs });
     limits.signal.addEventListener('abort', () => aborted.push(candidate.name));
     const outcome = plan[candidate.name];
     if (outcome === 'hang') return new Promise<StepTiming>(() => undefined);
@@ -66,28 +66,34 @@ describe('the backend trial (injected timings)', () => {
     const { measure, asked, aborted } = scripted({ wasm: { warmUpMs: 50, msPerStep: 40 }, webgpu: 'hang', webgl: { warmUpMs: 900, msPerStep: 300 } });
     const start = performance.now();
     const trial = await runBackendTrial([webgpu, webgl, wasm, cpu], measure, options);
-    // Hard limit for the hanging one: startup 100 + 160 × (2 steps + warm-up).
+    // Hard limit for the hanging one: startup 100 + 160 × (2 forward passes + warm-up + 2 steps).
     expect(performance.now() - start).toBeLessThan(2000);
     // Nothing timed yet: wasm gets the generous first deadline; then max(100, 4 × 40).
     expect(asked).toEqual([
-      { name: 'wasm', deadline: 20_000 },
-      { name: 'webgl', deadline: 160 },
-      { name: 'webgpu', deadline: 160 },
+      { name: 'wasm', deadline: 20_000, compile: 20_000 },
+      { name: 'webgl', deadline: 160, compile: 160 },
+      { name: 'webgpu', deadline: 160, compile: 160 },
     ]);
     expect(aborted).toContain('webgpu');
     const byName = Object.fromEntries(trial.figures.map((f) => [f.name, f]));
     expect(byName.webgpu.outcome).toBe('too-slow');
-    expect(byName.webgpu.note).toMatch(/more than 160 ms \(wasm takes 40 ms\)/);
+    expect(byName.webgpu.note).toMatch(/^too slow: the whole trial took over 900 ms \(wasm takes 40 ms\); abandoned$/);
     // webgl finished, but slower than its deadline: judged too slow all the same.
     expect(byName.webgl.outcome).toBe('too-slow');
+    expect(byName.webgl.note).toMatch(/its warm-up step took over 160 ms/);
     expect(trial.chosen).toBe('wasm');
   });
 
   it('tries hardware GPUs before software ones', async () => {
     const { measure, asked } = scripted({ wasm: { warmUpMs: 40, msPerStep: 30 }, webgpu: { warmUpMs: 20, msPerStep: 5 }, webgl: { warmUpMs: 20, msPerStep: 8 } });
     const gpu = { ...webgpu, adapter: 'nvidia ampere', software: false };
-    await runBackendTrial([webgl, gpu, cpu, wasm], measure, options);
+    await runBackendTrial([webgl, gpu, cpu, wasm], measure, { ...options, hardwareCompileMs: 1000 });
     expect(asked.map((a) => a.name)).toEqual(['wasm', 'webgpu', 'webgl']);
+    // A hardware GPU gets longer to compile its shaders; a software one only the plain deadline.
+    expect(asked.slice(1)).toEqual([
+      { name: 'webgpu', deadline: 120, compile: 1000 },
+      { name: 'webgl', deadline: 100, compile: 100 },
+    ]);
   });
 
   it('records a candidate that throws and carries on', async () => {

@@ -15,7 +15,7 @@ const scope = self as unknown as DedicatedWorkerGlobalScope;
 const post = (message: TrialWorkerMessage) => scope.postMessage(message);
 
 scope.onmessage = async (event: MessageEvent<TrialWorkerRequest>) => {
-  const { backend, config, batch, steps, stepDeadlineMs } = event.data;
+  const { backend, config, batch, steps, stepDeadlineMs, compileDeadlineMs } = event.data;
   try {
     if (!tf.findBackendFactory(backend)) throw new Error('this browser does not offer it to tfjs');
     if (!(await tf.setBackend(backend))) throw new Error(`the ${backend} backend failed to initialise`);
@@ -24,12 +24,13 @@ scope.onmessage = async (event: MessageEvent<TrialWorkerRequest>) => {
       batch,
       steps,
       stepDeadlineMs,
+      compileDeadlineMs,
       onReady: () => post({ type: 'ready' }),
       onGated: () => post({ type: 'gated' }),
       onWarmUp: (ms) => post({ type: 'warmedUp', ms }),
     });
     post({ type: 'done', timing });
   } catch (error) {
-    post(error instanceof TooSlowError ? { type: 'tooSlow', limitMs: error.limitMs, estimateMs: error.estimateMs } : { type: 'failed', message: errorText(error) });
+    post(error instanceof TooSlowError ? { type: 'tooSlow', limitMs: error.limitMs, what: error.what, estimateMs: error.estimateMs } : { type: 'failed', message: errorText(error) });
   }
 };

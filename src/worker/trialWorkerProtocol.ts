@@ -9,6 +9,7 @@ export interface TrialWorkerRequest {
   batch: number;
   steps: number;
   stepDeadlineMs: number;
+  compileDeadlineMs: number;
 }
 
 /** `ready`, `gated` and `warmedUp` let the engine time each phase, so worker start-up does not count against the backend. */
@@ -17,5 +18,5 @@ export type TrialWorkerMessage =
   | { type: 'gated' }
   | { type: 'warmedUp'; ms: number }
   | { type: 'done'; timing: StepTiming }
-  | { type: 'tooSlow'; limitMs: number; estimateMs?: number }
+  | { type: 'tooSlow'; limitMs: number; what: string; estimateMs?: number }
   | { type: 'failed'; message: string };
