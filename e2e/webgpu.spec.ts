@@ -6,6 +6,7 @@
  */
 import { unzipSync } from 'fflate';
 import { expect, test } from '@playwright/test';
+import { TINY, applyModel } from './app-helpers';
 import { expectedRgba, mixedImages, truncatedPng, emptyFile, toBase64, zipWithNestedFolders, type ImageFixture } from './helpers';
 
 interface AdapterReport {
@@ -280,6 +281,18 @@ test('left to choose, the engine times the backends on the model, trains on the 
   await expect(page.getByTestId('backend-name')).toHaveText('wasm', { timeout: 120_000 });
   await page.locator('.backend-badge summary').click();
   await expect(page.locator('.backend-trial')).toContainText('Measuring took');
+
+  // After a change of model the figures say they are for another one; Measure again times the new one.
+  await page.locator('.backend-badge summary').click();
+  await applyModel(page, TINY);
+  await page.locator('.backend-badge summary').click();
+  await expect(page.getByTestId('backend-trial-stale')).toBeVisible();
+  await page.getByRole('button', { name: 'Measure again' }).click();
+  await expect(page.getByTestId('backend-name')).not.toBeEmpty({ timeout: 120_000 });
+  await page.locator('.backend-badge summary').click();
+  await expect(page.getByTestId('backend-figures')).toBeVisible();
+  await expect(page.getByTestId('backend-trial-stale')).toHaveCount(0);
+  for (const tinyRow of await figures.locator('tbody tr').all()) console.log(`[backend] tiny model: ${(await tinyRow.innerText()).replace(/\s+/g, ' ')}`);
 
   // The user can still pin WebGPU from the badge; the engine restarts on it without a trial.
   console.log('[backend] pin webgpu');

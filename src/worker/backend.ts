@@ -119,7 +119,7 @@ export async function selectBackend(requested?: BackendName, auto?: AutoChoice):
   if (remembered?.key === key && probed.candidates.some((c) => c.name === remembered.chosen)) {
     trial = { ...remembered, source: 'remembered' };
   } else {
-    const measured = await runBackendTrial(probed.candidates, measureInWorkers(auto.config), { key, batch: TRIAL_BATCH, steps: TRIAL_STEPS });
+    const measured = await runBackendTrial(probed.candidates, measureInWorkers(auto.config), { key, config: auto.config, batch: TRIAL_BATCH, steps: TRIAL_STEPS });
     const absent = probed.unavailable.map((u): BackendFigure => ({ name: u.name, adapter: '', software: false, outcome: 'unavailable', note: u.reason }));
     trial = { ...measured, figures: [...measured.figures, ...absent] };
   }

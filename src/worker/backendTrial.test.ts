@@ -22,7 +22,7 @@ const cpu: TrialCandidate = { name: 'cpu', adapter: 'plain JavaScript on the CPU
 const webgpu: TrialCandidate = { name: 'webgpu', adapter: 'Google swiftshader (software adapter)', software: true };
 const webgl: TrialCandidate = { name: 'webgl', adapter: 'SwiftShader (software renderer)', software: true };
 
-const options = { key: 'k', batch: 2, steps: 2, minDeadlineMs: 100, startupMs: 100 };
+const options = { key: 'k', config: tiny, batch: 2, steps: 2, minDeadlineMs: 100, startupMs: 100 };
 
 /** A measure that reports fixed timings after a short wait, records what it was asked, and notices aborts. */
 function scripted(plan: Partial<Record<TrialCandidate['name'], StepTiming | Error | 'hang'>>) {
@@ -136,7 +136,7 @@ describe('the backend trial on real tfjs backends', () => {
     await tf.setBackend('cpu');
     const before = tf.memory().numTensors;
     // The CPU backend is only timed when wasm fails, so time both directly, then let the trial choose.
-    const trial = await runBackendTrial([wasm, cpu], measureInProcess(tiny, 2, 2), { key: trialKey(tiny, [wasm, cpu]), batch: 2, steps: 2 });
+    const trial = await runBackendTrial([wasm, cpu], measureInProcess(tiny, 2, 2), { key: trialKey(tiny, [wasm, cpu]), config: tiny, batch: 2, steps: 2 });
     expect(trial.figures[0]).toMatchObject({ name: 'wasm', outcome: 'timed' });
     expect(trial.figures[0].msPerStep).toBeGreaterThan(0);
     expect(trial.figures[1]).toMatchObject({ name: 'cpu', outcome: 'skipped' });

@@ -64,6 +64,8 @@ export type MeasureFn = (candidate: TrialCandidate, limits: TrialLimits) => Prom
 export interface TrialOptions {
   /** Identifies config and adapters, stored with the result (see trialKey). */
   key: string;
+  /** The model `measure` times, recorded with the figures. */
+  config: PixelCNNConfig;
   batch: number;
   steps: number;
   /** The least deadline a candidate's step gets, however fast the best so far is. */
@@ -181,6 +183,7 @@ export async function runBackendTrial(
 
   return {
     key: options.key,
+    config: options.config,
     batch: options.batch,
     steps: options.steps,
     figures,

@@ -67,6 +67,7 @@ describe('the engine', () => {
     const events: EngineEvent[] = [];
     const remembered: BackendTrial = {
       key: 'k',
+      config: tiny,
       batch: 4,
       steps: 3,
       figures: [{ name: 'cpu', adapter: 'test', software: false, outcome: 'timed', msPerStep: 5 }],

@@ -57,6 +57,8 @@ export interface BackendFigure {
 export interface BackendTrial {
   /** Which config and adapters the figures are for; a remembered trial is reused only when this matches. */
   key: string;
+  /** The model that was timed. */
+  config: PixelCNNConfig;
   /** Images in the trial batch and timed steps after the warm-up step. */
   batch: number;
   steps: number;

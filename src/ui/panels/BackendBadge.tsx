@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { describeConfig, sameArchitecture } from '../../model/config';
 import type { BackendFigure, BackendTrial } from '../../worker/protocol';
 import { type BackendChoice, loadBackendChoice } from '../backendChoice';
 import { measureBackendsAgain, switchBackend } from '../engineClient';
@@ -60,6 +61,8 @@ function FigureResult({ figure }: { figure: BackendFigure }) {
 /** The start-up measurement: what each backend did with the current model, fastest chosen. */
 function TrialFigures({ trial, running }: { trial: BackendTrial; running: string }) {
   const when = new Date(trial.measuredAt);
+  const model = useStudio((s) => s.model);
+  const changed = model !== null && !sameArchitecture(model.config, trial.config);
   return (
     <div className="backend-trial">
       <p>
@@ -102,6 +105,12 @@ function TrialFigures({ trial, running }: { trial: BackendTrial; running: string
           ))}
         </tbody>
       </table>
+      {changed && (
+        <p className="backend-trial-stale" data-testid="backend-trial-stale">
+          These figures are for another model ({describeConfig(trial.config)}); the current one may run fastest elsewhere.
+          Measure again to time it.
+        </p>
+      )}
       <p className="backend-trial-actions">
         <button type="button" onClick={measureBackendsAgain}>
           Measure again
