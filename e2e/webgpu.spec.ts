@@ -6,6 +6,7 @@
  */
 import { unzipSync } from 'fflate';
 import { expect, test } from '@playwright/test';
+import { TINY, applyModel } from './app-helpers';
 import { expectedRgba, mixedImages, truncatedPng, emptyFile, toBase64, zipWithNestedFolders, type ImageFixture } from './helpers';
 
 interface AdapterReport {
@@ -243,12 +244,61 @@ test('the page loads and runs on the WebGPU backend', async ({ page }) => {
   }
 });
 
-test('left to choose, the engine trains on wasm rather than a software WebGPU adapter, and says why', async ({ page }) => {
+test('left to choose, the engine times the backends on the model, trains on the fastest (wasm here) and shows the figures', async ({ page }) => {
+  const started = Date.now();
   await page.goto('/');
   await expect(page.getByTestId('backend-name')).toHaveText('wasm', { timeout: 120_000 });
+  console.log(`[backend] auto start-up to a backend: ${((Date.now() - started) / 1000).toFixed(1)} s`);
   await page.locator('.backend-badge summary').click();
-  await expect(page.getByText(/webgpu.*only a software adapter is available/i)).toBeVisible();
-  // The user can still pin WebGPU from the badge; the engine restarts on it.
+  const figures = page.getByTestId('backend-figures');
+  await expect(figures).toBeVisible();
+  for (const row of await figures.locator('tbody tr').all()) {
+    console.log(`[backend] ${(await row.innerText()).replace(/\s+/g, ' ')} [${(await row.getAttribute('title')) ?? 'not tried'}]`);
+  }
+  console.log(`[backend] ${await page.locator('.backend-trial p').first().innerText()}`);
+
+  const row = (name: string) => figures.locator(`tr[data-backend="${name}"]`);
+  await expect(row('wasm')).toHaveAttribute('data-outcome', 'timed');
+  await expect(row('wasm')).toContainText(/in use.*per step \([\d.]+ steps\/s\)/s);
+  // SwiftShader is labelled as software and loses: abandoned at its deadline, or timed slower.
+  await expect(row('webgpu')).toContainText('software, not a GPU');
+  await expect(row('webgpu')).toHaveAttribute('data-outcome', /too-slow|timed/);
+  await expect(row('webgpu')).toContainText(/too slow: .*(took over|would take about)|per step/);
+  await expect(row('cpu')).toHaveAttribute('data-outcome', 'skipped');
+  await expect(row('cpu')).toContainText(/only when nothing else works/);
+  const took = await page.locator('.backend-trial p').first().innerText();
+  const seconds = Number(/Measuring took ([\d.]+) s/.exec(took)?.[1]);
+  expect(seconds, 'the trial keeps start-up to seconds, not minutes').toBeLessThan(30);
+
+  // A reload on the same model and adapters reuses the figures rather than timing again.
+  console.log('[backend] reload');
+  await page.reload();
+  await expect(page.getByTestId('backend-name')).toHaveText('wasm', { timeout: 120_000 });
+  await page.locator('.backend-badge summary').click();
+  await expect(page.locator('.backend-trial')).toContainText('and reused');
+  console.log('[backend] measure again');
+  await page.getByRole('button', { name: 'Measure again' }).click();
+  await expect(page.getByTestId('backend-name')).toHaveText('wasm', { timeout: 120_000 });
+  await page.locator('.backend-badge summary').click();
+  await expect(page.locator('.backend-trial')).toContainText('Measuring took');
+
+  // After a change of model the figures say they are for another one; Measure again times the new one.
+  await page.locator('.backend-badge summary').click();
+  await applyModel(page, TINY);
+  await page.locator('.backend-badge summary').click();
+  await expect(page.getByTestId('backend-trial-stale')).toBeVisible();
+  await page.getByRole('button', { name: 'Measure again' }).click();
+  await expect(page.getByTestId('backend-name')).not.toBeEmpty({ timeout: 120_000 });
+  await page.locator('.backend-badge summary').click();
+  await expect(page.getByTestId('backend-figures')).toBeVisible();
+  await expect(page.getByTestId('backend-trial-stale')).toHaveCount(0);
+  for (const tinyRow of await figures.locator('tbody tr').all()) console.log(`[backend] tiny model: ${(await tinyRow.innerText()).replace(/\s+/g, ' ')}`);
+
+  // The user can still pin WebGPU from the badge; the engine restarts on it without a trial.
+  console.log('[backend] pin webgpu');
   await page.getByLabel('Run on').selectOption('webgpu');
   await expect(page.getByTestId('backend-name')).toHaveText('webgpu', { timeout: 120_000 });
+  await page.locator('.backend-badge summary').click();
+  await expect(page.locator('.backend-details')).toContainText('as you chose; no backends were timed');
+  await expect(page.getByTestId('backend-figures')).toHaveCount(0);
 });

@@ -69,6 +69,17 @@ function table(result) {
   return lines.join('\n');
 }
 
+/** One row per backend: the masked-convolution training step of the default model, as steps per second. */
+function trainingRateTable(results) {
+  const lines = ['### Training steps per second', ''];
+  lines.push(`Default model, batch of ${results[0].trainStep.batch} at 28×28, Adam; steps/s = 1000 ÷ median step ms.`);
+  lines.push('');
+  lines.push('| backend | adapter | ms per step | steps/s |');
+  lines.push('|---|---|---:|---:|');
+  for (const r of results) lines.push(`| ${r.backend} | ${r.adapter} | ${fmt(r.trainStep.maskedKernelMs)} | ${fmt(r.trainStep.stepsPerSecond, 2)} |`);
+  return lines.join('\n');
+}
+
 let browser;
 try {
   await waitForServer();
@@ -107,10 +118,10 @@ try {
     `- Browser: ${browserVersion}`,
     `- Date: ${new Date().toISOString()}`,
   ].join('\n');
-  const report = `${header}\n\n${results.map(table).join('\n\n')}\n`;
+  const report = `${header}\n\n${trainingRateTable(results)}\n\n${results.map(table).join('\n\n')}\n`;
   mkdirSync('docs', { recursive: true });
   writeFileSync('docs/BENCHMARKS.md', report);
-  console.log('\n' + results.map(table).join('\n\n'));
+  console.log('\n' + [trainingRateTable(results), ...results.map(table)].join('\n\n'));
   console.log('\n(wrote docs/BENCHMARKS.md)');
 
   const primary = results.find((r) => r.backend === 'webgpu') ?? results[0];
@@ -119,7 +130,8 @@ try {
     adapter: primary.adapter,
     model: primary.model,
     sampling: primary.sampling.map(({ size, fullMsPerImage, incrementalMsPerImage, speedup, forwardMs, fullStepsTimed, samplingOverForward }) => ({ size, fullMsPerImage, incrementalMsPerImage, speedup, forwardMs, fullStepsTimed, samplingOverForward })),
-    trainStep: { maskedKernelMs: primary.trainStep.maskedKernelMs, conv2dMs: primary.trainStep.conv2dMs, speedup: primary.trainStep.speedup },
+    trainStep: { maskedKernelMs: primary.trainStep.maskedKernelMs, conv2dMs: primary.trainStep.conv2dMs, speedup: primary.trainStep.speedup, stepsPerSecond: primary.trainStep.stepsPerSecond },
+    trainingStepsPerSecond: results.map((r) => ({ backend: r.backend, adapter: r.adapter, batch: r.trainStep.batch, msPerStep: r.trainStep.maskedKernelMs, stepsPerSecond: r.trainStep.stepsPerSecond })),
     leaks: primary.leaks,
     otherBackends: results.filter((r) => r !== primary).map((r) => ({ backend: r.backend, sampling: r.sampling, trainStep: r.trainStep, leaks: r.leaks })),
   };

@@ -1,6 +1,14 @@
 import { sameArchitecture, type PixelCNNConfig } from '../model/config';
 import type { EngineEvent, EngineRequest, ModelSummary } from '../worker/protocol';
-import { type BackendChoice, loadBackendChoice, requestedBackend, saveBackendChoice } from './backendChoice';
+import {
+  type BackendChoice,
+  forgetTrial,
+  loadBackendChoice,
+  loadRememberedTrial,
+  rememberTrial,
+  requestedBackend,
+  saveBackendChoice,
+} from './backendChoice';
 import { downloadText } from './download';
 import { sampleChannel } from './sampleChannel';
 import { saveConfig } from './savedConfig';
@@ -42,6 +50,8 @@ export function startEngine(config: PixelCNNConfig = useStudio.getState().startC
   });
   useStudio.setState({
     engine: { state: 'starting' },
+    // The old engine's backend is gone; the badge says the new one is starting (and perhaps timing backends).
+    backend: null,
     startConfig: config,
     training: false,
     importing: false,
@@ -50,13 +60,26 @@ export function startEngine(config: PixelCNNConfig = useStudio.getState().startC
     errors: {},
   });
   sampleChannel.clear();
-  send({ type: 'init', config, backend: requestedBackend(backend), sampleOnStart: nextSampleSettings() });
+  const requested = requestedBackend(backend);
+  send({
+    type: 'init',
+    config,
+    backend: requested,
+    remembered: requested ? undefined : loadRememberedTrial(),
+    sampleOnStart: nextSampleSettings(),
+  });
 }
 
 /** Restarts the engine on another backend; the trained model comes back from browser storage. */
 export function switchBackend(choice: BackendChoice): void {
   saveBackendChoice(choice);
   restartEngine(choice);
+}
+
+/** Drops the remembered trial figures and restarts, so the engine times every backend again. */
+export function measureBackendsAgain(): void {
+  forgetTrial();
+  restartEngine('auto');
 }
 
 export function restartEngine(backend: BackendChoice = loadBackendChoice()): void {
@@ -141,6 +164,7 @@ function appendPoint<T extends { step: number }>(history: T[], point: T): T[] {
 export function handleEvent(event: EngineEvent): void {
   switch (event.type) {
     case 'ready':
+      if (event.backend.trial?.source === 'measured') rememberTrial(event.backend.trial);
       useStudio.setState({ engine: { state: 'ready' }, backend: event.backend });
       return;
     case 'model': {

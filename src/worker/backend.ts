@@ -1,33 +1,21 @@
 import * as tf from '@tensorflow/tfjs';
-// Each registers its backend on import; WebGPU only when navigator.gpu exists.
-import '@tensorflow/tfjs-backend-webgpu';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
-import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
-import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
-import wasmThreadedSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import type { PixelCNNConfig } from '../model/config';
+import './tfBackends';
+import { type MeasureFn, TRIAL_BATCH, TRIAL_STEPS, TooSlowError, runBackendTrial, seconds, trialKey } from './backendTrial';
 import { errorText } from './errors';
-import type { BackendInfo, BackendName } from './protocol';
+import type { BackendFigure, BackendInfo, BackendName, BackendTrial } from './protocol';
+import type { TrialWorkerMessage, TrialWorkerRequest } from './trialWorkerProtocol';
 
 /**
- * Picks the backend the worker trains on. A real GPU comes first (WebGPU,
- * then WebGL). Without one, WebAssembly on the CPU beats both a software GPU
- * (SwiftShader, llvmpipe) and tfjs' plain-JavaScript CPU backend by a wide
- * margin, so it comes next; software GPUs and the CPU backend are last
- * resorts. For every backend passed over the user gets a reason.
+ * Picks the backend the worker trains on. Left to itself, it times the
+ * current model on every backend the browser offers (backendTrial.ts) and
+ * keeps the fastest, or reuses the figures of an earlier start on the same
+ * model and adapters. A backend the user names is started without a trial;
+ * should it fail, the others follow in a nominal order: a real GPU first,
+ * then WebAssembly, which beats both a software GPU (SwiftShader, llvmpipe)
+ * and tfjs' plain-JavaScript CPU backend by a wide margin.
  */
-
-// The threaded wasm build starts its pthreads with importScripts() of the
-// main script, which a bundled module worker cannot serve ("e is not
-// defined"); the single-threaded SIMD build works everywhere.
-tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-
-// The .wasm binaries are bundled with the app: nothing is fetched from elsewhere.
-setWasmPaths({
-  'tfjs-backend-wasm.wasm': wasmPlainUrl,
-  'tfjs-backend-wasm-simd.wasm': wasmSimdUrl,
-  'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedSimdUrl,
-});
 
 /** The few fields of GPUAdapterInfo we use; declared here so no GPU type package is needed. */
 interface AdapterFacts {
@@ -94,12 +82,12 @@ function rank(candidate: Candidate): number {
   return candidate.software ? 3 + NOMINAL_RANK[candidate.name] / 10 : NOMINAL_RANK[candidate.name];
 }
 
-/**
- * Starts the best backend, or `requested` first when the user chose one.
- * Backends ranked above the one that starts are listed with the reason they
- * were not used.
- */
-export async function selectBackend(requested?: BackendName): Promise<BackendInfo> {
+interface Probed {
+  candidates: Candidate[];
+  unavailable: BackendInfo['unavailable'];
+}
+
+async function probeAll(): Promise<Probed> {
   const unavailable: BackendInfo['unavailable'] = [];
   const probes = [await probeWebGPU(), probeWebGL(), probeCpu('wasm'), probeCpu('cpu')];
   const names: BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
@@ -108,31 +96,105 @@ export async function selectBackend(requested?: BackendName): Promise<BackendInf
     if (typeof probe === 'string') unavailable.push({ name: names[i], reason: probe });
     else candidates.push(probe);
   });
-  candidates.sort((a, b) => rank(a) - rank(b));
+  return { candidates, unavailable };
+}
+
+/** What an automatic choice needs: the model to time, and the figures of an earlier start if the page kept them. */
+export interface AutoChoice {
+  config: PixelCNNConfig;
+  remembered?: BackendTrial;
+}
+
+/**
+ * Starts `requested` when the user named a backend; otherwise, given the
+ * model (`auto`), the fastest by trial; with neither, the best by rank.
+ */
+export async function selectBackend(requested?: BackendName, auto?: AutoChoice): Promise<BackendInfo> {
+  const probed = await probeAll();
+  if (requested || !auto) return startRanked(probed, requested);
+
+  const key = trialKey(auto.config, probed.candidates);
+  const remembered = auto.remembered;
+  let trial: BackendTrial;
+  if (remembered?.key === key && probed.candidates.some((c) => c.name === remembered.chosen)) {
+    trial = { ...remembered, source: 'remembered' };
+  } else {
+    const measured = await runBackendTrial(probed.candidates, measureInWorkers(auto.config), { key, config: auto.config, batch: TRIAL_BATCH, steps: TRIAL_STEPS });
+    const absent = probed.unavailable.map((u): BackendFigure => ({ name: u.name, adapter: '', software: false, outcome: 'unavailable', note: u.reason }));
+    trial = { ...measured, figures: [...measured.figures, ...absent] };
+  }
+  return startByTrial(probed, trial);
+}
+
+/** Starts the trial's choice here; should it fail after all, the next fastest, then the rank order. */
+async function startByTrial(probed: Probed, trial: BackendTrial): Promise<BackendInfo> {
+  const speed = (f: BackendFigure) => (f.outcome === 'timed' ? (f.msPerStep ?? Infinity) : f.outcome === 'too-slow' ? 1e12 : 1e13);
+  const order = [...trial.figures].filter((f) => f.outcome !== 'unavailable').sort((a, b) => speed(a) - speed(b));
+  order.sort((a, b) => Number(b.name === trial.chosen) - Number(a.name === trial.chosen));
+  const failures: BackendInfo['unavailable'] = [];
+  for (const figure of order) {
+    const candidate = probed.candidates.find((c) => c.name === figure.name);
+    if (!candidate) continue;
+    const failure = await start(candidate.name);
+    if (failure) {
+      failures.push({ name: candidate.name, reason: failure });
+      continue;
+    }
+    const others = trial.figures
+      .filter((f) => f.name !== candidate.name && f.outcome !== 'timed' && f.note)
+      .map((f) => ({ name: f.name, reason: f.note ?? '' }));
+    return {
+      name: candidate.name,
+      adapter: candidate.adapter,
+      software: candidate.software,
+      requested: false,
+      unavailable: [...failures, ...others],
+      trial: { ...trial, chosen: candidate.name },
+    };
+  }
+  return startRanked({ candidates: probed.candidates, unavailable: [...probed.unavailable, ...failures] });
+}
+
+/** null when `name` is now the tfjs backend, else why not. */
+async function start(name: BackendName): Promise<string | null> {
+  try {
+    if (!tf.findBackendFactory(name)) return 'tfjs has no such backend registered';
+    if (!(await tf.setBackend(name))) return `the ${name} backend failed to initialise`;
+    await tf.ready();
+    return null;
+  } catch (error) {
+    return `the ${name} backend failed to initialise: ${errorText(error)}`;
+  }
+}
+
+/**
+ * Starts the best backend by rank, or `requested` first when the user chose
+ * one. Backends ranked above the one that starts are listed with the reason
+ * they were not used.
+ */
+async function startRanked(probed: Probed, requested?: BackendName): Promise<BackendInfo> {
+  const unavailable = [...probed.unavailable];
+  const candidates = [...probed.candidates].sort((a, b) => rank(a) - rank(b));
   if (requested) {
     const index = candidates.findIndex((c) => c.name === requested);
     if (index > 0) candidates.unshift(...candidates.splice(index, 1));
   }
 
   for (const candidate of candidates) {
-    try {
-      if (!tf.findBackendFactory(candidate.name)) throw new Error('tfjs has no such backend registered');
-      if (await tf.setBackend(candidate.name)) {
-        await tf.ready();
-        return {
-          name: candidate.name,
-          adapter: candidate.adapter,
-          software: candidate.software,
-          requested: candidate.name === requested,
-          unavailable: unavailable
-            .filter((u) => NOMINAL_RANK[u.name] < rank(candidate))
-            .concat(passedOver(candidates, candidate, requested)),
-        };
-      }
-      unavailable.push({ name: candidate.name, reason: `the ${candidate.name} backend failed to initialise` });
-    } catch (error) {
-      unavailable.push({ name: candidate.name, reason: `the ${candidate.name} backend failed to initialise: ${errorText(error)}` });
+    const failure = await start(candidate.name);
+    if (failure) {
+      unavailable.push({ name: candidate.name, reason: failure });
+      continue;
     }
+    return {
+      name: candidate.name,
+      adapter: candidate.adapter,
+      software: candidate.software,
+      requested: candidate.name === requested,
+      unavailable: unavailable
+        .filter((u) => NOMINAL_RANK[u.name] < rank(candidate))
+        .concat(passedOver(candidates, candidate, requested)),
+    };
   }
   throw new Error(`No tfjs backend could start: ${unavailable.map((u) => `${u.name}: ${u.reason}`).join('; ')}`);
 }
@@ -143,6 +205,67 @@ function passedOver(candidates: Candidate[], chosen: Candidate, requested?: Back
   return candidates
     .filter((c) => c.software && rank(c) > rank(chosen) && c.name !== chosen.name)
     .map((c) => ({ name: c.name, reason: `only a software adapter is available (${c.adapter}), which trains slower than ${chosen.name} on the CPU` }));
+}
+
+/** Time for a trial worker to load tfjs, start its backend and build the model before its deadline starts. */
+const WORKER_STARTUP_MS = 12_000;
+/** Slack for messages between the workers on top of a step's deadline. */
+const MESSAGE_SLACK_MS = 500;
+
+/**
+ * Times each candidate in a worker of its own, which is terminated once it
+ * reports or overruns its deadline. The deadline runs from the worker's
+ * `ready`, so loading tfjs does not count against a backend.
+ */
+function measureInWorkers(config: PixelCNNConfig): MeasureFn {
+  return (candidate, { stepDeadlineMs, compileDeadlineMs, signal }) =>
+    new Promise((resolve, reject) => {
+      const worker = new Worker(new URL('./trial.worker.ts', import.meta.url), { type: 'module', name: `trial-${candidate.name}` });
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const finish = (settle: () => void) => {
+        clearTimeout(timer);
+        worker.terminate();
+        signal.removeEventListener('abort', onAbort);
+        settle();
+      };
+      const onAbort = () => finish(() => reject(new Error('the trial was stopped')));
+      const arm = (ms: number, onExpiry: () => Error) => {
+        clearTimeout(timer);
+        timer = setTimeout(() => finish(() => reject(onExpiry())), ms);
+      };
+      signal.addEventListener('abort', onAbort);
+      arm(WORKER_STARTUP_MS, () => new Error(`it did not start within ${seconds(WORKER_STARTUP_MS)}`));
+      worker.onmessage = (event: MessageEvent<TrialWorkerMessage>) => {
+        const message = event.data;
+        switch (message.type) {
+          // These catch a worker whose thread is stuck (WebGL compiles synchronously), which cannot report itself.
+          case 'ready':
+            arm(compileDeadlineMs + stepDeadlineMs + MESSAGE_SLACK_MS, () => new TooSlowError(compileDeadlineMs, 'its first forward passes'));
+            return;
+          case 'gated':
+            arm(compileDeadlineMs + MESSAGE_SLACK_MS, () => new TooSlowError(compileDeadlineMs, 'its warm-up step'));
+            return;
+          case 'warmedUp':
+            arm(TRIAL_STEPS * stepDeadlineMs + MESSAGE_SLACK_MS, () => new TooSlowError(stepDeadlineMs));
+            return;
+          case 'done':
+            finish(() => resolve(message.timing));
+            return;
+          case 'tooSlow':
+            finish(() => reject(new TooSlowError(message.limitMs, message.what, message.estimateMs)));
+            return;
+          case 'failed':
+            finish(() => reject(new Error(message.message)));
+            return;
+        }
+      };
+      worker.onerror = (event) => {
+        event.preventDefault();
+        finish(() => reject(new Error(event.message || 'its trial worker crashed')));
+      };
+      const request: TrialWorkerRequest = { backend: candidate.name, config, batch: TRIAL_BATCH, steps: TRIAL_STEPS, stepDeadlineMs, compileDeadlineMs };
+      worker.postMessage(request);
+    });
 }
 
 /** Resolves with a message if the GPU device behind the current backend is lost. */

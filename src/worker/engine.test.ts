@@ -7,7 +7,7 @@ import { type SavedModel, saveModel } from '../model/serialize';
 import { useCpuBackend } from '../test/tfSetup';
 import { Engine } from './engine';
 import { memoryModelStore, type ModelStore } from './modelStore';
-import type { EngineEvent } from './protocol';
+import type { BackendTrial, EngineEvent } from './protocol';
 
 beforeAll(useCpuBackend);
 
@@ -63,6 +63,35 @@ describe('the engine', () => {
     expect(model.masks.spatialB).toEqual([1, 1, 1, 1, 1, 0, 0, 0, 0]);
     const data = last('dataset')!.dataset;
     expect([data.width, data.height, data.levels, data.trainCount + data.testCount]).toEqual([4, 4, 4, 40]);
+  });
+
+  it('lets the backend be chosen by timing the model it starts with, passing on remembered figures', async () => {
+    const calls: unknown[][] = [];
+    const events: EngineEvent[] = [];
+    const remembered: BackendTrial = {
+      key: 'k',
+      config: tiny,
+      batch: 4,
+      steps: 3,
+      figures: [{ name: 'cpu', adapter: 'test', software: false, outcome: 'timed', msPerStep: 5 }],
+      chosen: 'cpu',
+      totalMs: 10,
+      measuredAt: '2025-01-01T00:00:00.000Z',
+      source: 'measured',
+    };
+    const engine = new Engine({
+      emit: (event) => events.push(event),
+      store: memoryModelStore(),
+      selectBackend: async (...args) => {
+        calls.push(args);
+        return { name: 'cpu', adapter: 'test', software: false, requested: false, unavailable: [], trial: { ...remembered, source: 'remembered' } };
+      },
+      loadBuiltinDigits: async () => fakeDigits(),
+    });
+    await engine.handle({ type: 'init', config: tiny, remembered });
+    expect(calls).toEqual([[undefined, { config: tiny, remembered }]]);
+    const ready = events.find((e): e is Extract<EngineEvent, { type: 'ready' }> => e.type === 'ready');
+    expect(ready?.backend.trial?.source).toBe('remembered');
   });
 
   it('steps, evaluates, saves, and a new engine restores the trained model', async () => {

@@ -25,6 +25,7 @@ import type { ModelStore } from './modelStore';
 import type {
   BackendInfo,
   BackendName,
+  BackendTrial,
   DatasetSummary,
   EngineEvent,
   EngineRequest,
@@ -45,7 +46,8 @@ import { DivergenceError, Trainer } from './trainer';
 export interface EngineDeps {
   emit(event: EngineEvent, transfer?: Transferable[]): void;
   store: ModelStore;
-  selectBackend(first?: BackendName): Promise<BackendInfo>;
+  /** `first` pins a backend; without it, `auto` lets the backend be chosen by timing this model. */
+  selectBackend(first?: BackendName, auto?: { config: PixelCNNConfig; remembered?: BackendTrial }): Promise<BackendInfo>;
   /** The built-in digits at their stored geometry (28×28, gray, 256 levels). */
   loadBuiltinDigits(): Promise<ImageDataset>;
   /** Image decoder for imports; the browser's when omitted. */
@@ -107,7 +109,7 @@ export class Engine {
   private async dispatch(request: EngineRequest): Promise<void> {
     switch (request.type) {
       case 'init':
-        return this.init(request.config, request.backend, request.sampleOnStart);
+        return this.init(request);
       case 'setConfig':
         return this.replaceModel(request.config);
       case 'resetModel':
@@ -150,8 +152,8 @@ export class Engine {
 
   // ── Start-up ──────────────────────────────────────────────────────────
 
-  private async init(config: PixelCNNConfig, backend?: BackendName, sampleOnStart?: SampleSettings): Promise<void> {
-    const info = await this.deps.selectBackend(backend);
+  private async init({ config, backend, remembered, sampleOnStart }: Extract<EngineRequest, { type: 'init' }>): Promise<void> {
+    const info = await this.deps.selectBackend(backend, { config, remembered });
     this.deps.emit({ type: 'ready', backend: info });
     this.deps.deviceLost?.()?.then((message) => {
       this.training = false;

@@ -24,6 +24,52 @@ export interface BackendInfo {
   requested: boolean;
   /** For each faster backend that was not used, why not. */
   unavailable: Array<{ name: BackendName; reason: string }>;
+  /** The measurement behind an automatic choice; absent when the user named the backend. */
+  trial?: BackendTrial;
+}
+
+/**
+ * What became of one backend in the start-up trial:
+ * - `timed`: it trained the trial batch, `msPerStep` is its median step;
+ * - `too-slow`: its first step overran the deadline and was abandoned;
+ * - `failed`: it could not start or threw while training;
+ * - `skipped`: not tried (the tfjs CPU backend, when something else works);
+ * - `unavailable`: the browser does not offer it (no navigator.gpu, no WebGL 2).
+ */
+export type TrialOutcome = 'timed' | 'too-slow' | 'failed' | 'skipped' | 'unavailable';
+
+export interface BackendFigure {
+  name: BackendName;
+  adapter: string;
+  /** A software rasteriser (SwiftShader, llvmpipe, a fallback adapter) rather than a GPU. */
+  software: boolean;
+  outcome: TrialOutcome;
+  /** Median wall time of a timed training step; only for `timed`. */
+  msPerStep?: number;
+  /** The first (warm-up) step, shader compilation included, when it finished. */
+  warmUpMs?: number;
+  /** Why it was not timed, in a phrase for the user; for every outcome but `timed`. */
+  note?: string;
+  /** What trying it cost start-up: starting it, the model, and the steps. */
+  trialMs?: number;
+}
+
+export interface BackendTrial {
+  /** Which config and adapters the figures are for; a remembered trial is reused only when this matches. */
+  key: string;
+  /** The model that was timed. */
+  config: PixelCNNConfig;
+  /** Images in the trial batch and timed steps after the warm-up step. */
+  batch: number;
+  steps: number;
+  /** In the order tried. */
+  figures: BackendFigure[];
+  chosen: BackendName;
+  /** Wall time of the whole trial. */
+  totalMs: number;
+  measuredAt: string;
+  /** 'remembered' when these figures were stored from an earlier start and not measured again. */
+  source: 'measured' | 'remembered';
 }
 
 export interface TrainSettings {
@@ -90,11 +136,19 @@ export interface DatasetSummary {
 
 export type EngineRequest =
   /**
-   * Start (or restart) the engine. `sampleOnStart`: when the engine starts
-   * from the shipped pretrained model, it begins sampling with these settings
-   * at once, so a first visit sees digits being drawn without a click.
+   * Start (or restart) the engine. `backend` pins a backend and skips the
+   * trial; without it, a `remembered` trial whose key still matches is reused
+   * instead of measuring again. `sampleOnStart`: when the engine starts from
+   * the shipped pretrained model, it begins sampling with these settings at
+   * once, so a first visit sees digits being drawn without a click.
    */
-  | { type: 'init'; config: PixelCNNConfig; backend?: BackendName; sampleOnStart?: SampleSettings }
+  | {
+      type: 'init';
+      config: PixelCNNConfig;
+      backend?: BackendName;
+      remembered?: BackendTrial;
+      sampleOnStart?: SampleSettings;
+    }
   | { type: 'setConfig'; config: PixelCNNConfig }
   | { type: 'resetModel' }
   | { type: 'useBuiltinDataset' }
