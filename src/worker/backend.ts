@@ -6,6 +6,7 @@ import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import { registerMaskedConvKernels } from '../kernels/webgpu/registerMaskedConvKernels';
 import { errorText } from './errors';
 import type { BackendInfo, BackendName } from './protocol';
 
@@ -119,6 +120,8 @@ export async function selectBackend(requested?: BackendName): Promise<BackendInf
       if (!tf.findBackendFactory(candidate.name)) throw new Error('tfjs has no such backend registered');
       if (await tf.setBackend(candidate.name)) {
         await tf.ready();
+        // maskedConv2d runs the WGSL kernels once they are registered, and its generic path otherwise.
+        if (candidate.name === 'webgpu') registerMaskedConvKernels();
         return {
           name: candidate.name,
           adapter: candidate.adapter,
