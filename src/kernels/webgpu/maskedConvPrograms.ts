@@ -17,8 +17,12 @@ import type { MaskType } from '../../model/masks';
  * the shaderKey, because tfjs caches pipelines by shaderKey and input ranks.
  * Batch, height and width come from the shape uniforms tfjs provides.
  *
- * One invocation computes one output element, in a flat dispatch of 64-wide
- * workgroups; `size: true` gives the output length to bounds-check against.
+ * One invocation computes four neighbouring elements along the output's
+ * channel axis (its "lanes"), so each input value it loads serves four
+ * products. Channel counts need not be multiples of 4: the last group's
+ * spare lanes read a valid channel (clamped) and are not written. Dispatch is
+ * flat, in 64-wide workgroups; `size: true` gives the output length, from
+ * which the invocation count follows.
  */
 
 /** The static specialisation of a masked convolution. */
@@ -53,6 +57,30 @@ function constants(spec: MaskedConvSpec): string {
   `;
 }
 
+const LANES = 4;
+
+/**
+ * WGSL for the lanes of an invocation: channels first..first+3 along an axis
+ * of `count`, clamped so spare lanes read a valid channel, and the store of
+ * the valid ones to the output from flat index `base` (= element of lane 0).
+ */
+const laneSnippet = `
+    fn lanes(first : i32, count : i32) -> vec4<i32> {
+      return min(vec4<i32>(first) + vec4<i32>(0, 1, 2, 3), vec4<i32>(count - 1));
+    }
+    fn storeLanes(base : i32, first : i32, count : i32, value : vec4<f32>) {
+      setOutputAtIndex(base, value.x);
+      if (first + 1 < count) { setOutputAtIndex(base + 1, value.y); }
+      if (first + 2 < count) { setOutputAtIndex(base + 2, value.z); }
+      if (first + 3 < count) { setOutputAtIndex(base + 3, value.w); }
+    }
+`;
+
+/** The four lanes' values of `buffer` at `base` + lane offsets. */
+function gather4(buffer: string, base: string, offsets: string): string {
+  return `vec4<f32>(${buffer}[${base} + ${offsets}.x], ${buffer}[${base} + ${offsets}.y], ${buffer}[${base} + ${offsets}.z], ${buffer}[${base} + ${offsets}.w])`;
+}
+
 /** Whether the centre tap is open for some channel pair: mask B always, mask A only with more than one group. */
 function centreUsed(spec: MaskedConvSpec): boolean {
   return spec.maskType === 'B' || spec.colorChannels > 1;
@@ -85,8 +113,9 @@ abstract class MaskedConvProgram implements WebGPUProgram {
     this.outputShape = outputShape;
     this.shaderKey = key(name, spec);
     this.dispatchLayout = { x: outputShape.map((_, i) => i) };
-    const length = outputShape.reduce((a, b) => a * b, 1);
-    this.dispatch = [Math.ceil(length / WORKGROUP), 1, 1];
+    const channels = outputShape[outputShape.length - 1];
+    const invocations = (outputShape.reduce((a, b) => a * b, 1) / channels) * Math.ceil(channels / LANES);
+    this.dispatch = [Math.ceil(invocations / WORKGROUP), 1, 1];
   }
 
   abstract getUserCode(): string;
@@ -103,49 +132,65 @@ export class MaskedConvForwardProgram extends MaskedConvProgram {
   getUserCode(): string {
     const { kernelSize, maskType } = this.spec;
     const rowsAbove = kernelSize > 1;
-    // At the centre, output group g reads input channels [0, (g or g+1)·CIN_G).
-    const centreEnd = maskType === 'A' ? '(o / MC_COUT_G) * MC_CIN_G' : '(o / MC_COUT_G + 1) * MC_CIN_G';
+    // At the centre, output group g reads input channels [0, (g or g+1)·CIN_G): a per-lane bound.
+    const centreEnds = maskType === 'A' ? '(o / MC_COUT_G) * MC_CIN_G' : '(o / MC_COUT_G + 1) * MC_CIN_G';
     return `
     ${constants(this.spec)}
-    // One tap: Σ over input channels [0, end) at input pixel (xRow, xCol).
-    fn tapSum(b : i32, xRow : i32, xCol : i32, r : i32, s : i32, o : i32, end : i32) -> f32 {
+    const MC_GROUPS : i32 = ${Math.ceil(this.spec.outChannels / LANES)};
+    ${laneSnippet}
+    // One off-centre tap: Σ over all input channels at input pixel (xRow, xCol), for output channels o.
+    fn tapSum(b : i32, xRow : i32, xCol : i32, r : i32, s : i32, o : vec4<i32>) -> vec4<f32> {
       let xBase = ((b * uniforms.xShape.y + xRow) * uniforms.xShape.z + xCol) * MC_CIN;
-      let wBase = (r * MC_K + s) * MC_CIN * MC_COUT + o;
-      var acc = 0.0;
-      for (var ci = 0; ci < end; ci++) {
-        acc += x[xBase + ci] * w[wBase + ci * MC_COUT];
+      var wRow = (r * MC_K + s) * MC_CIN * MC_COUT;
+      var acc = vec4<f32>(0.0);
+      for (var ci = 0; ci < MC_CIN; ci++) {
+        acc += x[xBase + ci] * ${gather4('w', 'wRow', 'o')};
+        wRow += MC_COUT;
+      }
+      return acc;
+    }
+    // The centre tap: lane l sums input channels [0, ends[l]); ends grow with o, so lane w bounds the loop.
+    fn centreSum(b : i32, row : i32, col : i32, o : vec4<i32>) -> vec4<f32> {
+      let ends = ${centreEnds};
+      let xBase = ((b * uniforms.xShape.y + row) * uniforms.xShape.z + col) * MC_CIN;
+      var wRow = (MC_C * MC_K + MC_C) * MC_CIN * MC_COUT;
+      var acc = vec4<f32>(0.0);
+      for (var ci = 0; ci < ends.w; ci++) {
+        acc += select(vec4<f32>(0.0), x[xBase + ci] * ${gather4('w', 'wRow', 'o')}, vec4<i32>(ci) < ends);
+        wRow += MC_COUT;
       }
       return acc;
     }
 
     ${main('index')} {
-      if (index >= uniforms.size) { return; }
+      if (index >= uniforms.size / MC_COUT * MC_GROUPS) { return; }
       ${touch(['x', 'w'])}
       let height = uniforms.xShape.y;
       let width = uniforms.xShape.z;
-      let o = index % MC_COUT;
-      let pixel = index / MC_COUT;
+      let first = (index % MC_GROUPS) * ${LANES};
+      let pixel = index / MC_GROUPS;
+      let o = lanes(first, MC_COUT);
       let col = pixel % width;
       let row = (pixel / width) % height;
       let b = pixel / (width * height);
-      var acc = bias[o];
+      var acc = ${gather4('bias', '0', 'o')};
       ${
         rowsAbove
           ? `
       // Rows above the centre, full width; input rows above the image are zero padding.
       for (var r = max(0, MC_C - row); r < MC_C; r++) {
         for (var s = max(0, MC_C - col); s < min(MC_K, width + MC_C - col); s++) {
-          acc += tapSum(b, row + r - MC_C, col + s - MC_C, r, s, o, MC_CIN);
+          acc += tapSum(b, row + r - MC_C, col + s - MC_C, r, s, o);
         }
       }
       // The centre row, left of the centre.
       for (var s = max(0, MC_C - col); s < MC_C; s++) {
-        acc += tapSum(b, row, col + s - MC_C, MC_C, s, o, MC_CIN);
+        acc += tapSum(b, row, col + s - MC_C, MC_C, s, o);
       }`
           : ''
       }
-      ${centreUsed(this.spec) ? `acc += tapSum(b, row, col, MC_C, MC_C, o, ${centreEnd});` : ''}
-      setOutputAtIndex(index, acc);
+      ${centreUsed(this.spec) ? 'acc += centreSum(b, row, col, o);' : ''}
+      storeLanes(pixel * MC_COUT + first, first, MC_COUT, acc);
     }
   `;
   }
@@ -165,49 +210,63 @@ export class MaskedConvInputGradProgram extends MaskedConvProgram {
   getUserCode(): string {
     const { kernelSize, maskType } = this.spec;
     const rowsAbove = kernelSize > 1;
-    // At the centre, input group g feeds output channels [(g+1 or g)·COUT_G, COUT).
-    const centreStart = maskType === 'A' ? '(ci / MC_CIN_G + 1) * MC_COUT_G' : '(ci / MC_CIN_G) * MC_COUT_G';
+    // At the centre, input group g feeds output channels [(g+1 or g)·COUT_G, COUT): a per-lane start.
+    const centreStarts = maskType === 'A' ? '(ci / MC_CIN_G + 1) * MC_COUT_G' : '(ci / MC_CIN_G) * MC_COUT_G';
     return `
     ${constants(this.spec)}
-    // One tap: Σ over output channels [start, COUT) of dy at pixel (dyRow, dyCol).
-    fn tapSum(b : i32, dyRow : i32, dyCol : i32, r : i32, s : i32, ci : i32, start : i32) -> f32 {
+    const MC_GROUPS : i32 = ${Math.ceil(this.spec.inChannels / LANES)};
+    ${laneSnippet}
+    // One off-centre tap: Σ over all output channels of dy at pixel (dyRow, dyCol), for input channels ci.
+    fn tapSum(b : i32, dyRow : i32, dyCol : i32, r : i32, s : i32, ci : vec4<i32>) -> vec4<f32> {
       let dyBase = ((b * uniforms.dyShape.y + dyRow) * uniforms.dyShape.z + dyCol) * MC_COUT;
-      let wBase = ((r * MC_K + s) * MC_CIN + ci) * MC_COUT;
-      var acc = 0.0;
-      for (var o = start; o < MC_COUT; o++) {
-        acc += dy[dyBase + o] * w[wBase + o];
+      let wRows = (vec4<i32>((r * MC_K + s) * MC_CIN) + ci) * MC_COUT;
+      var acc = vec4<f32>(0.0);
+      for (var o = 0; o < MC_COUT; o++) {
+        acc += dy[dyBase + o] * ${gather4('w', 'o', 'wRows')};
+      }
+      return acc;
+    }
+    // The centre tap: lane l sums output channels [starts[l], COUT); starts grow with ci, so lane x bounds the loop.
+    fn centreSum(b : i32, row : i32, col : i32, ci : vec4<i32>) -> vec4<f32> {
+      let starts = ${centreStarts};
+      let dyBase = ((b * uniforms.dyShape.y + row) * uniforms.dyShape.z + col) * MC_COUT;
+      let wRows = (vec4<i32>((MC_C * MC_K + MC_C) * MC_CIN) + ci) * MC_COUT;
+      var acc = vec4<f32>(0.0);
+      for (var o = starts.x; o < MC_COUT; o++) {
+        acc += select(vec4<f32>(0.0), dy[dyBase + o] * ${gather4('w', 'o', 'wRows')}, vec4<i32>(o) >= starts);
       }
       return acc;
     }
 
     ${main('index')} {
-      if (index >= uniforms.size) { return; }
+      if (index >= uniforms.size / MC_CIN * MC_GROUPS) { return; }
       ${touch(['dy', 'w'])}
       let height = uniforms.dyShape.y;
       let width = uniforms.dyShape.z;
-      let ci = index % MC_CIN;
-      let pixel = index / MC_CIN;
+      let first = (index % MC_GROUPS) * ${LANES};
+      let pixel = index / MC_GROUPS;
+      let ci = lanes(first, MC_CIN);
       let col = pixel % width;
       let row = (pixel / width) % height;
       let b = pixel / (width * height);
-      var acc = 0.0;
+      var acc = vec4<f32>(0.0);
       ${
         rowsAbove
           ? `
       // Taps above the centre carried this pixel to outputs below it (dy rows past the image are zero).
       for (var r = max(0, row + MC_C - height + 1); r < MC_C; r++) {
         for (var s = max(0, col + MC_C - width + 1); s < min(MC_K, col + MC_C + 1); s++) {
-          acc += tapSum(b, row + MC_C - r, col + MC_C - s, r, s, ci, 0);
+          acc += tapSum(b, row + MC_C - r, col + MC_C - s, r, s, ci);
         }
       }
       // Taps left of the centre carried it to outputs on its right.
       for (var s = max(0, col + MC_C - width + 1); s < MC_C; s++) {
-        acc += tapSum(b, row, col + MC_C - s, MC_C, s, ci, 0);
+        acc += tapSum(b, row, col + MC_C - s, MC_C, s, ci);
       }`
           : ''
       }
-      ${centreUsed(this.spec) ? `acc += tapSum(b, row, col, MC_C, MC_C, ci, ${centreStart});` : ''}
-      setOutputAtIndex(index, acc);
+      ${centreUsed(this.spec) ? 'acc += centreSum(b, row, col, ci);' : ''}
+      storeLanes(pixel * MC_CIN + first, first, MC_CIN, acc);
     }
   `;
   }
@@ -217,7 +276,7 @@ export class MaskedConvInputGradProgram extends MaskedConvProgram {
  * dW[r,s,ci,o] = Σ_{b,p,q} x[b, p+r-c, q+s-c, ci] · dy[b,p,q,o] on open taps
  * and open centre channel pairs, exactly 0 elsewhere (what ⊙ mask would give).
  * Each invocation reduces over the batch and the pixels whose shifted input
- * lies inside the image; closed taps return at once.
+ * lies inside the image; closed taps store zeros at once.
  */
 export class MaskedConvWeightGradProgram extends MaskedConvProgram {
   variableNames = ['x', 'dy'];
@@ -227,20 +286,26 @@ export class MaskedConvWeightGradProgram extends MaskedConvProgram {
   }
 
   getUserCode(): string {
-    const centreOpen = this.spec.maskType === 'A' ? 'ci / MC_CIN_G < o / MC_COUT_G' : 'ci / MC_CIN_G <= o / MC_COUT_G';
+    const centreOpen = this.spec.maskType === 'A' ? 'vec4<i32>(ci / MC_CIN_G) < o / MC_COUT_G' : 'vec4<i32>(ci / MC_CIN_G) <= o / MC_COUT_G';
     return `
     ${constants(this.spec)}
+    const MC_GROUPS : i32 = ${Math.ceil(this.spec.outChannels / LANES)};
+    ${laneSnippet}
     ${main('index')} {
-      if (index >= uniforms.size) { return; }
+      if (index >= uniforms.size / MC_COUT * MC_GROUPS) { return; }
       ${touch(['x', 'dy'])}
-      let o = index % MC_COUT;
-      let ci = (index / MC_COUT) % MC_CIN;
-      let tap = index / (MC_CIN * MC_COUT);
+      let first = (index % MC_GROUPS) * ${LANES};
+      let weightRow = index / MC_GROUPS; // (tap, ci)
+      let o = lanes(first, MC_COUT);
+      let ci = weightRow % MC_CIN;
+      let tap = weightRow / MC_CIN;
       let r = tap / MC_K;
       let s = tap % MC_K;
-      let tapOpen = r < MC_C || (r == MC_C && s < MC_C)${centreUsed(this.spec) ? ` || (r == MC_C && s == MC_C && ${centreOpen})` : ''};
-      if (!tapOpen) {
-        setOutputAtIndex(index, 0.0);
+      var laneOpen = vec4<bool>(r < MC_C || (r == MC_C && s < MC_C));
+      ${centreUsed(this.spec) ? `if (r == MC_C && s == MC_C) { laneOpen = ${centreOpen}; }` : ''}
+      let outAt = weightRow * MC_COUT + first;
+      if (!any(laneOpen)) {
+        storeLanes(outAt, first, MC_COUT, vec4<f32>(0.0));
         return;
       }
       let batch = uniforms.xShape.x;
@@ -248,17 +313,18 @@ export class MaskedConvWeightGradProgram extends MaskedConvProgram {
       let width = uniforms.xShape.z;
       let dr = r - MC_C;
       let ds = s - MC_C;
-      var acc = 0.0;
+      var acc = vec4<f32>(0.0);
       for (var b = 0; b < batch; b++) {
         for (var p = max(0, -dr); p < min(height, height - dr); p++) {
-          let xRow = (b * height + p + dr) * width;
+          let xRow = (b * height + p + dr) * width + ds;
           let dyRow = (b * height + p) * width;
           for (var q = max(0, -ds); q < min(width, width - ds); q++) {
-            acc += x[(xRow + q + ds) * MC_CIN + ci] * dy[(dyRow + q) * MC_COUT + o];
+            let dyAt = (dyRow + q) * MC_COUT;
+            acc += x[(xRow + q) * MC_CIN + ci] * ${gather4('dy', 'dyAt', 'o')};
           }
         }
       }
-      setOutputAtIndex(index, acc);
+      storeLanes(outAt, first, MC_COUT, select(vec4<f32>(0.0), acc, laneOpen));
     }
   `;
   }
