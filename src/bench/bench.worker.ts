@@ -23,8 +23,8 @@ async function run(backend: BackendName, sizes: number[], fullSteps: number, tra
   log(`backend ${info.name} — ${info.adapter}`);
   // selectBackend registers them too; the bench says so itself so its WebGPU row is known to time them.
   if (backend === 'webgpu') registerMaskedConvKernels();
-  const kernels = tf.getKernel(MASKED_CONV_KERNELS.forward, tf.getBackend()) ? 'WGSL masked-convolution kernels' : 'generic open-tap blocks';
-  log(`masked-convolution op on ${info.name}: ${kernels}`);
+  const maskedConv = tf.getKernel(MASKED_CONV_KERNELS.forward, tf.getBackend()) ? 'WGSL kernels' : 'open-tap conv2d blocks';
+  log(`masked-convolution op on ${info.name}: ${maskedConv}`);
   const sampling = [];
   for (const size of sizes) sampling.push(await benchSampling(size, fullSteps, log));
   const trainStep = await benchTraining(trainSteps, log, backend === 'webgpu' || backend === 'webgl');
@@ -37,6 +37,7 @@ async function run(backend: BackendName, sizes: number[], fullSteps: number, tra
       backend: info.name,
       adapter: info.adapter,
       tfjsBackend: tf.getBackend(),
+      maskedConv,
       model: { hiddenChannels, layers, kernelSize, levels },
       sampling,
       trainStep,
