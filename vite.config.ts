@@ -12,8 +12,8 @@ export default defineConfig({
   plugins: [react()],
   worker: { format: 'es' },
   build: {
-    // The app, and the page `npm run bench` drives.
-    rolldownOptions: { input: { main: 'index.html', bench: 'bench.html' } },
+    // The app, the page `npm run bench` drives, and the WebGPU kernel-test page the e2e suite drives.
+    rolldownOptions: { input: { main: 'index.html', bench: 'bench.html', kernelTests: 'kernel-tests.html' } },
   },
   server: { headers: isolationHeaders },
   preview: { headers: isolationHeaders },

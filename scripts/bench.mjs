@@ -64,7 +64,7 @@ function table(result) {
   lines.push('');
   const t = result.trainStep;
   const reference = t.conv2dMs === null ? 'plain conv2d not timed on this backend (wasm cannot train it; the JavaScript CPU backend takes minutes per step)' : `plain conv2d on weights × mask ${fmt(t.conv2dMs)} ms (op is ${fmt(t.speedup, 2)}× faster)`;
-  lines.push(`Training step, batch ${t.batch} at 28×28: masked-convolution op ${fmt(t.maskedKernelMs)} ms (${fmt(t.stepsPerSecond, 2)} steps/s); ${reference}.`);
+  lines.push(`Training step, batch ${t.batch} at 28×28: masked-convolution op (${result.maskedConv ?? 'open-tap conv2d blocks'}) ${fmt(t.maskedKernelMs)} ms (${fmt(t.stepsPerSecond, 2)} steps/s); ${reference}.`);
   lines.push(`Tensor leaks: ${result.leaks.train} over 200 training steps, ${result.leaks.sample} over 5 sampled images (8×8 model).`);
   return lines.join('\n');
 }
@@ -130,6 +130,7 @@ try {
     adapter: primary.adapter,
     model: primary.model,
     sampling: primary.sampling.map(({ size, fullMsPerImage, incrementalMsPerImage, speedup, forwardMs, fullStepsTimed, samplingOverForward }) => ({ size, fullMsPerImage, incrementalMsPerImage, speedup, forwardMs, fullStepsTimed, samplingOverForward })),
+    maskedConv: primary.maskedConv,
     trainStep: { maskedKernelMs: primary.trainStep.maskedKernelMs, conv2dMs: primary.trainStep.conv2dMs, speedup: primary.trainStep.speedup, stepsPerSecond: primary.trainStep.stepsPerSecond },
     trainingStepsPerSecond: results.map((r) => ({ backend: r.backend, adapter: r.adapter, batch: r.trainStep.batch, msPerStep: r.trainStep.maskedKernelMs, stepsPerSecond: r.trainStep.stepsPerSecond })),
     leaks: primary.leaks,

@@ -5,6 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_CONFIG } from '../model/config';
+import { registerMaskedConvKernels } from '../kernels/webgpu/registerMaskedConvKernels';
+import { MASKED_CONV_KERNELS } from '../model/maskedConv';
 import { selectBackend } from '../worker/backend';
 import { errorText } from '../worker/errors';
 import type { BackendName } from '../worker/protocol';
@@ -19,6 +21,10 @@ async function run(backend: BackendName, sizes: number[], fullSteps: number, tra
   const info = await selectBackend(backend);
   if (info.name !== backend) throw new Error(`${backend} is not available here: ${info.unavailable.map((u) => u.reason).join('; ')}`);
   log(`backend ${info.name} — ${info.adapter}`);
+  // selectBackend registers them too; the bench says so itself so its WebGPU row is known to time them.
+  if (backend === 'webgpu') registerMaskedConvKernels();
+  const maskedConv = tf.getKernel(MASKED_CONV_KERNELS.forward, tf.getBackend()) ? 'WGSL kernels' : 'open-tap conv2d blocks';
+  log(`masked-convolution op on ${info.name}: ${maskedConv}`);
   const sampling = [];
   for (const size of sizes) sampling.push(await benchSampling(size, fullSteps, log));
   const trainStep = await benchTraining(trainSteps, log, backend === 'webgpu' || backend === 'webgl');
@@ -31,6 +37,7 @@ async function run(backend: BackendName, sizes: number[], fullSteps: number, tra
       backend: info.name,
       adapter: info.adapter,
       tfjsBackend: tf.getBackend(),
+      maskedConv,
       model: { hiddenChannels, layers, kernelSize, levels },
       sampling,
       trainStep,

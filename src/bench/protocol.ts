@@ -15,6 +15,8 @@ export interface BenchResult {
   backend: BackendName;
   adapter: string;
   tfjsBackend: string;
+  /** How the masked-convolution op ran: the backend's WGSL kernels, or its generic open-tap path. */
+  maskedConv: string;
   model: { hiddenChannels: number; layers: number; kernelSize: number; levels: number };
   sampling: SamplingRow[];
   trainStep: TrainRow;

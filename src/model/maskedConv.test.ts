@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useCpuBackend } from '../test/tfSetup';
-import { maskedConv2d, maskedConv2dReference, tapBlocks } from './maskedConv';
+import { MASKED_CONV_KERNELS, maskedConv2d, maskedConv2dReference, maskedConvPlan, tapBlocks } from './maskedConv';
 import { buildMask, maskValues, openTaps, type MaskType } from './masks';
 
 beforeAll(useCpuBackend);
@@ -203,5 +203,23 @@ describe('tapBlocks', () => {
         }
       }
     }
+  });
+});
+
+describe('specialised kernels', () => {
+  it('the plan names a standard mask (what kernels registered under MASKED_CONV_KERNELS are given), and only such a mask', () => {
+    const standard = buildMask('B', { kernelSize: 5, inChannels: 6, outChannels: 9, colorChannels: 3 });
+    expect(maskedConvPlan(standard).standardMask).toEqual({ type: 'B', colorChannels: 3 });
+    const opened = tf.tidy(() => {
+      const buffer = buildMask('B', { kernelSize: 3, inChannels: 2, outChannels: 3, colorChannels: 1 }).bufferSync();
+      buffer.set(1, 1, 2, 0, 0); // right of the centre: no kernel bakes that in
+      return buffer.toTensor() as tf.Tensor4D;
+    });
+    expect(maskedConvPlan(opened).standardMask).toBeNull();
+    tf.dispose([standard, opened]);
+  });
+
+  it('the CPU backend has no such kernels, so the op takes its generic path there', () => {
+    for (const name of Object.values(MASKED_CONV_KERNELS)) expect(tf.getKernel(name, 'cpu')).toBeUndefined();
   });
 });

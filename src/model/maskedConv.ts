@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { identifyMask, type MaskType, type StandardMask } from './masks';
 
 /**
  * A stride-1, 'same'-padded convolution whose kernel is multiplied by a
@@ -36,7 +37,31 @@ import * as tf from '@tensorflow/tfjs';
  * Because of the final ⊙ mask, masked weights get exactly zero gradient: they
  * never move, whatever the optimizer does, and no forward pass can see
  * through them.
+ *
+ * Specialised kernels. A backend may register kernels under the three names
+ * in MASKED_CONV_KERNELS (src/kernels/webgpu does, for WebGPU) that compute
+ * the forward pass and both gradients for a mask built by `maskValues`,
+ * given only its type and colour groups as attrs. When the active backend has
+ * all three and the mask is such a mask, the op runs them instead of the
+ * blocks above; this module never imports a backend.
  */
+
+/** Kernel names a backend registers to take over the op (see above). */
+export const MASKED_CONV_KERNELS = {
+  /** inputs {x, w, bias} → y [B,H,W,Cout] = conv(x, w ⊙ mask, same) + bias */
+  forward: 'PixelCNNMaskedConv',
+  /** inputs {dy, w} → dx [B,H,W,Cin] */
+  inputGradient: 'PixelCNNMaskedConvInputGrad',
+  /** inputs {x, dy} → dW [k,k,Cin,Cout], zero on closed taps */
+  weightGradient: 'PixelCNNMaskedConvWeightGrad',
+} as const;
+
+/** The attrs of the three kernels: what they bake into their code. */
+export type MaskedConvKernelAttrs = {
+  kernelSize: number;
+  maskType: MaskType;
+  colorChannels: number;
+};
 
 /** A rectangle of open spatial taps: kernel rows [row, row+rows), cols [col, col+cols). */
 export interface TapBlock {
@@ -51,6 +76,8 @@ export interface MaskedConvPlan {
   kernelSize: number;
   /** Disjoint rectangles covering exactly the spatial taps open for some channel pair. */
   blocks: TapBlock[];
+  /** The type and colour groups when the mask is exactly one `maskValues` builds, else null. */
+  standardMask: StandardMask | null;
 }
 
 export interface MaskedConvOptions {
@@ -111,7 +138,12 @@ export function maskedConvPlan(mask: tf.Tensor4D, values?: ArrayLike<number>): M
   if (!plan) {
     const [k, kw, inChannels, outChannels] = mask.shape;
     if (k !== kw) throw new Error(`Masked convolution kernels must be square, got ${k}×${kw}.`);
-    plan = { kernelSize: k, blocks: tapBlocks(values ?? mask.dataSync(), k, inChannels, outChannels) };
+    const maskData = values ?? mask.dataSync();
+    plan = {
+      kernelSize: k,
+      blocks: tapBlocks(maskData, k, inChannels, outChannels),
+      standardMask: identifyMask(maskData, k, inChannels, outChannels),
+    };
     planCache.set(mask, plan);
   }
   return plan;
@@ -260,6 +292,18 @@ function biasGradient(dy: tf.Tensor4D): tf.Tensor1D {
   return tf.sum(tf.reshape(dy, [batch * height * width, channels]), 0);
 }
 
+/** The specialised kernels' attrs when the active backend has them and they can compute this mask, else null. */
+function specialisedKernels(plan: MaskedConvPlan, input: tf.Tensor4D): MaskedConvKernelAttrs | null {
+  if (!plan.standardMask || input.dtype !== 'float32') return null;
+  const backend = tf.getBackend();
+  if (!Object.values(MASKED_CONV_KERNELS).every((name) => tf.getKernel(name, backend))) return null;
+  return { kernelSize: plan.kernelSize, maskType: plan.standardMask.type, colorChannels: plan.standardMask.colorChannels };
+}
+
+function runKernel(name: string, inputs: tf.NamedTensorMap, attrs: MaskedConvKernelAttrs): tf.Tensor4D {
+  return tf.engine().runKernel(name, inputs, attrs) as tf.Tensor4D;
+}
+
 /**
  * conv2d(input, weight ⊙ mask, stride 1, 'same') + bias, computed on the open
  * taps only, with a custom gradient (see the top of this file).
@@ -282,7 +326,23 @@ export function maskedConv2d(
     throw new Error(`Input has ${input.shape[3]} channels, the weight expects ${weight.shape[2]}.`);
   }
 
+  const kernels = specialisedKernels(plan, input);
   const run = (x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, save: tf.GradSaveFunc, withInputGradient: boolean) => {
+    if (kernels) {
+      // The kernels read only open taps, so the raw weight serves: no w ⊙ mask.
+      const value = runKernel(MASKED_CONV_KERNELS.forward, { x, w, bias: b }, kernels);
+      save([x, w]);
+      const gradFunc = (dy: tf.Tensor4D, saved: tf.Tensor[]): tf.Tensor[] => {
+        const [savedX, savedW] = saved as [tf.Tensor4D, tf.Tensor4D];
+        return tf.tidy(() => {
+          const dW = runKernel(MASKED_CONV_KERNELS.weightGradient, { x: savedX, dy }, kernels);
+          const db = biasGradient(dy);
+          if (!withInputGradient) return [dW, db];
+          return [runKernel(MASKED_CONV_KERNELS.inputGradient, { dy, w: savedW }, kernels), dW, db];
+        });
+      };
+      return { value, gradFunc };
+    }
     const kernel = tf.mul(w, mask) as tf.Tensor4D;
     const value = tf.tidy(() => forward(x, kernel, b, plan));
     save([x, kernel]); // keeps its own references (only while a gradient tape records)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildMask, maskValues, openTaps } from './masks';
+import { buildMask, identifyMask, maskValues, openTaps } from './masks';
 import { createPixelCNN } from './pixelcnn';
 
 // The single-channel 7×7 masks, drawn as in the PixelCNN paper: 1 = open.
@@ -91,5 +91,26 @@ describe('masks', () => {
     const base = { height: 4, width: 4, colorChannels: 3 as const, levels: 4, hiddenChannels: 8, layers: 2, kernelSize: 3 };
     expect(() => createPixelCNN(base)).toThrow(/hiddenChannels \(8\) must be divisible by colorChannels \(3\)/);
     expect(() => createPixelCNN({ ...base, hiddenChannels: 9, kernelSize: 4 })).toThrow(/kernelSize must be odd/);
+  });
+
+  it('identifyMask recovers the type and colour groups of every standard mask, and rejects others', () => {
+    for (const kernelSize of [1, 3, 5, 7]) {
+      for (const type of ['A', 'B'] as const) {
+        for (const [colorChannels, inChannels, outChannels] of [[1, 3, 5], [3, 3, 9], [3, 6, 9], [1, 1, 2]]) {
+          const values = maskValues(type, { kernelSize, inChannels, outChannels, colorChannels });
+          const found = identifyMask(values, kernelSize, inChannels, outChannels);
+          expect(found, `k=${kernelSize} ${type} ${colorChannels} groups`).not.toBeNull();
+          // Another (type, groups) may describe the same 0/1 values (1×1 mask A with one group is all zeros
+          // either way); what matters is that it rebuilds them exactly.
+          expect(maskValues(found!.type, { kernelSize, inChannels, outChannels, colorChannels: found!.colorChannels })).toEqual(values);
+        }
+      }
+    }
+    expect(identifyMask(maskValues('B', { kernelSize: 3, inChannels: 6, outChannels: 9, colorChannels: 3 }), 3, 6, 9)).toEqual({ type: 'B', colorChannels: 3 });
+    expect(identifyMask(maskValues('A', { kernelSize: 7, inChannels: 3, outChannels: 6, colorChannels: 3 }), 7, 3, 6)).toEqual({ type: 'A', colorChannels: 3 });
+    const opened = maskValues('B', { kernelSize: 3, inChannels: 2, outChannels: 3, colorChannels: 1 });
+    opened[(1 * 3 + 2) * 6] = 1; // a tap right of the centre
+    expect(identifyMask(opened, 3, 2, 3)).toBeNull();
+    expect(identifyMask(new Float32Array(4 * 4), 2, 2, 2)).toBeNull();
   });
 });

@@ -86,3 +86,33 @@ export function openTaps(type: MaskType, kernelSize: number, colorChannels: numb
   }
   return taps;
 }
+
+/** A mask that `maskValues` builds: what a specialised kernel needs to reproduce it without reading it. */
+export interface StandardMask {
+  type: MaskType;
+  colorChannels: number;
+}
+
+/**
+ * The mask type and colour-group count whose `maskValues` equal `values`
+ * exactly (HWIO), or null for any other mask. Lets a kernel that bakes the
+ * causal shape into its code check that it computes the mask it was given.
+ */
+export function identifyMask(
+  values: ArrayLike<number>,
+  kernelSize: number,
+  inChannels: number,
+  outChannels: number,
+): StandardMask | null {
+  if (kernelSize < 1 || kernelSize % 2 === 0 || values.length !== kernelSize * kernelSize * inChannels * outChannels) return null;
+  for (let colorChannels = 1; colorChannels <= Math.min(inChannels, outChannels); colorChannels++) {
+    if (inChannels % colorChannels !== 0 || outChannels % colorChannels !== 0) continue;
+    for (const type of ['A', 'B'] as const) {
+      const expected = maskValues(type, { kernelSize, inChannels, outChannels, colorChannels });
+      let equal = true;
+      for (let i = 0; i < expected.length && equal; i++) equal = expected[i] === values[i];
+      if (equal) return { type, colorChannels };
+    }
+  }
+  return null;
+}

@@ -5,6 +5,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import { registerMaskedConvKernels } from '../kernels/webgpu/registerMaskedConvKernels';
 
 /**
  * Registers every tfjs backend the app can use, for any worker that imports
@@ -22,3 +23,8 @@ setWasmPaths({
   'tfjs-backend-wasm-simd.wasm': wasmSimdUrl,
   'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedSimdUrl,
 });
+
+// maskedConv2d runs the WGSL kernels on WebGPU once they are registered (its
+// generic path otherwise); registering them here means the engine and the
+// backend trial time the same code.
+registerMaskedConvKernels();

@@ -1,0 +1,57 @@
+/**
+ * The WGSL masked-convolution kernels (src/kernels/webgpu) in real Chromium
+ * on SwiftShader WebGPU: maskedConv2d running on them must match
+ * conv2d(x, w ⊙ mask, same) + b with tfjs's own gradients to 1e-4, for the
+ * output and all three gradients, and a whole PixelCNN on them must match one
+ * on conv2d. The page is kernel-tests.html (src/kernelTests/main.ts).
+ */
+import { expect, test, type Page } from '@playwright/test';
+
+const TOLERANCE = 1e-4;
+const KERNELS = ['PixelCNNMaskedConv', 'PixelCNNMaskedConvInputGrad', 'PixelCNNMaskedConvWeightGrad'];
+
+async function openKernelPage(page: Page): Promise<void> {
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  await page.goto('/kernel-tests.html');
+  await page.waitForFunction(() => window.kernelTests !== undefined || window.kernelTestsError !== undefined, null, { timeout: 120_000 });
+  const failure = await page.evaluate(() => window.kernelTestsError);
+  expect(failure, 'the kernel-test page starts on WebGPU').toBeUndefined();
+  expect(errors).toEqual([]);
+  expect(await page.evaluate(() => window.kernelTests!.backend)).toBe('webgpu');
+}
+
+test('masked-convolution kernels match conv2d on weights × mask: forward, dx, dW, db', async ({ page }) => {
+  test.setTimeout(600_000);
+  await openKernelPage(page);
+  const result = await page.evaluate(() => window.kernelTests!.run(window.kernelTests!.cases()));
+
+  // The op really ran the three kernels, not its fallback.
+  expect(result.kernelsRun.sort()).toEqual([...KERNELS].sort());
+  expect(result.cases).toHaveLength(16);
+  for (const c of result.cases) {
+    console.log(`[kernels] ${c.name}: y ${c.forward.toExponential(1)}, dx ${c.dx.toExponential(1)}, dW ${c.dw.toExponential(1)} (of max ${c.dwScale.toFixed(1)}), db ${c.db.toExponential(1)}`);
+  }
+  for (const c of result.cases) {
+    expect.soft(c.forward, `${c.name}: forward`).toBeLessThan(TOLERANCE);
+    expect.soft(c.dx, `${c.name}: dx`).toBeLessThan(TOLERANCE);
+    expect.soft(c.dw, `${c.name}: dW`).toBeLessThan(TOLERANCE);
+    expect.soft(c.db, `${c.name}: db`).toBeLessThan(TOLERANCE);
+    expect.soft(c.closedTapGradient, `${c.name}: dW on closed taps`).toBe(0);
+    // Only a 1×1 mask A with one colour group leaves nothing open.
+    if (!c.name.startsWith('k=1 mask A, 1 group')) expect.soft(c.dwScale, `${c.name}: a non-zero weight gradient`).toBeGreaterThan(0.1);
+  }
+  expect(result.tensorsAfter, 'no tensors leak').toBe(result.tensorsBefore);
+});
+
+test('a tiny colour PixelCNN on the kernels gives the logits and gradients of one on conv2d', async ({ page }) => {
+  test.setTimeout(300_000);
+  await openKernelPage(page);
+  const result = await page.evaluate(() => window.kernelTests!.model());
+  expect(result.kernelsRun.sort()).toEqual([...KERNELS].sort());
+  console.log(`[kernels] model logits ${result.logits.toExponential(1)}; ${result.gradients.map((g) => `${g.name} ${g.diff.toExponential(1)}`).join(', ')}`);
+  expect(result.logits).toBeLessThan(TOLERANCE);
+  expect(result.gradients).toHaveLength(6);
+  for (const g of result.gradients) expect.soft(g.diff, g.name).toBeLessThan(TOLERANCE);
+  expect(result.tensorsAfter, 'no tensors leak').toBe(result.tensorsBefore);
+});

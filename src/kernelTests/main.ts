@@ -1,0 +1,205 @@
+/**
+ * The kernel-test page (kernel-tests.html): runs the WGSL masked-convolution
+ * kernels on the WebGPU backend in the page and compares them with
+ * maskedConv2dReference, conv2d(x, w ⊙ mask, same) + b with tfjs's own
+ * gradients, computed on the same backend. e2e/masked-conv-kernels.spec.ts
+ * calls the functions on `window.kernelTests` and asserts on what they return.
+ */
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-webgpu';
+import { registerMaskedConvKernels } from '../kernels/webgpu/registerMaskedConvKernels';
+import { MASKED_CONV_KERNELS, maskedConv2d, maskedConv2dReference } from '../model/maskedConv';
+import { buildMask, type MaskType } from '../model/masks';
+import { createPixelCNN } from '../model/pixelcnn';
+import type { PixelCNNConfig } from '../model/config';
+
+export interface KernelCase {
+  batch: number;
+  height: number;
+  width: number;
+  inChannels: number;
+  outChannels: number;
+  kernelSize: number;
+  colorChannels: number;
+  maskType: MaskType;
+}
+
+export interface CaseResult {
+  name: string;
+  /** Max |fast − reference| of the output and of the gradients of a random projection of it. */
+  forward: number;
+  dx: number;
+  dw: number;
+  db: number;
+  /** Σ|dW| over the taps and channel pairs the mask closes: must be exactly 0. */
+  closedTapGradient: number;
+  /** Max |dW| of the reference, so a test can tell a match from two zeros. */
+  dwScale: number;
+}
+
+export interface RunResult {
+  cases: CaseResult[];
+  /** The kernels tfjs ran for one forward pass and its gradients through maskedConv2d. */
+  kernelsRun: string[];
+  tensorsBefore: number;
+  tensorsAfter: number;
+}
+
+export interface ModelResult {
+  logits: number;
+  /** Max |Δ| of each variable's gradient of bits/dim, in model.variables order. */
+  gradients: Array<{ name: string; diff: number }>;
+  kernelsRun: string[];
+  tensorsBefore: number;
+  tensorsAfter: number;
+}
+
+declare global {
+  interface Window {
+    kernelTests?: {
+      backend: string;
+      cases(): KernelCase[];
+      run(cases: KernelCase[]): Promise<RunResult>;
+      model(): Promise<ModelResult>;
+    };
+    kernelTestsError?: string;
+  }
+}
+
+/**
+ * Every kernel size × mask × colour-group count, cycling through odd image
+ * sizes, batches 1, 3 and 16, and channel counts that are not multiples of 4.
+ */
+function cases(): KernelCase[] {
+  const out: KernelCase[] = [];
+  let i = 0;
+  for (const kernelSize of [1, 3, 5, 7]) {
+    for (const maskType of ['A', 'B'] as const) {
+      for (const colorChannels of [1, 3]) {
+        const batch = [1, 3, 16][i % 3];
+        const [height, width] = [[5, 7], [7, 5], [3, 5], [5, 3]][i % 4];
+        // Mask A is the first layer (the image's channels in); mask B the hidden layers.
+        const inChannels = colorChannels === 1 ? (maskType === 'A' ? 3 : 5) : maskType === 'A' ? 3 : 6;
+        const outChannels = colorChannels === 1 ? (maskType === 'A' ? 5 : 7) : 9;
+        out.push({ batch, height, width, inChannels, outChannels, kernelSize, colorChannels, maskType });
+        i++;
+      }
+    }
+  }
+  return out;
+}
+
+function describeCase(c: KernelCase): string {
+  return `k=${c.kernelSize} mask ${c.maskType}, ${c.colorChannels} group(s), ${c.batch}×${c.height}×${c.width}×${c.inChannels} → ${c.outChannels}`;
+}
+
+async function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): Promise<number> {
+  if (a.shape.join() !== b.shape.join()) throw new Error(`shapes differ: [${a.shape}] vs [${b.shape}]`);
+  const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))));
+  const value = (await diff.data())[0];
+  diff.dispose();
+  return value;
+}
+
+type Conv = (x: tf.Tensor4D, w: tf.Tensor4D, mask: tf.Tensor4D, b: tf.Tensor1D) => tf.Tensor4D;
+
+interface Operands {
+  mask: tf.Tensor4D;
+  x: tf.Tensor4D;
+  w: tf.Tensor4D;
+  b: tf.Tensor1D;
+  projection: tf.Tensor4D;
+}
+
+function operands(c: KernelCase, seed: number): Operands {
+  const { batch, height, width, inChannels, outChannels, kernelSize, colorChannels, maskType } = c;
+  return {
+    mask: buildMask(maskType, { kernelSize, inChannels, outChannels, colorChannels }),
+    x: tf.randomNormal([batch, height, width, inChannels], 0, 1, 'float32', seed),
+    w: tf.randomNormal([kernelSize, kernelSize, inChannels, outChannels], 0, 1, 'float32', seed + 1),
+    b: tf.randomNormal([outChannels], 0, 1, 'float32', seed + 2),
+    projection: tf.randomNormal([batch, height, width, outChannels], 0, 1, 'float32', seed + 3),
+  };
+}
+
+/** The output and the gradients of Σ conv(x, w, b) · projection with respect to x, w and b. */
+function evaluate(conv: Conv, { mask, x, w, b, projection }: Operands): tf.Tensor[] {
+  const loss = (xs: tf.Tensor, ws: tf.Tensor, bs: tf.Tensor) =>
+    tf.sum(tf.mul(conv(xs as tf.Tensor4D, ws as tf.Tensor4D, mask, bs as tf.Tensor1D), projection));
+  return [conv(x, w, mask, b), ...tf.grads(loss)([x, w, b])];
+}
+
+async function compare(c: KernelCase, seed: number): Promise<CaseResult> {
+  const ops = operands(c, seed);
+  const [y, dx, dw, db] = evaluate(maskedConv2d, ops);
+  const [yRef, dxRef, dwRef, dbRef] = evaluate(maskedConv2dReference, ops);
+  const closed = tf.tidy(() => tf.sum(tf.abs(tf.mul(dw, tf.sub(1, ops.mask)))));
+  const scale = tf.tidy(() => tf.max(tf.abs(dwRef)));
+  const result: CaseResult = {
+    name: describeCase(c),
+    forward: await maxAbsDiff(y, yRef),
+    dx: await maxAbsDiff(dx, dxRef),
+    dw: await maxAbsDiff(dw, dwRef),
+    db: await maxAbsDiff(db, dbRef),
+    closedTapGradient: (await closed.data())[0],
+    dwScale: (await scale.data())[0],
+  };
+  tf.dispose([y, dx, dw, db, yRef, dxRef, dwRef, dbRef, closed, scale, ...Object.values(ops)]);
+  return result;
+}
+
+/** Names of the kernels tfjs runs for `work` (tf.profile records every kernel executed). */
+async function kernelsRun(work: () => tf.Tensor[]): Promise<string[]> {
+  const profile = await tf.profile(() => {
+    tf.dispose(work());
+  });
+  return [...new Set(profile.kernelNames)].filter((name) => (Object.values(MASKED_CONV_KERNELS) as string[]).includes(name));
+}
+
+async function run(list: KernelCase[]): Promise<RunResult> {
+  const tensorsBefore = tf.memory().numTensors;
+  const results: CaseResult[] = [];
+  for (const [i, c] of list.entries()) results.push(await compare(c, 100 * i + 1));
+  const probe = operands({ batch: 2, height: 3, width: 5, inChannels: 3, outChannels: 6, kernelSize: 3, colorChannels: 3, maskType: 'B' }, 9);
+  const names = await kernelsRun(() => evaluate(maskedConv2d, probe));
+  tf.dispose(Object.values(probe));
+  return { cases: results, kernelsRun: names, tensorsBefore, tensorsAfter: tf.memory().numTensors };
+}
+
+/** A tiny colour PixelCNN, built twice from one seed: on the kernels, and on conv2d(x, w ⊙ mask). */
+async function model(): Promise<ModelResult> {
+  const tensorsBefore = tf.memory().numTensors;
+  const config: PixelCNNConfig = { height: 7, width: 5, colorChannels: 3, levels: 8, hiddenChannels: 6, layers: 2, kernelSize: 3 };
+  const fast = createPixelCNN(config, 5);
+  const reference = createPixelCNN(config, 5, { convolution: 'reference' });
+  const images = tf.randomUniformInt([3, config.height, config.width, config.colorChannels], 0, config.levels, 6) as tf.Tensor4D;
+  const run = (m: typeof fast) => {
+    const { value, grads } = tf.variableGrads(() => m.bitsPerDim(images), m.variables);
+    value.dispose();
+    return [m.logits(images), ...m.variables.map((v) => grads[v.name])];
+  };
+  const [logits, ...grads] = run(fast);
+  const [logitsRef, ...gradsRef] = run(reference);
+  const gradients: ModelResult['gradients'] = [];
+  for (const [i, v] of fast.variables.entries()) {
+    gradients.push({ name: v.name.replace(/^pixelcnn\d+\//, ''), diff: await maxAbsDiff(grads[i], gradsRef[i]) });
+  }
+  const result = { logits: await maxAbsDiff(logits, logitsRef), gradients };
+  const names = await kernelsRun(() => run(fast));
+  tf.dispose([logits, ...grads, logitsRef, ...gradsRef, images]);
+  fast.dispose();
+  reference.dispose();
+  return { ...result, kernelsRun: names, tensorsBefore, tensorsAfter: tf.memory().numTensors };
+}
+
+async function start(): Promise<void> {
+  if (!(await tf.setBackend('webgpu'))) throw new Error('the WebGPU backend did not initialise');
+  await tf.ready();
+  registerMaskedConvKernels();
+  window.kernelTests = { backend: tf.getBackend(), cases, run, model };
+  document.getElementById('log')!.textContent = `ready on ${tf.getBackend()}\n`;
+}
+
+start().catch((error: unknown) => {
+  window.kernelTestsError = error instanceof Error ? error.message : String(error);
+});
