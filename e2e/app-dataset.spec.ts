@@ -4,7 +4,7 @@
  */
 import { expect, test, type Page } from '@playwright/test';
 import { awkwardImportSet, dropFiles, mixedImages } from './helpers';
-import { TINY, openTinyApp, readInteger, region } from './app-helpers';
+import { TINY, openTinyApp, readInteger, region, waitForApp } from './app-helpers';
 
 interface CanvasReport {
   width: number;
@@ -80,6 +80,12 @@ test('dropping a folder of generated images shows the right counts and a preview
   expect(preview.opaque, 'the preview canvas is painted').toBeGreaterThan(0);
   expect(preview.distinctColours, 'the preview shows more than one colour').toBeGreaterThan(1);
   expect(preview.filledCells, 'each training image has a cell in the preview').toBe(train);
+
+  // The browser keeps the dropped images: a reload comes back to them, split the same way.
+  await page.reload();
+  await waitForApp(page);
+  await expect(dataset.locator('.dataset-name')).toContainText('12 imported images');
+  await expect(page.getByTestId('train-count')).toHaveText(String(train));
 });
 
 test('a drop with broken files lists each with its reason and keeps the good images', async ({ page }) => {

@@ -6,7 +6,7 @@ import { createPixelCNN } from '../model/pixelcnn';
 import { type SavedModel, saveModel } from '../model/serialize';
 import { useCpuBackend } from '../test/tfSetup';
 import { Engine } from './engine';
-import { memoryModelStore, type ModelStore } from './modelStore';
+import { type DatasetStore, type ModelStore, memoryDatasetStore, memoryModelStore } from './modelStore';
 import type { BackendTrial, EngineEvent } from './protocol';
 
 beforeAll(useCpuBackend);
@@ -36,7 +36,7 @@ function pngNamed(name: string, w: number, h: number, gray: number): InputFile {
   return { name, bytes: new Uint8Array([...signature, ...body]) };
 }
 
-function harness(store: ModelStore = memoryModelStore(), loadPretrained?: () => Promise<SavedModel | null>) {
+function harness(store: ModelStore = memoryModelStore(), loadPretrained?: () => Promise<SavedModel | null>, datasets: DatasetStore = memoryDatasetStore()) {
   const events: EngineEvent[] = [];
   const engine = new Engine({
     emit: (event) => events.push(event),
@@ -45,6 +45,7 @@ function harness(store: ModelStore = memoryModelStore(), loadPretrained?: () => 
     loadBuiltinDigits: async () => fakeDigits(),
     decode: fakeDecode,
     loadPretrained,
+    datasets,
   });
   const last = <T extends EngineEvent['type']>(type: T) =>
     [...events].reverse().find((e): e is Extract<EngineEvent, { type: T }> => e.type === type);
@@ -168,6 +169,40 @@ describe('the engine', () => {
     await engine.handle({ type: 'importImages', files: [{ name: 'x.txt', bytes: new Uint8Array([1, 2]) }] });
     expect(last('error')?.context).toBe('dataset');
     expect(last('dataset')!.dataset.trainCount + last('dataset')!.dataset.testCount).toBe(2);
+  });
+
+  it('keeps a dropped dataset for the next visit, but not a rejected drop; the built-in digits replace it when chosen', async () => {
+    const models = memoryModelStore();
+    const datasets = memoryDatasetStore();
+    const first = harness(models, undefined, datasets);
+    await first.engine.handle({ type: 'init', config: tiny });
+    await first.engine.handle({ type: 'importImages', files: [pngNamed('a/one.png', 10, 6, 200), pngNamed('a/two.png', 3, 3, 20), pngNamed('bad.png', 0, 0, 0)] });
+    await first.engine.handle({ type: 'importImages', files: [{ name: 'x.txt', bytes: new Uint8Array([1, 2]) }] });
+
+    const second = harness(models, undefined, datasets);
+    await second.engine.handle({ type: 'init', config: tiny });
+    const restored = second.last('dataset')!.dataset;
+    expect(restored).toMatchObject({ name: '2 imported images', accepted: 2, width: 4, height: 4 });
+    expect(restored.skipped.map((s) => s.name)).toEqual(['bad.png']);
+    expect(second.all('notice')).toHaveLength(0);
+
+    await second.engine.handle({ type: 'useBuiltinDataset' });
+    const third = harness(models, undefined, datasets);
+    await third.engine.handle({ type: 'init', config: tiny });
+    expect(third.last('dataset')!.dataset.name).toBe('MNIST digits (built in)');
+  });
+
+  it('falls back to the built-in digits, with a notice, when the kept dataset cannot be read', async () => {
+    const unreadable: DatasetStore = {
+      load: async () => {
+        throw new Error('quota exceeded');
+      },
+      save: async () => {},
+    };
+    const { engine, last } = harness(memoryModelStore(), undefined, unreadable);
+    await engine.handle({ type: 'init', config: tiny });
+    expect(last('dataset')!.dataset.name).toBe('MNIST digits (built in)');
+    expect(last('notice')!.message).toMatch(/could not be read back \(quota exceeded\)/);
   });
 
   it('streams a sample in generation order and keeps the tensor count flat', async () => {

@@ -21,7 +21,7 @@ import { sampleBatch, splitDataset } from '../data/split';
 import type { ImageDataset, ImageTarget, InputFile, SkippedFile } from '../data/types';
 import { errorText } from './errors';
 import { maskPicture } from './maskPicture';
-import type { ModelStore } from './modelStore';
+import type { DatasetStore, ModelStore } from './modelStore';
 import type {
   BackendInfo,
   BackendName,
@@ -46,6 +46,8 @@ import { DivergenceError, Trainer } from './trainer';
 export interface EngineDeps {
   emit(event: EngineEvent, transfer?: Transferable[]): void;
   store: ModelStore;
+  /** Where the user's own images are kept between visits; without it they last until the page closes. */
+  datasets?: DatasetStore;
   /** `first` pins a backend; without it, `auto` lets the backend be chosen by timing this model. */
   selectBackend(first?: BackendName, auto?: { config: PixelCNNConfig; remembered?: BackendTrial }): Promise<BackendInfo>;
   /** The built-in digits at their stored geometry (28×28, gray, 256 levels). */
@@ -115,9 +117,11 @@ export class Engine {
       case 'resetModel':
         return this.replaceModel(this.requireModel().config);
       case 'useBuiltinDataset':
-        return this.useDataset({ kind: 'builtin' });
+        await this.useDataset({ kind: 'builtin' });
+        return this.keepDataset(null);
       case 'importImages':
-        return this.importFiles(request.files);
+        await this.importFiles(request.files);
+        return this.keepDataset(request.files);
       case 'train':
         this.trainSettings = checkTrainSettings(request.settings);
         return this.startTraining();
@@ -167,7 +171,7 @@ export class Engine {
       await this.persist();
     }
     await this.emitModel();
-    await this.useDataset({ kind: 'builtin' });
+    await this.restoreDataset();
     if (sampleOnStart && this.origin === 'pretrained') await this.startSampling(sampleOnStart);
   }
 
@@ -321,7 +325,38 @@ export class Engine {
     await this.importFiles(source.files);
   }
 
-  private async importFiles(files: InputFile[]): Promise<void> {
+  /** The images the user dropped last time, if the browser kept them; the built-in digits otherwise. */
+  private async restoreDataset(): Promise<void> {
+    let files: InputFile[] | null = null;
+    try {
+      files = (await this.deps.datasets?.load()) ?? null;
+    } catch (error) {
+      this.deps.emit({ type: 'notice', message: `Your images from last time could not be read back (${errorText(error)}); using the built-in digits.` });
+    }
+    if (files) {
+      try {
+        return await this.importFiles(files, { quiet: true });
+      } catch (error) {
+        this.deps.emit({ type: 'notice', message: `Your images from last time could not be used (${errorText(error)}); using the built-in digits.` });
+      }
+    }
+    await this.useDataset({ kind: 'builtin' });
+  }
+
+  /** Remembers the dataset for the next visit; `null` for the built-in digits. */
+  private async keepDataset(files: InputFile[] | null): Promise<void> {
+    try {
+      await this.deps.datasets?.save(files);
+    } catch (error) {
+      this.deps.emit({
+        type: 'notice',
+        message: `Your images could not be kept in this browser (${errorText(error)}); they are in use now, but a reload will start from the built-in digits.`,
+      });
+    }
+  }
+
+  /** `quiet`: no notice about skipped files (a restored dataset was reported when it was dropped). */
+  private async importFiles(files: InputFile[], { quiet = false } = {}): Promise<void> {
     const report = await importImages(files, this.target(), {
       decode: this.deps.decode,
       onProgress: (p) => this.deps.emit({ type: 'datasetProgress', done: p.done, total: p.total }),
@@ -333,7 +368,7 @@ export class Engine {
     }
     const name = `${report.accepted.toLocaleString('en-US')} imported image${report.accepted === 1 ? '' : 's'}`;
     this.setData({ kind: 'files', files }, name, report.dataset, report.accepted, report.skipped);
-    if (report.skipped.length > 0) this.deps.emit({ type: 'notice', message: report.message });
+    if (report.skipped.length > 0 && !quiet) this.deps.emit({ type: 'notice', message: report.message });
   }
 
   private setData(source: DatasetSource, name: string, dataset: ImageDataset, accepted: number, skipped: SkippedFile[]): void {

@@ -9,7 +9,7 @@ import { loadMnist } from '../data/mnist';
 import { selectBackend, whenDeviceLost } from './backend';
 import { errorText } from './errors';
 import { Engine } from './engine';
-import { indexedDbModelStore } from './modelStore';
+import { indexedDbDatasetStore, indexedDbModelStore } from './modelStore';
 import { loadPretrainedModel } from './pretrained';
 import type { EngineEvent, EngineRequest } from './protocol';
 
@@ -22,6 +22,7 @@ function emit(event: EngineEvent, transfer: Transferable[] = []): void {
 const engine = new Engine({
   emit,
   store: indexedDbModelStore(),
+  datasets: indexedDbDatasetStore(),
   selectBackend,
   loadBuiltinDigits: () => loadMnist(),
   deviceLost: whenDeviceLost,
