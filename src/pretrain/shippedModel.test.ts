@@ -1,0 +1,58 @@
+import * as tf from '@tensorflow/tfjs';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseMnist } from '../data/mnist';
+import { splitDataset } from '../data/split';
+import { type ModelCard, isModelCard } from '../model/card';
+import { DEFAULT_CONFIG } from '../model/config';
+import { evaluateBitsPerDim } from '../model/evaluate';
+import { createPixelCNN } from '../model/pixelcnn';
+import { decodeFloat32, loadWeights, parseSavedModel } from '../model/serialize';
+import { useNodeBackend } from '../node/backend';
+import { PRETRAINED_CARD_PATH, PRETRAINED_MODEL_PATH } from '../worker/pretrained';
+
+/**
+ * The model shipped in public/ against its card: the card must describe the
+ * weights that are actually there. Evaluated on wasm, the backend that made
+ * them, over every held-out digit of the app's own split (about 15 s here).
+ */
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const read = (relative: string): string => fs.readFileSync(path.join(root, relative), 'utf8');
+
+const saved = parseSavedModel(JSON.parse(read(`public/${PRETRAINED_MODEL_PATH}`)));
+const card = JSON.parse(read(`public/${PRETRAINED_CARD_PATH}`)) as ModelCard;
+
+beforeAll(async () => {
+  await useNodeBackend('wasm');
+});
+
+afterAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe('the shipped pretrained model', () => {
+  it('is the default MNIST architecture its card names, with the card inside the model file too', () => {
+    expect(isModelCard(card as unknown as Record<string, unknown>)).toBe(true);
+    expect(saved.config).toEqual(card.config);
+    expect(card.config).toEqual(DEFAULT_CONFIG);
+    expect(saved.meta).toMatchObject({ origin: 'pretrained', steps: card.steps, card });
+  });
+
+  it('holds at most 2 MB of weights', () => {
+    const bytes = saved.tensors.reduce((total, t) => total + decodeFloat32(t.data, t.name).byteLength, 0);
+    expect(bytes).toBeLessThanOrEqual(2 * 1024 * 1024);
+  });
+
+  it('scores the held-out bits/dim its card records, to 0.01', async () => {
+    const bytes = new Uint8Array(fs.readFileSync(path.join(root, 'public/data/mnist-28x28.bin')));
+    const { test } = splitDataset(parseMnist(bytes, card.config.levels));
+    expect(test.count).toBe(card.split.heldOutImages);
+    const model = createPixelCNN(saved.config);
+    loadWeights(model, saved);
+    const bits = await evaluateBitsPerDim(model, test.pixels, test.count);
+    model.dispose();
+    expect(Math.abs(bits - card.heldOutBitsPerDim)).toBeLessThan(0.01);
+  });
+});
