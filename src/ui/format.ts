@@ -14,9 +14,13 @@ export function formatSeconds(ms: number): string {
   return `${minutes} min ${Math.round(seconds - minutes * 60)} s`;
 }
 
-/** Where the weights came from; a new model that has trained is no longer "random". */
-export function originText(origin: ModelOrigin, steps: number): string {
+/** Where the weights came from; a new model that has trained is no longer "random", nor is a pretrained one trained further. */
+export function originText(origin: ModelOrigin, steps: number, card: Record<string, unknown> = {}): string {
   if (origin === 'new') return steps > 0 ? 'trained here from random weights' : 'new (random weights)';
+  if (origin === 'pretrained' && isModelCard(card) && steps > card.steps) {
+    const more = steps - card.steps;
+    return `pretrained, then trained here for ${formatInteger(more)} more step${more === 1 ? '' : 's'}`;
+  }
   return ORIGIN_TEXT[origin];
 }
 

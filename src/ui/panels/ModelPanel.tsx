@@ -41,7 +41,7 @@ function ModelFacts({ model }: { model: ModelSummary }) {
         </div>
         <div className="stat">
           <dt>Weights</dt>
-          <dd data-testid="model-origin">{originText(model.origin, model.steps)}</dd>
+          <dd data-testid="model-origin">{originText(model.origin, model.steps, model.card)}</dd>
         </div>
         <div className="stat">
           <dt>Steps trained</dt>

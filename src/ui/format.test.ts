@@ -1,0 +1,25 @@
+import fs from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { cardRows, originText } from './format';
+
+const card = JSON.parse(fs.readFileSync(new URL('../../public/models/mnist-pixelcnn.card.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+
+describe('how the Model panel words a model', () => {
+  it('says where the weights came from, and when a pretrained model was trained further here', () => {
+    expect(originText('new', 0)).toBe('new (random weights)');
+    expect(originText('new', 5)).toBe('trained here from random weights');
+    expect(originText('pretrained', 6000, card)).toBe('pretrained (shipped with the app)');
+    expect(originText('pretrained', 6025, card)).toBe('pretrained, then trained here for 25 more steps');
+  });
+
+  it('reads the shipped card as sentences, and lists any other card as it is', () => {
+    const rows = Object.fromEntries(cardRows(card));
+    expect(rows['Held-out loss']).toMatch(/^1\.\d{3} bits\/dim on 1,000 held-out images/);
+    expect(rows['Training']).toBe('6,000 Adam steps of 16 images, seed 2026, learning rate up to 0.002');
+    expect(rows['Code']).toMatch(/^commit [0-9a-f]{12}$/);
+    expect(cardRows({ note: 'hand-made', steps: 3 })).toEqual([
+      ['note', 'hand-made'],
+      ['steps', '3'],
+    ]);
+  });
+});
