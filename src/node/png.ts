@@ -1,7 +1,7 @@
 /**
  * A minimal PNG writer for 8-bit grayscale images (the pretraining script's
  * sample grid), on Node's zlib. PNG needs a CRC-32 per chunk, which Node 20's
- * zlib does not expose, so it is computed here.
+ * zlib does not expose, so it is computed here (the e2e fixtures use it too).
  */
 import { deflateSync } from 'node:zlib';
 
@@ -15,9 +15,10 @@ const CRC_TABLE = (() => {
   return table;
 })();
 
-export function crc32(bytes: Uint8Array): number {
+/** CRC-32 (IEEE 802.3, as PNG and zip use it) of bytes[start, end). */
+export function crc32(bytes: Uint8Array, start = 0, end = bytes.length): number {
   let c = 0xffffffff;
-  for (const byte of bytes) c = CRC_TABLE[(c ^ byte) & 0xff] ^ (c >>> 8);
+  for (let i = start; i < end; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
 }
 
