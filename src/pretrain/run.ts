@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { createPixelCNN, type PixelCNN } from '../model/pixelcnn';
 import { evaluateBitsPerDim } from '../model/evaluate';
+import { selectImages } from '../data/split';
 import type { ImageDataset } from '../data/types';
 import { type Checkpoint, makeCheckpoint, restoreCheckpoint, settingsDiffer, CheckpointError } from './checkpoint';
 import { type PretrainSettings, batchIndices, learningRateAt } from './schedule';
@@ -55,13 +56,6 @@ export interface PretrainOutcome {
 
 const RUNNING_MEAN = 50;
 
-function gather(dataset: ImageDataset, indices: number[]): Int32Array {
-  const size = dataset.width * dataset.height * dataset.channels;
-  const out = new Int32Array(indices.length * size);
-  indices.forEach((index, k) => out.set(dataset.pixels.subarray(index * size, (index + 1) * size), k * size));
-  return out;
-}
-
 export async function pretrain(run: PretrainRun, hooks: PretrainHooks): Promise<PretrainOutcome> {
   const { settings, train, test } = run;
   const { height, width, colorChannels } = settings.config;
@@ -100,7 +94,8 @@ export async function pretrain(run: PretrainRun, hooks: PretrainHooks): Promise<
         return { model, finished: false, step, trainBits, elapsedSeconds: elapsed() };
       }
       adjustable.learningRate = learningRateAt(step, settings);
-      const batch = tf.tensor4d(gather(train, batchIndices(step, train.count, settings.batchSize, settings.seed)), [settings.batchSize, height, width, colorChannels], 'int32');
+      const images = selectImages(train, batchIndices(step, train.count, settings.batchSize, settings.seed));
+      const batch = tf.tensor4d(Int32Array.from(images.pixels), [settings.batchSize, height, width, colorChannels], 'int32');
       const loss = model.trainStep(batch, optimizer);
       batch.dispose();
       const bits = (await loss.data())[0];
