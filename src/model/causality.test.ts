@@ -44,11 +44,12 @@ async function trainSomeSteps(model: PixelCNN, steps: number): Promise<void> {
 }
 
 const CASES: Array<[string, PixelCNNConfig]> = [
-  ['gray, 3×3 kernel, 2 layers', { height: 5, width: 5, colorChannels: 1, levels: 4, hiddenChannels: 4, layers: 2, kernelSize: 3 }],
-  ['gray, 5×5 kernel, 4 layers', { height: 6, width: 5, colorChannels: 1, levels: 3, hiddenChannels: 4, layers: 4, kernelSize: 5 }],
-  ['RGB, 3×3 kernel, 3 layers', { height: 4, width: 4, colorChannels: 3, levels: 4, hiddenChannels: 6, layers: 3, kernelSize: 3 }],
-  ['RGB, 5×5 kernel, 1 layer', { height: 4, width: 5, colorChannels: 3, levels: 5, hiddenChannels: 6, layers: 1, kernelSize: 5 }],
-  ['RGB, 7×7 kernel, 2 layers', { height: 4, width: 4, colorChannels: 3, levels: 3, hiddenChannels: 9, layers: 2, kernelSize: 7 }],
+  ['gray, 3×3 kernel, 2 layers', { height: 5, width: 5, colorChannels: 1, levels: 4, hiddenChannels: 4, layers: 2, kernelSize: 3, headChannels: 0 }],
+  ['gray, 5×5 kernel, 4 layers, 5-channel head', { height: 6, width: 5, colorChannels: 1, levels: 3, hiddenChannels: 4, layers: 4, kernelSize: 5, headChannels: 5 }],
+  ['RGB, 3×3 kernel, 3 layers, 9-channel head', { height: 4, width: 4, colorChannels: 3, levels: 4, hiddenChannels: 6, layers: 3, kernelSize: 3, headChannels: 9 }],
+  ['RGB, 5×5 kernel, 1 layer', { height: 4, width: 5, colorChannels: 3, levels: 5, hiddenChannels: 6, layers: 1, kernelSize: 5, headChannels: 0 }],
+  ['RGB, 7×7 kernel, 2 layers', { height: 4, width: 4, colorChannels: 3, levels: 3, hiddenChannels: 9, layers: 2, kernelSize: 7, headChannels: 0 }],
+  ['RGB, 7×7 kernel, 2 layers, 12-channel head', { height: 4, width: 4, colorChannels: 3, levels: 3, hiddenChannels: 9, layers: 2, kernelSize: 7, headChannels: 12 }],
 ];
 
 describe('the whole network is autoregressive', () => {
@@ -69,7 +70,7 @@ describe('the whole network is autoregressive', () => {
   }
 
   it('a colour sub-pixel sees the earlier channels of its own pixel', async () => {
-    const model = createPixelCNN({ height: 3, width: 3, colorChannels: 3, levels: 4, hiddenChannels: 6, layers: 2, kernelSize: 3 }, 5);
+    const model = createPixelCNN({ height: 3, width: 3, colorChannels: 3, levels: 4, hiddenChannels: 6, layers: 2, kernelSize: 3, headChannels: 0 }, 5);
     randomiseWeightsRespectingMasks(model, 2);
     const map = await dependencies(model);
     const pixel = 4 * 3; // centre pixel (1, 1)
@@ -87,7 +88,7 @@ function randomiseWeightsRespectingMasks(model: PixelCNN, seed: number): void {
 }
 
 describe('the causality test catches the classic leaks', () => {
-  const rgb: PixelCNNConfig = { height: 3, width: 3, colorChannels: 3, levels: 4, hiddenChannels: 6, layers: 2, kernelSize: 3 };
+  const rgb: PixelCNNConfig = { height: 3, width: 3, colorChannels: 3, levels: 4, hiddenChannels: 6, layers: 2, kernelSize: 3, headChannels: 0 };
 
   async function leaksAfter(mutate: (model: PixelCNN) => void, config = rgb): Promise<number> {
     const model = createPixelCNN(config, 1);
@@ -121,6 +122,14 @@ describe('the causality test catches the classic leaks', () => {
     expect(await leaksAfter((m) => swapMask(m, out, tf.ones([1, 1, 6, 12]) as tf.Tensor4D))).toBeGreaterThan(0);
   });
 
+  it('a 1×1 head without colour groups leaks', async () => {
+    const withHead = { ...rgb, headChannels: 9 };
+    const head = withHead.layers; // conv0, conv1, then the head
+    expect(await leaksAfter(() => undefined, withHead)).toBe(0);
+    const ungrouped = buildMask('B', { kernelSize: 1, inChannels: 6, outChannels: 9, colorChannels: 1 });
+    expect(await leaksAfter((m) => swapMask(m, head, ungrouped), withHead)).toBeGreaterThan(0);
+  });
+
   it('a hidden mask B without colour groups leaks', async () => {
     const ungrouped = buildMask('B', { kernelSize: 3, inChannels: 6, outChannels: 6, colorChannels: 1 });
     expect(await leaksAfter((m) => swapMask(m, 1, ungrouped))).toBeGreaterThan(0);
@@ -140,7 +149,7 @@ describe('the causality test catches the classic leaks', () => {
 
 describe('masking lives inside the differentiated computation', () => {
   it('masked weights stay exactly zero through optimizer steps', async () => {
-    const model = createPixelCNN({ height: 4, width: 4, colorChannels: 3, levels: 4, hiddenChannels: 6, layers: 3, kernelSize: 3 }, 2);
+    const model = createPixelCNN({ height: 4, width: 4, colorChannels: 3, levels: 4, hiddenChannels: 6, layers: 3, kernelSize: 3, headChannels: 0 }, 2);
     await trainSomeSteps(model, 4);
     for (const layer of model.layers) {
       const [weight, mask] = await Promise.all([layer.weight.data(), layer.mask.data()]);

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { PixelCNN } from './pixelcnn';
+import type { LayerRole, PixelCNN } from './pixelcnn';
 import { levelToInput } from './pixels';
 import { openTaps } from './masks';
 import { sampleCategorical } from './random';
@@ -20,9 +20,9 @@ import { type SampleOptions, type SampleResult, startSampling } from './sampler'
  *
  * The weights are read from the model once. Each step's multiply-adds run
  * either as plain JavaScript loops or as one tfjs matMul per layer (see
- * IncrementalArithmetic). Both mirror `createPixelCNN`'s stack exactly (relu
- * on the first layer, residual relu on the hidden ones, a linear 1×1
- * output), and the parity tests hold both to the reference sampler.
+ * IncrementalArithmetic). Both apply each layer's role exactly as
+ * `createPixelCNN` does, and the parity tests hold both to the reference
+ * sampler.
  */
 
 interface Tap {
@@ -34,6 +34,7 @@ interface Tap {
 }
 
 interface LayerWeights {
+  role: LayerRole;
   maskType: 'A' | 'B';
   inChannels: number;
   outChannels: number;
@@ -59,7 +60,7 @@ async function readLayers(model: PixelCNN): Promise<LayerWeights[]> {
           offset: (row * k + col) * inChannels * outChannels,
           centre: row === centre && col === centre,
         }));
-        return { maskType: layer.maskType, inChannels, outChannels, weight, bias, taps };
+        return { role: layer.role, maskType: layer.maskType, inChannels, outChannels, weight, bias, taps };
       }),
     );
   } finally {
@@ -127,7 +128,7 @@ async function sampleWith(
   const hidden = layers.slice(0, -1);
   const output = layers[layers.length - 1];
 
-  // Caches: the network input and every hidden layer's output, [count, H, W, channels].
+  // Caches: the network input and every layer's output but the logits, [count, H, W, channels].
   const input = new Float32Array(count * H * W * C);
   const activations = hidden.map((layer) => new Float32Array(count * H * W * layer.outChannels));
   const scratch = new Float64Array(count * Math.max(...layers.map((l) => l.outChannels)));
@@ -166,8 +167,8 @@ async function sampleWith(
     }
     if (!target) return;
     const outBase = ((b * H + row) * W + col) * cout + oStart;
-    // Hidden layers after the first are residual: h + relu(conv(h)), channel to channel.
-    const residual = layer !== layers[0];
+    // A residual layer adds relu(conv(h)) to h channel by channel; the others replace h.
+    const residual = layer.role === 'residual';
     for (let o = 0; o < width; o++) {
       const activated = scratch[o] > 0 ? scratch[o] : 0;
       target[outBase + o] = residual ? source[outBase + o] + activated : activated;
@@ -201,7 +202,7 @@ async function sampleWith(
     const product = tf.tidy(() => tf.matMul(tf.tensor2d(patch.subarray(0, count * size), [count, size]), matrices![layerIndex][group]));
     const out = await product.data();
     product.dispose();
-    const residual = layerIndex > 0;
+    const residual = layer.role === 'residual';
     for (let b = 0; b < count; b++) {
       const outBase = ((b * H + row) * W + col) * cout + oStart;
       for (let o = 0; o < width; o++) {

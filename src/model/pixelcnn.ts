@@ -11,6 +11,7 @@ import { toNetworkInput } from './pixels';
  *   x      = toNetworkInput(pixels)                       [B, H, W, C]
  *   h      = relu(maskedConv_A(x))                        first layer: mask A
  *   h      = h + relu(maskedConv_B(h))   (layers - 1)×    residual, group to group
+ *   h      = relu(maskedConv_B_1x1(h))   if headChannels  a per-position head
  *   logits = maskedConv_B_1x1(h)                          [B, H, W, C·levels]
  *          → reshape to [B, H, W, C, levels]              one softmax per sub-pixel
  *
@@ -20,9 +21,19 @@ import { toNetworkInput } from './pixels';
  * The residual adds channel i to channel i, so it never mixes groups.
  */
 
+/**
+ * What a layer does with its convolution's result c = maskedConv(h):
+ * 'input'    relu(c), on the image (mask A);
+ * 'residual' h + relu(c);
+ * 'head'     relu(c), a 1×1 layer of another width;
+ * 'output'   c, the logits.
+ */
+export type LayerRole = 'input' | 'residual' | 'head' | 'output';
+
 /** One masked convolution's parameters and its fixed mask. */
 export interface MaskedLayer {
   name: string;
+  role: LayerRole;
   maskType: MaskType;
   weight: tf.Variable<tf.Rank.R4>;
   bias: tf.Variable<tf.Rank.R1>;
@@ -33,7 +44,7 @@ export interface MaskedLayer {
 
 export interface PixelCNN {
   readonly config: PixelCNNConfig;
-  /** The first layer, the hidden layers, then the 1×1 output layer. */
+  /** The first layer, the residual layers, the head (if any), then the 1×1 output layer. */
   readonly layers: readonly MaskedLayer[];
   /** All trainable variables, in a stable order. */
   readonly variables: tf.Variable[];
@@ -59,6 +70,7 @@ function initialWeight(shape: [number, number, number, number], mask: tf.Tensor4
 
 function createLayer(
   name: string,
+  role: LayerRole,
   maskType: MaskType,
   kernelSize: number,
   inChannels: number,
@@ -78,7 +90,7 @@ function createLayer(
   const zeros = tf.zeros([outChannels]);
   const bias = tf.variable(zeros, true, `${name}/bias`) as tf.Variable<tf.Rank.R1>;
   zeros.dispose(); // the variable holds its own reference to the data
-  return { name, maskType, weight, bias, mask, openWeights };
+  return { name, role, maskType, weight, bias, mask, openWeights };
 }
 
 export interface PixelCNNOptions {
@@ -94,34 +106,38 @@ let modelCounter = 0;
 
 export function createPixelCNN(config: PixelCNNConfig, seed = 1, options: PixelCNNOptions = {}): PixelCNN {
   validateConfig(config);
-  const { colorChannels: C, levels, hiddenChannels: hidden, kernelSize: k } = config;
+  const { colorChannels: C, levels, hiddenChannels: hidden, kernelSize: k, headChannels: head } = config;
   // Variable names must be unique per tfjs engine; several models may coexist.
   const prefix = `pixelcnn${modelCounter++}`;
 
-  const layers: MaskedLayer[] = [createLayer(`${prefix}/conv0`, 'A', k, C, hidden, C, seed, 1)];
+  const layers: MaskedLayer[] = [createLayer(`${prefix}/conv0`, 'input', 'A', k, C, hidden, C, seed, 1)];
   for (let l = 1; l < config.layers; l++) {
-    layers.push(createLayer(`${prefix}/conv${l}`, 'B', k, hidden, hidden, C, seed + l, 0.5));
+    layers.push(createLayer(`${prefix}/conv${l}`, 'residual', 'B', k, hidden, hidden, C, seed + l, 0.5));
   }
-  layers.push(createLayer(`${prefix}/out`, 'B', 1, hidden, C * levels, C, seed + config.layers, 0.25));
+  if (head > 0) {
+    layers.push(createLayer(`${prefix}/head`, 'head', 'B', 1, hidden, head, C, seed + config.layers + 1, 0.5));
+  }
+  layers.push(createLayer(`${prefix}/out`, 'output', 'B', 1, head || hidden, C * levels, C, seed + config.layers, 0.25));
 
   const variables: tf.Variable[] = layers.flatMap((layer) => [layer.weight, layer.bias]);
 
   function apply(layer: MaskedLayer, input: tf.Tensor4D): tf.Tensor4D {
     if (options.convolution === 'reference') return maskedConv2dReference(input, layer.weight, layer.mask, layer.bias);
     // The first layer's input is the image, a constant: no input gradient needed.
-    return maskedConv2d(input, layer.weight, layer.mask, layer.bias, { inputGradient: layer !== layers[0] });
+    return maskedConv2d(input, layer.weight, layer.mask, layer.bias, { inputGradient: layer.role !== 'input' });
   }
 
   function logits(images: tf.Tensor4D): tf.Tensor5D {
     return tf.tidy(() => {
       const [batch, height, width] = images.shape;
-      const x = toNetworkInput(images, levels);
-      let h = tf.relu(apply(layers[0], x));
-      for (let l = 1; l < layers.length - 1; l++) {
-        h = h.add(tf.relu(apply(layers[l], h)));
+      let h = toNetworkInput(images, levels);
+      for (const layer of layers) {
+        const c = apply(layer, h);
+        if (layer.role === 'residual') h = h.add(tf.relu(c));
+        else if (layer.role === 'output') h = c;
+        else h = tf.relu(c);
       }
-      const out = apply(layers[layers.length - 1], h);
-      return out.reshape([batch, height, width, C, levels]) as tf.Tensor5D;
+      return h.reshape([batch, height, width, C, levels]) as tf.Tensor5D;
     });
   }
 

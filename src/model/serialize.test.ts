@@ -6,7 +6,7 @@ import { loadWeights, ModelFileError, parseSavedModel, saveModel } from './seria
 
 beforeAll(useCpuBackend);
 
-const config = { height: 4, width: 4, colorChannels: 3 as const, levels: 4, hiddenChannels: 6, layers: 2, kernelSize: 3 };
+const config = { height: 4, width: 4, colorChannels: 3 as const, levels: 4, hiddenChannels: 6, layers: 2, kernelSize: 3, headChannels: 0 };
 
 async function bits(model: ReturnType<typeof createPixelCNN>, images: tf.Tensor4D): Promise<number> {
   const value = model.bitsPerDim(images);
@@ -28,6 +28,22 @@ describe('the model file', () => {
     images.dispose();
     a.dispose();
     b.dispose();
+  });
+
+  it('round-trips a model with a head, and reads a file from before heads existed as headless', async () => {
+    const headed = createPixelCNN({ ...config, headChannels: 9 }, 1);
+    const saved = parseSavedModel(JSON.parse(JSON.stringify(await saveModel(headed))));
+    expect(saved.config.headChannels).toBe(9);
+    expect(saved.tensors.map((t) => t.name)).toContain('head/weight');
+    headed.dispose();
+
+    const headless = createPixelCNN(config, 1);
+    const old = JSON.parse(JSON.stringify(await saveModel(headless))) as { config: Record<string, unknown> };
+    delete old.config.headChannels;
+    const read = parseSavedModel(old);
+    expect(read.config.headChannels).toBe(0);
+    expect(() => loadWeights(headless, read)).not.toThrow();
+    headless.dispose();
   });
 
   it('rejects files that are not models, with a message that says so', () => {

@@ -78,6 +78,11 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** Files written before the head existed have no headChannels: their logits come straight from the stack. */
+export function withDefaultHead(config: Record<string, unknown>): Record<string, unknown> {
+  return 'headChannels' in config ? config : { ...config, headChannels: 0 };
+}
+
 /** Checks that `json` is a model file and returns it typed; throws ModelFileError naming what is wrong. */
 export function parseSavedModel(json: unknown): SavedModel {
   if (!isRecord(json) || json.format !== MODEL_FORMAT) {
@@ -87,7 +92,7 @@ export function parseSavedModel(json: unknown): SavedModel {
     throw new ModelFileError(`Unsupported model file version ${String(json.version)}; this app reads version ${MODEL_FORMAT_VERSION}.`);
   }
   if (!isRecord(json.config)) throw new ModelFileError('The model file has no "config" object.');
-  const config = json.config as unknown as PixelCNNConfig;
+  const config = withDefaultHead(json.config) as unknown as PixelCNNConfig;
   try {
     validateConfig(config);
   } catch (error) {
@@ -114,6 +119,7 @@ export function parseSavedModel(json: unknown): SavedModel {
     hiddenChannels: config.hiddenChannels,
     layers: config.layers,
     kernelSize: config.kernelSize,
+    headChannels: config.headChannels,
   };
   return {
     format: MODEL_FORMAT,

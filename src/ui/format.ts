@@ -39,12 +39,13 @@ const FIELD_LABELS: Record<keyof PixelCNNConfig, string> = {
   hiddenChannels: 'Hidden channels',
   layers: 'Layers',
   kernelSize: 'Kernel size',
+  headChannels: 'Head channels',
 };
 
 /** ConfigError messages name code fields; the form shows the labels the user sees. */
 export function withFieldLabels(message: string): string {
   return message.replace(
-    /\b(height|width|colorChannels|levels|hiddenChannels|layers|kernelSize)\b/g,
+    /\b(height|width|colorChannels|levels|hiddenChannels|layers|kernelSize|headChannels)\b/g,
     (field) => FIELD_LABELS[field as keyof PixelCNNConfig],
   );
 }

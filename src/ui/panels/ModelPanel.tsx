@@ -73,6 +73,7 @@ interface Draft {
   hiddenChannels: string;
   layers: string;
   kernelSize: string;
+  headChannels: string;
 }
 
 const KERNEL_SIZES = [1, 3, 5, 7, 9];
@@ -87,6 +88,7 @@ function draftOf(config: PixelCNNConfig): Draft {
     hiddenChannels: String(config.hiddenChannels),
     layers: String(config.layers),
     kernelSize: String(config.kernelSize),
+    headChannels: String(config.headChannels),
   };
 }
 
@@ -101,6 +103,7 @@ function configOf(draft: Draft): PixelCNNConfig {
     hiddenChannels: Number(draft.hiddenChannels),
     layers: Number(draft.layers),
     kernelSize: Number(draft.kernelSize),
+    headChannels: Number(draft.headChannels),
   };
 }
 
@@ -214,6 +217,7 @@ function ConfigForm({ current }: { current: PixelCNNConfig | null }) {
             </select>
           )}
         </Field>
+        {number('headChannels', 'Head channels', 0, 1024, '1×1 layer before the softmax; 0 for none')}
       </div>
       {problem && (
         <p className="alert" role="alert">
