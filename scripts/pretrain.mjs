@@ -6,10 +6,12 @@
 //   --fresh       ignore the checkpoint and start from step 0
 //   --steps N     a shorter trial run (written under --out, not over the shipped model)
 //   --out DIR     write outputs under DIR instead of the project root
+//   --threads N   threads sharing each batch (default: one per core, at most 4)
 //
 // TypeScript sources load through Vite's module runner, so no TS runner is needed.
 
 import { execSync } from 'node:child_process';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { runnerImport } from 'vite';
 
@@ -29,13 +31,16 @@ function fail(message) {
   process.exit(1);
 }
 
-const known = new Set(['--fresh', '--steps', '--out']);
+const known = new Set(['--fresh', '--steps', '--out', '--threads']);
 for (const arg of args) if (arg.startsWith('--') && !known.has(arg)) fail(`unknown option ${arg} (known: ${[...known].join(', ')})`);
 
 const stepsText = option('--steps');
 const steps = stepsText === undefined ? undefined : Number(stepsText);
 if (steps !== undefined && !(Number.isInteger(steps) && steps > 0)) fail(`--steps must be a positive whole number, got ${stepsText}`);
 const outDir = option('--out');
+const threadsText = option('--threads');
+const threads = threadsText === undefined ? Math.min(4, os.availableParallelism()) : Number(threadsText);
+if (!(Number.isInteger(threads) && threads > 0)) fail(`--threads must be a positive whole number, got ${threadsText}`);
 if (steps !== undefined && outDir === undefined) fail('a run with --steps must write elsewhere: add --out DIR so the shipped model is not replaced');
 
 function commitOf() {
@@ -63,6 +68,7 @@ try {
       fresh: args.includes('--fresh'),
       steps,
       outDir,
+      threads,
       commit: commitOf(),
       interactive: Boolean(process.stderr.isTTY),
       shouldStop: () => stopRequested,

@@ -21,6 +21,7 @@ import type { PixelCNN } from '../model/pixelcnn';
 import { saveModel } from '../model/serialize';
 import { levelToByteTable } from '../data/quantise';
 import { useNodeBackend } from '../node/backend';
+import { startGradientHelpers } from '../node/gradientHelpers';
 import { encodeGrayPng } from '../node/png';
 import { PRETRAINED_CARD_PATH, PRETRAINED_MODEL_PATH } from '../worker/pretrained';
 import { type Checkpoint, parseCheckpoint } from './checkpoint';
@@ -35,6 +36,8 @@ export interface PretrainCommand {
   /** Overrides for quick trial runs; a run with overrides writes to `outDir`. */
   steps?: number;
   outDir?: string;
+  /** Threads that share each batch (one tfjs wasm instance each): the main thread plus threads − 1 helpers. */
+  threads: number;
   /** `git rev-parse HEAD`, plus "+changes" for a dirty tree; recorded in the card. */
   commit: string;
   /** True when stderr is a terminal: redraw one progress line instead of printing many. */
@@ -110,28 +113,36 @@ export async function runPretrainCommand(command: PretrainCommand, log: (line: s
   const { train, test } = splitDataset(digits);
 
   const resumeFrom = command.fresh ? undefined : readCheckpoint(file.checkpoint);
+  const threads = Math.max(1, Math.min(command.threads, settings.batchSize));
+  const helpers = await startGradientHelpers(command.root, config, threads - 1);
+  const training = threads === 1 ? backend : `${backend} × ${threads} threads, each a share of every batch`;
   log(
-    `${backend}; ${train.count} training and ${test.count} held-out digits; ` +
+    `${training}; ${train.count} training and ${test.count} held-out digits; ` +
       (resumeFrom ? `resuming at step ${resumeFrom.step} of ${settings.steps}` : `${settings.steps} steps of ${settings.batchSize}`) +
       '. Ctrl-C stops after the current step and saves a checkpoint.',
   );
 
   let lastLine = 0;
-  const outcome = await pretrain(
-    { settings, train, test, resumeFrom, checkpointEvery: 100, estimateEvery: 250, estimateImages: 200 },
-    {
-      onProgress: (progress) => {
-        const line = formatProgress(progress);
-        if (command.interactive) process.stderr.write(`\r${line}\x1b[K`);
-        else if (progress.step - lastLine >= 50 || progress.step === progress.steps) {
-          lastLine = progress.step;
-          log(line);
-        }
+  let outcome: Awaited<ReturnType<typeof pretrain>>;
+  try {
+    outcome = await pretrain(
+      { settings, train, test, resumeFrom, checkpointEvery: 100, estimateEvery: 250, estimateImages: 200, helpers },
+      {
+        onProgress: (progress) => {
+          const line = formatProgress(progress);
+          if (command.interactive) process.stderr.write(`\r${line}\x1b[K`);
+          else if (progress.step - lastLine >= 50 || progress.step === progress.steps) {
+            lastLine = progress.step;
+            log(line);
+          }
+        },
+        onCheckpoint: async (checkpoint) => writeAtomically(file.checkpoint, JSON.stringify(checkpoint)),
+        shouldStop: command.shouldStop,
       },
-      onCheckpoint: async (checkpoint) => writeAtomically(file.checkpoint, JSON.stringify(checkpoint)),
-      shouldStop: command.shouldStop,
-    },
-  );
+    );
+  } finally {
+    await Promise.all(helpers.map((helper) => helper.close()));
+  }
   if (command.interactive) process.stderr.write('\n');
   if (!outcome.finished) {
     log(`Stopped at step ${outcome.step}; ${path.relative(command.root, file.checkpoint)} holds the run. Run the same command again to resume.`);
@@ -157,7 +168,7 @@ export async function runPretrainCommand(command: PretrainCommand, log: (line: s
     heldOutBitsPerDim,
     trainedAt: new Date().toISOString(),
     commit: command.commit,
-    backend,
+    backend: training,
     wallTimeSeconds: Math.round(outcome.elapsedSeconds),
   };
   const saved = await saveModel(outcome.model, { origin: 'pretrained', steps: outcome.step, card });

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ImageDataset } from '../data/types';
 import type { PixelCNNConfig } from '../model/config';
+import { startGradientHelpers } from '../node/gradientHelpers';
 import { useCpuBackend } from '../test/tfSetup';
 import type { Checkpoint } from './checkpoint';
 import { formatDuration, formatProgress } from './progressBar';
@@ -78,6 +79,26 @@ describe('a pretraining run', () => {
     resumed.model.variables.forEach((v, i) => expect(Array.from(v.dataSync())).toEqual(straightWeights[i]));
     resumed.model.dispose();
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('split across helper threads, takes the steps one thread takes on the whole batch', async () => {
+    const wide = { ...settings, batchSize: 5, config: { ...tiny, headChannels: 3 } };
+    const alone = await pretrain({ ...run, settings: wide }, hooks());
+    const root = new URL('../..', import.meta.url).pathname;
+    const helpers = await startGradientHelpers(root, wide.config, 2);
+    try {
+      const shared = await pretrain({ ...run, settings: wide, helpers }, hooks());
+      // Three shares of 2, 2 and 1 images, on two backends (cpu here, wasm in the threads): equal up to rounding.
+      shared.trainBits.forEach((bits, i) => expect(bits).toBeCloseTo(alone.trainBits[i], 4));
+      shared.model.variables.forEach((v, i) => {
+        const a = alone.model.variables[i].dataSync();
+        v.dataSync().forEach((value, j) => expect(Math.abs(value - a[j])).toBeLessThan(1e-4));
+      });
+      shared.model.dispose();
+    } finally {
+      alone.model.dispose();
+      await Promise.all(helpers.map((helper) => helper.close()));
+    }
   });
 
   it('refuses a checkpoint made with other settings, naming the difference', async () => {

@@ -11,6 +11,7 @@ import { evaluateBitsPerDim } from '../model/evaluate';
 import { selectImages } from '../data/split';
 import type { ImageDataset } from '../data/types';
 import { type Checkpoint, makeCheckpoint, restoreCheckpoint, settingsDiffer, CheckpointError } from './checkpoint';
+import { type GradientHelper, applyShares, shareGradient, splitShares } from './gradients';
 import { type PretrainSettings, batchIndices, learningRateAt } from './schedule';
 
 export interface Progress {
@@ -43,6 +44,11 @@ export interface PretrainRun {
   /** Steps between held-out estimates, each on `estimateImages` held-out images. */
   estimateEvery: number;
   estimateImages: number;
+  /**
+   * Other tfjs instances (e.g. worker threads on other cores) that each take
+   * an equal share of every batch. None: this instance trains alone.
+   */
+  helpers?: GradientHelper[];
 }
 
 export interface PretrainOutcome {
@@ -85,6 +91,26 @@ export async function pretrain(run: PretrainRun, hooks: PretrainHooks): Promise<
   const checkpoint = async (): Promise<void> =>
     hooks.onCheckpoint(await makeCheckpoint(model, optimizer, settings, { step, elapsedSeconds: elapsed(), trainBits }));
   const estimateCount = Math.min(run.estimateImages, test.count);
+  const helpers = run.helpers ?? [];
+  const imageSize = height * width * colorChannels;
+
+  /** One optimizer step on `pixels` (a whole batch); returns its bits/dim before the step. */
+  async function trainOn(pixels: Int32Array): Promise<number> {
+    if (helpers.length === 0) {
+      const batch = tf.tensor4d(pixels, [settings.batchSize, height, width, colorChannels], 'int32');
+      const loss = model.trainStep(batch, optimizer);
+      batch.dispose();
+      const bits = (await loss.data())[0];
+      loss.dispose();
+      return bits;
+    }
+    const [[start, end], ...others] = splitShares(settings.batchSize, helpers.length + 1);
+    const weights = await Promise.all(model.variables.map(async (v) => (await v.data()) as Float32Array));
+    // Posted before the local share starts, so the helpers work while this thread does.
+    const remote = others.map(([from, to], i) => helpers[i].shareGradient(weights, pixels.slice(from * imageSize, to * imageSize), to - from));
+    const local = await shareGradient(model, pixels.subarray(start * imageSize, end * imageSize), end - start);
+    return applyShares(model, optimizer, [local, ...(await Promise.all(remote))]);
+  }
   let heldOutBits: number | undefined;
 
   try {
@@ -95,11 +121,7 @@ export async function pretrain(run: PretrainRun, hooks: PretrainHooks): Promise<
       }
       adjustable.learningRate = learningRateAt(step, settings);
       const images = selectImages(train, batchIndices(step, train.count, settings.batchSize, settings.seed));
-      const batch = tf.tensor4d(Int32Array.from(images.pixels), [settings.batchSize, height, width, colorChannels], 'int32');
-      const loss = model.trainStep(batch, optimizer);
-      batch.dispose();
-      const bits = (await loss.data())[0];
-      loss.dispose();
+      const bits = await trainOn(Int32Array.from(images.pixels));
       if (!Number.isFinite(bits)) {
         throw new Error(`the loss became ${bits} at step ${step + 1}; the last checkpoint is intact (lower the learning rate and start afresh)`);
       }

@@ -1,0 +1,72 @@
+/**
+ * One training step split across several tfjs instances (data parallelism):
+ * each computes the gradient of its share of the batch, and the shares are
+ * combined into the gradient of the whole batch before Adam takes one step.
+ *
+ * The loss is a mean over sub-pixels, so the batch gradient is the mean of
+ * the share gradients weighted by share size: the step is the one a single
+ * instance would take on the whole batch, up to float rounding.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { PixelCNN } from '../model/pixelcnn';
+
+/** The gradient of one share of a batch, as plain arrays that can cross a thread boundary. */
+export interface ShareGradient {
+  /** Images in the share. */
+  count: number;
+  /** Mean bits/dim of the share. */
+  bits: number;
+  /** One array per model variable, in `model.variables` order. */
+  gradients: Float32Array[];
+}
+
+/** The bits/dim of `pixels` (count images) and its gradient with respect to every variable. */
+export async function shareGradient(model: PixelCNN, pixels: Int32Array, count: number): Promise<ShareGradient> {
+  const { height, width, colorChannels } = model.config;
+  const batch = tf.tensor4d(pixels, [count, height, width, colorChannels], 'int32');
+  const { value, grads } = tf.variableGrads(() => model.bitsPerDim(batch), model.variables);
+  batch.dispose();
+  try {
+    const gradients = await Promise.all(model.variables.map(async (v) => (await grads[v.name].data()) as Float32Array));
+    return { count, bits: (await value.data())[0], gradients };
+  } finally {
+    value.dispose();
+    tf.dispose(Object.values(grads));
+  }
+}
+
+/** Combines share gradients into the batch gradient, applies it with `optimizer`, and returns the batch's bits/dim. */
+export function applyShares(model: PixelCNN, optimizer: tf.Optimizer, shares: ShareGradient[]): number {
+  const total = shares.reduce((sum, share) => sum + share.count, 0);
+  const named: tf.NamedTensorMap = {};
+  model.variables.forEach((variable, i) => {
+    const combined = new Float32Array(variable.size);
+    for (const share of shares) {
+      const weight = share.count / total;
+      const g = share.gradients[i];
+      for (let j = 0; j < combined.length; j++) combined[j] += weight * g[j];
+    }
+    named[variable.name] = tf.tensor(combined, variable.shape);
+  });
+  optimizer.applyGradients(named);
+  tf.dispose(Object.values(named));
+  return shares.reduce((sum, share) => sum + (share.bits * share.count) / total, 0);
+}
+
+/** Another tfjs instance (a worker thread) that computes share gradients for the same architecture. */
+export interface GradientHelper {
+  /** Sets the helper's weights (one array per variable, `model.variables` order) and returns the gradient of the share. */
+  shareGradient(weights: Float32Array[], pixels: Int32Array, count: number): Promise<ShareGradient>;
+  close(): Promise<void>;
+}
+
+/** Splits `count` images into `parts` contiguous shares as even as possible: [start, end) pairs. */
+export function splitShares(count: number, parts: number): Array<[number, number]> {
+  const shares: Array<[number, number]> = [];
+  for (let p = 0; p < parts; p++) {
+    const start = Math.round((p * count) / parts);
+    const end = Math.round(((p + 1) * count) / parts);
+    if (end > start) shares.push([start, end]);
+  }
+  return shares;
+}
