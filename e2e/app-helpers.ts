@@ -12,6 +12,8 @@ export interface TinyConfig {
   layers: number;
   kernel: 1 | 3 | 5 | 7 | 9;
   rgb?: boolean;
+  /** Width of the 1×1 head; absent means none. */
+  head?: number;
 }
 
 /** The default tiny model: a few hundred parameters, fast even on SwiftShader. */
@@ -22,7 +24,8 @@ export function describeTiny(config: TinyConfig): string {
   const colour = config.rgb ? 'RGB' : 'grayscale';
   return (
     `${config.size}×${config.size} ${colour}, ${config.levels} levels, ` +
-    `${config.layers} layers of ${config.hidden} channels, ${config.kernel}×${config.kernel} kernels`
+    `${config.layers} layers of ${config.hidden} channels, ${config.kernel}×${config.kernel} kernels` +
+    (config.head ? `, a ${config.head}-channel 1×1 head` : '')
   );
 }
 
@@ -65,6 +68,7 @@ export async function applyModel(page: Page, config: TinyConfig): Promise<void> 
   await model.getByLabel('Hidden channels', { exact: true }).fill(String(config.hidden));
   await model.getByLabel('Layers', { exact: true }).fill(String(config.layers));
   await model.getByLabel('Kernel size', { exact: true }).selectOption(String(config.kernel));
+  await model.getByLabel('Head channels', { exact: true }).fill(String(config.head ?? 0));
   await model.getByRole('button', { name: 'Apply', exact: true }).click();
   const confirm = model.getByRole('group', { name: 'Confirm' }).getByRole('button', { name: /^Discard/ });
   const described = model.getByText(describeTiny(config), { exact: true });

@@ -36,7 +36,7 @@ export const DEFAULT_CONFIG: PixelCNNConfig = {
   hiddenChannels: 32,
   layers: 7,
   kernelSize: 7,
-  headChannels: 0,
+  headChannels: 128,
 };
 
 /** Thrown for a config that cannot describe a causal PixelCNN. */
