@@ -261,10 +261,12 @@ describe('the pretrained model', () => {
     expect(second.all('sampleStart')).toHaveLength(0);
   });
 
-  it('is skipped when the requested architecture differs, or with a notice when it cannot be read', async () => {
-    const other = harness(memoryModelStore(), async () => shipped({ ...tiny, hiddenChannels: 6 }));
+  it('replaces the architecture an earlier shipped model left remembered, and gives way with a notice when it cannot be read', async () => {
+    // With no model saved, the remembered config is an earlier version's shipped model, not the user's.
+    const wider = { ...tiny, hiddenChannels: 6, headChannels: 4 };
+    const other = harness(memoryModelStore(), async () => shipped(wider));
     await other.engine.handle({ type: 'init', config: tiny, sampleOnStart });
-    expect(other.last('model')!.model).toMatchObject({ origin: 'new', config: tiny });
+    expect(other.last('model')!.model).toMatchObject({ origin: 'pretrained', config: wider });
 
     const broken = harness(memoryModelStore(), async () => {
       throw new Error('unexpected end of JSON');

@@ -3,7 +3,6 @@ import {
   type PixelCNN,
   type PixelCNNConfig,
   type SavedModel,
-  sameArchitecture,
   ConfigError,
   ModelFileError,
   createPixelCNN,
@@ -166,7 +165,7 @@ export class Engine {
     });
 
     // A model saved in this browser (the user's own work) comes first, then the shipped one.
-    if (!(await this.restoreSavedModel()) && !(await this.startFromPretrained(config))) {
+    if (!(await this.restoreSavedModel()) && !(await this.startFromPretrained())) {
       this.installModel(createPixelCNN(config, Date.now() % 100000), 'new', 0, {});
       await this.persist();
     }
@@ -176,15 +175,17 @@ export class Engine {
   }
 
   /**
-   * Installs the shipped pretrained model when it fits the requested
-   * architecture. It is not written to browser storage: until the user trains
-   * or imports something, the next visit loads the shipped file again.
+   * Installs the shipped pretrained model, whatever architecture the page
+   * remembered: a model the user made is always saved, so with none saved the
+   * remembered architecture can only be an earlier shipped model's. It is not
+   * written to browser storage: until the user trains or imports something,
+   * the next visit loads the shipped file again.
    */
-  private async startFromPretrained(config: PixelCNNConfig): Promise<boolean> {
+  private async startFromPretrained(): Promise<boolean> {
     if (!this.deps.loadPretrained) return false;
     try {
       const saved = await this.deps.loadPretrained();
-      if (!saved || !sameArchitecture(saved.config, config)) return false;
+      if (!saved) return false;
       this.installModel(modelFrom(saved), 'pretrained', stepsOf(saved.meta), cardOf(saved.meta));
       return true;
     } catch (error) {
