@@ -435,8 +435,8 @@ export class Engine {
         await yieldToMessages();
       }
     } catch (error) {
+      // Reported once, as the reason training stopped (the 'training' event below).
       reason = error instanceof DivergenceError ? error.message : `Training stopped: ${errorText(error)}`;
-      this.deps.emit({ type: 'error', context: 'training', message: reason });
     }
     this.training = false;
     await this.evaluate();

@@ -182,6 +182,7 @@ export type EngineEvent =
   | { type: 'model'; model: ModelSummary }
   | { type: 'dataset'; dataset: DatasetSummary }
   | { type: 'datasetProgress'; done: number; total: number }
+  /** reason: why training stopped on its own (a diverging loss, a failure); the only report of it. */
   | { type: 'training'; running: boolean; reason?: string }
   | { type: 'trainStep'; step: number; bitsPerDim: number; stepsPerSecond: number }
   | { type: 'evaluation'; step: number; testBitsPerDim: number }

@@ -140,12 +140,10 @@ function TrainingStats() {
 function TrainingProblems() {
   const stopReason = useStudio((s) => s.trainingStopReason);
   const error = useStudio((s) => s.errors.training);
-  // A divergence arrives both as an error and as the reason training stopped; say it once.
-  const separateReason = stopReason && stopReason !== error ? stopReason : null;
   return (
     <>
       <ErrorAlert message={error} onDismiss={() => clearErrors('training')} />
-      <ErrorAlert message={separateReason} onDismiss={() => useStudio.setState({ trainingStopReason: null })} />
+      <ErrorAlert message={stopReason} onDismiss={() => useStudio.setState({ trainingStopReason: null })} />
     </>
   );
 }
