@@ -6,6 +6,7 @@ import { startGradientHelpers } from '../node/gradientHelpers';
 import { useCpuBackend } from '../test/tfSetup';
 import type { Checkpoint } from './checkpoint';
 import { formatDuration, formatProgress } from './progressBar';
+import { splitShares } from './gradients';
 import { type PretrainHooks, pretrain } from './run';
 import { type PretrainSettings, batchIndices, learningRateAt } from './schedule';
 
@@ -108,6 +109,14 @@ describe('a pretraining run', () => {
     await expect(pretrain({ ...run, settings: { ...settings, batchSize: 4 }, resumeFrom: h.checkpoints[0] }, hooks())).rejects.toThrow(
       /batchSize is 2 in the checkpoint but 4 now/,
     );
+  });
+});
+
+describe('sharing a batch', () => {
+  it('splits it into contiguous shares as even as possible, none empty', () => {
+    expect(splitShares(16, 2)).toEqual([[0, 8], [8, 16]]);
+    expect(splitShares(5, 3)).toEqual([[0, 2], [2, 3], [3, 5]]);
+    expect(splitShares(2, 4)).toEqual([[0, 1], [1, 2]]);
   });
 });
 
