@@ -102,6 +102,11 @@ describe('a pretraining run', () => {
     }
   });
 
+  it('reports a helper thread that fails, with its reason', async () => {
+    const root = new URL('../..', import.meta.url).pathname;
+    await expect(startGradientHelpers(root, { ...tiny, kernelSize: 4 }, 1)).rejects.toThrow(/gradient helper: kernelSize must be odd/);
+  });
+
   it('refuses a checkpoint made with other settings, naming the difference', async () => {
     const h = hooks(2);
     const stopped = await pretrain({ ...run, settings }, h);
