@@ -3,12 +3,9 @@
  * pretraining steps of the shipped model's settings on real MNIST batches,
  * with the batch on one thread and shared across helper threads.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { parseMnist } from '../data/mnist';
-import { splitDataset } from '../data/split';
 import { useNodeBackend } from '../node/backend';
 import { startGradientHelpers } from '../node/gradientHelpers';
+import { readMnistSplit } from '../node/mnist';
 import { pretrain } from '../pretrain/run';
 import { DEFAULT_PRETRAIN } from '../pretrain/schedule';
 
@@ -25,8 +22,7 @@ export const benchSettings = DEFAULT_PRETRAIN;
 /** Times `steps` steps (after `warmup` untimed ones) for each thread count, in order. */
 export async function benchPretrain(root: string, threadCounts: number[], steps: number, warmup: number, log: (line: string) => void): Promise<PretrainBenchRow[]> {
   const backend = await useNodeBackend('wasm');
-  const bytes = new Uint8Array(fs.readFileSync(path.join(root, 'public/data/mnist-28x28.bin')));
-  const { train, test } = splitDataset(parseMnist(bytes, 256));
+  const { train, test } = readMnistSplit(root);
   const settings = { ...DEFAULT_PRETRAIN, steps: warmup + steps };
   const rows: PretrainBenchRow[] = [];
   for (const threads of threadCounts) {

@@ -11,9 +11,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseMnist } from '../data/mnist';
 import { retargetDataset } from '../data/retarget';
-import { DEFAULT_SPLIT_SEED, DEFAULT_TEST_FRACTION, splitDataset } from '../data/split';
+import { DEFAULT_SPLIT_SEED, DEFAULT_TEST_FRACTION } from '../data/split';
 import type { ModelCard } from '../model/card';
 import { evaluateBitsPerDim } from '../model/evaluate';
 import { sampleIncremental } from '../model/incrementalSampler';
@@ -22,6 +21,7 @@ import { saveModel } from '../model/serialize';
 import { levelToByteTable } from '../data/quantise';
 import { useNodeBackend } from '../node/backend';
 import { startGradientHelpers } from '../node/gradientHelpers';
+import { readMnistSplit } from '../node/mnist';
 import { encodeGrayPng } from '../node/png';
 import { PRETRAINED_CARD_PATH, PRETRAINED_MODEL_PATH } from '../worker/pretrained';
 import { type Checkpoint, parseCheckpoint } from './checkpoint';
@@ -100,17 +100,12 @@ export async function runPretrainCommand(command: PretrainCommand, log: (line: s
   };
 
   const backend = await useNodeBackend('wasm');
-  const mnistFile = path.join(command.root, 'public', 'data', 'mnist-28x28.bin');
-  if (!fs.existsSync(mnistFile)) throw new Error(`${mnistFile} is missing; run npm run prepare-data`);
   const { config } = settings;
-  const digits = retargetDataset(parseMnist(new Uint8Array(fs.readFileSync(mnistFile)), 256), {
-    width: config.width,
-    height: config.height,
-    channels: config.colorChannels,
-    levels: config.levels,
-  });
   // The app's own split: the held-out digits here are the ones the app holds out.
-  const { train, test } = splitDataset(digits);
+  const split = readMnistSplit(command.root);
+  const geometry = { width: config.width, height: config.height, channels: config.colorChannels, levels: config.levels };
+  const train = retargetDataset(split.train, geometry);
+  const test = retargetDataset(split.test, geometry);
 
   const resumeFrom = command.fresh ? undefined : readCheckpoint(file.checkpoint);
   const threads = Math.max(1, Math.min(command.threads, settings.batchSize));

@@ -3,14 +3,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseMnist } from '../data/mnist';
-import { splitDataset } from '../data/split';
 import { type ModelCard, isModelCard } from '../model/card';
 import { DEFAULT_CONFIG } from '../model/config';
 import { evaluateBitsPerDim } from '../model/evaluate';
 import { createPixelCNN } from '../model/pixelcnn';
 import { decodeFloat32, loadWeights, parseSavedModel, withDefaultHead } from '../model/serialize';
 import { useNodeBackend } from '../node/backend';
+import { readMnistSplit } from '../node/mnist';
 import { PRETRAINED_CARD_PATH, PRETRAINED_MODEL_PATH } from '../worker/pretrained';
 
 /**
@@ -48,8 +47,7 @@ describe('the shipped pretrained model', () => {
   });
 
   it('scores the held-out bits/dim its card records, to 0.01', async () => {
-    const bytes = new Uint8Array(fs.readFileSync(path.join(root, 'public/data/mnist-28x28.bin')));
-    const { test } = splitDataset(parseMnist(bytes, card.config.levels));
+    const { test } = readMnistSplit(root, card.config.levels);
     expect(test.count).toBe(card.split.heldOutImages);
     const model = createPixelCNN(saved.config);
     loadWeights(model, saved);
