@@ -1,7 +1,8 @@
 /**
  * The inside of a gradient helper thread (see gradients.ts and
  * src/node/gradientHelpers.ts): its own tfjs on wasm and its own copy of the
- * model, whose weights the main thread replaces before every share.
+ * model, whose weights the main thread replaces before every share. The
+ * main thread ends a helper by terminating its thread.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { MessagePort } from 'node:worker_threads';
@@ -12,8 +13,7 @@ import { type ShareGradient, shareGradient } from './gradients';
 
 export type HelperRequest =
   | { type: 'init'; config: PixelCNNConfig }
-  | { type: 'share'; weights: Float32Array[]; pixels: Int32Array; count: number }
-  | { type: 'close' };
+  | { type: 'share'; weights: Float32Array[]; pixels: Int32Array; count: number };
 
 export type HelperReply =
   | { type: 'ready' }
@@ -29,16 +29,12 @@ export function serveGradients(port: MessagePort): void {
       await useNodeBackend('wasm');
       model = createPixelCNN(request.config);
       reply({ type: 'ready' });
-    } else if (request.type === 'share') {
+    } else {
       if (!model) throw new Error('the helper was asked for a gradient before it was given a model');
       const target = model;
       target.variables.forEach((variable, i) => tf.tidy(() => variable.assign(tf.tensor(request.weights[i], variable.shape))));
       const share = await shareGradient(target, request.pixels, request.count);
       reply({ type: 'share', share }, share.gradients.map((g) => g.buffer as ArrayBuffer));
-    } else {
-      model?.dispose();
-      model = undefined;
-      port.close();
     }
   }
 
