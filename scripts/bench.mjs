@@ -54,7 +54,7 @@ function table(result) {
   const lines = [];
   lines.push(`### ${result.backend} — ${result.adapter}`);
   lines.push('');
-  lines.push(`Default model: ${result.model.layers} layers, ${result.model.hiddenChannels} channels, ${result.model.kernelSize}×${result.model.kernelSize} kernels, ${result.model.levels} levels; grayscale; batch of 16.`);
+  lines.push(`Default model: ${result.model.layers} layers, ${result.model.hiddenChannels} channels, ${result.model.kernelSize}×${result.model.kernelSize} kernels, ${result.model.headChannels ? `a ${result.model.headChannels}-channel 1×1 head, ` : ''}${result.model.levels} levels; grayscale; batch of 16.`);
   lines.push('');
   lines.push('| size | forward (batch) ms | full-recompute step ms | full ms/image | incremental ms/image | speedup | incremental batch ÷ forward |');
   lines.push('|---:|---:|---:|---:|---:|---:|---:|');
@@ -107,6 +107,14 @@ try {
 
   const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}`;
   const browserVersion = `Chromium ${browser.version()} (headless, WebGPU via SwiftShader)`;
+  // The commit ties the figures to the code they measured, so a reader can tell when they have gone stale.
+  let commit = 'unknown (not a git checkout)';
+  try {
+    commit = execSync('git rev-parse --short HEAD', { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    if (execSync('git status --porcelain --untracked-files=no', { encoding: 'utf8' }).trim()) commit += ' with uncommitted changes';
+  } catch {
+    /* keep 'unknown' */
+  }
   const header = [
     '# Benchmarks',
     '',
@@ -117,6 +125,7 @@ try {
     `- Machine: ${machine}`,
     `- Browser: ${browserVersion}`,
     `- Date: ${new Date().toISOString()}`,
+    `- Commit: ${commit}`,
   ].join('\n');
   const report = `${header}\n\n${trainingRateTable(results)}\n\n${results.map(table).join('\n\n')}\n`;
   mkdirSync('docs', { recursive: true });
