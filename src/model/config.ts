@@ -25,6 +25,15 @@ export interface PixelCNNConfig {
    * sees one position, not a 7×7 neighbourhood.
    */
   headChannels: number;
+  /**
+   * Width of the learned vector each sub-pixel's level is looked up as
+   * before the first layer, or 0 to feed the level as one number scaled to
+   * [-1, 1]. A table row per level lets the first layer tell apart values a
+   * scaled number puts side by side (0 from 1, 254 from 255), which the
+   * piecewise-linear layers above can only do with many units; on MNIST that
+   * is worth far more than a wider network.
+   */
+  inputEmbedding: number;
 }
 
 /** A small default that trains in the browser on a laptop GPU. */
@@ -37,6 +46,7 @@ export const DEFAULT_CONFIG: PixelCNNConfig = {
   layers: 7,
   kernelSize: 7,
   headChannels: 128,
+  inputEmbedding: 8,
 };
 
 /** Thrown for a config that cannot describe a causal PixelCNN. */
@@ -71,6 +81,7 @@ export function validateConfig(config: PixelCNNConfig): void {
         'so the head splits evenly into R, G and B groups.',
     );
   }
+  requireInteger(config.inputEmbedding, 'inputEmbedding', 0, 64);
   if (config.hiddenChannels % config.colorChannels !== 0) {
     throw new ConfigError(
       `hiddenChannels (${config.hiddenChannels}) must be divisible by colorChannels (${config.colorChannels}) ` +
@@ -79,11 +90,17 @@ export function validateConfig(config: PixelCNNConfig): void {
   }
 }
 
-/** One line naming an architecture, e.g. "28×28 grayscale, 256 levels, 7 layers of 32 channels, 7×7 kernels, a 128-channel 1×1 head". */
+/**
+ * One line naming an architecture, e.g. "28×28 grayscale, 256 levels
+ * embedded in 8 channels, 7 layers of 32 channels, 7×7 kernels, a
+ * 128-channel 1×1 head".
+ */
 export function describeConfig(config: PixelCNNConfig): string {
   const colour = config.colorChannels === 3 ? 'RGB' : 'grayscale';
   return (
-    `${config.width}×${config.height} ${colour}, ${config.levels} levels, ` +
+    `${config.width}×${config.height} ${colour}, ${config.levels} levels` +
+    (config.inputEmbedding > 0 ? ` embedded in ${config.inputEmbedding} channels` : '') +
+    ', ' +
     `${config.layers} layers of ${config.hiddenChannels} channels, ${config.kernelSize}×${config.kernelSize} kernels` +
     (config.headChannels > 0 ? `, a ${config.headChannels}-channel 1×1 head` : '')
   );
@@ -98,6 +115,7 @@ export function sameArchitecture(a: PixelCNNConfig, b: PixelCNNConfig): boolean 
     a.hiddenChannels === b.hiddenChannels &&
     a.layers === b.layers &&
     a.kernelSize === b.kernelSize &&
-    a.headChannels === b.headChannels
+    a.headChannels === b.headChannels &&
+    a.inputEmbedding === b.inputEmbedding
   );
 }

@@ -43,13 +43,21 @@ interface LayerWeights {
   taps: Tap[];
 }
 
-async function readLayers(model: PixelCNN): Promise<LayerWeights[]> {
+interface NetworkWeights {
+  layers: LayerWeights[];
+  /** The level-embedding table, [C·levels, E] row-major, or null for scaled levels. */
+  embedding: Float32Array | null;
+}
+
+async function readWeights(model: PixelCNN): Promise<NetworkWeights> {
   const { colorChannels } = model.config;
-  // Take every layer's masked weights in one synchronous step, so training
-  // that runs between the reads below cannot mix weights from two steps.
+  // Take every weight in one synchronous step, so training that runs
+  // between the reads below cannot mix weights from two steps.
   const snapshot = model.layers.map((layer) => tf.tidy(() => [tf.mul(layer.weight, layer.mask), tf.clone(layer.bias)]));
+  const embeddingSnapshot = model.embedding ? tf.clone(model.embedding) : null;
   try {
-    return await Promise.all(
+    const embedding = embeddingSnapshot ? ((await embeddingSnapshot.data()) as Float32Array) : null;
+    const layers = await Promise.all(
       model.layers.map(async (layer, i) => {
         const [k, , inChannels, outChannels] = layer.weight.shape;
         const [weight, bias] = await Promise.all(snapshot[i].map((t) => t.data() as Promise<Float32Array>));
@@ -63,8 +71,10 @@ async function readLayers(model: PixelCNN): Promise<LayerWeights[]> {
         return { role: layer.role, maskType: layer.maskType, inChannels, outChannels, weight, bias, taps };
       }),
     );
+    return { layers, embedding };
   } finally {
     tf.dispose(snapshot.flat());
+    embeddingSnapshot?.dispose();
   }
 }
 
@@ -107,10 +117,10 @@ export async function sampleIncremental(
   options: SampleOptions,
   arithmetic: IncrementalArithmetic = 'auto',
 ): Promise<SampleResult> {
-  const layers = await readLayers(model);
-  const matrices = useTensors(arithmetic) ? layers.map((layer) => groupMatrices(layer, model.config.colorChannels)) : null;
+  const weights = await readWeights(model);
+  const matrices = useTensors(arithmetic) ? weights.layers.map((layer) => groupMatrices(layer, model.config.colorChannels)) : null;
   try {
-    return await sampleWith(model, options, layers, matrices);
+    return await sampleWith(model, options, weights, matrices);
   } finally {
     if (matrices) tf.dispose(matrices.flat());
   }
@@ -119,17 +129,17 @@ export async function sampleIncremental(
 async function sampleWith(
   model: PixelCNN,
   options: SampleOptions,
-  layers: LayerWeights[],
+  { layers, embedding }: NetworkWeights,
   matrices: tf.Tensor2D[][] | null,
 ): Promise<SampleResult> {
-  const { height: H, width: W, colorChannels: C, levels } = model.config;
+  const { height: H, width: W, colorChannels: C, levels, inputEmbedding: E } = model.config;
   const { pixels, perImage, start, random } = startSampling(model, options);
   const count = options.count;
   const hidden = layers.slice(0, -1);
   const output = layers[layers.length - 1];
 
   // Caches: the network input and every layer's output but the logits, [count, H, W, channels].
-  const input = new Float32Array(count * H * W * C);
+  const input = new Float32Array(count * H * W * layers[0].inChannels);
   const activations = hidden.map((layer) => new Float32Array(count * H * W * layer.outChannels));
   const scratch = new Float64Array(count * Math.max(...layers.map((l) => l.outChannels)));
   const logits = new Float32Array(count * levels);
@@ -252,7 +262,13 @@ async function sampleWith(
       const at = b * perImage + index;
       if (!known) pixels[at] = sampleCategorical(logits, b * levels, levels, options.temperature, random());
       values[b] = pixels[at];
-      input[at] = levelToInput(pixels[at], levels);
+      if (embedding) {
+        // Sub-pixel `at` owns input channels at·E… (see embedLevels for the layout).
+        const tableRow = (channel * levels + pixels[at]) * E;
+        input.set(embedding.subarray(tableRow, tableRow + E), at * E);
+      } else {
+        input[at] = levelToInput(pixels[at], levels);
+      }
     }
     if (!known) await options.onSubPixel?.({ row, col, channel, index, values, pixels, logits });
   }

@@ -70,7 +70,8 @@ describe('maskedConv2d on tfjs-backend-wasm', () => {
     }
   });
 
-  it('trains the model: bits/dim go down and the tensor count stays flat', async () => {
+  for (const inputEmbedding of [0, 4]) {
+  it(`trains the model${inputEmbedding ? ' with a level embedding' : ''}: bits/dim go down and the tensor count stays flat`, async () => {
     await tf.setBackend('wasm');
     // Vertical ramps with a random offset: easy to predict from the pixel above (as in training.test.ts).
     const levels = 8;
@@ -79,7 +80,7 @@ describe('maskedConv2d on tfjs-backend-wasm', () => {
       const ramp = tf.range(0, 6, 1, 'int32').reshape([1, 6, 1, 1]).tile([1, 1, 6, 1]);
       return tf.mod(ramp.add(offsets), levels) as tf.Tensor4D;
     });
-    const model = createPixelCNN({ height: 6, width: 6, colorChannels: 1, levels, hiddenChannels: 8, layers: 2, kernelSize: 3, headChannels: 0 }, 1);
+    const model = createPixelCNN({ height: 6, width: 6, colorChannels: 1, levels, hiddenChannels: 8, layers: 2, kernelSize: 3, headChannels: 0, inputEmbedding }, 1);
     const optimizer = tf.train.adam(0.02);
     const first = model.trainStep(images, optimizer);
     const before = (await first.data())[0];
@@ -98,4 +99,5 @@ describe('maskedConv2d on tfjs-backend-wasm', () => {
     optimizer.dispose();
     model.dispose();
   });
+  }
 });

@@ -3,12 +3,13 @@ import { type PixelCNNConfig, validateConfig } from './config';
 import { maskValues, type MaskType } from './masks';
 import { maskedConv2d, maskedConv2dReference, maskedConvPlan } from './maskedConv';
 import { softmaxCrossEntropyBits } from './loss';
-import { toNetworkInput } from './pixels';
+import { embedLevels, toNetworkInput } from './pixels';
 
 /**
  * PixelCNN (van den Oord et al., 2016), read top to bottom:
  *
- *   x      = toNetworkInput(pixels)                       [B, H, W, C]
+ *   x      = toNetworkInput(pixels)                       [B, H, W, C]     levels as numbers, or
+ *   x      = embedLevels(pixels, table)                   [B, H, W, C·E]   a learned vector per level
  *   h      = relu(maskedConv_A(x))                        first layer: mask A
  *   h      = h + relu(maskedConv_B(h))   (layers - 1)×    residual, group to group
  *   h      = relu(maskedConv_B_1x1(h))   if headChannels  a per-position head
@@ -46,6 +47,8 @@ export interface PixelCNN {
   readonly config: PixelCNNConfig;
   /** The first layer, the residual layers, the head (if any), then the 1×1 output layer. */
   readonly layers: readonly MaskedLayer[];
+  /** The level-embedding table [C·levels, inputEmbedding], or null when the input is the scaled level. */
+  readonly embedding: tf.Variable<tf.Rank.R2> | null;
   /** All trainable variables, in a stable order. */
   readonly variables: tf.Variable[];
   /** images: [B, H, W, C] int32 in 0..levels-1 → logits [B, H, W, C, levels]. */
@@ -93,6 +96,18 @@ function createLayer(
   return { name, role, maskType, weight, bias, mask, openWeights };
 }
 
+/**
+ * Unit-variance-ish rows at a scale the first layer's He initialisation
+ * expects of its inputs; every level starts distinct and training pulls
+ * similar levels together.
+ */
+function createEmbedding(name: string, rows: number, size: number, seed: number): tf.Variable<tf.Rank.R2> {
+  const init = tf.randomNormal([rows, size], 0, 0.5, 'float32', seed);
+  const table = tf.variable(init, true, name) as tf.Variable<tf.Rank.R2>;
+  init.dispose();
+  return table;
+}
+
 export interface PixelCNNOptions {
   /**
    * 'open-taps' (default): maskedConv2d, which computes only the taps the
@@ -106,11 +121,12 @@ let modelCounter = 0;
 
 export function createPixelCNN(config: PixelCNNConfig, seed = 1, options: PixelCNNOptions = {}): PixelCNN {
   validateConfig(config);
-  const { colorChannels: C, levels, hiddenChannels: hidden, kernelSize: k, headChannels: head } = config;
+  const { colorChannels: C, levels, hiddenChannels: hidden, kernelSize: k, headChannels: head, inputEmbedding: E } = config;
   // Variable names must be unique per tfjs engine; several models may coexist.
   const prefix = `pixelcnn${modelCounter++}`;
 
-  const layers: MaskedLayer[] = [createLayer(`${prefix}/conv0`, 'input', 'A', k, C, hidden, C, seed, 1)];
+  const embedding = E > 0 ? createEmbedding(`${prefix}/embed/table`, C * levels, E, seed + config.layers + 2) : null;
+  const layers: MaskedLayer[] = [createLayer(`${prefix}/conv0`, 'input', 'A', k, E > 0 ? C * E : C, hidden, C, seed, 1)];
   for (let l = 1; l < config.layers; l++) {
     layers.push(createLayer(`${prefix}/conv${l}`, 'residual', 'B', k, hidden, hidden, C, seed + l, 0.5));
   }
@@ -119,18 +135,18 @@ export function createPixelCNN(config: PixelCNNConfig, seed = 1, options: PixelC
   }
   layers.push(createLayer(`${prefix}/out`, 'output', 'B', 1, head || hidden, C * levels, C, seed + config.layers, 0.25));
 
-  const variables: tf.Variable[] = layers.flatMap((layer) => [layer.weight, layer.bias]);
+  const variables: tf.Variable[] = [...(embedding ? [embedding] : []), ...layers.flatMap((layer) => [layer.weight, layer.bias])];
 
   function apply(layer: MaskedLayer, input: tf.Tensor4D): tf.Tensor4D {
     if (options.convolution === 'reference') return maskedConv2dReference(input, layer.weight, layer.mask, layer.bias);
-    // The first layer's input is the image, a constant: no input gradient needed.
-    return maskedConv2d(input, layer.weight, layer.mask, layer.bias, { inputGradient: layer.role !== 'input' });
+    // The first layer's input is a constant (the scaled image) unless it is the embedding, which learns through it.
+    return maskedConv2d(input, layer.weight, layer.mask, layer.bias, { inputGradient: layer.role !== 'input' || embedding !== null });
   }
 
   function logits(images: tf.Tensor4D): tf.Tensor5D {
     return tf.tidy(() => {
       const [batch, height, width] = images.shape;
-      let h = toNetworkInput(images, levels);
+      let h = embedding ? embedLevels(images, embedding, levels) : toNetworkInput(images, levels);
       for (const layer of layers) {
         const c = apply(layer, h);
         if (layer.role === 'residual') h = h.add(tf.relu(c));
@@ -155,10 +171,11 @@ export function createPixelCNN(config: PixelCNNConfig, seed = 1, options: PixelC
   }
 
   function parameterCount(): number {
-    return layers.reduce((total, layer) => total + layer.openWeights + layer.bias.size, 0);
+    return layers.reduce((total, layer) => total + layer.openWeights + layer.bias.size, embedding?.size ?? 0);
   }
 
   function dispose(): void {
+    embedding?.dispose();
     for (const layer of layers) {
       layer.weight.dispose();
       layer.bias.dispose();
@@ -166,5 +183,5 @@ export function createPixelCNN(config: PixelCNNConfig, seed = 1, options: PixelC
     }
   }
 
-  return { config, layers, variables, logits, bitsPerDim, trainStep, parameterCount, dispose };
+  return { config, embedding, layers, variables, logits, bitsPerDim, trainStep, parameterCount, dispose };
 }

@@ -63,6 +63,10 @@ function localName(variable: tf.Variable): string {
 
 export async function saveModel(model: PixelCNN, meta: Record<string, unknown> = {}): Promise<SavedModel> {
   const tensors: SavedTensor[] = [];
+  if (model.embedding) {
+    const table = (await model.embedding.data()) as Float32Array;
+    tensors.push({ name: localName(model.embedding), shape: model.embedding.shape, data: encodeFloat32(table) });
+  }
   for (const layer of model.layers) {
     const masked = tf.mul(layer.weight, layer.mask);
     const weight = (await masked.data()) as Float32Array;
@@ -78,9 +82,16 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Files written before the head existed have no headChannels: their logits come straight from the stack. */
-export function withDefaultHead(config: Record<string, unknown>): Record<string, unknown> {
-  return 'headChannels' in config ? config : { ...config, headChannels: 0 };
+/**
+ * Fields a config may lack because it was written before they existed, and
+ * what such a model had instead: logits straight from the stack (no head),
+ * and levels fed in as scaled numbers (no embedding).
+ */
+const FIELDS_ADDED_LATER = { headChannels: 0, inputEmbedding: 0 } as const;
+
+/** A config as read from an older file or store, with the fields added since then filled in. */
+export function withLaterFields(config: Record<string, unknown>): Record<string, unknown> {
+  return { ...FIELDS_ADDED_LATER, ...config };
 }
 
 /** Checks that `json` is a model file and returns it typed; throws ModelFileError naming what is wrong. */
@@ -92,7 +103,7 @@ export function parseSavedModel(json: unknown): SavedModel {
     throw new ModelFileError(`Unsupported model file version ${String(json.version)}; this app reads version ${MODEL_FORMAT_VERSION}.`);
   }
   if (!isRecord(json.config)) throw new ModelFileError('The model file has no "config" object.');
-  const config = withDefaultHead(json.config) as unknown as PixelCNNConfig;
+  const config = withLaterFields(json.config) as unknown as PixelCNNConfig;
   try {
     validateConfig(config);
   } catch (error) {
@@ -120,6 +131,7 @@ export function parseSavedModel(json: unknown): SavedModel {
     layers: config.layers,
     kernelSize: config.kernelSize,
     headChannels: config.headChannels,
+    inputEmbedding: config.inputEmbedding,
   };
   return {
     format: MODEL_FORMAT,

@@ -26,7 +26,7 @@ export interface PretrainSettings {
 export const DEFAULT_PRETRAIN: PretrainSettings = {
   config: DEFAULT_CONFIG,
   seed: 2026,
-  steps: 15000,
+  steps: 7000,
   batchSize: 16,
   peakLearningRate: 4e-3,
   finalLearningRate: 5e-5,

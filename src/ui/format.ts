@@ -40,12 +40,13 @@ const FIELD_LABELS: Record<keyof PixelCNNConfig, string> = {
   layers: 'Layers',
   kernelSize: 'Kernel size',
   headChannels: 'Head channels',
+  inputEmbedding: 'Level embedding',
 };
 
 /** ConfigError messages name code fields; the form shows the labels the user sees. */
 export function withFieldLabels(message: string): string {
   return message.replace(
-    /\b(height|width|colorChannels|levels|hiddenChannels|layers|kernelSize|headChannels)\b/g,
+    /\b(height|width|colorChannels|levels|hiddenChannels|layers|kernelSize|headChannels|inputEmbedding)\b/g,
     (field) => FIELD_LABELS[field as keyof PixelCNNConfig],
   );
 }

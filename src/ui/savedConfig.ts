@@ -1,5 +1,5 @@
 import { DEFAULT_CONFIG, type PixelCNNConfig, validateConfig } from '../model/config';
-import { withDefaultHead } from '../model/serialize';
+import { withLaterFields } from '../model/serialize';
 
 /**
  * The architecture survives a reload so the engine can rebuild (and restore
@@ -9,7 +9,7 @@ const CONFIG_KEY = 'pixelcnn.config';
 
 function isConfigShape(value: unknown): value is PixelCNNConfig {
   if (typeof value !== 'object' || value === null) return false;
-  const fields = ['height', 'width', 'colorChannels', 'levels', 'hiddenChannels', 'layers', 'kernelSize', 'headChannels'] as const;
+  const fields = ['height', 'width', 'colorChannels', 'levels', 'hiddenChannels', 'layers', 'kernelSize', 'headChannels', 'inputEmbedding'] as const;
   return fields.every((field) => typeof (value as Record<string, unknown>)[field] === 'number');
 }
 
@@ -19,7 +19,7 @@ export function loadSavedConfig(): PixelCNNConfig {
     if (!raw) return DEFAULT_CONFIG;
     const json: unknown = JSON.parse(raw);
     if (typeof json !== 'object' || json === null || Array.isArray(json)) return DEFAULT_CONFIG;
-    const parsed = withDefaultHead(json as Record<string, unknown>);
+    const parsed = withLaterFields(json as Record<string, unknown>);
     if (!isConfigShape(parsed)) return DEFAULT_CONFIG;
     validateConfig(parsed);
     return parsed;

@@ -11,7 +11,7 @@ import type { BackendTrial, EngineEvent } from './protocol';
 
 beforeAll(useCpuBackend);
 
-const tiny: PixelCNNConfig = { height: 4, width: 4, colorChannels: 1, levels: 4, hiddenChannels: 4, layers: 2, kernelSize: 3, headChannels: 0 };
+const tiny: PixelCNNConfig = { height: 4, width: 4, colorChannels: 1, levels: 4, hiddenChannels: 4, layers: 2, kernelSize: 3, headChannels: 0, inputEmbedding: 0 };
 
 /** 40 fake 28×28 "digits": a bright square whose position varies. */
 function fakeDigits(): ImageDataset {

@@ -74,6 +74,7 @@ interface Draft {
   layers: string;
   kernelSize: string;
   headChannels: string;
+  inputEmbedding: string;
 }
 
 const KERNEL_SIZES = [1, 3, 5, 7, 9];
@@ -89,6 +90,7 @@ function draftOf(config: PixelCNNConfig): Draft {
     layers: String(config.layers),
     kernelSize: String(config.kernelSize),
     headChannels: String(config.headChannels),
+    inputEmbedding: String(config.inputEmbedding),
   };
 }
 
@@ -104,6 +106,7 @@ function configOf(draft: Draft): PixelCNNConfig {
     layers: Number(draft.layers),
     kernelSize: Number(draft.kernelSize),
     headChannels: Number(draft.headChannels),
+    inputEmbedding: Number(draft.inputEmbedding),
   };
 }
 
@@ -218,6 +221,7 @@ function ConfigForm({ current }: { current: PixelCNNConfig | null }) {
           )}
         </Field>
         {number('headChannels', 'Head channels', 0, 1024, '1×1 layer before the softmax; 0 for none')}
+        {number('inputEmbedding', 'Level embedding', 0, 64, 'a learned vector per input level; 0 feeds the level as a number')}
       </div>
       {problem && (
         <p className="alert" role="alert">
