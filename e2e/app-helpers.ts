@@ -14,16 +14,20 @@ export interface TinyConfig {
   rgb?: boolean;
   /** Width of the 1×1 head; absent means none. */
   head?: number;
+  /** Width of the level embedding; absent means levels go in as numbers. */
+  embedding?: number;
 }
 
-/** The default tiny model: a few hundred parameters, fast even on SwiftShader. */
-export const TINY: TinyConfig = { size: 8, levels: 16, hidden: 8, layers: 2, kernel: 3 };
+/** The default tiny model: a few hundred parameters, fast even on SwiftShader; it embeds its levels, as the default model does. */
+export const TINY: TinyConfig = { size: 8, levels: 16, hidden: 8, layers: 2, kernel: 3, embedding: 2 };
 
-/** The one-line description the Model panel shows (describeConfig in src/ui/format.ts). */
+/** The one-line description the Model panel shows (describeConfig in src/model/config.ts). */
 export function describeTiny(config: TinyConfig): string {
   const colour = config.rgb ? 'RGB' : 'grayscale';
   return (
-    `${config.size}×${config.size} ${colour}, ${config.levels} levels, ` +
+    `${config.size}×${config.size} ${colour}, ${config.levels} levels` +
+    (config.embedding ? ` embedded in ${config.embedding} channels` : '') +
+    ', ' +
     `${config.layers} layers of ${config.hidden} channels, ${config.kernel}×${config.kernel} kernels` +
     (config.head ? `, a ${config.head}-channel 1×1 head` : '')
   );
@@ -69,6 +73,7 @@ export async function applyModel(page: Page, config: TinyConfig): Promise<void> 
   await model.getByLabel('Layers', { exact: true }).fill(String(config.layers));
   await model.getByLabel('Kernel size', { exact: true }).selectOption(String(config.kernel));
   await model.getByLabel('Head channels', { exact: true }).fill(String(config.head ?? 0));
+  await model.getByLabel('Level embedding', { exact: true }).fill(String(config.embedding ?? 0));
   await model.getByRole('button', { name: 'Apply', exact: true }).click();
   const confirm = model.getByRole('group', { name: 'Confirm' }).getByRole('button', { name: /^Discard/ });
   const described = model.getByText(describeTiny(config), { exact: true });

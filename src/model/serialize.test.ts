@@ -30,20 +30,30 @@ describe('the model file', () => {
     b.dispose();
   });
 
-  it('round-trips a model with a head, and reads a file from before heads existed as headless', async () => {
-    const headed = createPixelCNN({ ...config, headChannels: 9 }, 1);
-    const saved = parseSavedModel(JSON.parse(JSON.stringify(await saveModel(headed))));
+  it('round-trips a model with a head and a level embedding, and reads a file from before either existed as having neither', async () => {
+    const richer = { ...config, headChannels: 9, inputEmbedding: 2 };
+    const a = createPixelCNN(richer, 1);
+    const b = createPixelCNN(richer, 2);
+    const saved = parseSavedModel(JSON.parse(JSON.stringify(await saveModel(a))));
     expect(saved.config.headChannels).toBe(9);
-    expect(saved.tensors.map((t) => t.name)).toContain('head/weight');
-    headed.dispose();
+    expect(saved.config.inputEmbedding).toBe(2);
+    expect(saved.tensors.map((t) => t.name)).toEqual(expect.arrayContaining(['head/weight', 'embed/table']));
+    const images = tf.randomUniformInt([2, 4, 4, 3], 0, 4, 1) as tf.Tensor4D;
+    loadWeights(b, saved);
+    expect(await bits(b, images)).toBeCloseTo(await bits(a, images), 6);
+    images.dispose();
+    a.dispose();
+    b.dispose();
 
-    const headless = createPixelCNN(config, 1);
-    const old = JSON.parse(JSON.stringify(await saveModel(headless))) as { config: Record<string, unknown> };
+    const plain = createPixelCNN(config, 1);
+    const old = JSON.parse(JSON.stringify(await saveModel(plain))) as { config: Record<string, unknown> };
     delete old.config.headChannels;
+    delete old.config.inputEmbedding;
     const read = parseSavedModel(old);
     expect(read.config.headChannels).toBe(0);
-    expect(() => loadWeights(headless, read)).not.toThrow();
-    headless.dispose();
+    expect(read.config.inputEmbedding).toBe(0);
+    expect(() => loadWeights(plain, read)).not.toThrow();
+    plain.dispose();
   });
 
   it('rejects files that are not models, with a message that says so', () => {

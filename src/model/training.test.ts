@@ -52,10 +52,26 @@ describe('bits per dimension', () => {
     model.dispose();
   });
 
+  it('gives every variable a gradient, the level embedding included', async () => {
+    const model = createPixelCNN({ height: 4, width: 4, colorChannels: 3, levels: 4, hiddenChannels: 6, layers: 2, kernelSize: 3, headChannels: 6, inputEmbedding: 2 });
+    const images = tf.randomUniformInt([2, 4, 4, 3], 0, 4, 1) as tf.Tensor4D;
+    const { value, grads } = tf.variableGrads(() => model.bitsPerDim(images), model.variables);
+    // A variable the loss does not reach gets no entry at all, and an optimizer skips it without a word.
+    expect(Object.keys(grads).sort()).toEqual(model.variables.map((v) => v.name).sort());
+    const embeddingGradient = await tf.abs(grads[model.embedding!.name]).sum().data();
+    expect(embeddingGradient[0]).toBeGreaterThan(0);
+    tf.dispose([value, images, ...Object.values(grads)]);
+    model.dispose();
+  });
+
   it('counts only the weights the masks leave open', () => {
     const model = createPixelCNN({ height: 4, width: 4, colorChannels: 1, levels: 4, hiddenChannels: 2, layers: 2, kernelSize: 3, headChannels: 0, inputEmbedding: 0 });
     // conv0: 4 open taps ·1·2 + 2 biases; conv1: 5 taps ·2·2 + 2; out 1×1: 2·4 + 4.
     expect(model.parameterCount()).toBe(4 * 2 + 2 + 5 * 4 + 2 + 8 + 4);
     model.dispose();
+    // A level embedding adds its table, levels × width per colour, and widens the first layer's input.
+    const embedded = createPixelCNN({ height: 4, width: 4, colorChannels: 1, levels: 4, hiddenChannels: 2, layers: 2, kernelSize: 3, headChannels: 0, inputEmbedding: 3 });
+    expect(embedded.parameterCount()).toBe(4 * 3 + 4 * 3 * 2 + 2 + 5 * 4 + 2 + 8 + 4);
+    embedded.dispose();
   });
 });
