@@ -44,14 +44,14 @@ test('masked-convolution kernels match conv2d on weights × mask: forward, dx, d
   expect(result.tensorsAfter, 'no tensors leak').toBe(result.tensorsBefore);
 });
 
-test('a tiny colour PixelCNN on the kernels gives the logits and gradients of one on conv2d', async ({ page }) => {
+test('a tiny colour PixelCNN with a level embedding on the kernels gives the logits and gradients of one on conv2d', async ({ page }) => {
   test.setTimeout(300_000);
   await openKernelPage(page);
   const result = await page.evaluate(() => window.kernelTests!.model());
   expect(result.kernelsRun.sort()).toEqual([...KERNELS].sort());
   console.log(`[kernels] model logits ${result.logits.toExponential(1)}; ${result.gradients.map((g) => `${g.name} ${g.diff.toExponential(1)}`).join(', ')}`);
   expect(result.logits).toBeLessThan(TOLERANCE);
-  expect(result.gradients).toHaveLength(6);
+  expect(result.gradients).toHaveLength(7); // the embedding table, then weight and bias of three layers
   for (const g of result.gradients) expect.soft(g.diff, g.name).toBeLessThan(TOLERANCE);
   expect(result.tensorsAfter, 'no tensors leak').toBe(result.tensorsBefore);
 });

@@ -166,10 +166,14 @@ async function run(list: KernelCase[]): Promise<RunResult> {
   return { cases: results, kernelsRun: names, tensorsBefore, tensorsAfter: tf.memory().numTensors };
 }
 
-/** A tiny colour PixelCNN, built twice from one seed: on the kernels, and on conv2d(x, w ⊙ mask). */
+/**
+ * A tiny colour PixelCNN with a level embedding (so the first layer's input
+ * gradient runs too), built twice from one seed: on the kernels, and on
+ * conv2d(x, w ⊙ mask).
+ */
 async function model(): Promise<ModelResult> {
   const tensorsBefore = tf.memory().numTensors;
-  const config: PixelCNNConfig = { height: 7, width: 5, colorChannels: 3, levels: 8, hiddenChannels: 6, layers: 2, kernelSize: 3, headChannels: 0, inputEmbedding: 0 };
+  const config: PixelCNNConfig = { height: 7, width: 5, colorChannels: 3, levels: 8, hiddenChannels: 6, layers: 2, kernelSize: 3, headChannels: 0, inputEmbedding: 2 };
   const fast = createPixelCNN(config, 5);
   const reference = createPixelCNN(config, 5, { convolution: 'reference' });
   const images = tf.randomUniformInt([3, config.height, config.width, config.colorChannels], 0, config.levels, 6) as tf.Tensor4D;

@@ -20,8 +20,8 @@ export interface PretrainSettings {
 
 /**
  * The shipped MNIST model: the app's default architecture, trained for about
- * an hour and a half on the two cores of a small cloud VM (wasm backend, each
- * batch shared by two threads).
+ * an hour on the two cores of a small cloud VM (wasm backend, each batch
+ * shared by two threads).
  */
 export const DEFAULT_PRETRAIN: PretrainSettings = {
   config: DEFAULT_CONFIG,
