@@ -21,7 +21,7 @@ const s = bench.benchSettings;
 const c = s.config;
 const base = rows.find((row) => row.threads === 1);
 console.log('');
-console.log(`Pretraining step: ${c.layers} layers of ${c.hiddenChannels}, ${c.kernelSize}×${c.kernelSize}, head ${c.headChannels}, ` +
+console.log(`Pretraining step: ${c.layers} layers of ${c.hiddenChannels}, ${c.kernelSize}×${c.kernelSize}, head ${c.headChannels}, level embedding ${c.inputEmbedding}, ` +
   `${c.height}×${c.width}, ${c.levels} levels, batch ${s.batchSize}, Adam, wasm. ${os.cpus().length} CPUs, ` +
   `load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}.`);
 console.log('');
