@@ -97,9 +97,9 @@ function createLayer(
 }
 
 /**
- * Unit-variance-ish rows at a scale the first layer's He initialisation
- * expects of its inputs; every level starts distinct and training pulls
- * similar levels together.
+ * Random rows (standard deviation 0.5), so every level starts as a distinct
+ * input of moderate size for the He-initialised first layer; training then
+ * pulls together the levels that behave alike.
  */
 function createEmbedding(name: string, rows: number, size: number, seed: number): tf.Variable<tf.Rank.R2> {
   const init = tf.randomNormal([rows, size], 0, 0.5, 'float32', seed);
