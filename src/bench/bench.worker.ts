@@ -30,7 +30,7 @@ async function run(backend: BackendName, sizes: number[], fullSteps: number, tra
   const trainStep = await benchTraining(trainSteps, log, backend === 'webgpu' || backend === 'webgl');
   const leaks = await benchLeaks();
   log(`  tensor leaks: ${leaks.train} over 200 training steps, ${leaks.sample} over 5 sampled images`);
-  const { hiddenChannels, layers, kernelSize, levels, headChannels } = DEFAULT_CONFIG;
+  const { hiddenChannels, layers, kernelSize, levels, headChannels, inputEmbedding } = DEFAULT_CONFIG;
   post({
     type: 'result',
     result: {
@@ -38,7 +38,7 @@ async function run(backend: BackendName, sizes: number[], fullSteps: number, tra
       adapter: info.adapter,
       tfjsBackend: tf.getBackend(),
       maskedConv,
-      model: { hiddenChannels, layers, kernelSize, levels, headChannels },
+      model: { hiddenChannels, layers, kernelSize, levels, headChannels, inputEmbedding },
       sampling,
       trainStep,
       leaks: { train: leaks.train, sample: leaks.sample },

@@ -17,7 +17,7 @@ export interface BenchResult {
   tfjsBackend: string;
   /** How the masked-convolution op ran: the backend's WGSL kernels, or its generic open-tap path. */
   maskedConv: string;
-  model: { hiddenChannels: number; layers: number; kernelSize: number; levels: number; headChannels: number };
+  model: { hiddenChannels: number; layers: number; kernelSize: number; levels: number; headChannels: number; inputEmbedding: number };
   sampling: SamplingRow[];
   trainStep: TrainRow;
   leaks: { train: number; sample: number };
