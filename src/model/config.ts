@@ -49,6 +49,13 @@ export const DEFAULT_CONFIG: PixelCNNConfig = {
   inputEmbedding: 8,
 };
 
+/**
+ * Every field of a config, in one list: the checks, copies and comparisons
+ * that walk a config use it, so a new field cannot be missed by one of them.
+ * (DEFAULT_CONFIG's type requires it to have every field.)
+ */
+export const CONFIG_FIELDS = Object.keys(DEFAULT_CONFIG) as Array<keyof PixelCNNConfig>;
+
 /** Thrown for a config that cannot describe a causal PixelCNN. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -107,15 +114,5 @@ export function describeConfig(config: PixelCNNConfig): string {
 }
 
 export function sameArchitecture(a: PixelCNNConfig, b: PixelCNNConfig): boolean {
-  return (
-    a.height === b.height &&
-    a.width === b.width &&
-    a.colorChannels === b.colorChannels &&
-    a.levels === b.levels &&
-    a.hiddenChannels === b.hiddenChannels &&
-    a.layers === b.layers &&
-    a.kernelSize === b.kernelSize &&
-    a.headChannels === b.headChannels &&
-    a.inputEmbedding === b.inputEmbedding
-  );
+  return CONFIG_FIELDS.every((field) => a[field] === b[field]);
 }

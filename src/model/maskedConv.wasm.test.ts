@@ -71,33 +71,33 @@ describe('maskedConv2d on tfjs-backend-wasm', () => {
   });
 
   for (const inputEmbedding of [0, 4]) {
-  it(`trains the model${inputEmbedding ? ' with a level embedding' : ''}: bits/dim go down and the tensor count stays flat`, async () => {
-    await tf.setBackend('wasm');
-    // Vertical ramps with a random offset: easy to predict from the pixel above (as in training.test.ts).
-    const levels = 8;
-    const images = tf.tidy(() => {
-      const offsets = tf.randomUniformInt([16, 1, 1, 1], 0, levels, 3);
-      const ramp = tf.range(0, 6, 1, 'int32').reshape([1, 6, 1, 1]).tile([1, 1, 6, 1]);
-      return tf.mod(ramp.add(offsets), levels) as tf.Tensor4D;
+    it(`trains the model${inputEmbedding ? ' with a level embedding' : ''}: bits/dim go down and the tensor count stays flat`, async () => {
+      await tf.setBackend('wasm');
+      // Vertical ramps with a random offset: easy to predict from the pixel above (as in training.test.ts).
+      const levels = 8;
+      const images = tf.tidy(() => {
+        const offsets = tf.randomUniformInt([16, 1, 1, 1], 0, levels, 3);
+        const ramp = tf.range(0, 6, 1, 'int32').reshape([1, 6, 1, 1]).tile([1, 1, 6, 1]);
+        return tf.mod(ramp.add(offsets), levels) as tf.Tensor4D;
+      });
+      const model = createPixelCNN({ height: 6, width: 6, colorChannels: 1, levels, hiddenChannels: 8, layers: 2, kernelSize: 3, headChannels: 0, inputEmbedding }, 1);
+      const optimizer = tf.train.adam(0.02);
+      const first = model.trainStep(images, optimizer);
+      const before = (await first.data())[0];
+      first.dispose();
+      const count = tf.memory().numTensors;
+      let after = before;
+      for (let step = 0; step < 40; step++) {
+        const loss = model.trainStep(images, optimizer);
+        after = (await loss.data())[0];
+        loss.dispose();
+      }
+      expect(tf.memory().numTensors).toBe(count);
+      expect(before).toBeGreaterThan(2.5);
+      expect(after).toBeLessThan(before * 0.5);
+      tf.dispose(images);
+      optimizer.dispose();
+      model.dispose();
     });
-    const model = createPixelCNN({ height: 6, width: 6, colorChannels: 1, levels, hiddenChannels: 8, layers: 2, kernelSize: 3, headChannels: 0, inputEmbedding }, 1);
-    const optimizer = tf.train.adam(0.02);
-    const first = model.trainStep(images, optimizer);
-    const before = (await first.data())[0];
-    first.dispose();
-    const count = tf.memory().numTensors;
-    let after = before;
-    for (let step = 0; step < 40; step++) {
-      const loss = model.trainStep(images, optimizer);
-      after = (await loss.data())[0];
-      loss.dispose();
-    }
-    expect(tf.memory().numTensors).toBe(count);
-    expect(before).toBeGreaterThan(2.5);
-    expect(after).toBeLessThan(before * 0.5);
-    tf.dispose(images);
-    optimizer.dispose();
-    model.dispose();
-  });
   }
 });

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { type PixelCNNConfig, ConfigError, describeConfig, validateConfig, sameArchitecture } from './config';
+import { type PixelCNNConfig, CONFIG_FIELDS, ConfigError, describeConfig, validateConfig, sameArchitecture } from './config';
 import type { PixelCNN } from './pixelcnn';
 
 /**
@@ -122,17 +122,8 @@ export function parseSavedModel(json: unknown): SavedModel {
       throw new ModelFileError('The model file has a malformed tensor entry (needs name, shape and data).');
     }
   }
-  const pickedConfig: PixelCNNConfig = {
-    height: config.height,
-    width: config.width,
-    colorChannels: config.colorChannels,
-    levels: config.levels,
-    hiddenChannels: config.hiddenChannels,
-    layers: config.layers,
-    kernelSize: config.kernelSize,
-    headChannels: config.headChannels,
-    inputEmbedding: config.inputEmbedding,
-  };
+  // Only the architecture's own fields, whatever else the file's config holds.
+  const pickedConfig = Object.fromEntries(CONFIG_FIELDS.map((field) => [field, config[field]])) as unknown as PixelCNNConfig;
   return {
     format: MODEL_FORMAT,
     version: MODEL_FORMAT_VERSION,

@@ -34,7 +34,7 @@ afterAll(async () => {
 describe('the shipped pretrained model', () => {
   it('is the default MNIST architecture its card names, with the card inside the model file too', () => {
     expect(isModelCard(card as unknown as Record<string, unknown>)).toBe(true);
-    // A card written before heads existed has no headChannels; it means 0, as in the model file.
+    // A card written before a field existed lacks it; it means what it means in a model file (withLaterFields).
     const cardConfig = withLaterFields({ ...card.config });
     expect(saved.config).toEqual(cardConfig);
     expect(cardConfig).toEqual(DEFAULT_CONFIG);

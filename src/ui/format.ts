@@ -43,12 +43,11 @@ const FIELD_LABELS: Record<keyof PixelCNNConfig, string> = {
   inputEmbedding: 'Level embedding',
 };
 
+const FIELD_NAMES = new RegExp(`\\b(${Object.keys(FIELD_LABELS).join('|')})\\b`, 'g');
+
 /** ConfigError messages name code fields; the form shows the labels the user sees. */
 export function withFieldLabels(message: string): string {
-  return message.replace(
-    /\b(height|width|colorChannels|levels|hiddenChannels|layers|kernelSize|headChannels|inputEmbedding)\b/g,
-    (field) => FIELD_LABELS[field as keyof PixelCNNConfig],
-  );
+  return message.replace(FIELD_NAMES, (field) => FIELD_LABELS[field as keyof PixelCNNConfig]);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { DEFAULT_CONFIG, type PixelCNNConfig, validateConfig } from '../model/config';
+import { CONFIG_FIELDS, DEFAULT_CONFIG, type PixelCNNConfig, validateConfig } from '../model/config';
 import { withLaterFields } from '../model/serialize';
 
 /**
@@ -9,8 +9,7 @@ const CONFIG_KEY = 'pixelcnn.config';
 
 function isConfigShape(value: unknown): value is PixelCNNConfig {
   if (typeof value !== 'object' || value === null) return false;
-  const fields = ['height', 'width', 'colorChannels', 'levels', 'hiddenChannels', 'layers', 'kernelSize', 'headChannels', 'inputEmbedding'] as const;
-  return fields.every((field) => typeof (value as Record<string, unknown>)[field] === 'number');
+  return CONFIG_FIELDS.every((field) => typeof (value as Record<string, unknown>)[field] === 'number');
 }
 
 export function loadSavedConfig(): PixelCNNConfig {
