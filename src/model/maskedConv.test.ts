@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useCpuBackend } from '../test/tfSetup';
 import { MASKED_CONV_KERNELS, maskedConv2d, maskedConv2dReference, maskedConvPlan, tapBlocks } from './maskedConv';
-import { buildMask, maskValues, openTaps, type MaskType } from './masks';
+import { buildMask, MASK_REGIONS, maskValues, openTaps, type MaskRegion, type MaskType } from './masks';
 
 beforeAll(useCpuBackend);
 
@@ -25,21 +25,24 @@ interface Case {
   kernelSize: number;
   colorChannels: number;
   type: MaskType;
+  region: MaskRegion;
 }
 
-/** Odd sizes, batch 1 and 3, channel counts that are not multiples of 4, 1 and 3 colour groups. */
+/** Every region, odd sizes, batch 1 and 3, channel counts that are not multiples of 4, 1 and 3 colour groups. */
 function cases(): Case[] {
   const out: Case[] = [];
   let i = 0;
-  for (const kernelSize of [1, 3, 5, 7]) {
-    for (const type of ['A', 'B'] as const) {
-      for (const colorChannels of [1, 3]) {
-        const batch = i % 2 === 0 ? 1 : 3;
-        const [height, width] = [[5, 7], [7, 5], [9, 3], [3, 9]][i % 4];
-        const inChannels = type === 'A' ? colorChannels : colorChannels === 1 ? 5 : 6;
-        const outChannels = colorChannels === 1 ? 7 : 9;
-        out.push({ batch, height, width, inChannels, outChannels, kernelSize, colorChannels, type });
-        i++;
+  for (const region of MASK_REGIONS) {
+    for (const kernelSize of region === 'causal' ? [1, 3, 5, 7] : [3, 5]) {
+      for (const type of ['A', 'B'] as const) {
+        for (const colorChannels of region === 'vertical' ? [1] : [1, 3]) {
+          const batch = i % 2 === 0 ? 1 : 3;
+          const [height, width] = [[5, 7], [7, 5], [9, 3], [3, 9]][i % 4];
+          const inChannels = type === 'A' ? colorChannels : colorChannels === 1 ? 5 : 6;
+          const outChannels = colorChannels === 1 ? 7 : 9;
+          out.push({ batch, height, width, inChannels, outChannels, kernelSize, colorChannels, type, region });
+          i++;
+        }
       }
     }
   }
@@ -47,7 +50,7 @@ function cases(): Case[] {
 }
 
 function describeCase(c: Case): string {
-  return `k=${c.kernelSize} mask ${c.type}, ${c.colorChannels} colour group(s), ${c.batch}×${c.height}×${c.width}×${c.inChannels} → ${c.outChannels}`;
+  return `${c.region} k=${c.kernelSize} mask ${c.type}, ${c.colorChannels} colour group(s), ${c.batch}×${c.height}×${c.width}×${c.inChannels} → ${c.outChannels}`;
 }
 
 /**
@@ -55,8 +58,8 @@ function describeCase(c: Case): string {
  * gradients of a random projection of the output with respect to x, w and b.
  */
 async function compare(c: Case, seed: number): Promise<{ forward: number; dx: number; dw: number; db: number }> {
-  const { batch, height, width, inChannels, outChannels, kernelSize, colorChannels, type } = c;
-  const mask = buildMask(type, { kernelSize, inChannels, outChannels, colorChannels });
+  const { batch, height, width, inChannels, outChannels, kernelSize, colorChannels, type, region } = c;
+  const mask = buildMask(type, { kernelSize, inChannels, outChannels, colorChannels, region });
   const x = tf.randomNormal([batch, height, width, inChannels], 0, 1, 'float32', seed) as tf.Tensor4D;
   const w = tf.randomNormal([kernelSize, kernelSize, inChannels, outChannels], 0, 1, 'float32', seed + 1) as tf.Tensor4D;
   const b = tf.randomNormal([outChannels], 0, 1, 'float32', seed + 2) as tf.Tensor1D;
@@ -97,7 +100,7 @@ describe('maskedConv2d equals conv2d(x, w ⊙ mask, same) + b', () => {
 
   it('a kernel larger than the image (7×7 on 3×2)', async () => {
     const diff = await compare(
-      { batch: 2, height: 3, width: 2, inChannels: 3, outChannels: 5, kernelSize: 7, colorChannels: 1, type: 'B' },
+      { batch: 2, height: 3, width: 2, inChannels: 3, outChannels: 5, kernelSize: 7, colorChannels: 1, type: 'B', region: 'causal' },
       99,
     );
     expect(Math.max(diff.forward, diff.dx, diff.dw, diff.db)).toBeLessThan(TOLERANCE);
@@ -168,8 +171,8 @@ describe('maskedConv2d equals conv2d(x, w ⊙ mask, same) + b', () => {
 });
 
 describe('tapBlocks', () => {
-  const blocksOf = (type: MaskType, k: number, colors: number, cin = colors, cout = colors) =>
-    tapBlocks(maskValues(type, { kernelSize: k, inChannels: cin, outChannels: cout, colorChannels: colors }), k, cin, cout);
+  const blocksOf = (type: MaskType, k: number, colors: number, cin = colors, cout = colors, region: MaskRegion = 'causal') =>
+    tapBlocks(maskValues(type, { kernelSize: k, inChannels: cin, outChannels: cout, colorChannels: colors, region }), k, cin, cout);
 
   it('a causal 7×7 mask B is the three rows above the centre and the centre row up to the centre', () => {
     expect(blocksOf('B', 7, 1)).toEqual([
@@ -190,26 +193,35 @@ describe('tapBlocks', () => {
     expect(blocksOf('A', 1, 1)).toEqual([]);
   });
 
-  it('covers exactly the taps openTaps lists, for every kernel size, mask and colour count', () => {
-    for (const k of [1, 3, 5, 7, 9]) {
-      for (const type of ['A', 'B'] as const) {
-        for (const colors of [1, 3]) {
-          const covered: Array<[number, number]> = [];
-          for (const b of blocksOf(type, k, colors)) {
-            for (let r = b.row; r < b.row + b.rows; r++) for (let s = b.col; s < b.col + b.cols; s++) covered.push([r, s]);
+  it('covers exactly the taps openTaps lists, for every region, kernel size, mask and colour count', () => {
+    for (const region of MASK_REGIONS) {
+      for (const k of [1, 3, 5, 7, 9]) {
+        for (const type of ['A', 'B'] as const) {
+          for (const colors of [1, 3]) {
+            const covered: Array<[number, number]> = [];
+            for (const b of blocksOf(type, k, colors, colors, colors, region)) {
+              for (let r = b.row; r < b.row + b.rows; r++) for (let s = b.col; s < b.col + b.cols; s++) covered.push([r, s]);
+            }
+            covered.sort((p, q) => p[0] - q[0] || p[1] - q[1]);
+            expect(covered).toEqual(openTaps(type, k, colors, region));
           }
-          covered.sort((p, q) => p[0] - q[0] || p[1] - q[1]);
-          expect(covered).toEqual(openTaps(type, k, colors));
         }
       }
     }
+  });
+
+  it('a vertical mask is one block of whole rows; a horizontal one is part of the centre row', () => {
+    expect(blocksOf('A', 5, 1, 1, 1, 'vertical')).toEqual([{ row: 0, rows: 2, col: 0, cols: 5 }]);
+    expect(blocksOf('B', 5, 1, 1, 1, 'vertical')).toEqual([{ row: 0, rows: 3, col: 0, cols: 5 }]);
+    expect(blocksOf('B', 5, 1, 1, 1, 'horizontal')).toEqual([{ row: 2, rows: 1, col: 0, cols: 3 }]);
+    expect(blocksOf('A', 5, 1, 1, 1, 'horizontal')).toEqual([{ row: 2, rows: 1, col: 0, cols: 2 }]);
   });
 });
 
 describe('specialised kernels', () => {
   it('the plan names a standard mask (what kernels registered under MASKED_CONV_KERNELS are given), and only such a mask', () => {
     const standard = buildMask('B', { kernelSize: 5, inChannels: 6, outChannels: 9, colorChannels: 3 });
-    expect(maskedConvPlan(standard).standardMask).toEqual({ type: 'B', colorChannels: 3 });
+    expect(maskedConvPlan(standard).standardMask).toEqual({ type: 'B', colorChannels: 3, region: 'causal' });
     const opened = tf.tidy(() => {
       const buffer = buildMask('B', { kernelSize: 3, inChannels: 2, outChannels: 3, colorChannels: 1 }).bufferSync();
       buffer.set(1, 1, 2, 0, 0); // right of the centre: no kernel bakes that in

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { identifyMask, type MaskType, type StandardMask } from './masks';
+import { identifyMask, type MaskRegion, type MaskType, type StandardMask } from './masks';
 
 /**
  * A stride-1, 'same'-padded convolution whose kernel is multiplied by a
@@ -61,7 +61,11 @@ export type MaskedConvKernelAttrs = {
   kernelSize: number;
   maskType: MaskType;
   colorChannels: number;
+  region: MaskRegion;
 };
+
+/** The mask regions the specialised kernels compute; other masks take the tap-block path. */
+const KERNEL_REGIONS: readonly MaskRegion[] = ['causal'];
 
 /** A rectangle of open spatial taps: kernel rows [row, row+rows), cols [col, col+cols). */
 export interface TapBlock {
@@ -294,10 +298,11 @@ function biasGradient(dy: tf.Tensor4D): tf.Tensor1D {
 
 /** The specialised kernels' attrs when the active backend has them and they can compute this mask, else null. */
 function specialisedKernels(plan: MaskedConvPlan, input: tf.Tensor4D): MaskedConvKernelAttrs | null {
-  if (!plan.standardMask || input.dtype !== 'float32') return null;
+  if (!plan.standardMask || input.dtype !== 'float32' || !KERNEL_REGIONS.includes(plan.standardMask.region)) return null;
   const backend = tf.getBackend();
   if (!Object.values(MASKED_CONV_KERNELS).every((name) => tf.getKernel(name, backend))) return null;
-  return { kernelSize: plan.kernelSize, maskType: plan.standardMask.type, colorChannels: plan.standardMask.colorChannels };
+  const { type: maskType, colorChannels, region } = plan.standardMask;
+  return { kernelSize: plan.kernelSize, maskType, colorChannels, region };
 }
 
 function runKernel(name: string, inputs: tf.NamedTensorMap, attrs: MaskedConvKernelAttrs): tf.Tensor4D {

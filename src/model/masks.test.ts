@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildMask, identifyMask, maskValues, openTaps } from './masks';
+import { buildMask, identifyMask, MASK_REGIONS, maskValues, openTaps } from './masks';
 import { createPixelCNN } from './pixelcnn';
 
 // The single-channel 7×7 masks, drawn as in the PixelCNN paper: 1 = open.
@@ -93,21 +93,51 @@ describe('masks', () => {
     expect(() => createPixelCNN({ ...base, hiddenChannels: 9, kernelSize: 4, headChannels: 0, inputEmbedding: 0 })).toThrow(/kernelSize must be odd/);
   });
 
+  it('the gated stacks\' regions: vertical sees whole rows above (B: and the centre row), horizontal the row to the left', () => {
+    // k = 3: taps (row, col), centre (1, 1).
+    expect(openTaps('A', 3, 1, 'vertical')).toEqual([[0, 0], [0, 1], [0, 2]]);
+    expect(openTaps('B', 3, 1, 'vertical')).toEqual([[0, 0], [0, 1], [0, 2], [1, 0], [1, 1], [1, 2]]);
+    expect(openTaps('A', 3, 1, 'horizontal')).toEqual([[1, 0]]);
+    expect(openTaps('B', 3, 1, 'horizontal')).toEqual([[1, 0], [1, 1]]);
+    expect(openTaps('A', 5, 3, 'horizontal')).toEqual([[2, 0], [2, 1], [2, 2]]);
+    // The vertical stack has no colour groups: its open taps are open for every channel pair, centre row included.
+    const vertical = maskValues('B', { kernelSize: 3, inChannels: 3, outChannels: 6, colorChannels: 3, region: 'vertical' });
+    const centre = (1 * 3 + 1) * 18;
+    expect(Array.from(vertical.subarray(centre, centre + 18)).every((v) => v === 1)).toBe(true);
+    // The horizontal stack's centre follows the group rule: R input reaches G and B outputs under mask A, not R.
+    const horizontal = maskValues('A', { kernelSize: 3, inChannels: 3, outChannels: 3, colorChannels: 3, region: 'horizontal' });
+    expect(Array.from(horizontal.subarray((1 * 3 + 1) * 9, (1 * 3 + 2) * 9))).toEqual([0, 1, 1, 0, 0, 1, 0, 0, 0]);
+    expect(Array.from(horizontal.subarray(0, 3 * 9)).every((v) => v === 0)).toBe(true); // the row above is closed
+  });
+
   it('identifyMask recovers the type and colour groups of every standard mask, and rejects others', () => {
-    for (const kernelSize of [1, 3, 5, 7]) {
-      for (const type of ['A', 'B'] as const) {
-        for (const [colorChannels, inChannels, outChannels] of [[1, 3, 5], [3, 3, 9], [3, 6, 9], [1, 1, 2]]) {
-          const values = maskValues(type, { kernelSize, inChannels, outChannels, colorChannels });
-          const found = identifyMask(values, kernelSize, inChannels, outChannels);
-          expect(found, `k=${kernelSize} ${type} ${colorChannels} groups`).not.toBeNull();
-          // Another (type, groups) may describe the same 0/1 values (1×1 mask A with one group is all zeros
-          // either way); what matters is that it rebuilds them exactly.
-          expect(maskValues(found!.type, { kernelSize, inChannels, outChannels, colorChannels: found!.colorChannels })).toEqual(values);
+    for (const region of MASK_REGIONS) {
+      for (const kernelSize of [1, 3, 5, 7]) {
+        for (const type of ['A', 'B'] as const) {
+          for (const [colorChannels, inChannels, outChannels] of [[1, 3, 5], [3, 3, 9], [3, 6, 9], [1, 1, 2]]) {
+            const values = maskValues(type, { kernelSize, inChannels, outChannels, colorChannels, region });
+            const found = identifyMask(values, kernelSize, inChannels, outChannels);
+            expect(found, `${region} k=${kernelSize} ${type} ${colorChannels} groups`).not.toBeNull();
+            // Another (region, type, groups) may describe the same 0/1 values (1×1 mask A with one group is all
+            // zeros either way); what matters is that it rebuilds them exactly.
+            const { type: foundType, colorChannels: foundGroups, region: foundRegion } = found!;
+            expect(maskValues(foundType, { kernelSize, inChannels, outChannels, colorChannels: foundGroups, region: foundRegion })).toEqual(values);
+          }
         }
       }
     }
-    expect(identifyMask(maskValues('B', { kernelSize: 3, inChannels: 6, outChannels: 9, colorChannels: 3 }), 3, 6, 9)).toEqual({ type: 'B', colorChannels: 3 });
-    expect(identifyMask(maskValues('A', { kernelSize: 7, inChannels: 3, outChannels: 6, colorChannels: 3 }), 7, 3, 6)).toEqual({ type: 'A', colorChannels: 3 });
+    expect(identifyMask(maskValues('A', { kernelSize: 3, inChannels: 2, outChannels: 4, colorChannels: 1, region: 'vertical' }), 3, 2, 4)).toEqual({
+      type: 'A',
+      colorChannels: 1,
+      region: 'vertical',
+    });
+    expect(identifyMask(maskValues('B', { kernelSize: 5, inChannels: 6, outChannels: 6, colorChannels: 3, region: 'horizontal' }), 5, 6, 6)).toEqual({
+      type: 'B',
+      colorChannels: 3,
+      region: 'horizontal',
+    });
+    expect(identifyMask(maskValues('B', { kernelSize: 3, inChannels: 6, outChannels: 9, colorChannels: 3 }), 3, 6, 9)).toEqual({ type: 'B', colorChannels: 3, region: 'causal' });
+    expect(identifyMask(maskValues('A', { kernelSize: 7, inChannels: 3, outChannels: 6, colorChannels: 3 }), 7, 3, 6)).toEqual({ type: 'A', colorChannels: 3, region: 'causal' });
     const opened = maskValues('B', { kernelSize: 3, inChannels: 2, outChannels: 3, colorChannels: 1 });
     opened[(1 * 3 + 2) * 6] = 1; // a tap right of the centre
     expect(identifyMask(opened, 3, 2, 3)).toBeNull();
