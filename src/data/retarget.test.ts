@@ -19,4 +19,11 @@ describe('retargetDataset', () => {
     const out = retargetDataset(two, { width: 1, height: 1, channels: 1, levels: 2 });
     expect(Array.from(out.pixels)).toEqual([0, 1]);
   });
+
+  it('keeps the labels and class names', () => {
+    const labelled: ImageDataset = { ...twoByTwo, labels: Int32Array.from([1]), classNames: ['a', 'b'] };
+    const out = retargetDataset(labelled, { width: 1, height: 1, channels: 1, levels: 2 });
+    expect(Array.from(out.labels!)).toEqual([1]);
+    expect(out.classNames).toEqual(['a', 'b']);
+  });
 });

@@ -27,7 +27,16 @@ export function retargetDataset(source: ImageDataset, target: ImageTarget): Imag
     const converted = convertChannels(resized, source.channels, target.channels);
     quantiseArray(converted, target.levels, pixels.subarray(n * outSize, (n + 1) * outSize));
   }
-  return { width: target.width, height: target.height, channels: target.channels, levels: target.levels, count: source.count, pixels };
+  const { labels, classNames } = source;
+  return {
+    width: target.width,
+    height: target.height,
+    channels: target.channels,
+    levels: target.levels,
+    count: source.count,
+    pixels,
+    ...(labels && classNames ? { labels, classNames } : {}),
+  };
 }
 
 function convertChannels(values: Float32Array, from: 1 | 3, to: 1 | 3): Float32Array {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../model/random';
-import { sampleBatch, selectImages, splitDataset, splitIndices, testCount } from './split';
+import { sampleBatch, sampleLabelledBatch, selectImages, splitDataset, splitIndices, testCount } from './split';
 import type { ImageDataset } from './types';
 
 /** count 1×2 images whose pixels are [i, i] (mod 256), so every image is identifiable. */
@@ -66,6 +66,19 @@ describe('splitDataset', () => {
     expect(test).toMatchObject({ width: 2, height: 1, channels: 1, levels: 256 });
   });
 
+  it('carries each image\'s label and the class names into both sets', () => {
+    const dataset = { ...numbered(50), labels: Int32Array.from({ length: 50 }, (_, i) => i % 3), classNames: ['a', 'b', 'c'] };
+    const { train, test } = splitDataset(dataset, 0.1, 3);
+    const { train: ti, test: si } = splitIndices(50, 0.1, 3);
+    expect(Array.from(test.labels!)).toEqual(si.map((i) => i % 3));
+    expect(Array.from(train.labels!)).toEqual(ti.map((i) => i % 3));
+    expect(train.classNames).toEqual(['a', 'b', 'c']);
+    expect(test.classNames).toEqual(['a', 'b', 'c']);
+    // Each label still belongs to its image: the pixels say which image it is.
+    train.labels!.forEach((label, k) => expect(label).toBe(train.pixels[2 * k] % 3));
+    expect(splitDataset(numbered(10)).train.labels).toBeUndefined();
+  });
+
   it('puts a single image in train only', () => {
     const { train, test } = splitDataset(numbered(1));
     expect(train.count).toBe(1);
@@ -90,6 +103,14 @@ describe('sampleBatch', () => {
       expect(a[2 * k]).toBeLessThan(10);
     }
     expect(new Set(a).size).toBeGreaterThan(5); // it actually varies
+  });
+
+  it('draws the same images with their labels, or null labels for an unlabelled dataset', () => {
+    const dataset = { ...numbered(10), labels: Int32Array.from({ length: 10 }, (_, i) => 9 - i), classNames: Array.from({ length: 10 }, String) };
+    const { pixels, labels } = sampleLabelledBatch(dataset, 32, seededRandom(8));
+    expect(pixels).toEqual(sampleBatch(dataset, 32, seededRandom(8)));
+    for (let k = 0; k < 32; k++) expect(labels![k]).toBe(9 - pixels[2 * k]);
+    expect(sampleLabelledBatch(numbered(3), 2, seededRandom(1)).labels).toBeNull();
   });
 
   it('works with fewer images than the batch and with a generator that returns 1', () => {

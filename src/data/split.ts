@@ -59,17 +59,19 @@ export function splitIndices(
   return { test: order.slice(0, nTest).sort(ascending), train: order.slice(nTest).sort(ascending) };
 }
 
-/** A new dataset holding copies of the listed images, in the listed order. */
+/** A new dataset holding copies of the listed images (and their labels, if any), in the listed order. */
 export function selectImages(dataset: ImageDataset, indices: readonly number[]): ImageDataset {
   const size = dataset.width * dataset.height * dataset.channels;
   const pixels = new Uint8Array(indices.length * size);
+  const labels = dataset.labels ? new Int32Array(indices.length) : undefined;
   indices.forEach((index, k) => {
     if (!Number.isInteger(index) || index < 0 || index >= dataset.count) {
       throw new RangeError(`Image index ${index} is outside 0..${dataset.count - 1}.`);
     }
     pixels.set(dataset.pixels.subarray(index * size, (index + 1) * size), k * size);
+    if (labels) labels[k] = dataset.labels![index] ?? -1;
   });
-  return { ...dataset, count: indices.length, pixels };
+  return { ...dataset, count: indices.length, pixels, ...(labels ? { labels } : {}) };
 }
 
 /** Splits a dataset into disjoint train and test sets, the same way every time for the same seed. */
@@ -88,16 +90,30 @@ export function splitDataset(
  * independent and makes tiny datasets (fewer images than a batch) work.
  */
 export function sampleBatch(dataset: ImageDataset, batchSize: number, random: () => number): Uint8Array {
+  return sampleLabelledBatch(dataset, batchSize, random).pixels;
+}
+
+/**
+ * sampleBatch with each drawn image's label (-1 where it has none), or null
+ * labels when the dataset carries none. The same `random` draws the same images.
+ */
+export function sampleLabelledBatch(
+  dataset: ImageDataset,
+  batchSize: number,
+  random: () => number,
+): { pixels: Uint8Array; labels: Int32Array | null } {
   if (dataset.count < 1) throw new RangeError('Cannot sample a batch from an empty dataset.');
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new RangeError(`batchSize must be a positive integer, got ${batchSize}.`);
   }
   const size = dataset.width * dataset.height * dataset.channels;
-  const batch = new Uint8Array(batchSize * size);
+  const pixels = new Uint8Array(batchSize * size);
+  const labels = dataset.labels ? new Int32Array(batchSize) : null;
   for (let b = 0; b < batchSize; b++) {
     // min() guards against a generator that returns exactly 1.
     const index = Math.min(dataset.count - 1, Math.floor(random() * dataset.count));
-    batch.set(dataset.pixels.subarray(index * size, (index + 1) * size), b * size);
+    pixels.set(dataset.pixels.subarray(index * size, (index + 1) * size), b * size);
+    if (labels) labels[b] = dataset.labels![index] ?? -1;
   }
-  return batch;
+  return { pixels, labels };
 }

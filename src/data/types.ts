@@ -25,6 +25,14 @@ export interface ImageDataset {
    * Row-major HWC within an image, images back to back.
    */
   pixels: Uint8Array;
+  /**
+   * The class of each image, 0..classNames.length-1, or -1 for an image with
+   * no class; absent when the images carry no labels at all. A dataset with
+   * any -1 has no classes (see datasetClasses in classes.ts).
+   */
+  labels?: Int32Array;
+  /** Class names in label order; present exactly when `labels` is. */
+  classNames?: string[];
 }
 
 /** The geometry and quantisation that imported images are converted to. */
@@ -80,6 +88,8 @@ export interface ImportReport {
   accepted: number;
   /** Names of the accepted images, in the same order as in `dataset`. */
   acceptedNames: string[];
+  /** Why the images have no classes (from their folders), when they have none. */
+  unlabelledReason?: string;
   /** Every file that was looked at and not used, sorted by name. */
   skipped: SkippedFile[];
   /** System clutter silently left out (.DS_Store, __MACOSX/, Thumbs.db, ._*). */
