@@ -1,21 +1,32 @@
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
-import type { MaskType } from '../../model/masks';
+import type { MaskRegion, MaskType } from '../../model/masks';
 
 /**
- * WGSL programs for PixelCNN's masked convolution (stride 1, 'same' zero
- * padding, HWIO weights), run by tfjs-backend-webgpu's runWebGPUProgram.
+ * WGSL programs for the masked convolutions of PixelCNN and the Gated
+ * PixelCNN (stride 1, 'same' zero padding, HWIO weights), run by
+ * tfjs-backend-webgpu's runWebGPUProgram.
  *
- * The mask is never read. Its shape is baked into the code: the loops run
- * over the causal region only (the c = (k-1)/2 rows above the centre at full
- * width, then the centre row up to the centre) and, at the centre tap, over
- * the channels the colour-group rule opens. Groups are contiguous, so at the
- * centre an output channel of group g reads the input channels of groups
- * < g (mask A) or <= g (mask B), a prefix of them, and an input channel
- * feeds a suffix of the output channels. Closed taps are never visited.
+ * The mask is never read. Its shape (masks.ts `tapKind`, the table in
+ * docs/ARCHITECTURES.md) is baked into the code as three pieces, each
+ * present or not (`regionLayout`), with c = (k-1)/2:
+ *   full rows      the first `fullRows` kernel rows at full width, open for
+ *                  every channel pair: c rows for 'causal' and vertical A,
+ *                  c + 1 for vertical B (the centre row too), none for
+ *                  'horizontal';
+ *   left of centre the centre row's c taps left of the centre, open for
+ *                  every pair: 'causal' and 'horizontal';
+ *   grouped centre the centre tap over the channels the colour-group rule
+ *                  opens: 'causal' and 'horizontal', for mask B always and
+ *                  for mask A only with more than one group.
+ * The loops run over these pieces only; closed taps are never visited.
+ * Groups are contiguous, so at the centre an output channel of group g reads
+ * the input channels of groups < g (mask A) or <= g (mask B), a prefix of
+ * them, and an input channel feeds a suffix of the output channels.
  *
- * Everything baked in (kernel size, mask type, groups, channel counts) is in
- * the shaderKey, because tfjs caches pipelines by shaderKey and input ranks.
- * Batch, height and width come from the shape uniforms tfjs provides.
+ * Everything baked in (kernel size, region, mask type, groups, channel
+ * counts) is in the shaderKey, because tfjs caches pipelines by shaderKey and
+ * input ranks. Batch, height and width come from the shape uniforms tfjs
+ * provides.
  *
  * One invocation computes four neighbouring elements along the output's
  * channel axis (its "lanes"), so each input value it loads serves four
@@ -28,6 +39,7 @@ import type { MaskType } from '../../model/masks';
 /** The static specialisation of a masked convolution. */
 export interface MaskedConvSpec {
   kernelSize: number;
+  region: MaskRegion;
   maskType: MaskType;
   colorChannels: number;
   inChannels: number;
@@ -37,8 +49,35 @@ export interface MaskedConvSpec {
 const WORKGROUP = 64;
 
 function key(name: string, spec: MaskedConvSpec): string {
-  const { kernelSize, maskType, colorChannels, inChannels, outChannels } = spec;
-  return `pixelcnn_${name}_k${kernelSize}_${maskType}_g${colorChannels}_${inChannels}x${outChannels}`;
+  const { kernelSize, region, maskType, colorChannels, inChannels, outChannels } = spec;
+  return `pixelcnn_${name}_k${kernelSize}_${region}_${maskType}_g${colorChannels}_${inChannels}x${outChannels}`;
+}
+
+/** The pieces of a region's open taps the programs loop over (see the top of this file). */
+export interface RegionLayout {
+  /** Kernel rows [0, fullRows) are open at full width for every channel pair. */
+  fullRows: number;
+  /** The centre row's taps left of the centre are open for every channel pair. */
+  leftOfCentre: boolean;
+  /** The centre tap is open for the channel pairs the colour-group rule opens, and for some pair. */
+  groupedCentre: boolean;
+}
+
+export function regionLayout(spec: Pick<MaskedConvSpec, 'kernelSize' | 'region' | 'maskType' | 'colorChannels'>): RegionLayout {
+  const { kernelSize, region, maskType, colorChannels } = spec;
+  const centre = (kernelSize - 1) / 2;
+  // The grouped centre opens a pair for mask B always, for mask A only between two different groups.
+  const centreUsed = maskType === 'B' || colorChannels > 1;
+  switch (region) {
+    case 'causal':
+      return { fullRows: centre, leftOfCentre: centre > 0, groupedCentre: centreUsed };
+    case 'horizontal':
+      return { fullRows: 0, leftOfCentre: centre > 0, groupedCentre: centreUsed };
+    case 'vertical':
+      return { fullRows: maskType === 'A' ? centre : centre + 1, leftOfCentre: false, groupedCentre: false };
+    default:
+      throw new Error(`Masked convolution: unknown mask region '${String(region)}'.`);
+  }
 }
 
 /**
@@ -50,6 +89,7 @@ function constants(spec: MaskedConvSpec): string {
   return `
     const MC_K : i32 = ${kernelSize};
     const MC_C : i32 = ${(kernelSize - 1) / 2};
+    const MC_FULL_ROWS : i32 = ${regionLayout(spec).fullRows};
     const MC_CIN : i32 = ${inChannels};
     const MC_COUT : i32 = ${outChannels};
     const MC_CIN_G : i32 = ${inChannels / colorChannels};
@@ -79,11 +119,6 @@ const laneSnippet = `
 /** The four lanes' values of `buffer` at `base` + lane offsets. */
 function gather4(buffer: string, base: string, offsets: string): string {
   return `vec4<f32>(${buffer}[${base} + ${offsets}.x], ${buffer}[${base} + ${offsets}.y], ${buffer}[${base} + ${offsets}.z], ${buffer}[${base} + ${offsets}.w])`;
-}
-
-/** Whether the centre tap is open for some channel pair: mask B always, mask A only with more than one group. */
-function centreUsed(spec: MaskedConvSpec): boolean {
-  return spec.maskType === 'B' || spec.colorChannels > 1;
 }
 
 /**
@@ -130,8 +165,8 @@ export class MaskedConvForwardProgram extends MaskedConvProgram {
   }
 
   getUserCode(): string {
-    const { kernelSize, maskType } = this.spec;
-    const rowsAbove = kernelSize > 1;
+    const { maskType } = this.spec;
+    const { fullRows, leftOfCentre, groupedCentre } = regionLayout(this.spec);
     // At the centre, output group g reads input channels [0, (g or g+1)·CIN_G): a per-lane bound.
     const centreEnds = maskType === 'A' ? '(o / MC_COUT_G) * MC_CIN_G' : '(o / MC_COUT_G + 1) * MC_CIN_G';
     return `
@@ -175,21 +210,27 @@ export class MaskedConvForwardProgram extends MaskedConvProgram {
       let b = pixel / (width * height);
       var acc = ${gather4('bias', '0', 'o')};
       ${
-        rowsAbove
+        fullRows > 0
           ? `
-      // Rows above the centre, full width; input rows above the image are zero padding.
-      for (var r = max(0, MC_C - row); r < MC_C; r++) {
+      // Full rows (r <= MC_C, so never below the image), full width; input rows above the image and
+      // columns outside it are zero padding.
+      for (var r = max(0, MC_C - row); r < MC_FULL_ROWS; r++) {
         for (var s = max(0, MC_C - col); s < min(MC_K, width + MC_C - col); s++) {
           acc += tapSum(b, row + r - MC_C, col + s - MC_C, r, s, o);
         }
+      }`
+          : ''
       }
+      ${
+        leftOfCentre
+          ? `
       // The centre row, left of the centre.
       for (var s = max(0, MC_C - col); s < MC_C; s++) {
         acc += tapSum(b, row, col + s - MC_C, MC_C, s, o);
       }`
           : ''
       }
-      ${centreUsed(this.spec) ? 'acc += centreSum(b, row, col, o);' : ''}
+      ${groupedCentre ? 'acc += centreSum(b, row, col, o);' : ''}
       storeLanes(pixel * MC_COUT + first, first, MC_COUT, acc);
     }
   `;
@@ -208,8 +249,8 @@ export class MaskedConvInputGradProgram extends MaskedConvProgram {
   }
 
   getUserCode(): string {
-    const { kernelSize, maskType } = this.spec;
-    const rowsAbove = kernelSize > 1;
+    const { maskType } = this.spec;
+    const { fullRows, leftOfCentre, groupedCentre } = regionLayout(this.spec);
     // At the centre, input group g feeds output channels [(g+1 or g)·COUT_G, COUT): a per-lane start.
     const centreStarts = maskType === 'A' ? '(ci / MC_CIN_G + 1) * MC_COUT_G' : '(ci / MC_CIN_G) * MC_COUT_G';
     return `
@@ -251,21 +292,27 @@ export class MaskedConvInputGradProgram extends MaskedConvProgram {
       let b = pixel / (width * height);
       var acc = vec4<f32>(0.0);
       ${
-        rowsAbove
+        fullRows > 0
           ? `
-      // Taps above the centre carried this pixel to outputs below it (dy rows past the image are zero).
-      for (var r = max(0, row + MC_C - height + 1); r < MC_C; r++) {
+      // Full-row taps carried this pixel to outputs in its row and below it (r <= MC_C, so never above
+      // it); dy rows past the image and columns outside it are zero.
+      for (var r = max(0, row + MC_C - height + 1); r < MC_FULL_ROWS; r++) {
         for (var s = max(0, col + MC_C - width + 1); s < min(MC_K, col + MC_C + 1); s++) {
           acc += tapSum(b, row + MC_C - r, col + MC_C - s, r, s, ci);
         }
+      }`
+          : ''
       }
+      ${
+        leftOfCentre
+          ? `
       // Taps left of the centre carried it to outputs on its right.
       for (var s = max(0, col + MC_C - width + 1); s < MC_C; s++) {
         acc += tapSum(b, row, col + MC_C - s, MC_C, s, ci);
       }`
           : ''
       }
-      ${centreUsed(this.spec) ? 'acc += centreSum(b, row, col, ci);' : ''}
+      ${groupedCentre ? 'acc += centreSum(b, row, col, ci);' : ''}
       storeLanes(pixel * MC_CIN + first, first, MC_CIN, acc);
     }
   `;
@@ -286,6 +333,7 @@ export class MaskedConvWeightGradProgram extends MaskedConvProgram {
   }
 
   getUserCode(): string {
+    const { leftOfCentre, groupedCentre } = regionLayout(this.spec);
     const centreOpen = this.spec.maskType === 'A' ? 'vec4<i32>(ci / MC_CIN_G) < o / MC_COUT_G' : 'vec4<i32>(ci / MC_CIN_G) <= o / MC_COUT_G';
     return `
     ${constants(this.spec)}
@@ -301,8 +349,8 @@ export class MaskedConvWeightGradProgram extends MaskedConvProgram {
       let tap = weightRow / MC_CIN;
       let r = tap / MC_K;
       let s = tap % MC_K;
-      var laneOpen = vec4<bool>(r < MC_C || (r == MC_C && s < MC_C));
-      ${centreUsed(this.spec) ? `if (r == MC_C && s == MC_C) { laneOpen = ${centreOpen}; }` : ''}
+      var laneOpen = vec4<bool>(${leftOfCentre ? 'r < MC_FULL_ROWS || (r == MC_C && s < MC_C)' : 'r < MC_FULL_ROWS'});
+      ${groupedCentre ? `if (r == MC_C && s == MC_C) { laneOpen = ${centreOpen}; }` : ''}
       let outAt = weightRow * MC_COUT + first;
       if (!any(laneOpen)) {
         storeLanes(outAt, first, MC_COUT, vec4<f32>(0.0));

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { MASKED_CONV_KERNELS } from '../../model/maskedConv';
+import { MASK_REGIONS } from '../../model/masks';
 import {
   MaskedConvForwardProgram,
   MaskedConvInputGradProgram,
@@ -27,10 +28,14 @@ function input(inputs: tf.NamedTensorInfoMap, name: string, kernel: string, rank
 }
 
 /** The static specialisation from the attrs and the weight-shaped dimensions, checked against each other. */
-function specFrom(attrs: tf.NamedAttrMap | undefined, kernel: string, inChannels: number, outChannels: number): MaskedConvSpec {
+export function specFrom(attrs: tf.NamedAttrMap | undefined, kernel: string, inChannels: number, outChannels: number): MaskedConvSpec {
   const kernelSize = Number(attrs?.kernelSize);
   const maskType = attrs?.maskType === 'A' ? 'A' : attrs?.maskType === 'B' ? 'B' : null;
   const colorChannels = Number(attrs?.colorChannels);
+  const region = MASK_REGIONS.find((r) => r === attrs?.region);
+  if (!region) {
+    throw new Error(`${kernel}: region must be one of ${MASK_REGIONS.map((r) => `'${r}'`).join(', ')}, got ${describe(attrs?.region)}.`);
+  }
   if (!Number.isInteger(kernelSize) || kernelSize < 1 || kernelSize % 2 === 0) {
     throw new Error(`${kernel}: kernelSize must be odd and positive, got ${String(attrs?.kernelSize)}.`);
   }
@@ -38,7 +43,12 @@ function specFrom(attrs: tf.NamedAttrMap | undefined, kernel: string, inChannels
   if (!Number.isInteger(colorChannels) || colorChannels < 1 || inChannels % colorChannels || outChannels % colorChannels) {
     throw new Error(`${kernel}: ${inChannels} → ${outChannels} channels do not split into ${String(attrs?.colorChannels)} colour groups.`);
   }
-  return { kernelSize, maskType, colorChannels, inChannels, outChannels };
+  return { kernelSize, region, maskType, colorChannels, inChannels, outChannels };
+}
+
+/** An attr value as an error message shows it: strings quoted, so '' and 'undefined' read as what they are. */
+function describe(value: unknown): string {
+  return typeof value === 'string' ? `'${value}'` : String(value);
 }
 
 function checkWeight(w: tf.TensorInfo, spec: MaskedConvSpec, kernel: string): void {
