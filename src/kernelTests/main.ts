@@ -1,6 +1,8 @@
 /**
  * The kernel-test page (kernel-tests.html): runs the WGSL masked-convolution
- * kernels on the WebGPU backend in the page and compares them with
+ * kernels on the WebGPU backend in the page, for every mask region (the
+ * PixelCNN's causal masks, the Gated PixelCNN's vertical and horizontal
+ * ones), and compares them with
  * maskedConv2dReference, conv2d(x, w ⊙ mask, same) + b with tfjs's own
  * gradients, computed on the same backend. e2e/masked-conv-kernels.spec.ts
  * calls the functions on `window.kernelTests` and asserts on what they return.
@@ -9,7 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import { registerMaskedConvKernels } from '../kernels/webgpu/registerMaskedConvKernels';
 import { MASKED_CONV_KERNELS, maskedConv2d, maskedConv2dReference } from '../model/maskedConv';
-import { buildMask, type MaskType } from '../model/masks';
+import { buildMask, MASK_REGIONS, openTaps, type MaskRegion, type MaskType } from '../model/masks';
 import { createPixelCNN } from '../model/pixelcnn';
 import type { PixelCNNConfig } from '../model/config';
 
@@ -22,10 +24,13 @@ export interface KernelCase {
   kernelSize: number;
   colorChannels: number;
   maskType: MaskType;
+  region: MaskRegion;
 }
 
 export interface CaseResult {
   name: string;
+  /** How many spatial taps the mask opens for some channel pair (0: the gradient must be all zeros). */
+  openTaps: number;
   /** Max |fast − reference| of the output and of the gradients of a random projection of it. */
   forward: number;
   dx: number;
@@ -39,8 +44,8 @@ export interface CaseResult {
 
 export interface RunResult {
   cases: CaseResult[];
-  /** The kernels tfjs ran for one forward pass and its gradients through maskedConv2d. */
-  kernelsRun: string[];
+  /** Per region, the kernels tfjs ran for one forward pass and its gradients through maskedConv2d. */
+  kernelsRun: Record<MaskRegion, string[]>;
   tensorsBefore: number;
   tensorsAfter: number;
 }
@@ -67,30 +72,39 @@ declare global {
 }
 
 /**
- * Every kernel size × mask × colour-group count, cycling through odd image
- * sizes, batches 1, 3 and 16, and channel counts that are not multiples of 4.
+ * Every region × mask type × colour-group count: kernel sizes 1, 3, 5 and 7
+ * for causal masks, 3 and 5 for the gated regions (at k = 1 their masks equal
+ * causal ones, which is what the op then takes), and one 11×11 or 15×15 kernel
+ * per region, wider than its image. Odd image sizes, batches 1, 3 and 16, and
+ * channel counts that are not multiples of 4. Small: SwiftShader is slow.
  */
 function cases(): KernelCase[] {
   const out: KernelCase[] = [];
   let i = 0;
-  for (const kernelSize of [1, 3, 5, 7]) {
-    for (const maskType of ['A', 'B'] as const) {
-      for (const colorChannels of [1, 3]) {
-        const batch = [1, 3, 16][i % 3];
-        const [height, width] = [[5, 7], [7, 5], [3, 5], [5, 3]][i % 4];
-        // Mask A is the first layer (the image's channels in); mask B the hidden layers.
-        const inChannels = colorChannels === 1 ? (maskType === 'A' ? 3 : 5) : maskType === 'A' ? 3 : 6;
-        const outChannels = colorChannels === 1 ? (maskType === 'A' ? 5 : 7) : 9;
-        out.push({ batch, height, width, inChannels, outChannels, kernelSize, colorChannels, maskType });
-        i++;
+  const add = (region: MaskRegion, kernelSize: number, maskType: MaskType, colorChannels: number) => {
+    const batch = [1, 3, 16][i % 3];
+    const [height, width] = [[5, 7], [7, 5], [3, 5], [5, 3]][i % 4];
+    // Mask A is the first layer (the image's channels in); mask B the hidden layers.
+    const inChannels = colorChannels === 1 ? (maskType === 'A' ? 3 : 5) : maskType === 'A' ? 3 : 6;
+    const outChannels = colorChannels === 1 ? (maskType === 'A' ? 5 : 7) : 9;
+    out.push({ batch, height, width, inChannels, outChannels, kernelSize, colorChannels, maskType, region });
+    i++;
+  };
+  for (const region of MASK_REGIONS) {
+    for (const kernelSize of region === 'causal' ? [1, 3, 5, 7] : [3, 5]) {
+      for (const maskType of ['A', 'B'] as const) {
+        for (const colorChannels of [1, 3]) add(region, kernelSize, maskType, colorChannels);
       }
     }
   }
+  add('causal', 15, 'B', 3);
+  add('horizontal', 15, 'A', 3);
+  add('vertical', 11, 'B', 1);
   return out;
 }
 
 function describeCase(c: KernelCase): string {
-  return `k=${c.kernelSize} mask ${c.maskType}, ${c.colorChannels} group(s), ${c.batch}×${c.height}×${c.width}×${c.inChannels} → ${c.outChannels}`;
+  return `${c.region} k=${c.kernelSize} mask ${c.maskType}, ${c.colorChannels} group(s), ${c.batch}×${c.height}×${c.width}×${c.inChannels} → ${c.outChannels}`;
 }
 
 async function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): Promise<number> {
@@ -112,9 +126,9 @@ interface Operands {
 }
 
 function operands(c: KernelCase, seed: number): Operands {
-  const { batch, height, width, inChannels, outChannels, kernelSize, colorChannels, maskType } = c;
+  const { batch, height, width, inChannels, outChannels, kernelSize, colorChannels, maskType, region } = c;
   return {
-    mask: buildMask(maskType, { kernelSize, inChannels, outChannels, colorChannels }),
+    mask: buildMask(maskType, { kernelSize, inChannels, outChannels, colorChannels, region }),
     x: tf.randomNormal([batch, height, width, inChannels], 0, 1, 'float32', seed),
     w: tf.randomNormal([kernelSize, kernelSize, inChannels, outChannels], 0, 1, 'float32', seed + 1),
     b: tf.randomNormal([outChannels], 0, 1, 'float32', seed + 2),
@@ -137,6 +151,7 @@ async function compare(c: KernelCase, seed: number): Promise<CaseResult> {
   const scale = tf.tidy(() => tf.max(tf.abs(dwRef)));
   const result: CaseResult = {
     name: describeCase(c),
+    openTaps: openTaps(c.maskType, c.kernelSize, c.colorChannels, c.region).length,
     forward: await maxAbsDiff(y, yRef),
     dx: await maxAbsDiff(dx, dxRef),
     dw: await maxAbsDiff(dw, dwRef),
@@ -160,9 +175,12 @@ async function run(list: KernelCase[]): Promise<RunResult> {
   const tensorsBefore = tf.memory().numTensors;
   const results: CaseResult[] = [];
   for (const [i, c] of list.entries()) results.push(await compare(c, 100 * i + 1));
-  const probe = operands({ batch: 2, height: 3, width: 5, inChannels: 3, outChannels: 6, kernelSize: 3, colorChannels: 3, maskType: 'B' }, 9);
-  const names = await kernelsRun(() => evaluate(maskedConv2d, probe));
-  tf.dispose(Object.values(probe));
+  const names = {} as Record<MaskRegion, string[]>;
+  for (const region of MASK_REGIONS) {
+    const probe = operands({ batch: 2, height: 3, width: 5, inChannels: 3, outChannels: 6, kernelSize: 3, colorChannels: 3, maskType: 'B', region }, 9);
+    names[region] = await kernelsRun(() => evaluate(maskedConv2d, probe));
+    tf.dispose(Object.values(probe));
+  }
   return { cases: results, kernelsRun: names, tensorsBefore, tensorsAfter: tf.memory().numTensors };
 }
 
@@ -173,7 +191,7 @@ async function run(list: KernelCase[]): Promise<RunResult> {
  */
 async function model(): Promise<ModelResult> {
   const tensorsBefore = tf.memory().numTensors;
-  const config: PixelCNNConfig = { height: 7, width: 5, colorChannels: 3, levels: 8, hiddenChannels: 6, layers: 2, kernelSize: 3, headChannels: 0, inputEmbedding: 2 };
+  const config: PixelCNNConfig = { height: 7, width: 5, colorChannels: 3, levels: 8, hiddenChannels: 6, layers: 2, kernelSize: 3, headChannels: 0, inputEmbedding: 2, architecture: 'pixelcnn', firstKernelSize: 3, position: false, classes: 0 };
   const fast = createPixelCNN(config, 5);
   const reference = createPixelCNN(config, 5, { convolution: 'reference' });
   const images = tf.randomUniformInt([3, config.height, config.width, config.colorChannels], 0, config.levels, 6) as tf.Tensor4D;

@@ -29,14 +29,14 @@ function maxDifference(a: Float32Array[], b: Float32Array[]): number {
 }
 
 const CASES: Array<[string, PixelCNNConfig]> = [
-  ['gray, 1 layer', { height: 4, width: 5, colorChannels: 1, levels: 6, hiddenChannels: 4, layers: 1, kernelSize: 3, headChannels: 0, inputEmbedding: 0 }],
-  ['gray, 3 layers, 5×5', { height: 5, width: 4, colorChannels: 1, levels: 8, hiddenChannels: 5, layers: 3, kernelSize: 5, headChannels: 0, inputEmbedding: 0 }],
-  ['gray, 3 layers, 5×5, 7-channel head', { height: 5, width: 4, colorChannels: 1, levels: 8, hiddenChannels: 5, layers: 3, kernelSize: 5, headChannels: 7, inputEmbedding: 0 }],
-  ['RGB, 2 layers', { height: 3, width: 4, colorChannels: 3, levels: 5, hiddenChannels: 6, layers: 2, kernelSize: 3, headChannels: 0, inputEmbedding: 0 }],
-  ['RGB, 3 layers, 7×7', { height: 4, width: 3, colorChannels: 3, levels: 4, hiddenChannels: 9, layers: 3, kernelSize: 7, headChannels: 0, inputEmbedding: 0 }],
-  ['RGB, 2 layers, 3×3, 12-channel head', { height: 4, width: 3, colorChannels: 3, levels: 4, hiddenChannels: 6, layers: 2, kernelSize: 3, headChannels: 12, inputEmbedding: 0 }],
-  ['gray, 2 layers, 5×5, 4-channel level embedding', { height: 4, width: 4, colorChannels: 1, levels: 6, hiddenChannels: 4, layers: 2, kernelSize: 5, headChannels: 0, inputEmbedding: 4 }],
-  ['RGB, 2 layers, 3×3, 3-channel level embedding and a head', { height: 3, width: 4, colorChannels: 3, levels: 5, hiddenChannels: 6, layers: 2, kernelSize: 3, headChannels: 6, inputEmbedding: 3 }],
+  ['gray, 1 layer', { height: 4, width: 5, colorChannels: 1, levels: 6, hiddenChannels: 4, layers: 1, kernelSize: 3, headChannels: 0, inputEmbedding: 0, architecture: 'pixelcnn', firstKernelSize: 3, position: false, classes: 0 }],
+  ['gray, 3 layers, 5×5', { height: 5, width: 4, colorChannels: 1, levels: 8, hiddenChannels: 5, layers: 3, kernelSize: 5, headChannels: 0, inputEmbedding: 0, architecture: 'pixelcnn', firstKernelSize: 5, position: false, classes: 0 }],
+  ['gray, 3 layers, 5×5, 7-channel head', { height: 5, width: 4, colorChannels: 1, levels: 8, hiddenChannels: 5, layers: 3, kernelSize: 5, headChannels: 7, inputEmbedding: 0, architecture: 'pixelcnn', firstKernelSize: 5, position: false, classes: 0 }],
+  ['RGB, 2 layers', { height: 3, width: 4, colorChannels: 3, levels: 5, hiddenChannels: 6, layers: 2, kernelSize: 3, headChannels: 0, inputEmbedding: 0, architecture: 'pixelcnn', firstKernelSize: 3, position: false, classes: 0 }],
+  ['RGB, 3 layers, 7×7', { height: 4, width: 3, colorChannels: 3, levels: 4, hiddenChannels: 9, layers: 3, kernelSize: 7, headChannels: 0, inputEmbedding: 0, architecture: 'pixelcnn', firstKernelSize: 7, position: false, classes: 0 }],
+  ['RGB, 2 layers, 3×3, 12-channel head', { height: 4, width: 3, colorChannels: 3, levels: 4, hiddenChannels: 6, layers: 2, kernelSize: 3, headChannels: 12, inputEmbedding: 0, architecture: 'pixelcnn', firstKernelSize: 3, position: false, classes: 0 }],
+  ['gray, 2 layers, 5×5, 4-channel level embedding', { height: 4, width: 4, colorChannels: 1, levels: 6, hiddenChannels: 4, layers: 2, kernelSize: 5, headChannels: 0, inputEmbedding: 4, architecture: 'pixelcnn', firstKernelSize: 5, position: false, classes: 0 }],
+  ['RGB, 2 layers, 3×3, 3-channel level embedding and a head', { height: 3, width: 4, colorChannels: 3, levels: 5, hiddenChannels: 6, layers: 2, kernelSize: 3, headChannels: 6, inputEmbedding: 3, architecture: 'pixelcnn', firstKernelSize: 3, position: false, classes: 0 }],
 ];
 
 describe('the incremental sampler', () => {

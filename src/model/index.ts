@@ -8,6 +8,8 @@ export * from './pixelcnn';
 export * from './random';
 export * from './sampler';
 export * from './serialize';
+export * from './layers';
+export * from './gatedPixelCNN';
 export * from './receptiveField';
 export * from './incrementalSampler';
 export * from './evaluate';

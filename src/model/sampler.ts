@@ -18,6 +18,8 @@ export interface SampleOptions {
   seed: number;
   /** Softmax temperature: 1 samples the model, lower is greedier, 0 is argmax. */
   temperature: number;
+  /** One class label per image, 0..classes-1; required by a conditional model (config.classes > 0). */
+  labels?: Int32Array;
   /**
    * Known leading sub-pixels to continue from: `pixels` holds whole images
    * ([count, H, W, C] flattened); the first `length` sub-pixels of each, in
@@ -51,9 +53,23 @@ export interface SampleResult {
   completed: number;
 }
 
-/** The state every sampler shares: the canvas of levels and the dice. */
+/** The labels of a sampling run, checked against the model: one per image for a conditional model, else none. */
+export function samplingLabels(model: PixelCNN, options: SampleOptions): Int32Array | null {
+  const { classes } = model.config;
+  if (classes === 0) return null;
+  const labels = options.labels;
+  if (!labels) throw new Error(`This model draws one of ${classes} classes: say which class each image should be.`);
+  if (labels.length !== options.count) throw new Error(`${labels.length} labels for ${options.count} images.`);
+  for (const label of labels) {
+    if (!(Number.isInteger(label) && label >= 0 && label < classes)) throw new Error(`Label ${label} is not a class of this model (0 to ${classes - 1}).`);
+  }
+  return labels;
+}
+
+/** The state every sampler shares: the canvas of levels, the labels and the dice. */
 export function startSampling(model: PixelCNN, options: SampleOptions) {
   const { height, width, colorChannels } = model.config;
+  const labels = samplingLabels(model, options);
   const perImage = height * width * colorChannels;
   const pixels = new Int32Array(options.count * perImage);
   const start = options.prefix ? Math.min(options.prefix.length, perImage) : 0;
@@ -65,7 +81,7 @@ export function startSampling(model: PixelCNN, options: SampleOptions) {
       pixels.set(options.prefix.pixels.subarray(b * perImage, b * perImage + start), b * perImage);
     }
   }
-  return { pixels, perImage, start, random: seededRandom(options.seed) };
+  return { pixels, perImage, start, labels, random: seededRandom(options.seed) };
 }
 
 /**
@@ -75,7 +91,7 @@ export function startSampling(model: PixelCNN, options: SampleOptions) {
  */
 export async function sampleFullRecompute(model: PixelCNN, options: SampleOptions): Promise<SampleResult> {
   const { height, width, colorChannels, levels } = model.config;
-  const { pixels, perImage, start, random } = startSampling(model, options);
+  const { pixels, perImage, start, labels, random } = startSampling(model, options);
   const values = new Int32Array(options.count);
 
   for (let index = start; index < perImage; index++) {
@@ -87,7 +103,7 @@ export async function sampleFullRecompute(model: PixelCNN, options: SampleOption
 
     const stepLogits = tf.tidy(() => {
       const images = tf.tensor4d(pixels, [options.count, height, width, colorChannels], 'int32');
-      return model.logits(images).slice([0, row, col, channel, 0], [options.count, 1, 1, 1, levels]);
+      return model.logits(images, labels ? tf.tensor1d(labels, 'int32') : undefined).slice([0, row, col, channel, 0], [options.count, 1, 1, 1, levels]);
     });
     const logits = (await stepLogits.data()) as Float32Array;
     stepLogits.dispose();

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { type PixelCNNConfig, CONFIG_FIELDS, ConfigError, describeConfig, validateConfig, sameArchitecture } from './config';
+import { type PixelCNNConfig, CONFIG_FIELDS, ConfigError, describeConfig, validateConfig, sameArchitecture, withLaterFields } from './config';
 import type { PixelCNN } from './pixelcnn';
 
 /**
@@ -62,36 +62,27 @@ function localName(variable: tf.Variable): string {
 }
 
 export async function saveModel(model: PixelCNN, meta: Record<string, unknown> = {}): Promise<SavedModel> {
-  const tensors: SavedTensor[] = [];
-  if (model.embedding) {
-    const table = (await model.embedding.data()) as Float32Array;
-    tensors.push({ name: localName(model.embedding), shape: model.embedding.shape, data: encodeFloat32(table) });
+  const masks = new Map<tf.Variable, tf.Tensor4D>(model.layers.map((layer) => [layer.weight, layer.mask]));
+  // Take every value in one synchronous step, so training that runs between
+  // the reads below cannot mix weights from two steps.
+  const snapshot = model.variables.map((variable) => {
+    const mask = masks.get(variable);
+    return mask ? tf.mul(variable, mask) : tf.clone(variable);
+  });
+  try {
+    const tensors: SavedTensor[] = [];
+    for (const [i, variable] of model.variables.entries()) {
+      const values = (await snapshot[i].data()) as Float32Array;
+      tensors.push({ name: localName(variable), shape: variable.shape, data: encodeFloat32(values) });
+    }
+    return { format: MODEL_FORMAT, version: MODEL_FORMAT_VERSION, config: { ...model.config }, tensors, meta };
+  } finally {
+    tf.dispose(snapshot);
   }
-  for (const layer of model.layers) {
-    const masked = tf.mul(layer.weight, layer.mask);
-    const weight = (await masked.data()) as Float32Array;
-    masked.dispose();
-    tensors.push({ name: localName(layer.weight), shape: layer.weight.shape, data: encodeFloat32(weight) });
-    const bias = (await layer.bias.data()) as Float32Array;
-    tensors.push({ name: localName(layer.bias), shape: layer.bias.shape, data: encodeFloat32(bias) });
-  }
-  return { format: MODEL_FORMAT, version: MODEL_FORMAT_VERSION, config: { ...model.config }, tensors, meta };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/**
- * Fields a config may lack because it was written before they existed, and
- * what such a model had instead: logits straight from the stack (no head),
- * and levels fed in as scaled numbers (no embedding).
- */
-const FIELDS_ADDED_LATER = { headChannels: 0, inputEmbedding: 0 } as const;
-
-/** A config as read from an older file or store, with the fields added since then filled in. */
-export function withLaterFields(config: Record<string, unknown>): Record<string, unknown> {
-  return { ...FIELDS_ADDED_LATER, ...config };
 }
 
 /** Checks that `json` is a model file and returns it typed; throws ModelFileError naming what is wrong. */

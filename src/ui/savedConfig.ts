@@ -1,16 +1,10 @@
-import { CONFIG_FIELDS, DEFAULT_CONFIG, type PixelCNNConfig, validateConfig } from '../model/config';
-import { withLaterFields } from '../model/serialize';
+import { DEFAULT_CONFIG, isConfigShape, type PixelCNNConfig, validateConfig, withLaterFields } from '../model/config';
 
 /**
  * The architecture survives a reload so the engine can rebuild (and restore
  * the weights of) the same model the user was last working with.
  */
 const CONFIG_KEY = 'pixelcnn.config';
-
-function isConfigShape(value: unknown): value is PixelCNNConfig {
-  if (typeof value !== 'object' || value === null) return false;
-  return CONFIG_FIELDS.every((field) => typeof (value as Record<string, unknown>)[field] === 'number');
-}
 
 export function loadSavedConfig(): PixelCNNConfig {
   try {

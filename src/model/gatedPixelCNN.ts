@@ -1,0 +1,212 @@
+import * as tf from '@tensorflow/tfjs';
+import type { PixelCNNConfig } from './config';
+import {
+  classVariables,
+  type ConvolutionChoice,
+  convolve,
+  createEmbedding,
+  createLayer,
+  disposeLayer,
+  labelRows,
+  type LayerSpec,
+  layerParameters,
+  lossFunctions,
+  type MaskedLayer,
+  networkInput,
+  nextModelPrefix,
+  normalVariable,
+  positionVariables,
+  withConditioning,
+} from './layers';
+import type { PixelCNN } from './pixelcnn';
+
+/**
+ * Gated PixelCNN (van den Oord et al., 2016, "Conditional Image Generation
+ * with PixelCNN Decoders"), read top to bottom:
+ *
+ *   x  = the embedded or scaled levels                          [B, H, W, Cin]
+ *   layer 0:
+ *     av = vertical_A(x) + where + class                        rows above only, k0 wide   → 2p
+ *     ah = horizontal_A(x) + av·link + where + class            row to the left, mask A    → 2p
+ *     v  = gate(av);  h = gate(ah)                                                          → p
+ *   layer l = 1 … layers−1:
+ *     av = vertical_B(v) + class                                rows above and this row    → 2p
+ *     ah = horizontal_B(h) + av·link + class                    row to the left, mask B    → 2p
+ *     v  = gate(av)
+ *     h  = h + residual_B_1x1(gate(ah))                         group to group
+ *   h      = relu(head_B_1x1(h) + class)     if headChannels
+ *   logits = out_B_1x1(h) + class            → [B, H, W, C, levels]
+ *
+ *   gate(a) = tanh(f) ⊙ σ(g), a = C groups of [f | g], q = p/C channels each.
+ *
+ * Why no blind spot: the vertical stack sees every column of the rows above,
+ * and feeds the horizontal one at each position, so the triangle up and to
+ * the right that stacked causal masks never reach is in view from the first
+ * layer on. Why it stays causal: the vertical stack never sees the current
+ * row. Its first layer sees only the rows above (vertical A), and each later
+ * layer combines rows up to its own of features that already exclude their
+ * row, so the link av·link into the horizontal stack carries only earlier
+ * rows and needs no mask. The horizontal stack keeps the colour groups
+ * exactly as the PixelCNN does: mask A or B at its centre tap, and a mask-B
+ * residual that adds group to group.
+ *
+ * docs/ARCHITECTURES.md is the exact contract (shapes, names, gate layout).
+ */
+
+/** One gated layer: its two stacks' convolutions, the link between them, and (after the first) the residual 1×1. */
+export interface GatedLayer {
+  vertical: MaskedLayer;
+  horizontal: MaskedLayer;
+  /** [2p, 2p], the vertical pre-activation's contribution to the horizontal one at the same position. */
+  link: tf.Variable<tf.Rank.R2>;
+  residual: MaskedLayer | null;
+}
+
+export interface GatedPixelCNN extends PixelCNN {
+  readonly gatedLayers: readonly GatedLayer[];
+  /** The head (if any), then the output layer. */
+  readonly outputLayers: readonly MaskedLayer[];
+}
+
+/**
+ * tanh(f) ⊙ σ(g) per colour group: a [B, H, W, 2p] in C groups of [f (q) | g (q)] → [B, H, W, p].
+ * Done on a 2-D view ([B·H·W·C, 2q]) so every backend slices it cheaply.
+ */
+export function gate(a: tf.Tensor4D, colorChannels: number): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [batch, height, width, channels] = a.shape;
+    const q = channels / 2 / colorChannels;
+    const rows = a.reshape([batch * height * width * colorChannels, 2 * q]);
+    const f = tf.slice(rows, [0, 0], [-1, q]);
+    const g = tf.slice(rows, [0, q], [-1, q]);
+    return tf.mul(tf.tanh(f), tf.sigmoid(g)).reshape([batch, height, width, channels / 2]);
+  });
+}
+
+/** a [B, H, W, n] times the matrix [n, m] at every position. */
+function perPosition(a: tf.Tensor4D, matrix: tf.Tensor2D): tf.Tensor4D {
+  const [batch, height, width, channels] = a.shape;
+  return tf.matMul(a.reshape([batch * height * width, channels]), matrix).reshape([batch, height, width, matrix.shape[1]]);
+}
+
+export function createGatedPixelCNN(config: PixelCNNConfig, seed = 1, options: { convolution?: ConvolutionChoice } = {}): GatedPixelCNN {
+  const { colorChannels: C, levels, hiddenChannels: p, headChannels: head, inputEmbedding: E, height, width } = config;
+  const prefix = nextModelPrefix('gated');
+  const common = { colorChannels: C, classes: config.classes || undefined };
+  const position = config.position ? { height, width } : undefined;
+
+  const embedding = E > 0 ? createEmbedding(`${prefix}/embed/table`, C * levels, E, seed + 1000) : null;
+  const stackLayer = (l: number, stack: 'v' | 'h', inChannels: number): MaskedLayer => {
+    const first = l === 0;
+    const spec: LayerSpec = {
+      ...common,
+      name: `${prefix}/${stack}${l}`,
+      role: stack === 'v' ? 'vertical' : 'horizontal',
+      maskType: first ? 'A' : 'B',
+      region: stack === 'v' ? 'vertical' : 'horizontal',
+      kernelSize: first ? config.firstKernelSize : config.kernelSize,
+      inChannels,
+      outChannels: 2 * p,
+      seed: seed + 10 * l + (stack === 'v' ? 1 : 2),
+      gain: 1,
+      position: first ? position : undefined,
+    };
+    return createLayer(spec);
+  };
+
+  const gatedLayers: GatedLayer[] = [];
+  for (let l = 0; l < config.layers; l++) {
+    const inChannels = l === 0 ? (E > 0 ? C * E : C) : p;
+    const vertical = stackLayer(l, 'v', inChannels);
+    const horizontal = stackLayer(l, 'h', inChannels);
+    const link = normalVariable<tf.Rank.R2>(`${prefix}/link${l}/weight`, [2 * p, 2 * p], 0.5 / Math.sqrt(2 * p), seed + 10 * l + 3);
+    const residual =
+      l === 0
+        ? null
+        : createLayer({
+            colorChannels: C,
+            name: `${prefix}/res${l}`,
+            role: 'gatedResidual',
+            maskType: 'B',
+            region: 'causal',
+            kernelSize: 1,
+            inChannels: p,
+            outChannels: p,
+            seed: seed + 10 * l + 4,
+            gain: 0.5,
+          });
+    gatedLayers.push({ vertical, horizontal, link, residual });
+  }
+  const outputLayers: MaskedLayer[] = [];
+  if (head > 0) {
+    outputLayers.push(
+      createLayer({ ...common, name: `${prefix}/head`, role: 'head', maskType: 'B', region: 'causal', kernelSize: 1, inChannels: p, outChannels: head, seed: seed + 997, gain: 0.5 }),
+    );
+  }
+  outputLayers.push(
+    createLayer({ ...common, name: `${prefix}/out`, role: 'output', maskType: 'B', region: 'causal', kernelSize: 1, inChannels: head || p, outChannels: C * levels, seed: seed + 998, gain: 0.25 }),
+  );
+
+  const layers: MaskedLayer[] = [
+    ...gatedLayers.flatMap(({ vertical, horizontal, residual }) => (residual ? [vertical, horizontal, residual] : [vertical, horizontal])),
+    ...outputLayers,
+  ];
+  const variables: tf.Variable[] = [
+    ...(embedding ? [embedding] : []),
+    ...gatedLayers.flatMap(({ vertical, horizontal, link, residual }) => [
+      vertical.weight,
+      vertical.bias,
+      horizontal.weight,
+      horizontal.bias,
+      link,
+      ...(residual ? [residual.weight, residual.bias] : []),
+    ]),
+    ...outputLayers.flatMap((layer) => [layer.weight, layer.bias]),
+    ...positionVariables(layers),
+    ...classVariables(layers),
+  ];
+
+  function logits(images: tf.Tensor4D, labels?: tf.Tensor1D): tf.Tensor5D {
+    return tf.tidy(() => {
+      const [batch, height, width] = images.shape;
+      const oneHot = labelRows(labels, config.classes, batch);
+      const x = networkInput(images, embedding, levels);
+      // The image is a constant input unless it is the embedding, which learns through it.
+      const inputGradient = embedding !== null;
+      let v = x;
+      let h = x;
+      gatedLayers.forEach(({ vertical, horizontal, link, residual }, l) => {
+        const av = withConditioning(convolve(vertical, v, l > 0 || inputGradient, options.convolution), vertical, oneHot);
+        const ah = withConditioning(convolve(horizontal, h, l > 0 || inputGradient, options.convolution), horizontal, oneHot).add(
+          perPosition(av, link),
+        ) as tf.Tensor4D;
+        v = gate(av, C);
+        if (residual) h = h.add(convolve(residual, gate(ah, C), true, options.convolution)) as tf.Tensor4D;
+        else h = gate(ah, C);
+      });
+      for (const layer of outputLayers) {
+        const c = withConditioning(convolve(layer, h, true, options.convolution), layer, oneHot);
+        h = layer.role === 'output' ? c : tf.relu(c);
+      }
+      return h.reshape([batch, height, width, C, levels]) as tf.Tensor5D;
+    });
+  }
+
+  return {
+    config,
+    embedding,
+    layers,
+    gatedLayers,
+    outputLayers,
+    variables,
+    logits,
+    ...lossFunctions(logits, levels, variables),
+    parameterCount: () =>
+      layers.reduce((total, layer) => total + layerParameters(layer), (embedding?.size ?? 0) + gatedLayers.reduce((n, g) => n + g.link.size, 0)),
+    dispose() {
+      embedding?.dispose();
+      layers.forEach(disposeLayer);
+      gatedLayers.forEach(({ link }) => link.dispose());
+    },
+  };
+}
