@@ -1,0 +1,139 @@
+/**
+ * The tfjs side of the PyTorch twin's parity tests (python/tests): given
+ * model files the twin wrote, computes what the app computes with them, on
+ * the wasm backend under Node. scripts/twin-parity.mjs reads a list of jobs
+ * as JSON and writes the answers as JSON; the Python tests compare.
+ *
+ *   logits     the logits of a batch                     → base64 float32 [B, H, W, C, L]
+ *   adamStep   one tf.train.adam step on a batch         → the model file after the step
+ *   heldOut    bits/dim on the app's held-out digits      → a number
+ *   schedule   the app's split and batch order            → index lists and learning rates
+ */
+import * as tf from '@tensorflow/tfjs';
+import fs from 'node:fs';
+import { createPixelCNN, type PixelCNN } from '../model/pixelcnn';
+import { encodeFloat32, loadWeights, parseSavedModel, saveModel, type SavedModel } from '../model/serialize';
+import { retargetDataset } from '../data/retarget';
+import { splitIndices } from '../data/split';
+import { useNodeBackend } from '../node/backend';
+import { readMnistSplit } from '../node/mnist';
+import { batchIndices, learningRateAt, type PretrainSettings } from '../pretrain/schedule';
+
+export interface Batch {
+  /** Levels, row-major [B, H, W, C]. */
+  images: number[];
+  shape: [number, number, number, number];
+  labels?: number[];
+}
+
+export type ParityJob =
+  | ({ op: 'logits'; model: string } & Batch)
+  | ({ op: 'adamStep'; model: string; learningRate: number; out: string } & Batch)
+  | { op: 'heldOut'; model: string; images?: number }
+  | { op: 'schedule'; count: number; settings: PretrainSettings; trainCount: number; steps: number[] };
+
+export type ParityAnswer =
+  | { ok: true; [key: string]: unknown }
+  | { ok: false; error: string };
+
+function readSaved(file: string): SavedModel {
+  return parseSavedModel(JSON.parse(fs.readFileSync(file, 'utf8')));
+}
+
+/** The model of a file, in tfjs, with every variable the file names checked both ways. */
+function loadModel(file: string): { model: PixelCNN } {
+  const saved = readSaved(file);
+  const model = createPixelCNN(saved.config, 1);
+  loadWeights(model, saved);
+  const local = new Set(model.variables.map((v) => v.name.split('/').slice(1).join('/')));
+  const extra = saved.tensors.map((t) => t.name).filter((name) => !local.has(name));
+  if (extra.length > 0) {
+    model.dispose();
+    throw new Error(`the tfjs model has no variables for the file's tensors ${extra.join(', ')}`);
+  }
+  return { model };
+}
+
+function batchTensors(batch: Batch): { images: tf.Tensor4D; labels?: tf.Tensor1D } {
+  const images = tf.tensor4d(batch.images, batch.shape, 'int32');
+  const labels = batch.labels ? tf.tensor1d(batch.labels, 'int32') : undefined;
+  return { images, labels };
+}
+
+async function logitsJob(job: Extract<ParityJob, { op: 'logits' }>): Promise<ParityAnswer> {
+  const { model } = loadModel(job.model);
+  const { images, labels } = batchTensors(job);
+  const logits = model.logits(images, labels);
+  const values = (await logits.data()) as Float32Array;
+  const answer = { ok: true as const, shape: logits.shape, logits: encodeFloat32(values) };
+  tf.dispose([images, labels, logits]);
+  model.dispose();
+  return answer;
+}
+
+async function adamStepJob(job: Extract<ParityJob, { op: 'adamStep' }>): Promise<ParityAnswer> {
+  const { model } = loadModel(job.model);
+  const { images, labels } = batchTensors(job);
+  const optimizer = tf.train.adam(job.learningRate);
+  const loss = model.trainStep(images, optimizer, labels);
+  const bits = (await loss.data())[0];
+  const saved = await saveModel(model, {});
+  fs.writeFileSync(job.out, JSON.stringify(saved));
+  tf.dispose([images, labels, loss]);
+  optimizer.dispose();
+  model.dispose();
+  return { ok: true, bits };
+}
+
+async function heldOutJob(job: Extract<ParityJob, { op: 'heldOut' }>, root: string): Promise<ParityAnswer> {
+  const { model } = loadModel(job.model);
+  const { config } = model;
+  const split = readMnistSplit(root);
+  const test = retargetDataset(split.test, { width: config.width, height: config.height, channels: config.colorChannels, levels: config.levels });
+  const count = Math.min(job.images ?? test.count, test.count);
+  const conditional = config.classes > 0;
+  const testLabels = split.test.labels;
+  if (conditional && !testLabels) throw new Error('the model is conditional but the held-out digits have no labels');
+  const perImage = config.height * config.width * config.colorChannels;
+  let total = 0;
+  for (let start = 0; start < count; start += 16) {
+    const n = Math.min(16, count - start);
+    const bits = tf.tidy(() => {
+      const images = tf.tensor4d(Int32Array.from(test.pixels.subarray(start * perImage, (start + n) * perImage)), [n, config.height, config.width, config.colorChannels], 'int32');
+      const labels = conditional ? tf.tensor1d(testLabels!.subarray(start, start + n), 'int32') : undefined;
+      return model.bitsPerDim(images, labels).mul(n);
+    });
+    total += (await bits.data())[0];
+    bits.dispose();
+  }
+  model.dispose();
+  return { ok: true, bits: total / count, images: count };
+}
+
+function scheduleJob(job: Extract<ParityJob, { op: 'schedule' }>): ParityAnswer {
+  const { train, test } = splitIndices(job.count);
+  return {
+    ok: true,
+    train,
+    test,
+    batches: job.steps.map((step) => batchIndices(step, job.trainCount, job.settings.batchSize, job.settings.seed)),
+    learningRates: job.steps.map((step) => learningRateAt(step, job.settings)),
+  };
+}
+
+/** Runs every job in order; a job that throws answers with its error, and the rest still run. */
+export async function runParityJobs(root: string, jobs: ParityJob[]): Promise<{ backend: string; answers: ParityAnswer[] }> {
+  const backend = await useNodeBackend('wasm');
+  const answers: ParityAnswer[] = [];
+  for (const job of jobs) {
+    try {
+      if (job.op === 'logits') answers.push(await logitsJob(job));
+      else if (job.op === 'adamStep') answers.push(await adamStepJob(job));
+      else if (job.op === 'heldOut') answers.push(await heldOutJob(job, root));
+      else answers.push(scheduleJob(job));
+    } catch (error) {
+      answers.push({ ok: false, error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+  return { backend, answers };
+}
