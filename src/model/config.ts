@@ -82,22 +82,58 @@ export const DEFAULT_CONFIG: PixelCNNConfig = {
   classes: 10,
 };
 
+/** How one config field is shown, checked and read from older files. */
+export interface ConfigFieldSpec {
+  /** The Model panel's label; ConfigError messages are reworded to it for the form. */
+  label: string;
+  /** A few words under the control, for a newcomer. */
+  hint: string;
+  /** For whole-number fields, the range validateConfig allows. */
+  range?: { min: number; max: number };
+  /**
+   * For fields added after the first model files: what a file written before
+   * the field existed had instead, given the rest of its config.
+   */
+  older?: (config: Record<string, unknown>) => unknown;
+}
+
 /**
- * Fields a config may lack because it was written before they existed, and
- * what such a model had instead: logits straight from the stack (no head),
- * levels fed in as scaled numbers (no embedding), the PixelCNN with one
- * kernel size throughout, no position and no classes.
+ * Every field declared once: the Model panel walks it for labels, hints and
+ * ranges, validateConfig checks the ranges, and withLaterFields fills in what
+ * older files lack (logits straight from the stack, levels fed in as scaled
+ * numbers, the PixelCNN with one kernel size throughout, no position, no classes).
  */
+export const CONFIG_SPEC: { readonly [K in keyof PixelCNNConfig]: ConfigFieldSpec } = {
+  architecture: { label: 'Architecture', hint: 'how each pixel sees the pixels before it', older: () => 'pixelcnn' },
+  height: { label: 'Image size', hint: 'pixels per side', range: { min: 1, max: 256 } },
+  width: { label: 'Image size', hint: 'pixels per side', range: { min: 1, max: 256 } },
+  colorChannels: { label: 'Colour channels', hint: 'RGB draws R, G, B in turn' },
+  levels: { label: 'Levels', hint: 'shades per channel', range: { min: 2, max: 256 } },
+  hiddenChannels: { label: 'Hidden channels', hint: 'width of each layer', range: { min: 1, max: 1024 } },
+  layers: { label: 'Layers', hint: 'masked convolutions, the first included', range: { min: 1, max: 64 } },
+  firstKernelSize: {
+    label: 'First kernel',
+    hint: 'how far the first layer looks',
+    range: { min: 1, max: 15 },
+    older: (config) => config.kernelSize,
+  },
+  kernelSize: { label: 'Kernel size', hint: 'how far each later layer looks', range: { min: 1, max: 15 } },
+  headChannels: { label: 'Head channels', hint: '1×1 layer before the softmax; 0 for none', range: { min: 0, max: 1024 }, older: () => 0 },
+  inputEmbedding: {
+    label: 'Level embedding',
+    hint: 'a learned vector per input level; 0 feeds the level as a number',
+    range: { min: 0, max: 64 },
+    older: () => 0,
+  },
+  position: { label: 'Position', hint: 'a learned bias per row and column, so the model knows where in the image it is', older: () => false },
+  classes: { label: 'Classes', hint: 'a learned bias per class in every layer, so you can ask for a class', range: { min: 0, max: 1000 }, older: () => 0 },
+};
+
+/** A config as read from an older file or store, with the fields added since then filled in (CONFIG_SPEC's `older`). */
 export function withLaterFields(config: Record<string, unknown>): Record<string, unknown> {
-  return {
-    architecture: 'pixelcnn',
-    headChannels: 0,
-    inputEmbedding: 0,
-    position: false,
-    classes: 0,
-    firstKernelSize: config.kernelSize,
-    ...config,
-  };
+  const filled: Record<string, unknown> = {};
+  for (const [field, spec] of Object.entries(CONFIG_SPEC)) if (spec.older) filled[field] = spec.older(config);
+  return { ...filled, ...config };
 }
 
 /** True when `value` has every config field with a value of the right kind (ranges are validateConfig's job). */
@@ -119,7 +155,10 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-function requireInteger(value: unknown, name: string, min: number, max: number): void {
+/** Checks a whole-number field against its range in CONFIG_SPEC. */
+function requireInteger(config: PixelCNNConfig, name: keyof PixelCNNConfig): void {
+  const value: unknown = config[name];
+  const { min, max } = CONFIG_SPEC[name].range!;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got ${String(value)}.`);
   }
@@ -130,30 +169,30 @@ export function validateConfig(config: PixelCNNConfig): void {
   if (!ARCHITECTURES.includes(config.architecture)) {
     throw new ConfigError(`architecture must be one of ${ARCHITECTURES.join(', ')}, got ${String(config.architecture)}.`);
   }
-  requireInteger(config.height, 'height', 1, 256);
-  requireInteger(config.width, 'width', 1, 256);
+  requireInteger(config, 'height');
+  requireInteger(config, 'width');
   if (config.colorChannels !== 1 && config.colorChannels !== 3) {
     throw new ConfigError(`colorChannels must be 1 or 3, got ${String(config.colorChannels)}.`);
   }
-  requireInteger(config.levels, 'levels', 2, 256);
-  requireInteger(config.hiddenChannels, 'hiddenChannels', 1, 1024);
-  requireInteger(config.layers, 'layers', 1, 64);
+  requireInteger(config, 'levels');
+  requireInteger(config, 'hiddenChannels');
+  requireInteger(config, 'layers');
   for (const field of ['firstKernelSize', 'kernelSize'] as const) {
-    requireInteger(config[field], field, 1, 15);
+    requireInteger(config, field);
     if (config[field] % 2 === 0) {
       throw new ConfigError(`${field} must be odd so the kernel has a centre tap, got ${config[field]}.`);
     }
   }
-  requireInteger(config.headChannels, 'headChannels', 0, 1024);
+  requireInteger(config, 'headChannels');
   if (config.headChannels % config.colorChannels !== 0) {
     throw new ConfigError(
       `headChannels (${config.headChannels}) must be divisible by colorChannels (${config.colorChannels}) ` +
         'so the head splits evenly into R, G and B groups.',
     );
   }
-  requireInteger(config.inputEmbedding, 'inputEmbedding', 0, 64);
+  requireInteger(config, 'inputEmbedding');
   if (typeof config.position !== 'boolean') throw new ConfigError(`position must be true or false, got ${String(config.position)}.`);
-  requireInteger(config.classes, 'classes', 0, 1000);
+  requireInteger(config, 'classes');
   if (config.hiddenChannels % config.colorChannels !== 0) {
     throw new ConfigError(
       `hiddenChannels (${config.hiddenChannels}) must be divisible by colorChannels (${config.colorChannels}) ` +
