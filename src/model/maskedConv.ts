@@ -65,7 +65,7 @@ export type MaskedConvKernelAttrs = {
 };
 
 /** The mask regions the specialised kernels compute; other masks take the tap-block path. */
-const KERNEL_REGIONS: readonly MaskRegion[] = ['causal'];
+const KERNEL_REGIONS: readonly MaskRegion[] = ['causal', 'horizontal', 'vertical'];
 
 /** A rectangle of open spatial taps: kernel rows [row, row+rows), cols [col, col+cols). */
 export interface TapBlock {
