@@ -66,3 +66,16 @@ test('a tiny colour PixelCNN with a level embedding on the kernels gives the log
   for (const g of result.gradients) expect.soft(g.diff, g.name).toBeLessThan(TOLERANCE);
   expect(result.tensorsAfter, 'no tensors leak').toBe(result.tensorsBefore);
 });
+
+test('a tiny colour Gated PixelCNN with position and classes on the kernels gives the logits and gradients of one on conv2d', async ({ page }) => {
+  test.setTimeout(300_000);
+  await openKernelPage(page);
+  const result = await page.evaluate(() => window.kernelTests!.model('gated'));
+  expect(result.kernelsRun.sort()).toEqual([...KERNELS].sort());
+  console.log(`[kernels] gated model logits ${result.logits.toExponential(1)}; ${result.gradients.map((g) => `${g.name} ${g.diff.toExponential(1)}`).join(', ')}`);
+  expect(result.logits).toBeLessThan(TOLERANCE);
+  // Every variable: the embedding, both stacks' layers, links, residual, output, position and class tables.
+  expect(result.gradients.length).toBeGreaterThan(15);
+  for (const g of result.gradients) expect.soft(g.diff, g.name).toBeLessThan(TOLERANCE);
+  expect(result.tensorsAfter, 'no tensors leak').toBe(result.tensorsBefore);
+});

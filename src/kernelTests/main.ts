@@ -65,7 +65,7 @@ declare global {
       backend: string;
       cases(): KernelCase[];
       run(cases: KernelCase[]): Promise<RunResult>;
-      model(): Promise<ModelResult>;
+      model(architecture?: PixelCNNConfig['architecture']): Promise<ModelResult>;
     };
     kernelTestsError?: string;
   }
@@ -185,30 +185,47 @@ async function run(list: KernelCase[]): Promise<RunResult> {
 }
 
 /**
- * A tiny colour PixelCNN with a level embedding (so the first layer's input
+ * A tiny colour model with a level embedding (so the first layer's input
  * gradient runs too), built twice from one seed: on the kernels, and on
- * conv2d(x, w ⊙ mask).
+ * conv2d(x, w ⊙ mask). The PixelCNN is unconditional; the Gated PixelCNN
+ * (every mask region) has a 5×5 first layer, position and three classes.
  */
-async function model(): Promise<ModelResult> {
+async function model(architecture: PixelCNNConfig['architecture'] = 'pixelcnn'): Promise<ModelResult> {
   const tensorsBefore = tf.memory().numTensors;
-  const config: PixelCNNConfig = { height: 7, width: 5, colorChannels: 3, levels: 8, hiddenChannels: 6, layers: 2, kernelSize: 3, headChannels: 0, inputEmbedding: 2, architecture: 'pixelcnn', firstKernelSize: 3, position: false, classes: 0 };
+  const gated = architecture === 'gated';
+  const config: PixelCNNConfig = {
+    height: 7,
+    width: 5,
+    colorChannels: 3,
+    levels: 8,
+    hiddenChannels: 6,
+    layers: 2,
+    kernelSize: 3,
+    headChannels: 0,
+    inputEmbedding: 2,
+    architecture,
+    firstKernelSize: gated ? 5 : 3,
+    position: gated,
+    classes: gated ? 3 : 0,
+  };
   const fast = createPixelCNN(config, 5);
   const reference = createPixelCNN(config, 5, { convolution: 'reference' });
   const images = tf.randomUniformInt([3, config.height, config.width, config.colorChannels], 0, config.levels, 6) as tf.Tensor4D;
+  const labels = gated ? tf.tensor1d([2, 0, 1], 'int32') : undefined;
   const run = (m: typeof fast) => {
-    const { value, grads } = tf.variableGrads(() => m.bitsPerDim(images), m.variables);
+    const { value, grads } = tf.variableGrads(() => m.bitsPerDim(images, labels), m.variables);
     value.dispose();
-    return [m.logits(images), ...m.variables.map((v) => grads[v.name])];
+    return [m.logits(images, labels), ...m.variables.map((v) => grads[v.name])];
   };
   const [logits, ...grads] = run(fast);
   const [logitsRef, ...gradsRef] = run(reference);
   const gradients: ModelResult['gradients'] = [];
   for (const [i, v] of fast.variables.entries()) {
-    gradients.push({ name: v.name.replace(/^pixelcnn\d+\//, ''), diff: await maxAbsDiff(grads[i], gradsRef[i]) });
+    gradients.push({ name: v.name.replace(/^[a-z]+\d+\//, ''), diff: await maxAbsDiff(grads[i], gradsRef[i]) });
   }
   const result = { logits: await maxAbsDiff(logits, logitsRef), gradients };
   const names = await kernelsRun(() => run(fast));
-  tf.dispose([logits, ...grads, logitsRef, ...gradsRef, images]);
+  tf.dispose([logits, ...grads, logitsRef, ...gradsRef, images, ...(labels ? [labels] : [])]);
   fast.dispose();
   reference.dispose();
   return { ...result, kernelsRun: names, tensorsBefore, tensorsAfter: tf.memory().numTensors };
