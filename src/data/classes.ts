@@ -134,3 +134,10 @@ export function drawLabels(counts: readonly number[], count: number, random: () 
   }
   return labels;
 }
+
+/** Names for a sentence: "cats, dogs and birds", or the first few and how many more. */
+export function listNames(names: readonly string[], most = 6): string {
+  if (names.length <= 1) return names.join('');
+  if (names.length > most) return `${names.slice(0, most).join(', ')} and ${names.length - most} more`;
+  return `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+}

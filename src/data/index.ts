@@ -88,5 +88,6 @@ export {
   classesFromPaths,
   datasetClasses,
   drawLabels,
+  listNames,
 } from './classes';
 export { type AppUrlContext, type FetchAppFileOptions, AppFileError, appUrlCandidates, fetchAppFile } from './appFiles';

@@ -15,6 +15,7 @@ import { saveConfig } from './savedConfig';
 import {
   INITIAL_SAMPLING,
   addNotice,
+  fitDraw,
   nextSampleSettings,
   setError,
   useStudio,
@@ -177,6 +178,7 @@ export function handleEvent(event: EngineEvent): void {
         ...historyAfterModel(s, event.model),
         model: event.model,
         ...(newArchitecture ? { sampling: INITIAL_SAMPLING } : {}),
+        sampleSettings: { ...s.sampleSettings, draw: fitDraw(s.sampleSettings.draw, event.model.config.classes) },
       }));
       return;
     }
@@ -218,6 +220,8 @@ export function handleEvent(event: EngineEvent): void {
           prefixLength: sample.prefixLength,
           elapsedMs: 0,
           finished: null,
+          captions: sample.captions,
+          columns: sample.columns,
         },
       });
       return;

@@ -1,5 +1,5 @@
 import { isModelCard } from '../model/card';
-import type { PixelCNNConfig } from '../model/config';
+import { CONFIG_FIELDS, CONFIG_SPEC, type PixelCNNConfig } from '../model/config';
 import type { ModelOrigin } from '../worker/protocol';
 
 /** Thousands separators done by hand so the text is identical in every locale. */
@@ -31,23 +31,11 @@ const ORIGIN_TEXT: Record<ModelOrigin, string> = {
   pretrained: 'pretrained (shipped with the app)',
 };
 
-const FIELD_LABELS: Record<keyof PixelCNNConfig, string> = {
-  height: 'Image size',
-  width: 'Image size',
-  colorChannels: 'Colour channels',
-  levels: 'Levels',
-  hiddenChannels: 'Hidden channels',
-  layers: 'Layers',
-  kernelSize: 'Kernel size',
-  headChannels: 'Head channels',
-  inputEmbedding: 'Level embedding',
-};
-
-const FIELD_NAMES = new RegExp(`\\b(${Object.keys(FIELD_LABELS).join('|')})\\b`, 'g');
+const FIELD_NAMES = new RegExp(`\\b(${CONFIG_FIELDS.join('|')})\\b`, 'g');
 
 /** ConfigError messages name code fields; the form shows the labels the user sees. */
 export function withFieldLabels(message: string): string {
-  return message.replace(FIELD_NAMES, (field) => FIELD_LABELS[field as keyof PixelCNNConfig]);
+  return message.replace(FIELD_NAMES, (field) => CONFIG_SPEC[field as keyof PixelCNNConfig].label);
 }
 
 /**

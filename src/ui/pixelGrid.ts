@@ -7,12 +7,24 @@ export interface GridLayout {
   /** Canvas pixels per image pixel. */
   scale: number;
   gap: number;
+  /** Canvas pixels left free under each image for its caption (0 for none). */
+  captionHeight: number;
   canvasWidth: number;
   canvasHeight: number;
   origin(index: number): { x: number; y: number };
 }
 
-/** A near-square grid of `count` images scaled by a whole number so pixels stay square and sharp. */
+export interface GridOptions {
+  /** Room under each image for a caption, in canvas pixels. */
+  captionHeight?: number;
+  /** The canvas is at most this tall (a grid of many rows gets a smaller scale). */
+  maxHeight?: number;
+}
+
+/**
+ * A grid of `count` images, near-square unless `maxColumns` says otherwise,
+ * scaled by a whole number so pixels stay square and sharp.
+ */
 export function gridLayout(
   count: number,
   width: number,
@@ -20,17 +32,21 @@ export function gridLayout(
   targetWidth: number,
   maxColumns = Math.ceil(Math.sqrt(count)),
   gap = 6,
+  { captionHeight = 0, maxHeight = Infinity }: GridOptions = {},
 ): GridLayout {
   const columns = Math.max(1, Math.min(count, maxColumns));
   const rows = Math.max(1, Math.ceil(count / columns));
-  const scale = Math.max(1, Math.floor((targetWidth - gap * (columns - 1)) / (columns * width)));
+  const byWidth = Math.floor((targetWidth - gap * (columns - 1)) / (columns * width));
+  const byHeight = Math.floor((maxHeight - gap * (rows - 1) - rows * captionHeight) / (rows * height));
+  const scale = Math.max(1, Math.min(byWidth, byHeight));
   const cellW = width * scale;
-  const cellH = height * scale;
+  const cellH = height * scale + captionHeight;
   return {
     columns,
     rows,
     scale,
     gap,
+    captionHeight,
     canvasWidth: columns * cellW + (columns - 1) * gap,
     canvasHeight: rows * cellH + (rows - 1) * gap,
     origin: (index) => ({

@@ -19,6 +19,10 @@ export interface SampleFrame {
   drawn: number;
   /** Sub-pixels given by a completion prefix rather than sampled. */
   prefixLength: number;
+  /** Grid columns, or null for a near-square grid. */
+  columns: number | null;
+  /** Each image's class name (a conditional model), or null. */
+  captions: string[] | null;
 }
 
 type Listener = () => void;
@@ -54,10 +58,10 @@ class SampleChannel {
   }
 
   start(sample: SampleStart): void {
-    const { count, width, height, channels, levels, prefixLength, initial } = sample;
+    const { count, width, height, channels, levels, prefixLength, initial, columns, captions } = sample;
     const rgba = new Uint8ClampedArray(count * height * width * 4);
     paintNotDrawn(rgba, width, count * height);
-    this.frame = { count, width, height, channels, levels, rgba, drawn: 0, prefixLength };
+    this.frame = { count, width, height, channels, levels, rgba, drawn: 0, prefixLength, columns, captions };
     const perImage = height * width * channels;
     for (let image = 0; image < count; image++) {
       for (let index = 0; index < prefixLength; index++) {

@@ -1,12 +1,14 @@
 import { create } from 'zustand';
 import type { PixelCNNConfig } from '../model/config';
-import type {
-  BackendInfo,
-  DatasetSummary,
-  ErrorContext,
-  ModelSummary,
-  SampleSettings,
-  TrainSettings,
+import {
+  type BackendInfo,
+  type ClassDraw,
+  type DatasetSummary,
+  type ErrorContext,
+  type ModelSummary,
+  type SampleSettings,
+  type TrainSettings,
+  MAX_SAMPLE_IMAGES,
 } from '../worker/protocol';
 import { loadSavedConfig } from './savedConfig';
 
@@ -44,6 +46,10 @@ export interface SamplingState {
   elapsedMs: number;
   /** Set when a run ends; `stopped` means the user pressed Stop. */
   finished: { stopped: boolean } | null;
+  /** Each image's class name (a conditional model), or null. */
+  captions: string[] | null;
+  /** Grid columns (one row per class), or null for a near-square grid. */
+  columns: number | null;
 }
 
 export interface Notice {
@@ -93,6 +99,8 @@ export const INITIAL_SAMPLING: SamplingState = {
   prefixLength: 0,
   elapsedMs: 0,
   finished: null,
+  captions: null,
+  columns: null,
 };
 
 export const useStudio = create<StudioState>()(() => ({
@@ -110,7 +118,7 @@ export const useStudio = create<StudioState>()(() => ({
   stepsPerSecond: null,
   trainSettings: { learningRate: 0.001, batchSize: 16 },
   // 16 digits in a 4×4 grid, paced so a first visit can see them being written pixel by pixel.
-  sampleSettings: { count: 16, temperature: 1, seed: randomSeed(), delayMs: 10 },
+  sampleSettings: { count: 16, temperature: 1, seed: randomSeed(), delayMs: 10, draw: { kind: 'any' } },
   freshSeedEachRun: true,
   sampling: INITIAL_SAMPLING,
   errors: {},
@@ -160,4 +168,15 @@ export function nextSampleSettings(): SampleSettings {
   const settings = { ...sampleSettings, seed: randomSeed() };
   useStudio.setState({ sampleSettings: settings });
   return settings;
+}
+
+/**
+ * A class choice the model with `classes` classes can draw: a class it does
+ * not have falls back to any class, and rows are shortened to fit one run.
+ */
+export function fitDraw(draw: ClassDraw, classes: number): ClassDraw {
+  if (classes === 0) return draw;
+  if (draw.kind === 'class' && draw.label >= classes) return { kind: 'any' };
+  if (draw.kind === 'rows') return { kind: 'rows', perClass: Math.max(1, Math.min(draw.perClass, Math.floor(MAX_SAMPLE_IMAGES / classes))) };
+  return draw;
 }

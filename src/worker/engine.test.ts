@@ -5,22 +5,26 @@ import type { ImageDataset, InputFile } from '../data/types';
 import { createPixelCNN } from '../model/pixelcnn';
 import { type SavedModel, saveModel } from '../model/serialize';
 import { useCpuBackend } from '../test/tfSetup';
-import { Engine } from './engine';
+import { Engine, type EngineDeps } from './engine';
 import { type DatasetStore, type ModelStore, memoryDatasetStore, memoryModelStore } from './modelStore';
 import type { BackendTrial, EngineEvent } from './protocol';
 
 beforeAll(useCpuBackend);
 
-const tiny: PixelCNNConfig = { height: 4, width: 4, colorChannels: 1, levels: 4, hiddenChannels: 4, layers: 2, kernelSize: 3, headChannels: 0, inputEmbedding: 0 };
+const tiny: PixelCNNConfig = { height: 4, width: 4, colorChannels: 1, levels: 4, hiddenChannels: 4, layers: 2, kernelSize: 3, headChannels: 0, inputEmbedding: 0, architecture: 'pixelcnn', firstKernelSize: 3, position: false, classes: 0 };
 
-/** 40 fake 28×28 "digits": a bright square whose position varies. */
+/** 40 fake 28×28 "digits": a bright square whose position varies, labelled 0–4 by that position. */
 function fakeDigits(): ImageDataset {
   const pixels = new Uint8Array(40 * 784);
   for (let n = 0; n < 40; n++) {
     for (let y = 4 + (n % 5); y < 14 + (n % 5); y++) for (let x = 8; x < 18; x++) pixels[n * 784 + y * 28 + x] = 255;
   }
-  return { width: 28, height: 28, channels: 1, levels: 256, count: 40, pixels };
+  const labels = Int32Array.from({ length: 40 }, (_, n) => n % 5);
+  return { width: 28, height: 28, channels: 1, levels: 256, count: 40, pixels, labels, classNames: ['a', 'b', 'c', 'd', 'e'] };
 }
+
+/** tiny, conditioned on `classes` classes. */
+const conditional = (classes: number): PixelCNNConfig => ({ ...tiny, classes });
 
 /** Decodes the tiny fake format "W,H,gray": anything else is a corrupt image. */
 async function fakeDecode(file: InputFile) {
@@ -36,7 +40,12 @@ function pngNamed(name: string, w: number, h: number, gray: number): InputFile {
   return { name, bytes: new Uint8Array([...signature, ...body]) };
 }
 
-function harness(store: ModelStore = memoryModelStore(), loadPretrained?: () => Promise<SavedModel | null>, datasets: DatasetStore = memoryDatasetStore()) {
+function harness(
+  store: ModelStore = memoryModelStore(),
+  loadPretrained?: () => Promise<SavedModel | null>,
+  datasets: DatasetStore = memoryDatasetStore(),
+  more: Partial<EngineDeps> = {},
+) {
   const events: EngineEvent[] = [];
   const engine = new Engine({
     emit: (event) => events.push(event),
@@ -46,6 +55,7 @@ function harness(store: ModelStore = memoryModelStore(), loadPretrained?: () => 
     decode: fakeDecode,
     loadPretrained,
     datasets,
+    ...more,
   });
   const last = <T extends EngineEvent['type']>(type: T) =>
     [...events].reverse().find((e): e is Extract<EngineEvent, { type: T }> => e.type === type);
@@ -60,10 +70,30 @@ describe('the engine', () => {
     expect(last('ready')?.backend.name).toBe('cpu');
     const model = last('model')!.model;
     expect(model.config).toEqual(tiny);
-    expect(model.masks.spatialA).toEqual([1, 1, 1, 1, 0, 0, 0, 0, 0]);
-    expect(model.masks.spatialB).toEqual([1, 1, 1, 1, 1, 0, 0, 0, 0]);
+    expect(model.masks.causal.a.spatial).toEqual([1, 1, 1, 1, 0, 0, 0, 0, 0]);
+    expect(model.masks.causal.b.spatial).toEqual([1, 1, 1, 1, 1, 0, 0, 0, 0]);
+    expect(model.masks.stacks).toBeUndefined();
+    expect(model.classNames).toEqual([]);
     const data = last('dataset')!.dataset;
     expect([data.width, data.height, data.levels, data.trainCount + data.testCount]).toEqual([4, 4, 4, 40]);
+    expect(data.classes?.map((c) => c.name)).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(data.classes!.reduce((n, c) => n + c.train + c.test, 0)).toBe(40);
+    expect(data.unlabelledReason).toBeNull();
+  });
+
+  it("pictures a Gated PixelCNN's vertical and horizontal stacks beside the PixelCNN's masks", async () => {
+    const { engine, last } = harness();
+    await engine.handle({ type: 'init', config: { ...tiny, architecture: 'gated', firstKernelSize: 5 } });
+    const masks = last('model')!.model.masks;
+    expect(masks.architecture).toBe('gated');
+    const flags = (k: number, open: (r: number, c: number) => boolean) =>
+      Array.from({ length: k * k }, (_, i) => (open(Math.floor(i / k), i % k) ? 1 : 0));
+    // The first layers are 5×5 (centre 2), later layers 3×3 (centre 1).
+    expect(masks.stacks!.vertical.a).toMatchObject({ kernelSize: 5, spatial: flags(5, (r) => r < 2) });
+    expect(masks.stacks!.vertical.b).toMatchObject({ kernelSize: 3, spatial: flags(3, (r) => r <= 1) });
+    expect(masks.stacks!.horizontal.a).toMatchObject({ kernelSize: 5, spatial: flags(5, (r, c) => r === 2 && c < 2) });
+    expect(masks.stacks!.horizontal.b).toMatchObject({ kernelSize: 3, spatial: flags(3, (r, c) => r === 1 && c <= 1) });
+    expect(masks.causal.a).toMatchObject({ kernelSize: 5, spatial: flags(5, (r, c) => r < 2 || (r === 2 && c < 2)) });
   });
 
   it('lets the backend be chosen by timing the model it starts with, passing on remembered figures', async () => {
@@ -209,7 +239,7 @@ describe('the engine', () => {
   it('streams a sample in generation order and keeps the tensor count flat', async () => {
     const { engine, all, last } = harness();
     await engine.handle({ type: 'init', config: tiny });
-    const settings = { count: 2, temperature: 1, seed: 3, delayMs: 0 };
+    const settings = { count: 2, temperature: 1, seed: 3, delayMs: 0, draw: { kind: 'any' as const } };
     const run = async () => {
       await engine.handle({ type: 'sample', settings });
       for (let i = 0; i < 500 && all('sampleDone').length < runs + 1; i++) await new Promise((r) => setTimeout(r, 5));
@@ -237,7 +267,7 @@ describe('the pretrained model', () => {
     model.dispose();
     return saved;
   }
-  const sampleOnStart = { count: 2, temperature: 1, seed: 5, delayMs: 0 };
+  const sampleOnStart = { count: 2, temperature: 1, seed: 5, delayMs: 0, draw: { kind: 'any' as const } };
 
   it('is where a first visit starts: its card is shown and digits start sampling without a request', async () => {
     const saved = await shipped();
@@ -276,5 +306,133 @@ describe('the pretrained model', () => {
     expect(broken.last('model')!.model.origin).toBe('new');
     expect(broken.last('notice')!.message).toMatch(/pretrained model could not be loaded \(unexpected end of JSON\)/);
     expect(broken.all('sampleStart')).toHaveLength(0);
+  });
+});
+
+describe('a conditional model', () => {
+  const train = { learningRate: 0.01, batchSize: 4 };
+  const draws = { count: 3, temperature: 1, seed: 9, delayMs: 0 };
+
+  /** A sampler that records the labels it was asked for and draws nothing. */
+  function recordingSampler() {
+    const calls: Array<{ count: number; labels?: Int32Array }> = [];
+    const sampler: EngineDeps['sampler'] = async (model, options) => {
+      calls.push({ count: options.count, labels: options.labels });
+      const { height, width, colorChannels } = model.config;
+      return { pixels: new Int32Array(options.count * height * width * colorChannels), completed: height * width * colorChannels };
+    };
+    return { calls, sampler };
+  }
+
+  async function drawn(h: ReturnType<typeof harness>, calls: unknown[]) {
+    for (let i = 0; i < 200 && h.all('sampleDone').length < calls.length; i++) await new Promise((r) => setTimeout(r, 5));
+    return h.last('sampleStart')!.sample;
+  }
+
+  it("takes the dataset's class names, trains and scores with labels, and keeps the names with its weights", async () => {
+    const store = memoryModelStore();
+    const first = harness(store);
+    await first.engine.handle({ type: 'init', config: conditional(5) });
+    expect(first.last('model')!.model.classNames).toEqual(['a', 'b', 'c', 'd', 'e']);
+    await first.engine.handle({ type: 'step', settings: train });
+    expect(first.last('error')).toBeUndefined();
+    expect(first.last('trainStep')!.step).toBe(1);
+    expect(first.last('evaluation')!.testBitsPerDim).toBeGreaterThan(0);
+    expect((await store.load())!.meta.classNames).toEqual(['a', 'b', 'c', 'd', 'e']);
+    await first.engine.handle({ type: 'exportModel' });
+    expect(JSON.parse(first.last('exported')!.text).meta.classNames).toEqual(['a', 'b', 'c', 'd', 'e']);
+
+    const second = harness(store);
+    await second.engine.handle({ type: 'init', config: tiny });
+    expect(second.last('model')!.model).toMatchObject({ origin: 'restored', classNames: ['a', 'b', 'c', 'd', 'e'] });
+  });
+
+  it('refuses to train on data whose classes do not fit, saying what to do', async () => {
+    const h = harness();
+    await h.engine.handle({ type: 'init', config: conditional(3) });
+    expect(h.last('model')!.model.classNames).toEqual(['class 1', 'class 2', 'class 3']);
+    await h.engine.handle({ type: 'step', settings: train });
+    expect(h.last('error')).toEqual({
+      type: 'error',
+      context: 'training',
+      message:
+        'This model is conditioned on 3 classes, but the dataset has 5 (a, b, c, d and e). ' +
+        'Rebuild the model for 5 classes in the Model panel, or use a dataset with 3 classes.',
+    });
+    expect(h.last('trainStep')).toBeUndefined();
+
+    await h.engine.handle({ type: 'importImages', files: [pngNamed('one.png', 4, 4, 200), pngNamed('two.png', 4, 4, 20)] });
+    const data = h.last('dataset')!.dataset;
+    expect(data.classes).toBeNull();
+    expect(data.unlabelledReason).toMatch(/^The images are not in folders/);
+    await h.engine.handle({ type: 'train', settings: train });
+    expect(h.last('error')!.message).toMatch(/^This model is conditioned on 3 classes, so it needs images with classes, but this dataset has none \(The images are not in folders/);
+    expect(h.all('training')).toHaveLength(0);
+  });
+
+  it('takes dropped folders as classes, and keeps them across a visit', async () => {
+    const datasets = memoryDatasetStore();
+    const models = memoryModelStore();
+    const first = harness(models, undefined, datasets);
+    await first.engine.handle({ type: 'init', config: conditional(2) });
+    const files = [pngNamed('pets/dogs/1.png', 4, 4, 200), pngNamed('pets/cats/1.png', 4, 4, 20), pngNamed('pets/cats/2.png', 4, 4, 30)];
+    await first.engine.handle({ type: 'importImages', files });
+    const data = first.last('dataset')!.dataset;
+    expect(data.classes!.map((c) => [c.name, c.train + c.test])).toEqual([['cats', 2], ['dogs', 1]]);
+    expect(first.last('model')!.model.classNames).toEqual(['cats', 'dogs']);
+    await first.engine.handle({ type: 'step', settings: train });
+    expect(first.last('error')).toBeUndefined();
+
+    const second = harness(models, undefined, datasets);
+    await second.engine.handle({ type: 'init', config: tiny });
+    expect(second.last('dataset')!.dataset.classes!.map((c) => c.name)).toEqual(['cats', 'dogs']);
+  });
+
+  it('draws one class, one row per class, or any class in proportion to the training data', async () => {
+    const { calls, sampler } = recordingSampler();
+    const h = harness(memoryModelStore(), undefined, memoryDatasetStore(), { sampler });
+    await h.engine.handle({ type: 'init', config: conditional(5) });
+
+    await h.engine.handle({ type: 'sample', settings: { ...draws, draw: { kind: 'class', label: 2 } } });
+    let start = await drawn(h, calls);
+    expect(Array.from(calls[0].labels!)).toEqual([2, 2, 2]);
+    expect(start).toMatchObject({ count: 3, columns: null, captions: ['c', 'c', 'c'] });
+
+    await h.engine.handle({ type: 'sample', settings: { ...draws, draw: { kind: 'rows', perClass: 2 } } });
+    start = await drawn(h, calls);
+    expect(calls[1].count).toBe(10);
+    expect(Array.from(calls[1].labels!)).toEqual([0, 0, 1, 1, 2, 2, 3, 3, 4, 4]);
+    expect(start).toMatchObject({ count: 10, columns: 2, captions: ['a', 'a', 'b', 'b', 'c', 'c', 'd', 'd', 'e', 'e'] });
+
+    const many = { ...draws, count: 64, draw: { kind: 'any' as const } };
+    await h.engine.handle({ type: 'sample', settings: many });
+    await drawn(h, calls);
+    await h.engine.handle({ type: 'sample', settings: many });
+    await drawn(h, calls);
+    expect(calls[2].labels).toEqual(calls[3].labels);
+    expect(new Set(calls[2].labels).size).toBe(5);
+
+    await h.engine.handle({ type: 'sample', settings: { ...draws, draw: { kind: 'rows', perClass: 13 } } });
+    expect(h.last('error')!.message).toMatch(/draws 5 × 13 = 65 images, more than the 64 one run can draw; ask for at most 12 per class/);
+    await h.engine.handle({ type: 'sample', settings: { ...draws, draw: { kind: 'class', label: 5 } } });
+    expect(h.last('error')!.message).toBe("Pick a class from the model's 5; got class number 5.");
+  });
+
+  it("completes a held-out image as its own class, and an unconditional model as before", async () => {
+    const { calls, sampler } = recordingSampler();
+    const h = harness(memoryModelStore(), undefined, memoryDatasetStore(), { sampler });
+    await h.engine.handle({ type: 'init', config: conditional(5) });
+    await h.engine.handle({ type: 'complete', testIndex: 1, settings: { ...draws, draw: { kind: 'any' } } });
+    const start = await drawn(h, calls);
+    const own = calls[0].labels![0];
+    expect(Array.from(calls[0].labels!)).toEqual([own, own, own]);
+    expect(start.captions).toEqual(Array(3).fill('abcde'[own]));
+    expect(start.prefixLength).toBe(8);
+
+    await h.engine.handle({ type: 'setConfig', config: tiny });
+    await h.engine.handle({ type: 'sample', settings: { ...draws, draw: { kind: 'class', label: 2 } } });
+    const plain = await drawn(h, calls);
+    expect(calls[1].labels).toBeUndefined();
+    expect(plain).toMatchObject({ count: 3, captions: null, columns: null });
   });
 });

@@ -16,11 +16,14 @@ import {
 } from '../model';
 import { importImages, type ImageDecoder } from '../data/importImages';
 import { retargetDataset } from '../data/retarget';
-import { sampleBatch, splitDataset } from '../data/split';
+import { datasetClasses, listNames } from '../data/classes';
+import { sampleLabelledBatch, splitDataset } from '../data/split';
 import type { ImageDataset, ImageTarget, InputFile, SkippedFile } from '../data/types';
-import { errorText } from './errors';
+import { UserFacingError, errorText } from './errors';
+import { classMismatch, classNamesOf, classSummary, defaultClassNames, resolveDraw } from './conditioning';
 import { maskPicture } from './maskPicture';
 import type { DatasetStore, ModelStore } from './modelStore';
+import { MAX_SAMPLE_IMAGES } from './protocol';
 import type {
   BackendInfo,
   BackendName,
@@ -78,13 +81,20 @@ interface LoadedData {
   test: ImageDataset;
   accepted: number;
   skipped: SkippedFile[];
+  /** Why the images have no classes; null when they have classes. */
+  unlabelledReason: string | null;
 }
+
+/** Said when the built-in digits arrive without labels (an old or damaged prepared file). */
+const DIGITS_UNLABELLED = 'the built-in digits came without their labels; run npm run prepare-data to rebuild public/data';
 
 export class Engine {
   private model: PixelCNN | null = null;
   private trainer: Trainer | null = null;
   private origin: ModelOrigin = 'new';
   private card: Record<string, unknown> = {};
+  /** A conditional model's class names in label order, kept with its weights (meta.classNames). */
+  private classNames: string[] = [];
   /** The model's masks never change, so their picture is read back once per model. */
   private masks: Promise<MaskPicture> | null = null;
   private trainSettings: TrainSettings = DEFAULT_TRAIN;
@@ -186,7 +196,7 @@ export class Engine {
     try {
       const saved = await this.deps.loadPretrained();
       if (!saved) return false;
-      this.installModel(modelFrom(saved), 'pretrained', stepsOf(saved.meta), cardOf(saved.meta));
+      this.installModel(modelFrom(saved), 'pretrained', stepsOf(saved.meta), cardOf(saved.meta), classNamesOf(saved.meta, saved.config.classes));
       return true;
     } catch (error) {
       this.deps.emit({ type: 'notice', message: `The pretrained model could not be loaded (${errorText(error)}); starting from random weights.` });
@@ -207,7 +217,7 @@ export class Engine {
       return false;
     }
     const origin = isOrigin(saved.meta.origin) && saved.meta.origin !== 'new' ? saved.meta.origin : 'restored';
-    this.installModel(model, origin === 'pretrained' ? 'pretrained' : 'restored', stepsOf(saved.meta), cardOf(saved.meta));
+    this.installModel(model, origin === 'pretrained' ? 'pretrained' : 'restored', stepsOf(saved.meta), cardOf(saved.meta), classNamesOf(saved.meta, saved.config.classes));
     return true;
   }
 
@@ -222,14 +232,28 @@ export class Engine {
     return this.model;
   }
 
-  private installModel(model: PixelCNN, origin: ModelOrigin, steps: number, card: Record<string, unknown>): void {
+  /** `classNames`: the model's own (from its file); a new model takes the dataset's when they fit. */
+  private installModel(model: PixelCNN, origin: ModelOrigin, steps: number, card: Record<string, unknown>, classNames?: string[]): void {
     this.trainer?.dispose();
     this.model?.dispose();
     this.model = model;
     this.masks = maskPicture(model);
     this.origin = origin;
     this.card = card;
+    this.classNames = classNames ?? this.fittingClassNames(model.config.classes) ?? defaultClassNames(model.config.classes);
     this.trainer = new Trainer(model, this.trainSettings, steps);
+  }
+
+  /** The training data's class names when there are exactly `classes` of them, else null. */
+  private fittingClassNames(classes: number): string[] | null {
+    const names = this.data ? datasetClasses(this.data.train)?.classNames : undefined;
+    return classes > 0 && names && names.length === classes ? [...names] : null;
+  }
+
+  /** What is recorded with the weights: steps, origin, card, and a conditional model's class names. */
+  private meta(extra: Record<string, unknown>): Record<string, unknown> {
+    const classNames = this.requireModel().config.classes > 0 ? { classNames: this.classNames } : {};
+    return { steps: this.trainer?.steps ?? 0, origin: this.origin, card: this.card, ...classNames, ...extra };
   }
 
   private async emitModel(): Promise<void> {
@@ -243,6 +267,7 @@ export class Engine {
         steps: this.trainer?.steps ?? 0,
         masks: await this.masks!,
         card: this.card,
+        classNames: model.config.classes > 0 ? [...this.classNames] : [],
       },
     });
   }
@@ -266,7 +291,7 @@ export class Engine {
   private async persist(): Promise<void> {
     const model = this.requireModel();
     try {
-      const saved = await saveModel(model, { steps: this.trainer?.steps ?? 0, origin: this.origin, card: this.card, savedAt: new Date().toISOString() });
+      const saved = await saveModel(model, this.meta({ savedAt: new Date().toISOString() }));
       await this.deps.store.save(saved);
     } catch (error) {
       this.deps.emit({ type: 'notice', message: `The model could not be saved in this browser: ${errorText(error)}` });
@@ -276,7 +301,7 @@ export class Engine {
   private async exportModel(): Promise<void> {
     const model = this.requireModel();
     const steps = this.trainer?.steps ?? 0;
-    const saved = await saveModel(model, { steps, origin: this.origin, card: this.card, exportedAt: new Date().toISOString() });
+    const saved = await saveModel(model, this.meta({ exportedAt: new Date().toISOString() }));
     const { width, height, colorChannels } = model.config;
     const fileName = `pixelcnn-${width}x${height}${colorChannels === 3 ? '-rgb' : ''}-${steps}steps.json`;
     this.deps.emit({ type: 'exported', text: JSON.stringify(saved), fileName });
@@ -298,6 +323,7 @@ export class Engine {
       this.trainer = new Trainer(model, this.trainSettings, stepsOf(saved.meta));
       this.origin = 'imported';
       this.card = cardOf(saved.meta);
+      this.classNames = classNamesOf(saved.meta, model.config.classes);
     } catch (error) {
       if (error instanceof ModelFileError) {
         throw new UserFacingError('import', `Could not import “${fileName}”: ${error.message} Nothing was changed.`);
@@ -320,7 +346,8 @@ export class Engine {
     if (source.kind === 'builtin') {
       if (!this.builtinDigits) this.builtinDigits = await this.deps.loadBuiltinDigits();
       const dataset = retargetDataset(this.builtinDigits, this.target());
-      this.setData({ kind: 'builtin' }, 'MNIST digits (built in)', dataset, dataset.count, []);
+      const reason = datasetClasses(dataset) ? null : `${DIGITS_UNLABELLED[0].toUpperCase()}${DIGITS_UNLABELLED.slice(1)}.`;
+      await this.setData({ kind: 'builtin' }, 'MNIST digits (built in)', dataset, dataset.count, [], reason);
       return;
     }
     await this.importFiles(source.files);
@@ -368,15 +395,48 @@ export class Engine {
       throw new UserFacingError('dataset', report.message);
     }
     const name = `${report.accepted.toLocaleString('en-US')} imported image${report.accepted === 1 ? '' : 's'}`;
-    this.setData({ kind: 'files', files }, name, report.dataset, report.accepted, report.skipped);
+    await this.setData({ kind: 'files', files }, name, report.dataset, report.accepted, report.skipped, report.unlabelledReason ?? null);
     if (report.skipped.length > 0 && !quiet) this.deps.emit({ type: 'notice', message: report.message });
   }
 
-  private setData(source: DatasetSource, name: string, dataset: ImageDataset, accepted: number, skipped: SkippedFile[]): void {
+  private async setData(
+    source: DatasetSource,
+    name: string,
+    dataset: ImageDataset,
+    accepted: number,
+    skipped: SkippedFile[],
+    unlabelledReason: string | null,
+  ): Promise<void> {
     const { train, test } = splitDataset(dataset);
     this.source = source;
-    this.data = { name, train, test, accepted, skipped };
+    this.data = { name, train, test, accepted, skipped, unlabelledReason };
     this.emitDataset(this.data);
+    // A conditional model that has not trained yet is named after the classes it will learn.
+    if (this.model && (this.trainer?.steps ?? 0) === 0 && this.adoptClassNames()) await this.emitModel();
+  }
+
+  /** Takes the training data's class names when they fit the model and differ; true when they did. */
+  private adoptClassNames(): boolean {
+    const names = this.fittingClassNames(this.requireModel().config.classes);
+    if (!names || names.join('\u0000') === this.classNames.join('\u0000')) return false;
+    this.classNames = names;
+    return true;
+  }
+
+  /** The data, checked to fit a conditional model; a trained model that takes new class names says so. */
+  private requireFittingData(): LoadedData {
+    const data = this.requireData();
+    const model = this.requireModel();
+    const problem = classMismatch(model.config.classes, data.train, data.unlabelledReason);
+    if (problem) throw new UserFacingError('training', problem);
+    const before = this.classNames;
+    if (this.adoptClassNames() && (this.trainer?.steps ?? 0) > 0) {
+      this.deps.emit({
+        type: 'notice',
+        message: `The model's classes were called ${listNames(before)}; trained on this dataset, they are now ${listNames(this.classNames)}.`,
+      });
+    }
+    return data;
   }
 
   private emitDataset(data: LoadedData): void {
@@ -396,6 +456,8 @@ export class Engine {
       skipped: data.skipped,
       preview,
       previewCount,
+      classes: classSummary(train, test),
+      unlabelledReason: data.unlabelledReason,
     };
     this.deps.emit({ type: 'dataset', dataset: summary }, [preview.buffer]);
   }
@@ -409,7 +471,7 @@ export class Engine {
 
   private async startTraining(): Promise<void> {
     this.requireModel();
-    this.requireData();
+    this.requireFittingData();
     this.trainer?.setLearningRate(this.trainSettings.learningRate);
     if (this.training) return;
     this.training = true;
@@ -446,24 +508,31 @@ export class Engine {
   }
 
   private async trainOneBatch(): Promise<number> {
-    const data = this.requireData();
+    const data = this.requireFittingData();
     const { width, height, channels } = data.train;
     const batchSize = this.trainSettings.batchSize;
-    const bytes = sampleBatch(data.train, batchSize, this.batchRandom);
-    const batch = tf.tensor4d(Int32Array.from(bytes), [batchSize, height, width, channels], 'int32');
+    const { pixels, labels } = sampleLabelledBatch(data.train, batchSize, this.batchRandom);
+    const batch = tf.tensor4d(Int32Array.from(pixels), [batchSize, height, width, channels], 'int32');
+    // requireFittingData made sure a conditional model has a label for every image.
+    const labelTensor = this.requireModel().config.classes > 0 && labels ? tf.tensor1d(labels, 'int32') : undefined;
     try {
-      return await this.trainer!.step(batch);
+      return await this.trainer!.step(batch, labelTensor);
     } finally {
       batch.dispose();
+      labelTensor?.dispose();
     }
   }
 
   private async evaluate(): Promise<void> {
     if (!this.data || !this.trainer || this.data.test.count === 0) return;
-    const { test } = this.data;
+    const { test, train, unlabelledReason } = this.data;
+    const { classes } = this.requireModel().config;
+    // A conditional model is scored with the held-out images' labels, so only on data whose classes fit it.
+    if (classMismatch(classes, train, unlabelledReason) !== null) return;
     const count = Math.min(EVALUATION_IMAGES, test.count);
     const perImage = test.width * test.height * test.channels;
-    const bits = await evaluateBitsPerDim(this.requireModel(), test.pixels.subarray(0, count * perImage), count, Math.min(16, this.trainSettings.batchSize));
+    const labels = classes > 0 ? test.labels?.subarray(0, count) : undefined;
+    const bits = await evaluateBitsPerDim(this.requireModel(), test.pixels.subarray(0, count * perImage), count, Math.min(16, this.trainSettings.batchSize), labels);
     this.deps.emit({ type: 'evaluation', step: this.trainer.steps, testBitsPerDim: bits });
   }
 
@@ -493,11 +562,28 @@ export class Engine {
 
   // ── Sampling ──────────────────────────────────────────────────────────
 
-  private async startSampling(settings: SampleSettings, prefix?: { pixels: Int32Array; length: number }): Promise<void> {
+  /**
+   * Samples `settings.count` images, or for a conditional model as many as
+   * its class choice asks for; `prefix` (a completion) gives each image's
+   * first sub-pixels, and `own` the completed image's class.
+   */
+  private async startSampling(
+    settings: SampleSettings,
+    prefix?: (count: number) => { pixels: Int32Array; length: number },
+    own: number | null = null,
+  ): Promise<void> {
     const model = this.requireModel();
     checkSampleSettings(settings);
+    const { classes } = model.config;
+    const draw = classes > 0 ? resolveDraw(settings.draw, settings.count, classes, settings.seed, this.trainingClassCounts(), own) : null;
+    const count = draw?.count ?? settings.count;
     await this.stopSampling();
-    const session = new SamplingSession(model, this.deps.sampler ?? sampleIncremental, settings, this.deps.emit, prefix);
+    const session = new SamplingSession(model, this.deps.sampler ?? sampleIncremental, { ...settings, count }, this.deps.emit, {
+      prefix: prefix?.(count),
+      labels: draw?.labels,
+      captions: draw ? Array.from(draw.labels, (label) => this.classNames[label] ?? String(label)) : null,
+      columns: draw?.columns ?? null,
+    });
     this.sampling = session;
     session.finished
       .catch((error) => this.deps.emit({ type: 'error', context: 'sampling', message: `Sampling failed: ${errorText(error)}` }))
@@ -506,18 +592,35 @@ export class Engine {
       });
   }
 
-  /** Keeps the top half of held-out image `testIndex` and samples the rest, `settings.count` times. */
+  /** Images per class in the training data, when its classes fit the model; null otherwise. */
+  private trainingClassCounts(): number[] | null {
+    if (!this.data) return null;
+    const classes = this.requireModel().config.classes;
+    if (classMismatch(classes, this.data.train, this.data.unlabelledReason) !== null) return null;
+    return classSummary(this.data.train, this.data.test)?.map((c) => c.train) ?? null;
+  }
+
+  /**
+   * Keeps the top half of held-out image `testIndex` and samples the rest,
+   * once per image of the grid. A conditional model drawing 'any' class
+   * continues it as its own class, when the data's classes fit the model.
+   */
   private async startCompletion(testIndex: number, settings: SampleSettings): Promise<void> {
-    const { test } = this.requireData();
+    const { test, train, unlabelledReason } = this.requireData();
     if (!Number.isInteger(testIndex) || testIndex < 0 || testIndex >= test.count) {
       throw new UserFacingError('sampling', `Pick a held-out image from 0 to ${test.count - 1}; got ${testIndex}.`);
     }
     const perImage = test.width * test.height * test.channels;
     const image = test.pixels.subarray(testIndex * perImage, (testIndex + 1) * perImage);
-    const pixels = new Int32Array(settings.count * perImage);
-    for (let b = 0; b < settings.count; b++) pixels.set(image, b * perImage);
     const length = Math.floor(test.height / 2) * test.width * test.channels;
-    await this.startSampling(settings, { pixels, length });
+    const prefix = (count: number) => {
+      const pixels = new Int32Array(count * perImage);
+      for (let b = 0; b < count; b++) pixels.set(image, b * perImage);
+      return { pixels, length };
+    };
+    const fits = classMismatch(this.requireModel().config.classes, train, unlabelledReason) === null;
+    const own = fits && test.labels ? test.labels[testIndex] : null;
+    await this.startSampling(settings, prefix, own);
   }
 
   private async stopSampling(): Promise<void> {
@@ -539,15 +642,6 @@ export class Engine {
   }
 }
 
-/** An error whose message is already a sentence for the user, with the panel it belongs to. */
-export class UserFacingError extends Error {
-  constructor(
-    readonly context: ErrorContext,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 function contextOf(request: EngineRequest): ErrorContext {
   switch (request.type) {
@@ -588,8 +682,8 @@ function checkTrainSettings(settings: TrainSettings): TrainSettings {
 }
 
 function checkSampleSettings(settings: SampleSettings): void {
-  if (!Number.isInteger(settings.count) || settings.count < 1 || settings.count > 64) {
-    throw new UserFacingError('sampling', `The number of images must be from 1 to 64, got ${settings.count}.`);
+  if (!Number.isInteger(settings.count) || settings.count < 1 || settings.count > MAX_SAMPLE_IMAGES) {
+    throw new UserFacingError('sampling', `The number of images must be from 1 to ${MAX_SAMPLE_IMAGES}, got ${settings.count}.`);
   }
   if (!(settings.temperature >= 0) || !Number.isFinite(settings.temperature)) {
     throw new UserFacingError('sampling', `The temperature must be zero or more, got ${settings.temperature}.`);

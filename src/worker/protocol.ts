@@ -9,7 +9,7 @@
  * Failures never vanish: every request that can fail answers with an
  * `error` event whose `message` is a sentence for the user.
  */
-import type { PixelCNNConfig } from '../model/config';
+import type { Architecture, PixelCNNConfig } from '../model/config';
 import type { InputFile, SkippedFile } from '../data/types';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
@@ -77,6 +77,23 @@ export interface TrainSettings {
   batchSize: number;
 }
 
+/**
+ * Which class each image is drawn as, for a conditional model (an
+ * unconditional one ignores it):
+ * - `any`: a class per image, drawn at random (from `seed`) in proportion to
+ *   how often each class occurs in the training data; in a completion, the
+ *   held-out image's own class when it has one;
+ * - `class`: every image of class `label`;
+ * - `rows`: one row per class, `perClass` images each (the grid then holds
+ *   classes × perClass images, whatever `count` says).
+ */
+export type ClassDraw = { kind: 'any' } | { kind: 'class'; label: number } | { kind: 'rows'; perClass: number };
+
+export const CLASS_DRAW_KINDS: readonly ClassDraw['kind'][] = ['any', 'class', 'rows'];
+
+/** Most images one sampling run draws (a grid of one row per class included). */
+export const MAX_SAMPLE_IMAGES = 64;
+
 export interface SampleSettings {
   /** Images drawn together, shown as a grid. */
   count: number;
@@ -84,25 +101,44 @@ export interface SampleSettings {
   seed: number;
   /** Pause after each pixel, in ms: 0 is full speed, larger is slow motion. */
   delayMs: number;
+  /** The classes to draw, for a conditional model. */
+  draw: ClassDraw;
 }
 
 /** Where the current weights came from, shown in the model panel. */
 export type ModelOrigin = 'new' | 'restored' | 'imported' | 'pretrained';
 
-/** The masks as the model really uses them, reduced to what a picture needs. */
-export interface MaskPicture {
+/** One mask, reduced to what a picture needs. */
+export interface MaskGrid {
   kernelSize: number;
-  colorChannels: number;
   /**
    * kernelSize² cells in raster order: 1 where every channel pair is open,
    * 0 where none is, 2 where only some are (the centre of a colour model,
-   * whose group-by-group wiring is in centreA/centreB).
+   * whose group-by-group wiring is in `centre`).
    */
-  spatialA: number[];
-  spatialB: number[];
+  spatial: number[];
   /** colorChannels² entries [gIn · C + gOut]: 1 where the centre tap connects the groups. */
-  centreA: number[];
-  centreB: number[];
+  centre: number[];
+}
+
+/** A mask of the first layer (A) and of every later layer (B). */
+export interface MaskPair {
+  a: MaskGrid;
+  b: MaskGrid;
+}
+
+/** The masks as the model really uses them. */
+export interface MaskPicture {
+  architecture: Architecture;
+  colorChannels: number;
+  /**
+   * Masks A and B of the PixelCNN's masked convolutions. A Gated PixelCNN has
+   * none of its own; these are then the ones a PixelCNN of the same kernel
+   * sizes would use, for comparison with its stacks.
+   */
+  causal: MaskPair;
+  /** The Gated PixelCNN's vertical stack (rows above) and horizontal stack (the row to the left). */
+  stacks?: { vertical: MaskPair; horizontal: MaskPair };
 }
 
 export interface ModelSummary {
@@ -114,6 +150,15 @@ export interface ModelSummary {
   masks: MaskPicture;
   /** Facts recorded with the weights (the pretrained model's card, for example). */
   card: Record<string, unknown>;
+  /** A conditional model's class names in label order (config.classes of them); empty for an unconditional one. */
+  classNames: string[];
+}
+
+/** A class of the dataset and how many of its images are in each set. */
+export interface ClassSummary {
+  name: string;
+  train: number;
+  test: number;
 }
 
 export interface DatasetSummary {
@@ -132,6 +177,10 @@ export interface DatasetSummary {
   /** The first few training images, count × H × W × C levels, for the preview grid. */
   preview: Uint8Array;
   previewCount: number;
+  /** The classes in label order, or null when the images have no classes. */
+  classes: ClassSummary[] | null;
+  /** Why the images have no classes (null when they have classes). */
+  unlabelledReason: string | null;
 }
 
 export type EngineRequest =
@@ -175,6 +224,10 @@ export interface SampleStart {
   prefixLength: number;
   /** count × H × W × C levels: the prefix, zeros elsewhere. */
   initial: Uint8Array;
+  /** Columns of the grid: null for a near-square grid, the images per class for one row per class. */
+  columns: number | null;
+  /** Each image's class name, for a conditional model; null for an unconditional one. */
+  captions: string[] | null;
 }
 
 export type EngineEvent =

@@ -10,6 +10,18 @@ export type SamplerFn = (model: PixelCNN, options: SampleOptions) => Promise<Sam
 
 const FLUSH_INTERVAL_MS = 30;
 
+/** What a run starts from besides its settings. */
+export interface SessionInput {
+  /** Known leading sub-pixels of every image (a completion). */
+  prefix?: { pixels: Int32Array; length: number };
+  /** One class per image, for a conditional model. */
+  labels?: Int32Array;
+  /** Each image's class name, shown under it; null for an unconditional model. */
+  captions?: string[] | null;
+  /** Grid columns (one row per class), or null for the usual grid. */
+  columns?: number | null;
+}
+
 /** Gives queued worker messages (Pause, Stop, a new delay) a chance to run. */
 export function yieldToMessages(delayMs = 0): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, delayMs));
@@ -25,10 +37,10 @@ export class SamplingSession {
     private readonly sampler: SamplerFn,
     private readonly settings: SampleSettings,
     private readonly emit: (event: EngineEvent, transfer?: Transferable[]) => void,
-    prefix?: { pixels: Int32Array; length: number },
+    private readonly input: SessionInput = {},
   ) {
     this.delayMs = settings.delayMs;
-    this.finished = this.run(prefix);
+    this.finished = this.run();
   }
 
   stop(): void {
@@ -39,14 +51,18 @@ export class SamplingSession {
     this.delayMs = delayMs;
   }
 
-  private async run(prefix?: { pixels: Int32Array; length: number }): Promise<void> {
+  private async run(): Promise<void> {
+    const { prefix, labels, captions = null, columns = null } = this.input;
     const { height, width, colorChannels, levels } = this.model.config;
     const count = this.settings.count;
     const perImage = height * width * colorChannels;
     const prefixLength = prefix ? Math.min(prefix.length, perImage) : 0;
     const initial = new Uint8Array(count * perImage);
     if (prefix) for (let i = 0; i < initial.length; i++) initial[i] = i % perImage < prefixLength ? prefix.pixels[i] : 0;
-    this.emit({ type: 'sampleStart', sample: { count, height, width, channels: colorChannels, levels, prefixLength, initial } }, [initial.buffer]);
+    this.emit(
+      { type: 'sampleStart', sample: { count, height, width, channels: colorChannels, levels, prefixLength, initial, columns, captions } },
+      [initial.buffer],
+    );
 
     const started = performance.now();
     let flushedTo = prefixLength;
@@ -90,6 +106,7 @@ export class SamplingSession {
         seed: this.settings.seed,
         temperature: this.settings.temperature,
         prefix,
+        labels,
         onSubPixel,
         shouldStop: () => this.stopRequested,
       });

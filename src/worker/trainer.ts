@@ -34,10 +34,13 @@ export class Trainer {
     this.optimizer = tf.train.adam(learningRate);
   }
 
-  /** One step on `batch` ([B, H, W, C] int32). Returns the batch's bits/dim before the step. */
-  async step(batch: tf.Tensor4D): Promise<number> {
+  /**
+   * One step on `batch` ([B, H, W, C] int32), with its `labels` ([B] int32)
+   * for a conditional model. Returns the batch's bits/dim before the step.
+   */
+  async step(batch: tf.Tensor4D, labels?: tf.Tensor1D): Promise<number> {
     const before = this.model.variables.map((v) => tf.clone(v));
-    const loss = this.model.trainStep(batch, this.optimizer);
+    const loss = this.model.trainStep(batch, this.optimizer, labels);
     const bits = (await loss.data())[0];
     loss.dispose();
     if (!Number.isFinite(bits)) {

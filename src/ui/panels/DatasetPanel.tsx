@@ -5,6 +5,7 @@ import { importImages, loadBuiltinDataset } from '../actions';
 import { Panel } from '../components/Panel';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { collectDropped, collectPicked, readForImport, type NamedFile } from '../readDroppedFiles';
+import type { DatasetSummary } from '../../worker/protocol';
 import { clearErrors, useStudio } from '../store';
 import { DatasetPreview } from './DatasetPreview';
 import { formatInteger } from '../format';
@@ -212,8 +213,37 @@ function DatasetSummaryView() {
         <Stat label="Files accepted" testId="accepted-count" value={dataset.accepted} />
         <Stat label="Files skipped" testId="skipped-count" value={dataset.skipped.length} />
       </dl>
+      <DatasetClasses dataset={dataset} />
       <DatasetPreview dataset={dataset} />
       <SkippedList />
+    </div>
+  );
+}
+
+/** The classes with how many images each has, or why there are none. */
+function DatasetClasses({ dataset }: { dataset: DatasetSummary }) {
+  const { classes, unlabelledReason } = dataset;
+  if (!classes) {
+    return (
+      <p className="note dataset-unlabelled" data-testid="dataset-unlabelled">
+        <strong>No classes.</strong> {unlabelledReason ?? 'The images have no classes.'} A model conditioned on classes is
+        not offered for these images.
+      </p>
+    );
+  }
+  return (
+    <div className="dataset-classes">
+      <h3>
+        {classes.length} classes <span className="muted">· images of each (training + held-out)</span>
+      </h3>
+      <ul aria-label="Classes" className="class-list">
+        {classes.map((c) => (
+          <li key={c.name} title={`${formatInteger(c.train)} training, ${formatInteger(c.test)} held out`}>
+            <span className="class-name">{c.name}</span>
+            <span className="class-count">{formatInteger(c.train + c.test)}</span>
+          </li>
+        ))}
+      </ul>
     </div>
   );
 }

@@ -1,4 +1,4 @@
-import type { MaskPicture } from '../../worker/protocol';
+import type { MaskGrid, MaskPicture } from '../../worker/protocol';
 import { useStudio } from '../store';
 
 /**
@@ -23,32 +23,71 @@ export function MaskPanel() {
 }
 
 function MaskPictures({ masks }: { masks: MaskPicture }) {
+  const colour = masks.colorChannels === 3;
+  const gated = masks.stacks !== undefined;
   return (
     <>
-      <div className="mask-pair">
-        <SpatialMask title="Mask A" note="first layer" cells={masks.spatialA} kernelSize={masks.kernelSize} />
-        <SpatialMask title="Mask B" note="every later layer" cells={masks.spatialB} kernelSize={masks.kernelSize} />
+      {masks.stacks && <StackMasks stacks={masks.stacks} />}
+      <div className="mask-section">
+        {gated && (
+          <>
+            <h3>For comparison: the PixelCNN's masks</h3>
+            <p className="muted">
+              A PixelCNN uses one mask for everything above and to the left. Stacked, its masks never reach a wedge up
+              and to the right of the pixel: the blind spot the two stacks above remove.
+            </p>
+          </>
+        )}
+        <div className="mask-pair">
+          <SpatialMask title="Mask A" note="first layer" grid={masks.causal.a} />
+          <SpatialMask title="Mask B" note="every later layer" grid={masks.causal.b} />
+        </div>
+        <MaskLegend colour={colour} />
+        <p className="mask-explainer">
+          <strong>Mask A</strong> (first layer) also hides the pixel being predicted, so the network cannot copy its
+          answer. <strong>Mask B</strong> (every later layer) opens the centre: by then it only holds what was computed
+          from earlier pixels
+          {colour ? ', and it lets a colour channel see the channels drawn before it' : ''}.
+        </p>
       </div>
-      <MaskLegend colour={masks.colorChannels === 3} />
-      <p className="mask-explainer">
-        <strong>Mask A</strong> (first layer) also hides the pixel being predicted, so the network cannot copy its
-        answer. <strong>Mask B</strong> (every later layer) opens the centre: by then it only holds what was computed
-        from earlier pixels
-        {masks.colorChannels === 3 ? ', and it lets a colour channel see the channels drawn before it' : ''}.
-      </p>
-      {masks.colorChannels === 3 && <CentreTaps masks={masks} />}
+      {colour && <CentreTaps masks={masks} />}
     </>
+  );
+}
+
+/** A Gated PixelCNN's two stacks: rows above (vertical) and the row to the left (horizontal). */
+function StackMasks({ stacks }: { stacks: NonNullable<MaskPicture['stacks']> }) {
+  return (
+    <div className="mask-section">
+      <h3>This model: two stacks</h3>
+      <p className="muted">
+        A Gated PixelCNN looks through two stacks of convolutions. The <strong>vertical stack</strong> sees whole rows
+        above the pixel, never its own row; the <strong>horizontal stack</strong> sees its row to the left, and adds what
+        the vertical stack saw at the same place. Together they see everything above and to the left, with no blind
+        spot.
+      </p>
+      <div className="mask-pair mask-stacks">
+        <SpatialMask title="Vertical stack, mask A" note="first layer: rows above" grid={stacks.vertical.a} />
+        <SpatialMask title="Vertical stack, mask B" note="later layers: rows above and its own" grid={stacks.vertical.b} />
+        <SpatialMask title="Horizontal stack, mask A" note="first layer: the row to the left" grid={stacks.horizontal.a} />
+        <SpatialMask title="Horizontal stack, mask B" note="later layers: the row, centre included" grid={stacks.horizontal.b} />
+      </div>
+      <p className="mask-explainer">
+        Why may the vertical stack's mask B see its own row? Its first layer saw only rows above, so at every later layer
+        each position holds news from higher rows only: reading the row the pixel is on cannot reveal the pixel.
+      </p>
+    </div>
   );
 }
 
 interface SpatialMaskProps {
   title: string;
   note: string;
-  cells: number[];
-  kernelSize: number;
+  grid: MaskGrid;
 }
 
-function SpatialMask({ title, note, cells, kernelSize }: SpatialMaskProps) {
+function SpatialMask({ title, note, grid }: SpatialMaskProps) {
+  const { spatial: cells, kernelSize } = grid;
   const centre = Math.floor((kernelSize * kernelSize) / 2);
   const open = cells.filter((c) => c === 1).length;
   const partial = cells.some((c) => c === 2);
@@ -107,8 +146,8 @@ function CentreTaps({ masks }: { masks: MaskPicture }) {
         lets each channel read its own earlier features.
       </p>
       <div className="mask-pair">
-        <CentreMatrix title="Mask A centre" values={masks.centreA} />
-        <CentreMatrix title="Mask B centre" values={masks.centreB} />
+        <CentreMatrix title="Mask A centre" values={masks.causal.a.centre} />
+        <CentreMatrix title="Mask B centre" values={masks.causal.b.centre} />
       </div>
     </div>
   );

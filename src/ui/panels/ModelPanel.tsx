@@ -1,5 +1,14 @@
-import { useRef, useState } from 'react';
-import { ConfigError, describeConfig, validateConfig, type PixelCNNConfig } from '../../model/config';
+import { useId, useMemo, useRef, useState } from 'react';
+import {
+  type Architecture,
+  CONFIG_SPEC,
+  ConfigError,
+  type PixelCNNConfig,
+  describeConfig,
+  sameArchitecture,
+  validateConfig,
+} from '../../model/config';
+import { listNames } from '../../data/classes';
 import type { ModelSummary } from '../../worker/protocol';
 import { applyConfig, exportModel, importModel, resetModel } from '../actions';
 import { ErrorAlert } from '../components/ErrorAlert';
@@ -67,61 +76,110 @@ function ModelFacts({ model }: { model: ModelSummary }) {
 }
 
 interface Draft {
+  architecture: Architecture;
   size: string;
   colorChannels: '1' | '3';
   levels: string;
   hiddenChannels: string;
   layers: string;
+  firstKernelSize: string;
   kernelSize: string;
   headChannels: string;
   inputEmbedding: string;
+  position: boolean;
+  /** Conditioned on the dataset's classes. */
+  conditioned: boolean;
 }
 
+type NumberField = 'size' | 'levels' | 'hiddenChannels' | 'layers' | 'headChannels' | 'inputEmbedding';
+
 const KERNEL_SIZES = [1, 3, 5, 7, 9];
+
+/** Each architecture in one sentence, for the choice in the form. */
+export const ARCHITECTURE_CHOICES: ReadonlyArray<{ value: Architecture; name: string; sentence: string }> = [
+  {
+    value: 'pixelcnn',
+    name: 'PixelCNN',
+    sentence: 'masked convolutions (mask A, then mask B); it cannot see a wedge up and to the right of each pixel (a blind spot).',
+  },
+  {
+    value: 'gated',
+    name: 'Gated PixelCNN',
+    sentence: 'a vertical stack (rows above) and a horizontal stack (the row to the left) with gated units; no blind spot.',
+  },
+];
 
 type PendingRebuild = { kind: 'apply'; config: PixelCNNConfig } | { kind: 'reset' };
 
 function draftOf(config: PixelCNNConfig): Draft {
   return {
+    architecture: config.architecture,
     size: String(config.width),
     colorChannels: config.colorChannels === 3 ? '3' : '1',
     levels: String(config.levels),
     hiddenChannels: String(config.hiddenChannels),
     layers: String(config.layers),
+    firstKernelSize: String(config.firstKernelSize),
     kernelSize: String(config.kernelSize),
     headChannels: String(config.headChannels),
     inputEmbedding: String(config.inputEmbedding),
+    position: config.position,
+    conditioned: config.classes > 0,
   };
 }
 
-function configOf(draft: Draft): PixelCNNConfig {
+/**
+ * The config a draft asks for. A conditioned model takes the dataset's
+ * classes; while no dataset is known, the current model's count.
+ */
+function configOf(draft: Draft, datasetClasses: number | null, currentClasses: number): PixelCNNConfig {
   // Number('') is 0 and Number('2.5') is 2.5; validateConfig names either problem.
   const size = Number(draft.size);
   return {
+    architecture: draft.architecture,
     width: size,
     height: size,
     colorChannels: draft.colorChannels === '3' ? 3 : 1,
     levels: Number(draft.levels),
     hiddenChannels: Number(draft.hiddenChannels),
     layers: Number(draft.layers),
+    firstKernelSize: Number(draft.firstKernelSize),
     kernelSize: Number(draft.kernelSize),
     headChannels: Number(draft.headChannels),
     inputEmbedding: Number(draft.inputEmbedding),
+    position: draft.position,
+    classes: draft.conditioned ? (datasetClasses ?? currentClasses) : 0,
   };
 }
 
-function sameConfig(a: PixelCNNConfig, b: PixelCNNConfig): boolean {
-  return JSON.stringify(draftOf(a)) === JSON.stringify(draftOf(b)) && a.height === b.height;
+/** What the dataset offers a conditional model: its class count and names, or why it has none. */
+interface DatasetOffer {
+  known: boolean;
+  classes: string[] | null;
+  reason: string | null;
+}
+
+function useDatasetOffer(): DatasetOffer {
+  const dataset = useStudio((s) => s.dataset);
+  const names = useMemo(() => dataset?.classes?.map((c) => c.name) ?? null, [dataset]);
+  return { known: dataset !== null, classes: names, reason: dataset?.unlabelledReason ?? null };
 }
 
 function ConfigForm({ current }: { current: PixelCNNConfig | null }) {
   const startConfig = useStudio((s) => s.startConfig);
   const engineReady = useStudio((s) => s.engine.state === 'ready');
   const steps = useStudio(currentStep);
-  const [draft, setDraft] = useState<Draft>(() => draftOf(current ?? startConfig));
+  const offer = useDatasetOffer();
+  const base = current ?? startConfig;
+  const [draft, setDraft] = useState<Draft>(() => draftOf(base));
   const [problem, setProblem] = useState<string | null>(null);
   // A rebuild waiting for the user to confirm that trained weights may be discarded.
   const [pending, setPending] = useState<PendingRebuild | null>(null);
+
+  // An unlabelled dataset cannot condition a model: the box is off and disabled.
+  const canCondition = !offer.known || offer.classes !== null;
+  const conditioned = draft.conditioned && canCondition;
+  const datasetClassCount = offer.classes?.length ?? null;
 
   const update = (patch: Partial<Draft>) => {
     setDraft((d) => ({ ...d, ...patch }));
@@ -129,8 +187,13 @@ function ConfigForm({ current }: { current: PixelCNNConfig | null }) {
     setPending(null);
   };
 
+  function rebuild(config: PixelCNNConfig) {
+    if (steps > 0) setPending({ kind: 'apply', config });
+    else applyConfig(config);
+  }
+
   function onApply() {
-    const config = configOf(draft);
+    const config = configOf({ ...draft, conditioned }, datasetClassCount, base.classes);
     try {
       validateConfig(config);
     } catch (error) {
@@ -140,41 +203,57 @@ function ConfigForm({ current }: { current: PixelCNNConfig | null }) {
       }
       throw error;
     }
-    if (current && sameConfig(config, current)) {
+    if (current && sameArchitecture(config, current)) {
       setProblem('The model already has this shape; change a field first.');
       return;
     }
-    if (steps > 0) setPending({ kind: 'apply', config });
-    else applyConfig(config);
+    rebuild(config);
   }
 
-  const number = (
-    field: keyof Omit<Draft, 'colorChannels' | 'kernelSize'>,
-    label: string,
-    min: number,
-    max: number,
-    hint: string,
-  ) => (
-    <Field label={label} hint={hint}>
-      {({ id, describedBy }) => (
-        <input
-          id={id}
-          aria-describedby={describedBy}
-          type="number"
-          min={min}
-          max={max}
-          step={1}
-          value={draft[field]}
-          aria-invalid={problem !== null && problem.includes(label)}
-          onChange={(e) => update({ [field]: e.currentTarget.value })}
-        />
-      )}
-    </Field>
-  );
+  const number = (field: NumberField) => {
+    const spec = CONFIG_SPEC[field === 'size' ? 'width' : field];
+    return (
+      <Field label={spec.label} hint={spec.hint}>
+        {({ id, describedBy }) => (
+          <input
+            id={id}
+            aria-describedby={describedBy}
+            type="number"
+            min={spec.range?.min}
+            max={spec.range?.max}
+            step={1}
+            value={draft[field]}
+            aria-invalid={problem !== null && problem.includes(spec.label)}
+            onChange={(e) => update({ [field]: e.currentTarget.value })}
+          />
+        )}
+      </Field>
+    );
+  };
 
-  const kernelOptions = KERNEL_SIZES.includes(Number(draft.kernelSize))
-    ? KERNEL_SIZES
-    : [...KERNEL_SIZES, Number(draft.kernelSize)].sort((a, b) => a - b);
+  const kernel = (field: 'firstKernelSize' | 'kernelSize') => {
+    const options = KERNEL_SIZES.includes(Number(draft[field])) ? KERNEL_SIZES : [...KERNEL_SIZES, Number(draft[field])].sort((a, b) => a - b);
+    const spec = CONFIG_SPEC[field];
+    return (
+      <Field label={spec.label} hint={spec.hint}>
+        {({ id, describedBy }) => (
+          <select id={id} aria-describedby={describedBy} value={draft[field]} onChange={(e) => update({ [field]: e.currentTarget.value })}>
+            {options.map((k) => (
+              <option key={k} value={String(k)}>
+                {k}×{k}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+    );
+  };
+
+  const conditionHint = !canCondition
+    ? "off: the dataset's images have no classes"
+    : offer.classes
+      ? `draw the class you ask for: the dataset's ${offer.classes.length} classes (${listNames(offer.classes)})`
+      : 'draw the class you ask for';
 
   return (
     <form
@@ -186,9 +265,26 @@ function ConfigForm({ current }: { current: PixelCNNConfig | null }) {
         onApply();
       }}
     >
+      <fieldset className="architecture-choice">
+        <legend>{CONFIG_SPEC.architecture.label}</legend>
+        {ARCHITECTURE_CHOICES.map((choice) => (
+          <label key={choice.value} className="radio-option">
+            <input
+              type="radio"
+              name="architecture"
+              value={choice.value}
+              checked={draft.architecture === choice.value}
+              onChange={() => update({ architecture: choice.value })}
+            />
+            <span>
+              <strong>{choice.name}</strong>: {choice.sentence}
+            </span>
+          </label>
+        ))}
+      </fieldset>
       <div className="field-grid">
-        {number('size', 'Image size', 1, 256, 'pixels per side')}
-        <Field label="Colour channels" hint="RGB draws R, G, B in turn">
+        {number('size')}
+        <Field label={CONFIG_SPEC.colorChannels.label} hint={CONFIG_SPEC.colorChannels.hint}>
           {({ id, describedBy }) => (
             <select
               id={id}
@@ -201,33 +297,35 @@ function ConfigForm({ current }: { current: PixelCNNConfig | null }) {
             </select>
           )}
         </Field>
-        {number('levels', 'Levels', 2, 256, 'shades per channel')}
-        {number('hiddenChannels', 'Hidden channels', 1, 1024, 'width of each layer')}
-        {number('layers', 'Layers', 1, 64, 'masked convolutions')}
-        <Field label="Kernel size" hint="how far each layer looks">
-          {({ id, describedBy }) => (
-            <select
-              id={id}
-              aria-describedby={describedBy}
-              value={draft.kernelSize}
-              onChange={(e) => update({ kernelSize: e.currentTarget.value })}
-            >
-              {kernelOptions.map((k) => (
-                <option key={k} value={String(k)}>
-                  {k}×{k}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
-        {number('headChannels', 'Head channels', 0, 1024, '1×1 layer before the softmax; 0 for none')}
-        {number('inputEmbedding', 'Level embedding', 0, 64, 'a learned vector per input level; 0 feeds the level as a number')}
+        {number('levels')}
+        {number('hiddenChannels')}
+        {number('layers')}
+        {kernel('firstKernelSize')}
+        {kernel('kernelSize')}
+        {number('headChannels')}
+        {number('inputEmbedding')}
+      </div>
+      <div className="checkbox-rows">
+        <CheckboxField
+          label={CONFIG_SPEC.position.label}
+          hint={CONFIG_SPEC.position.hint}
+          checked={draft.position}
+          onChange={(position) => update({ position })}
+        />
+        <CheckboxField
+          label="Condition on classes"
+          hint={conditionHint}
+          checked={conditioned}
+          disabled={!canCondition}
+          onChange={(value) => update({ conditioned: value })}
+        />
       </div>
       {problem && (
         <p className="alert" role="alert">
           {problem}
         </p>
       )}
+      {current && <ClassFit model={current} offer={offer} onRebuild={rebuild} busy={pending !== null} />}
       {pending && (
         <InlineConfirm
           question={`This discards the trained model (${formatInteger(steps)} steps). Rebuild?`}
@@ -257,6 +355,62 @@ function ConfigForm({ current }: { current: PixelCNNConfig | null }) {
         </button>
       </div>
     </form>
+  );
+}
+
+interface CheckboxFieldProps {
+  label: string;
+  hint: string;
+  checked: boolean;
+  disabled?: boolean;
+  onChange: (checked: boolean) => void;
+}
+
+/** A checkbox named by its label, described by its hint. */
+function CheckboxField({ label, hint, checked, disabled = false, onChange }: CheckboxFieldProps) {
+  const id = useId();
+  return (
+    <div className="checkbox-row">
+      <label className="checkbox-field" htmlFor={id}>
+        <input
+          id={id}
+          type="checkbox"
+          checked={checked}
+          disabled={disabled}
+          aria-describedby={`${id}-hint`}
+          onChange={(e) => onChange(e.currentTarget.checked)}
+        />
+        <span>{label}</span>
+      </label>
+      <span id={`${id}-hint`} className="field-hint">
+        {hint}
+      </span>
+    </div>
+  );
+}
+
+/**
+ * When a conditional model and the dataset disagree about the classes, says
+ * so and offers the config that fits the dataset.
+ */
+function ClassFit({ model, offer, onRebuild, busy }: { model: PixelCNNConfig; offer: DatasetOffer; onRebuild: (config: PixelCNNConfig) => void; busy: boolean }) {
+  const engineReady = useStudio((s) => s.engine.state === 'ready');
+  const k = model.classes;
+  if (k === 0 || !offer.known) return null;
+  const n = offer.classes?.length ?? 0;
+  if (n === k) return null;
+  const fitting: PixelCNNConfig = { ...model, classes: n };
+  return (
+    <div className="note class-fit" role="status">
+      <p>
+        {offer.classes
+          ? `This model is conditioned on ${k} classes, but the dataset has ${n} (${listNames(offer.classes)}), so it cannot train on it.`
+          : `This model is conditioned on ${k} classes, but the dataset's images have no classes, so it cannot train on them.`}
+      </p>
+      <button type="button" onClick={() => onRebuild(fitting)} disabled={!engineReady || busy}>
+        {offer.classes ? `Rebuild for ${n} classes` : 'Rebuild without classes'}
+      </button>
+    </div>
   );
 }
 

@@ -10,6 +10,19 @@ import { useStudio } from '../store';
  */
 
 const TARGET_WIDTH = 640;
+/** A grid of many rows (one per class) is scaled down to stay on screen. */
+const MAX_HEIGHT = 640;
+/** Canvas pixels under each image for its class name. */
+const CAPTION_HEIGHT = 18;
+const GAP = 8;
+
+/** The grid the canvas draws: near-square, or `columns` wide; with room for captions when there are any. */
+export function sampleLayout(count: number, width: number, height: number, columns: number | null, captioned: boolean): GridLayout {
+  return gridLayout(count, width, height, TARGET_WIDTH, columns ?? Math.ceil(Math.sqrt(count)), GAP, {
+    captionHeight: captioned ? CAPTION_HEIGHT : 0,
+    maxHeight: MAX_HEIGHT,
+  });
+}
 const MARKER_COLOUR = '#ffd166';
 const GIVEN_LINE_COLOUR = '#7be0b0';
 
@@ -23,12 +36,12 @@ interface Placeholder {
 function placeholderFrame({ count, width, height }: Placeholder): SampleFrame {
   const rgba = new Uint8ClampedArray(count * width * height * 4);
   paintNotDrawn(rgba, width, count * height);
-  return { count, width, height, channels: 1, levels: 2, rgba, drawn: 0, prefixLength: 0 };
+  return { count, width, height, channels: 1, levels: 2, rgba, drawn: 0, prefixLength: 0, columns: null, captions: null };
 }
 
 function paint(canvas: HTMLCanvasElement, scratch: HTMLCanvasElement, frame: SampleFrame, showMarker: boolean): void {
   const { count, width, height, channels } = frame;
-  const layout: GridLayout = gridLayout(count, width, height, TARGET_WIDTH, Math.ceil(Math.sqrt(count)), 8);
+  const layout = sampleLayout(count, width, height, frame.columns, frame.captions !== null);
   if (canvas.width !== layout.canvasWidth || canvas.height !== layout.canvasHeight) {
     canvas.width = layout.canvasWidth;
     canvas.height = layout.canvasHeight;
@@ -82,6 +95,8 @@ function markGivenPart(ctx: CanvasRenderingContext2D, frame: SampleFrame, layout
 export function SampleCanvas() {
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const running = useStudio((s) => s.sampling.running);
+  const captions = useStudio((s) => s.sampling.captions);
+  const columns = useStudio((s) => s.sampling.columns);
   const count = useStudio((s) => s.sampleSettings.count);
   const width = useStudio((s) => s.model?.config.width ?? 28);
   const height = useStudio((s) => s.model?.config.height ?? 28);
@@ -107,5 +122,38 @@ export function SampleCanvas() {
     };
   }, [running, count, width, height]);
 
-  return <canvas ref={canvasRef} className="pixel-canvas sample-canvas" aria-label="Samples" role="img" />;
+  const canvas = <canvas ref={canvasRef} className="pixel-canvas sample-canvas" aria-label="Samples" role="img" />;
+  if (!captions) return canvas;
+  return (
+    <div className="sample-grid">
+      {canvas}
+      <SampleCaptions captions={captions} columns={columns} width={width} height={height} />
+    </div>
+  );
+}
+
+/** Each image's class name, under the image, placed by the layout the canvas is drawn with. */
+function SampleCaptions({ captions, columns, width, height }: { captions: string[]; columns: number | null; width: number; height: number }) {
+  const layout = sampleLayout(captions.length, width, height, columns, true);
+  const percent = (value: number, of: number) => `${(100 * value) / of}%`;
+  return (
+    <ol className="sample-captions" aria-label="Class of each sample">
+      {captions.map((caption, i) => {
+        const { x, y } = layout.origin(i);
+        return (
+          <li
+            key={i}
+            style={{
+              left: percent(x, layout.canvasWidth),
+              top: percent(y + height * layout.scale, layout.canvasHeight),
+              width: percent(width * layout.scale, layout.canvasWidth),
+              height: percent(layout.captionHeight, layout.canvasHeight),
+            }}
+          >
+            {caption}
+          </li>
+        );
+      })}
+    </ol>
+  );
 }

@@ -10,6 +10,7 @@ import {
 import { ErrorAlert } from '../components/ErrorAlert';
 import { Field } from '../components/Field';
 import { Panel } from '../components/Panel';
+import { CLASS_DRAW_KINDS, type ClassDraw, MAX_SAMPLE_IMAGES } from '../../worker/protocol';
 import { formatInteger, formatSeconds } from '../format';
 import { clearErrors, useStudio } from '../store';
 import { SampleCanvas } from './SampleCanvas';
@@ -32,6 +33,7 @@ export function SamplingPanel() {
         <div className="sample-controls">
           <SampleButtons />
           <ErrorAlert message={error} onDismiss={() => clearErrors('sampling')} />
+          <DrawChoice />
           <SampleSettingsForm />
           <CompletionControls />
         </div>
@@ -113,8 +115,108 @@ const SPEEDS: Array<{ delayMs: number; label: string }> = [
   { delayMs: 0, label: 'Full speed' },
 ];
 
+// A shared empty list: a fresh [] per render would look like a store change every time.
+const NO_CLASSES: string[] = [];
+
+const DRAW_LABELS: Record<ClassDraw['kind'], string> = {
+  any: 'Any class',
+  class: 'One class',
+  rows: 'One row per class',
+};
+
+/** Which class each image is drawn as; only a conditional model has classes to choose from. */
+function DrawChoice() {
+  const classNames = useStudio((s) => s.model?.classNames ?? NO_CLASSES);
+  const draw = useStudio((s) => s.sampleSettings.draw);
+  // Remembered while another choice is shown, so switching back keeps them.
+  const [label, setLabel] = useState(draw.kind === 'class' ? draw.label : 0);
+  const [perClassText, setPerClassText] = useState(String(draw.kind === 'rows' ? draw.perClass : 4));
+  const k = classNames.length;
+  if (k === 0) return null;
+  const mostPerClass = Math.max(1, Math.floor(MAX_SAMPLE_IMAGES / k));
+  const perClass = Math.min(mostPerClass, Math.max(1, Math.round(Number(perClassText)) || 1));
+  const chosen = Math.min(label, k - 1);
+
+  const choose = (kind: ClassDraw['kind']) => {
+    const next: ClassDraw = kind === 'class' ? { kind, label: chosen } : kind === 'rows' ? { kind, perClass } : { kind };
+    changeSampleSettings({ draw: next });
+  };
+  const hint =
+    draw.kind === 'any'
+      ? 'a class per image, drawn as often as it occurs in the training data'
+      : draw.kind === 'class'
+        ? 'every image of the class you pick'
+        : `${k} rows, one per class, each labelled with its class`;
+
+  return (
+    <fieldset className="draw-choice">
+      <legend>Classes</legend>
+      <div className="field-grid">
+        <Field label="Draw" hint={hint}>
+          {({ id, describedBy }) => (
+            <select id={id} aria-describedby={describedBy} value={draw.kind} onChange={(e) => choose(e.currentTarget.value as ClassDraw['kind'])}>
+              {CLASS_DRAW_KINDS.map((kind) => (
+                <option key={kind} value={kind}>
+                  {DRAW_LABELS[kind]}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        {draw.kind === 'class' && (
+          <Field label="Class" hint={`one of ${k}`}>
+            {({ id, describedBy }) => (
+              <select
+                id={id}
+                aria-describedby={describedBy}
+                value={String(chosen)}
+                onChange={(e) => {
+                  const value = Number(e.currentTarget.value);
+                  setLabel(value);
+                  changeSampleSettings({ draw: { kind: 'class', label: value } });
+                }}
+              >
+                {classNames.map((name, i) => (
+                  <option key={i} value={String(i)}>
+                    {name}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+        )}
+        {draw.kind === 'rows' && (
+          <Field label="Per class" hint={`images in each row, 1 to ${mostPerClass}`}>
+            {({ id, describedBy }) => (
+              <input
+                id={id}
+                aria-describedby={describedBy}
+                type="number"
+                min={1}
+                max={mostPerClass}
+                step={1}
+                value={perClassText}
+                onChange={(e) => {
+                  const raw = e.currentTarget.value;
+                  setPerClassText(raw);
+                  const value = Number(raw);
+                  if (Number.isInteger(value) && value >= 1 && value <= mostPerClass) {
+                    changeSampleSettings({ draw: { kind: 'rows', perClass: value } });
+                  }
+                }}
+              />
+            )}
+          </Field>
+        )}
+      </div>
+    </fieldset>
+  );
+}
+
 function SampleSettingsForm() {
   const settings = useStudio((s) => s.sampleSettings);
+  const rowsPerClass = useStudio((s) => (s.model?.classNames.length ?? 0) > 0 && s.sampleSettings.draw.kind === 'rows');
+
   const freshSeed = useStudio((s) => s.freshSeedEachRun);
   const [countText, setCountText] = useState(String(settings.count));
   const [countProblem, setCountProblem] = useState<string | null>(null);
@@ -123,11 +225,12 @@ function SampleSettingsForm() {
 
   return (
     <div className="field-grid sample-settings">
-      <Field label="Images" hint="drawn side by side" problem={countProblem}>
+      <Field label="Images" hint={rowsPerClass ? 'set by one row per class' : 'drawn side by side'} problem={countProblem}>
         {({ id, describedBy }) => (
           <input
             id={id}
             aria-describedby={describedBy}
+            disabled={rowsPerClass}
             type="number"
             min={1}
             max={16}

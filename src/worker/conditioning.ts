@@ -1,0 +1,124 @@
+/**
+ * Class conditioning in the engine: whether a dataset's classes fit the
+ * model, what the model's classes are called, and which class each sampled
+ * image is drawn as. Plain data in and out, no tfjs, so it is tested alone.
+ */
+import { classCounts, datasetClasses, drawLabels, listNames } from '../data/classes';
+import type { ImageDataset } from '../data/types';
+import { seededRandom } from '../model/random';
+import { UserFacingError } from './errors';
+import { type ClassDraw, type ClassSummary, MAX_SAMPLE_IMAGES } from './protocol';
+
+/** Names for classes nothing has named: "class 1", "class 2", … */
+export function defaultClassNames(classes: number): string[] {
+  return Array.from({ length: classes }, (_, i) => `class ${i + 1}`);
+}
+
+/** `meta.classNames` of a model file when it names exactly `classes` classes, else the default names. */
+export function classNamesOf(meta: Record<string, unknown>, classes: number): string[] {
+  const names = meta.classNames;
+  const valid = Array.isArray(names) && names.length === classes && names.every((n) => typeof n === 'string' && n !== '');
+  return valid ? [...(names as string[])] : defaultClassNames(classes);
+}
+
+/** The dataset's classes with how many images of each are in the training and held-out sets, or null. */
+export function classSummary(train: ImageDataset, test: ImageDataset): ClassSummary[] | null {
+  const trainClasses = datasetClasses(train);
+  if (!trainClasses) return null;
+  const testClasses = test.count > 0 ? datasetClasses(test) : null;
+  if (test.count > 0 && !testClasses) return null;
+  const k = trainClasses.classNames.length;
+  const trainCounts = classCounts(trainClasses.labels, k);
+  const testCounts = testClasses ? classCounts(testClasses.labels, k) : new Array<number>(k).fill(0);
+  return trainClasses.classNames.map((name, i) => ({ name, train: trainCounts[i], test: testCounts[i] }));
+}
+
+/**
+ * Why a model with `classes` classes cannot train on `train`, as a sentence
+ * for the user, or null when it can (an unconditional model always can).
+ */
+export function classMismatch(classes: number, train: ImageDataset, unlabelledReason: string | null): string | null {
+  if (classes === 0) return null;
+  const data = datasetClasses(train);
+  if (!data) {
+    return (
+      `This model is conditioned on ${classes} classes, so it needs images with classes, but this dataset has none` +
+      `${unlabelledReason ? ` (${unlabelledReason.replace(/\.$/, '')})` : ''}. ` +
+      'Rebuild the model without conditioning in the Model panel, or use images sorted into class folders.'
+    );
+  }
+  const n = data.classNames.length;
+  if (n !== classes) {
+    return (
+      `This model is conditioned on ${classes} classes, but the dataset has ${n} (${listNames(data.classNames)}). ` +
+      `Rebuild the model for ${n} classes in the Model panel, or use a dataset with ${classes} classes.`
+    );
+  }
+  return null;
+}
+
+/** What a sampling run draws: how many images, the class of each, and how the grid is laid out. */
+export interface ResolvedDraw {
+  count: number;
+  labels: Int32Array;
+  /** Grid columns: null for the usual near-square grid. */
+  columns: number | null;
+}
+
+/**
+ * The class of every image of a sampling run with `count` images from a
+ * model with `classes` classes. `frequencies`: images per class in the
+ * training data (null when the data's classes do not fit the model: 'any'
+ * is then uniform). `own`: the class of the image being completed, which
+ * 'any' keeps. The labels drawn for 'any' come from their own generator,
+ * seeded from `seed`, so the same seed gives the same classes and images.
+ */
+export function resolveDraw(
+  draw: ClassDraw,
+  count: number,
+  classes: number,
+  seed: number,
+  frequencies: readonly number[] | null,
+  own: number | null = null,
+): ResolvedDraw {
+  switch (draw.kind) {
+    case 'any': {
+      if (own !== null && own >= 0 && own < classes) return { count, labels: new Int32Array(count).fill(own), columns: null };
+      const weights = frequencies && frequencies.length === classes ? frequencies : new Array<number>(classes).fill(1);
+      return { count, labels: drawLabels(weights, count, seededRandom(labelSeed(seed))), columns: null };
+    }
+    case 'class': {
+      if (!Number.isInteger(draw.label) || draw.label < 0 || draw.label >= classes) {
+        throw new UserFacingError('sampling', `Pick a class from the model's ${classes}; got class number ${draw.label}.`);
+      }
+      return { count, labels: new Int32Array(count).fill(draw.label), columns: null };
+    }
+    case 'rows': {
+      const perClass = draw.perClass;
+      if (!Number.isInteger(perClass) || perClass < 1) {
+        throw new UserFacingError('sampling', `Images per class must be a whole number from 1 up, got ${perClass}.`);
+      }
+      const total = classes * perClass;
+      if (total > MAX_SAMPLE_IMAGES) {
+        const most = Math.floor(MAX_SAMPLE_IMAGES / classes);
+        throw new UserFacingError(
+          'sampling',
+          `One row per class draws ${classes} × ${perClass} = ${total} images, more than the ${MAX_SAMPLE_IMAGES} one run can draw; ` +
+            (most >= 1 ? `ask for at most ${most} per class.` : 'this model has too many classes for one row each; draw one class instead.'),
+        );
+      }
+      const labels = new Int32Array(total);
+      for (let i = 0; i < total; i++) labels[i] = Math.floor(i / perClass);
+      return { count: total, labels, columns: perClass };
+    }
+    default: {
+      const unknown: never = draw;
+      throw new UserFacingError('sampling', `Unknown choice of classes ${JSON.stringify(unknown)}.`);
+    }
+  }
+}
+
+/** The seed of the generator that picks classes for 'any': distinct from the sampler's own dice. */
+function labelSeed(seed: number): number {
+  return (Math.imul(seed >>> 0, 0x9e3779b1) ^ 0x5bd1e995) >>> 0;
+}
