@@ -8,13 +8,29 @@ import { type SampleOptions, sampleFullRecompute } from './sampler';
 
 beforeAll(useCpuBackend);
 
-/** Random weights and biases on the open taps, so every path carries signal. */
+/** Random weights, biases and tables on the open taps, so every path carries signal. */
 function randomise(model: PixelCNN, seed: number): void {
-  model.layers.forEach((layer, i) => {
-    tf.tidy(() => layer.weight.assign(tf.randomNormal(layer.weight.shape, 0, 0.4, 'float32', seed + i).mul(layer.mask)));
-    tf.tidy(() => layer.bias.assign(tf.randomNormal(layer.bias.shape, 0, 0.2, 'float32', seed + 50 + i)));
+  model.variables.forEach((variable, i) => {
+    tf.tidy(() => variable.assign(tf.randomNormal(variable.shape, 0, 0.4, 'float32', seed + i)));
   });
+  for (const layer of model.layers) tf.tidy(() => layer.weight.assign(layer.weight.mul(layer.mask)));
 }
+
+const GATED: PixelCNNConfig = {
+  architecture: 'gated',
+  height: 4,
+  width: 5,
+  colorChannels: 1,
+  levels: 6,
+  hiddenChannels: 4,
+  layers: 3,
+  firstKernelSize: 5,
+  kernelSize: 3,
+  headChannels: 0,
+  inputEmbedding: 0,
+  position: false,
+  classes: 0,
+};
 
 async function run(sampler: typeof sampleFullRecompute, model: PixelCNN, options: SampleOptions) {
   const logits: Float32Array[] = [];
@@ -37,7 +53,19 @@ const CASES: Array<[string, PixelCNNConfig]> = [
   ['RGB, 2 layers, 3×3, 12-channel head', { height: 4, width: 3, colorChannels: 3, levels: 4, hiddenChannels: 6, layers: 2, kernelSize: 3, headChannels: 12, inputEmbedding: 0, architecture: 'pixelcnn', firstKernelSize: 3, position: false, classes: 0 }],
   ['gray, 2 layers, 5×5, 4-channel level embedding', { height: 4, width: 4, colorChannels: 1, levels: 6, hiddenChannels: 4, layers: 2, kernelSize: 5, headChannels: 0, inputEmbedding: 4, architecture: 'pixelcnn', firstKernelSize: 5, position: false, classes: 0 }],
   ['RGB, 2 layers, 3×3, 3-channel level embedding and a head', { height: 3, width: 4, colorChannels: 3, levels: 5, hiddenChannels: 6, layers: 2, kernelSize: 3, headChannels: 6, inputEmbedding: 3, architecture: 'pixelcnn', firstKernelSize: 3, position: false, classes: 0 }],
+  ['gray PixelCNN, position and 3 classes', { height: 4, width: 4, colorChannels: 1, levels: 6, hiddenChannels: 4, layers: 2, kernelSize: 3, headChannels: 4, inputEmbedding: 2, architecture: 'pixelcnn', firstKernelSize: 5, position: true, classes: 3 }],
+  ['RGB PixelCNN, position and 2 classes', { height: 3, width: 4, colorChannels: 3, levels: 5, hiddenChannels: 6, layers: 2, kernelSize: 3, headChannels: 6, inputEmbedding: 0, architecture: 'pixelcnn', firstKernelSize: 3, position: true, classes: 2 }],
+  ['gated, gray', GATED],
+  ['gated, gray, embedding, head, position and 3 classes', { ...GATED, inputEmbedding: 3, headChannels: 8, position: true, classes: 3 }],
+  ['gated, RGB', { ...GATED, colorChannels: 3, hiddenChannels: 6, height: 3, width: 4, firstKernelSize: 3 }],
+  ['gated, RGB, embedding, head, position and 2 classes', { ...GATED, colorChannels: 3, hiddenChannels: 6, height: 3, width: 4, firstKernelSize: 3, inputEmbedding: 2, headChannels: 6, position: true, classes: 2 }],
 ];
+
+/** A label per image for a conditional model. */
+function withLabels(config: PixelCNNConfig, options: SampleOptions): SampleOptions {
+  if (config.classes === 0) return options;
+  return { ...options, labels: Int32Array.from({ length: options.count }, (_, b) => (b * 2 + 1) % config.classes) };
+}
 
 describe('the incremental sampler', () => {
   for (const arithmetic of ['javascript', 'tensors'] as const) {
@@ -46,7 +74,7 @@ describe('the incremental sampler', () => {
       it(`${name}, ${arithmetic}: same logits at every step (1e-4) and the same images as the reference`, async () => {
         const model = createPixelCNN(config, 1);
         randomise(model, 5);
-        const options = { count: 3, seed: 21, temperature: 1 };
+        const options = withLabels(config, { count: 3, seed: 21, temperature: 1 });
         const reference = await run(sampleFullRecompute, model, options);
         const fast = await run(sampler, model, options);
         expect(fast.logits).toHaveLength(reference.logits.length);
@@ -73,12 +101,35 @@ describe('the incremental sampler', () => {
     model.dispose();
   });
 
-  it('leaves no tensors behind, on either arithmetic', async () => {
-    const model = createPixelCNN(CASES[2][1], 1);
-    const before = tf.memory().numTensors;
-    await sampleIncremental(model, { count: 2, seed: 1, temperature: 1 }, 'javascript');
-    await sampleIncremental(model, { count: 2, seed: 1, temperature: 1 }, 'tensors');
-    expect(tf.memory().numTensors).toBe(before);
+  it('continues a completion prefix exactly like the reference: gated, conditional', async () => {
+    const config = { ...GATED, classes: 2, position: true, headChannels: 4 };
+    const model = createPixelCNN(config, 2);
+    randomise(model, 8);
+    const perImage = config.height * config.width * config.colorChannels;
+    const prefix = { pixels: Int32Array.from({ length: 2 * perImage }, (_, i) => (i * 7) % config.levels), length: 7 };
+    const options = { count: 2, seed: 4, temperature: 0.8, prefix, labels: Int32Array.from([1, 0]) };
+    const reference = await run(sampleFullRecompute, model, options);
+    const fast = await run(sampleIncremental, model, options);
+    expect(maxDifference(fast.logits, reference.logits)).toBeLessThan(1e-4);
+    expect(Array.from(fast.pixels)).toEqual(Array.from(reference.pixels));
     model.dispose();
+  });
+
+  it('a conditional model refuses to sample without a label per image', async () => {
+    const model = createPixelCNN({ ...GATED, classes: 2 }, 1);
+    await expect(sampleIncremental(model, { count: 2, seed: 1, temperature: 1 })).rejects.toThrow(/say which class each image should be/);
+    await expect(sampleIncremental(model, { count: 2, seed: 1, temperature: 1, labels: Int32Array.from([0, 5]) })).rejects.toThrow(/Label 5 is not a class/);
+    model.dispose();
+  });
+
+  it('leaves no tensors behind, on either arithmetic, for both architectures', async () => {
+    for (const config of [CASES[2][1], { ...GATED, classes: 2, position: true, headChannels: 4 }]) {
+      const model = createPixelCNN(config, 1);
+      const before = tf.memory().numTensors;
+      await sampleIncremental(model, withLabels(config, { count: 2, seed: 1, temperature: 1 }), 'javascript');
+      await sampleIncremental(model, withLabels(config, { count: 2, seed: 1, temperature: 1 }), 'tensors');
+      expect(tf.memory().numTensors).toBe(before);
+      model.dispose();
+    }
   });
 });

@@ -1,5 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LayerRole, PixelCNN } from './pixelcnn';
+import type { GatedPixelCNN } from './gatedPixelCNN';
+import { sampleGatedIncremental } from './gatedIncrementalSampler';
+import { addConditioning, type ConditioningValues, readConditioning, snapshotConditioning } from './incrementalConditioning';
 import { levelToInput } from './pixels';
 import { openTaps } from './masks';
 import { sampleCategorical } from './random';
@@ -34,6 +37,7 @@ interface Tap {
 }
 
 interface LayerWeights {
+  conditioning: ConditioningValues;
   role: LayerRole;
   maskType: 'A' | 'B';
   inChannels: number;
@@ -54,6 +58,7 @@ async function readWeights(model: PixelCNN): Promise<NetworkWeights> {
   // Take every weight in one synchronous step, so training that runs
   // between the reads below cannot mix weights from two steps.
   const snapshot = model.layers.map((layer) => tf.tidy(() => [tf.mul(layer.weight, layer.mask), tf.clone(layer.bias)]));
+  const tables = model.layers.map(snapshotConditioning);
   const embeddingSnapshot = model.embedding ? tf.clone(model.embedding) : null;
   try {
     const embedding = embeddingSnapshot ? ((await embeddingSnapshot.data()) as Float32Array) : null;
@@ -68,12 +73,14 @@ async function readWeights(model: PixelCNN): Promise<NetworkWeights> {
           offset: (row * k + col) * inChannels * outChannels,
           centre: row === centre && col === centre,
         }));
-        return { role: layer.role, maskType: layer.maskType, inChannels, outChannels, weight, bias, taps };
+        const conditioning = await readConditioning(layer, tables[i]);
+        return { role: layer.role, maskType: layer.maskType, inChannels, outChannels, weight, bias, taps, conditioning };
       }),
     );
     return { layers, embedding };
   } finally {
     tf.dispose(snapshot.flat());
+    tf.dispose(tables.flat().filter((t): t is tf.Tensor => t !== null));
     embeddingSnapshot?.dispose();
   }
 }
@@ -117,6 +124,7 @@ export async function sampleIncremental(
   options: SampleOptions,
   arithmetic: IncrementalArithmetic = 'auto',
 ): Promise<SampleResult> {
+  if (model.config.architecture === 'gated') return sampleGatedIncremental(model as GatedPixelCNN, options, useTensors(arithmetic));
   const weights = await readWeights(model);
   const matrices = useTensors(arithmetic) ? weights.layers.map((layer) => groupMatrices(layer, model.config.colorChannels)) : null;
   try {
@@ -133,7 +141,8 @@ async function sampleWith(
   matrices: tf.Tensor2D[][] | null,
 ): Promise<SampleResult> {
   const { height: H, width: W, colorChannels: C, levels, inputEmbedding: E } = model.config;
-  const { pixels, perImage, start, random } = startSampling(model, options);
+  const { pixels, perImage, start, labels, random } = startSampling(model, options);
+  const label = (b: number) => (labels ? labels[b] : 0);
   const count = options.count;
   const hidden = layers.slice(0, -1);
   const output = layers[layers.length - 1];
@@ -160,6 +169,7 @@ async function sampleWith(
     const oEnd = ((group + 1) * cout) / C;
     const width = oEnd - oStart;
     for (let o = 0; o < width; o++) scratch[o] = layer.bias[oStart + o];
+    addConditioning(layer.conditioning, scratch, 0, oStart, width, label(b), row, col);
     // At the centre tap only earlier groups (mask A) or groups up to this one (mask B) are wired in.
     const centreEnd = ((layer.maskType === 'A' ? group : group + 1) * cin) / C;
     for (const tap of taps) {
@@ -215,9 +225,10 @@ async function sampleWith(
     const residual = layer.role === 'residual';
     for (let b = 0; b < count; b++) {
       const outBase = ((b * H + row) * W + col) * cout + oStart;
+      for (let o = 0; o < width; o++) scratch[b * width + o] = out[b * width + o] + layer.bias[oStart + o];
+      addConditioning(layer.conditioning, scratch, b * width, oStart, width, label(b), row, col);
       for (let o = 0; o < width; o++) {
-        const value = out[b * width + o] + layer.bias[oStart + o];
-        scratch[b * width + o] = value;
+        const value = scratch[b * width + o];
         if (target) {
           const activated = value > 0 ? value : 0;
           target[outBase + o] = residual ? source[outBase + o] + activated : activated;

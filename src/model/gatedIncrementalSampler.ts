@@ -1,0 +1,286 @@
+import * as tf from '@tensorflow/tfjs';
+import type { GatedPixelCNN } from './gatedPixelCNN';
+import { addConditioning, type ConditioningValues, readConditioning, snapshotConditioning } from './incrementalConditioning';
+import type { MaskedLayer } from './layers';
+import { openTaps } from './masks';
+import { levelToInput } from './pixels';
+import { sampleCategorical } from './random';
+import { type SampleOptions, type SampleResult, startSampling } from './sampler';
+
+/**
+ * Fast generation for the Gated PixelCNN: every activation is computed once,
+ * when its inputs become final, as in incrementalSampler.ts for the PixelCNN.
+ *
+ * The two stacks become final at different times:
+ * - the vertical stack at row r sees only rows above r, so when row r starts
+ *   its whole row is computed at once, every layer, and so is each layer's
+ *   link av·link into the horizontal stack;
+ * - the horizontal stack at (r, c), colour group g, depends on the row to the
+ *   left, the groups up to g at (r, c), and the link: it is computed when
+ *   sub-pixel (r, c, g) is about to be drawn, group g only, every layer, then
+ *   the head and the logits of group g.
+ *
+ * Each computation is a product of a gathered patch of cached activations
+ * with a matrix of open-tap weights; closed taps are zero rows of the matrix,
+ * so not-yet-computed later groups at the centre add nothing. The products
+ * run as plain JavaScript or as tfjs matMuls (see IncrementalArithmetic in
+ * incrementalSampler.ts), and the parity tests hold both to the reference
+ * sampler.
+ */
+
+/** A patch × matrix product: [n, rows] · [rows, cols]. */
+interface Linear {
+  rows: number;
+  cols: number;
+  values: Float32Array;
+  tensor: tf.Tensor2D | null;
+}
+
+interface Tap {
+  dy: number;
+  dx: number;
+}
+
+/** The columns [from, from + width) of a masked layer's weight over its open taps, as [taps · inChannels, width]. */
+function tapColumns(weight: Float32Array, layer: MaskedLayer, colorChannels: number, from: number, width: number): { taps: Tap[]; values: Float32Array } {
+  const [k, , cin, cout] = layer.weight.shape;
+  const centre = (k - 1) / 2;
+  const open = openTaps(layer.maskType, k, colorChannels, layer.region);
+  const values = new Float32Array(open.length * cin * width);
+  open.forEach(([row, col], t) => {
+    const offset = (row * k + col) * cin * cout;
+    for (let ci = 0; ci < cin; ci++) {
+      const start = offset + ci * cout + from;
+      values.set(weight.subarray(start, start + width), (t * cin + ci) * width);
+    }
+  });
+  return { taps: open.map(([row, col]) => ({ dy: row - centre, dx: col - centre })), values };
+}
+
+interface LayerValues {
+  weight: Float32Array;
+  bias: Float32Array;
+  conditioning: ConditioningValues;
+}
+
+async function readLayers(model: GatedPixelCNN): Promise<{ layers: Map<MaskedLayer, LayerValues>; links: Float32Array[]; embedding: Float32Array | null }> {
+  // Every value in one synchronous step, so training that runs between the reads cannot mix two steps.
+  const snapshot = model.layers.map((layer) => ({
+    layer,
+    weight: tf.tidy(() => tf.mul(layer.weight, layer.mask)),
+    bias: tf.clone(layer.bias),
+    conditioning: snapshotConditioning(layer),
+  }));
+  const links = model.gatedLayers.map(({ link }) => tf.clone(link));
+  const embedding = model.embedding ? tf.clone(model.embedding) : null;
+  try {
+    const layers = new Map<MaskedLayer, LayerValues>();
+    for (const s of snapshot) {
+      layers.set(s.layer, {
+        weight: (await s.weight.data()) as Float32Array,
+        bias: (await s.bias.data()) as Float32Array,
+        conditioning: await readConditioning(s.layer, s.conditioning),
+      });
+    }
+    return {
+      layers,
+      links: await Promise.all(links.map((l) => l.data() as Promise<Float32Array>)),
+      embedding: embedding ? ((await embedding.data()) as Float32Array) : null,
+    };
+  } finally {
+    tf.dispose([...snapshot.flatMap((s) => [s.weight, s.bias, ...s.conditioning.filter((t): t is tf.Tensor => t !== null)]), ...links]);
+    embedding?.dispose();
+  }
+}
+
+export async function sampleGatedIncremental(model: GatedPixelCNN, options: SampleOptions, useTensors: boolean): Promise<SampleResult> {
+  const { height: H, width: W, colorChannels: C, levels, hiddenChannels: p, inputEmbedding: E } = model.config;
+  const q = p / C;
+  const { layers: values, links, embedding } = await readLayers(model);
+  const owned: tf.Tensor[] = [];
+  const linear = (rows: number, cols: number, data: Float32Array): Linear => {
+    const tensor = useTensors ? tf.tensor2d(data, [rows, cols]) : null;
+    if (tensor) owned.push(tensor);
+    return { rows, cols, values: data, tensor };
+  };
+  const of = (layer: MaskedLayer) => values.get(layer)!;
+  const columns = (layer: MaskedLayer, from: number, width: number) => {
+    const { taps, values: data } = tapColumns(of(layer).weight, layer, C, from, width);
+    return { taps, matrix: linear(data.length / width, width, data) };
+  };
+
+  try {
+    const stacks = model.gatedLayers.map((gated, l) => ({
+      vertical: { layer: gated.vertical, ...columns(gated.vertical, 0, 2 * p) },
+      // The horizontal stack's group g: its [f | g] columns.
+      horizontal: Array.from({ length: C }, (_, g) => columns(gated.horizontal, g * 2 * q, 2 * q)),
+      link: linear(2 * p, 2 * p, links[l]),
+      residual: gated.residual ? Array.from({ length: C }, (_, g) => columns(gated.residual!, g * q, q)) : null,
+    }));
+    const outputs = model.outputLayers.map((layer) => {
+      const width = layer.weight.shape[3] / C;
+      return { layer, width, groups: Array.from({ length: C }, (_, g) => columns(layer, g * width, width)) };
+    });
+
+    return await run();
+
+    async function run(): Promise<SampleResult> {
+      const { pixels, perImage, start, labels, random } = startSampling(model, options);
+      const count = options.count;
+      const label = (b: number) => (labels ? labels[b] : 0);
+      const cin0 = E > 0 ? C * E : C;
+      const plane = count * H * W;
+      const x = new Float32Array(plane * cin0);
+      const vOut = stacks.map(() => new Float32Array(plane * p));
+      const linkRow = stacks.map(() => new Float32Array(count * W * 2 * p));
+      const hOut = stacks.map(() => new Float32Array(plane * p));
+      const gatedH = stacks.map(() => new Float32Array(plane * p));
+      const outputCache = outputs.map((o) => new Float32Array(plane * o.width * C));
+      const maxRows = Math.max(...[...stacks.flatMap((s) => [s.vertical.matrix.rows, s.link.rows, ...s.horizontal.map((h) => h.matrix.rows)]), ...outputs.flatMap((o) => o.groups.map((g) => g.matrix.rows)), p]);
+      const patch = new Float32Array(count * W * maxRows);
+      const logits = new Float32Array(count * levels);
+      const drawn = new Int32Array(count);
+
+      /** patch × matrix for n rows of the patch. */
+      async function product(matrix: Linear, n: number, source: Float32Array = patch): Promise<Float32Array> {
+        if (matrix.tensor) {
+          const result = tf.tidy(() => tf.matMul(tf.tensor2d(source.subarray(0, n * matrix.rows), [n, matrix.rows]), matrix.tensor!));
+          const out = (await result.data()) as Float32Array;
+          result.dispose();
+          return out;
+        }
+        const { rows, cols, values: w } = matrix;
+        const out = new Float32Array(n * cols);
+        for (let i = 0; i < n; i++) {
+          for (let k = 0; k < rows; k++) {
+            const a = source[i * rows + k];
+            if (a === 0) continue;
+            const wRow = k * cols;
+            const oRow = i * cols;
+            for (let o = 0; o < cols; o++) out[oRow + o] += a * w[wRow + o];
+          }
+        }
+        return out;
+      }
+
+      /** Gathers `taps` of `source` ([count, H, W, channels]) around (row, col) of image b into patch row `at`. */
+      function gather(source: Float32Array, channels: number, taps: Tap[], b: number, row: number, col: number, at: number): void {
+        let k = at * taps.length * channels;
+        for (const tap of taps) {
+          const y = row + tap.dy;
+          const xx = col + tap.dx;
+          if (y < 0 || y >= H || xx < 0 || xx >= W) patch.fill(0, k, k + channels);
+          else {
+            const base = ((b * H + y) * W + xx) * channels;
+            patch.set(source.subarray(base, base + channels), k);
+          }
+          k += channels;
+        }
+      }
+
+      const gateInto = (pre: Float32Array, at: number, target: Float32Array, targetAt: number) => {
+        for (let o = 0; o < q; o++) target[targetAt + o] = Math.tanh(pre[at + o]) * (1 / (1 + Math.exp(-pre[at + q + o])));
+      };
+
+      /** The vertical stack and its links for the whole of row `row` (only rows above are read). */
+      async function verticalRow(row: number): Promise<void> {
+        for (const [l, stack] of stacks.entries()) {
+          const source = l === 0 ? x : vOut[l - 1];
+          const channels = l === 0 ? cin0 : p;
+          for (let b = 0; b < count; b++) for (let col = 0; col < W; col++) gather(source, channels, stack.vertical.taps, b, row, col, b * W + col);
+          const pre = await product(stack.vertical.matrix, count * W);
+          const { bias, conditioning } = of(stack.vertical.layer);
+          for (let b = 0; b < count; b++) {
+            for (let col = 0; col < W; col++) {
+              const at = (b * W + col) * 2 * p;
+              for (let o = 0; o < 2 * p; o++) pre[at + o] += bias[o];
+              addConditioning(conditioning, pre, at, 0, 2 * p, label(b), row, col);
+              const pos = ((b * H + row) * W + col) * p;
+              for (let g = 0; g < C; g++) gateInto(pre, at + g * 2 * q, vOut[l], pos + g * q);
+            }
+          }
+          linkRow[l].set(await product(stack.link, count * W, pre));
+        }
+      }
+
+      /** Group g at (row, col) of every horizontal layer, the head, and (unless `known`) the logits. */
+      async function horizontalStep(row: number, col: number, g: number, known: boolean): Promise<void> {
+        const pos = (b: number) => (b * H + row) * W + col;
+        for (const [l, stack] of stacks.entries()) {
+          const source = l === 0 ? x : hOut[l - 1];
+          const channels = l === 0 ? cin0 : p;
+          const { taps, matrix } = stack.horizontal[g];
+          for (let b = 0; b < count; b++) gather(source, channels, taps, b, row, col, b);
+          const pre = await product(matrix, count);
+          const layer = model.gatedLayers[l].horizontal;
+          const { bias, conditioning } = of(layer);
+          for (let b = 0; b < count; b++) {
+            const at = b * 2 * q;
+            const link = (b * W + col) * 2 * p + g * 2 * q;
+            for (let o = 0; o < 2 * q; o++) pre[at + o] += bias[g * 2 * q + o] + linkRow[l][link + o];
+            addConditioning(conditioning, pre, at, g * 2 * q, 2 * q, label(b), row, col);
+            gateInto(pre, at, stack.residual ? gatedH[l] : hOut[l], pos(b) * p + g * q);
+          }
+          if (stack.residual) {
+            // h = h + residual(gate(ah)): the 1×1 mask B reads the gated groups up to g at this position.
+            for (let b = 0; b < count; b++) patch.set(gatedH[l].subarray(pos(b) * p, pos(b) * p + p), b * p);
+            const res = await product(stack.residual[g].matrix, count);
+            const { bias: resBias } = of(model.gatedLayers[l].residual!);
+            for (let b = 0; b < count; b++) {
+              const at = pos(b) * p + g * q;
+              for (let o = 0; o < q; o++) hOut[l][at + o] = hOut[l - 1][at + o] + res[b * q + o] + resBias[g * q + o];
+            }
+          }
+        }
+        let source = hOut[stacks.length - 1];
+        let channels = p;
+        for (const [i, output] of outputs.entries()) {
+          const isLogits = output.layer.role === 'output';
+          if (isLogits && known) return;
+          for (let b = 0; b < count; b++) patch.set(source.subarray(pos(b) * channels, pos(b) * channels + channels), b * channels);
+          const pre = await product(output.groups[g].matrix, count);
+          const { bias, conditioning } = of(output.layer);
+          const width = output.width;
+          for (let b = 0; b < count; b++) {
+            const at = b * width;
+            for (let o = 0; o < width; o++) pre[at + o] += bias[g * width + o];
+            addConditioning(conditioning, pre, at, g * width, width, label(b), row, col);
+            if (isLogits) logits.set(pre.subarray(at, at + width), b * levels);
+            else {
+              const target = pos(b) * width * C + g * width;
+              for (let o = 0; o < width; o++) outputCache[i][target + o] = pre[at + o] > 0 ? pre[at + o] : 0;
+            }
+          }
+          source = outputCache[i];
+          channels = width * C;
+        }
+      }
+
+      for (let index = 0; index < perImage; index++) {
+        const channel = index % C;
+        const position = (index - channel) / C;
+        const row = Math.floor(position / W);
+        const col = position % W;
+        const known = index < start;
+        if (!known && options.shouldStop?.()) return { pixels, completed: index };
+        if (col === 0 && channel === 0) await verticalRow(row);
+        await horizontalStep(row, col, channel, known);
+        for (let b = 0; b < count; b++) {
+          const at = b * perImage + index;
+          if (!known) pixels[at] = sampleCategorical(logits, b * levels, levels, options.temperature, random());
+          drawn[b] = pixels[at];
+          if (embedding) {
+            const tableRow = (channel * levels + pixels[at]) * E;
+            x.set(embedding.subarray(tableRow, tableRow + E), at * E);
+          } else {
+            x[at] = levelToInput(pixels[at], levels);
+          }
+        }
+        if (!known) await options.onSubPixel?.({ row, col, channel, index, values: drawn, pixels, logits });
+      }
+      return { pixels, completed: perImage };
+    }
+  } finally {
+    tf.dispose(owned);
+  }
+}
