@@ -46,8 +46,8 @@ class ThreadHelper implements GradientHelper {
     });
   }
 
-  async shareGradient(weights: Float32Array[], pixels: Int32Array, count: number): Promise<ShareGradient> {
-    const reply = await this.request({ type: 'share', weights, pixels, count });
+  async shareGradient(weights: Float32Array[], pixels: Int32Array, count: number, labels?: Int32Array): Promise<ShareGradient> {
+    const reply = await this.request({ type: 'share', weights, pixels, count, labels });
     if (reply.type !== 'share') throw new Error(`a gradient helper answered "${reply.type}" to a share request`);
     return reply.share;
   }

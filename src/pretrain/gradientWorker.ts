@@ -13,7 +13,7 @@ import { type ShareGradient, shareGradient } from './gradients';
 
 export type HelperRequest =
   | { type: 'init'; config: PixelCNNConfig }
-  | { type: 'share'; weights: Float32Array[]; pixels: Int32Array; count: number };
+  | { type: 'share'; weights: Float32Array[]; pixels: Int32Array; count: number; labels?: Int32Array };
 
 export type HelperReply =
   | { type: 'ready' }
@@ -33,7 +33,7 @@ export function serveGradients(port: MessagePort): void {
       if (!model) throw new Error('the helper was asked for a gradient before it was given a model');
       const target = model;
       target.variables.forEach((variable, i) => tf.tidy(() => variable.assign(tf.tensor(request.weights[i], variable.shape))));
-      const share = await shareGradient(target, request.pixels, request.count);
+      const share = await shareGradient(target, request.pixels, request.count, request.labels);
       reply({ type: 'share', share }, share.gradients.map((g) => g.buffer as ArrayBuffer));
     }
   }

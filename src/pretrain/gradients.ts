@@ -20,12 +20,17 @@ export interface ShareGradient {
   gradients: Float32Array[];
 }
 
-/** The bits/dim of `pixels` (count images) and its gradient with respect to every variable. */
-export async function shareGradient(model: PixelCNN, pixels: Int32Array, count: number): Promise<ShareGradient> {
+/**
+ * The bits/dim of `pixels` (count images) and its gradient with respect to
+ * every variable; a conditional model needs the images' `labels`.
+ */
+export async function shareGradient(model: PixelCNN, pixels: Int32Array, count: number, labels?: Int32Array): Promise<ShareGradient> {
   const { height, width, colorChannels } = model.config;
   const batch = tf.tensor4d(pixels, [count, height, width, colorChannels], 'int32');
-  const { value, grads } = tf.variableGrads(() => model.bitsPerDim(batch), model.variables);
+  const labelTensor = labels ? tf.tensor1d(labels, 'int32') : undefined;
+  const { value, grads } = tf.variableGrads(() => model.bitsPerDim(batch, labelTensor), model.variables);
   batch.dispose();
+  labelTensor?.dispose();
   try {
     const gradients = await Promise.all(model.variables.map(async (v) => (await grads[v.name].data()) as Float32Array));
     return { count, bits: (await value.data())[0], gradients };
@@ -56,7 +61,7 @@ export function applyShares(model: PixelCNN, optimizer: tf.Optimizer, shares: Sh
 /** Another tfjs instance (a worker thread) that computes share gradients for the same architecture. */
 export interface GradientHelper {
   /** Sets the helper's weights (one array per variable, `model.variables` order) and returns the gradient of the share. */
-  shareGradient(weights: Float32Array[], pixels: Int32Array, count: number): Promise<ShareGradient>;
+  shareGradient(weights: Float32Array[], pixels: Int32Array, count: number, labels?: Int32Array): Promise<ShareGradient>;
   close(): Promise<void>;
 }
 

@@ -94,12 +94,17 @@ export async function pretrain(run: PretrainRun, hooks: PretrainHooks): Promise<
   const helpers = run.helpers ?? [];
   const imageSize = height * width * colorChannels;
 
-  /** One optimizer step on `pixels` (a whole batch); returns its bits/dim before the step. */
-  async function trainOn(pixels: Int32Array): Promise<number> {
+  const conditional = settings.config.classes > 0;
+  if (conditional && !(train.labels && test.labels)) throw new RangeError('A conditional model needs labelled training and held-out images.');
+
+  /** One optimizer step on `pixels` (a whole batch, with its labels for a conditional model); returns its bits/dim before the step. */
+  async function trainOn(pixels: Int32Array, labels: Int32Array | undefined): Promise<number> {
     if (helpers.length === 0) {
       const batch = tf.tensor4d(pixels, [settings.batchSize, height, width, colorChannels], 'int32');
-      const loss = model.trainStep(batch, optimizer);
+      const labelTensor = labels ? tf.tensor1d(labels, 'int32') : undefined;
+      const loss = model.trainStep(batch, optimizer, labelTensor);
       batch.dispose();
+      labelTensor?.dispose();
       const bits = (await loss.data())[0];
       loss.dispose();
       return bits;
@@ -107,8 +112,10 @@ export async function pretrain(run: PretrainRun, hooks: PretrainHooks): Promise<
     const [[start, end], ...others] = splitShares(settings.batchSize, helpers.length + 1);
     const weights = await Promise.all(model.variables.map(async (v) => (await v.data()) as Float32Array));
     // Posted before the local share starts, so the helpers work while this thread does.
-    const remote = others.map(([from, to], i) => helpers[i].shareGradient(weights, pixels.slice(from * imageSize, to * imageSize), to - from));
-    const local = await shareGradient(model, pixels.subarray(start * imageSize, end * imageSize), end - start);
+    const remote = others.map(([from, to], i) =>
+      helpers[i].shareGradient(weights, pixels.slice(from * imageSize, to * imageSize), to - from, labels?.slice(from, to)),
+    );
+    const local = await shareGradient(model, pixels.subarray(start * imageSize, end * imageSize), end - start, labels?.subarray(start, end));
     return applyShares(model, optimizer, [local, ...(await Promise.all(remote))]);
   }
   let heldOutBits: number | undefined;
@@ -121,14 +128,14 @@ export async function pretrain(run: PretrainRun, hooks: PretrainHooks): Promise<
       }
       adjustable.learningRate = learningRateAt(step, settings);
       const images = selectImages(train, batchIndices(step, train.count, settings.batchSize, settings.seed));
-      const bits = await trainOn(Int32Array.from(images.pixels));
+      const bits = await trainOn(Int32Array.from(images.pixels), conditional ? images.labels : undefined);
       if (!Number.isFinite(bits)) {
         throw new Error(`the loss became ${bits} at step ${step + 1}; the last checkpoint is intact (lower the learning rate and start afresh)`);
       }
       trainBits.push(bits);
       step++;
       if (step % run.estimateEvery === 0 || step === settings.steps) {
-        heldOutBits = await evaluateBitsPerDim(model, test.pixels, estimateCount);
+        heldOutBits = await evaluateBitsPerDim(model, test.pixels, estimateCount, 16, conditional ? test.labels : undefined);
       }
       if (step % run.checkpointEvery === 0 && step < settings.steps) await checkpoint();
       const recent = trainBits.slice(-RUNNING_MEAN);
