@@ -5,17 +5,27 @@
  */
 import { expect, type Locator, type Page } from '@playwright/test';
 
+export type KernelSize = 1 | 3 | 5 | 7 | 9;
+
 export interface TinyConfig {
+  /** Absent means the PixelCNN. */
+  architecture?: 'pixelcnn' | 'gated';
   size: number;
   levels: number;
   hidden: number;
   layers: number;
-  kernel: 1 | 3 | 5 | 7 | 9;
+  kernel: KernelSize;
+  /** The first layer's kernel; absent means the same as the others. */
+  firstKernel?: KernelSize;
   rgb?: boolean;
   /** Width of the 1×1 head; absent means none. */
   head?: number;
   /** Width of the level embedding; absent means levels go in as numbers. */
   embedding?: number;
+  /** A learned bias per row and column. */
+  position?: boolean;
+  /** Conditioned on the dataset's classes, which must be this many; absent or 0 means unconditional. */
+  classes?: number;
 }
 
 /** The default tiny model: a few hundred parameters, fast even on SwiftShader; it embeds its levels, as the default model does. */
@@ -24,12 +34,18 @@ export const TINY: TinyConfig = { size: 8, levels: 16, hidden: 8, layers: 2, ker
 /** The one-line description the Model panel shows (describeConfig in src/model/config.ts). */
 export function describeTiny(config: TinyConfig): string {
   const colour = config.rgb ? 'RGB' : 'grayscale';
+  const k0 = config.firstKernel ?? config.kernel;
+  const k = config.kernel;
+  const kernels = k0 === k || config.layers === 1 ? `${k0}×${k0} kernels` : `${k0}×${k0} then ${k}×${k} kernels`;
   return (
+    `${config.architecture === 'gated' ? 'Gated PixelCNN' : 'PixelCNN'}, ` +
     `${config.size}×${config.size} ${colour}, ${config.levels} levels` +
     (config.embedding ? ` embedded in ${config.embedding} channels` : '') +
     ', ' +
-    `${config.layers} layers of ${config.hidden} channels, ${config.kernel}×${config.kernel} kernels` +
-    (config.head ? `, a ${config.head}-channel 1×1 head` : '')
+    `${config.layers} layers of ${config.hidden} channels, ${kernels}` +
+    (config.head ? `, a ${config.head}-channel 1×1 head` : '') +
+    (config.position ? ', position' : '') +
+    (config.classes ? `, ${config.classes} classes` : '')
   );
 }
 
@@ -66,14 +82,18 @@ export async function waitForApp(page: Page): Promise<void> {
  */
 export async function applyModel(page: Page, config: TinyConfig): Promise<void> {
   const model = region(page, 'Model');
+  await model.getByRole('radio', { name: config.architecture === 'gated' ? /^Gated PixelCNN:/ : /^PixelCNN:/ }).check();
   await model.getByLabel('Image size', { exact: true }).fill(String(config.size));
   await model.getByLabel('Colour channels', { exact: true }).selectOption(config.rgb ? '3' : '1');
   await model.getByLabel('Levels', { exact: true }).fill(String(config.levels));
   await model.getByLabel('Hidden channels', { exact: true }).fill(String(config.hidden));
   await model.getByLabel('Layers', { exact: true }).fill(String(config.layers));
+  await model.getByLabel('First kernel', { exact: true }).selectOption(String(config.firstKernel ?? config.kernel));
   await model.getByLabel('Kernel size', { exact: true }).selectOption(String(config.kernel));
   await model.getByLabel('Head channels', { exact: true }).fill(String(config.head ?? 0));
   await model.getByLabel('Level embedding', { exact: true }).fill(String(config.embedding ?? 0));
+  await model.getByLabel('Position', { exact: true }).setChecked(config.position ?? false);
+  await model.getByLabel('Condition on classes', { exact: true }).setChecked((config.classes ?? 0) > 0);
   await model.getByRole('button', { name: 'Apply', exact: true }).click();
   const confirm = model.getByRole('group', { name: 'Confirm' }).getByRole('button', { name: /^Discard/ });
   const described = model.getByText(describeTiny(config), { exact: true });

@@ -11,7 +11,9 @@ import { useStudio } from '../store';
 
 const TARGET_WIDTH = 640;
 /** A grid of many rows (one per class) is scaled down to stay on screen. */
-const MAX_HEIGHT = 640;
+const MAX_HEIGHT = 1000;
+/** Shown at most this wide on the page (CSS pixels); a narrower grid is shown at the same ratio, not stretched. */
+const SHOWN_WIDTH = 560;
 /** Canvas pixels under each image for its class name. */
 const CAPTION_HEIGHT = 18;
 const GAP = 8;
@@ -124,8 +126,9 @@ export function SampleCanvas() {
 
   const canvas = <canvas ref={canvasRef} className="pixel-canvas sample-canvas" aria-label="Samples" role="img" />;
   if (!captions) return canvas;
+  const shownWidth = (sampleLayout(captions.length, width, height, columns, true).canvasWidth * SHOWN_WIDTH) / TARGET_WIDTH;
   return (
-    <div className="sample-grid">
+    <div className="sample-grid" style={{ width: `${Math.round(shownWidth)}px` }}>
       {canvas}
       <SampleCaptions captions={captions} columns={columns} width={width} height={height} />
     </div>
