@@ -49,3 +49,25 @@ test('the mask panel shows mask A and B at 7×7, and the centre taps of a colour
   await expect(centreA.getByText('G hidden from G')).toBeAttached();
   await expect(centreB.getByText('G reaches G')).toBeAttached();
 });
+
+test("a Gated PixelCNN's masks panel adds its vertical and horizontal stacks beside masks A and B", async ({ page }) => {
+  await openTinyApp(page, { ...TINY, architecture: 'gated', firstKernel: 5, kernel: 3 });
+  const masks = region(page, 'Masks');
+  const grid = (name: string) => masks.getByRole('img', { name, exact: true });
+  // Raster order over a k×k kernel, centre c = (k − 1) / 2.
+  const expected = (k: number, open: (row: number, col: number, c: number) => boolean) =>
+    Array.from({ length: k * k }, (_, i) => open(Math.floor(i / k), i % k, (k - 1) / 2));
+  expect(await openFlags(grid('Vertical stack, mask A'), '[data-open]')).toEqual(expected(5, (r, _, c) => r < c));
+  expect(await openFlags(grid('Vertical stack, mask B'), '[data-open]')).toEqual(expected(3, (r, _, c) => r <= c));
+  expect(await openFlags(grid('Horizontal stack, mask A'), '[data-open]')).toEqual(expected(5, (r, col, c) => r === c && col < c));
+  expect(await openFlags(grid('Horizontal stack, mask B'), '[data-open]')).toEqual(expected(3, (r, col, c) => r === c && col <= c));
+  // Masks A and B stay side by side, for comparison, at the model's kernel sizes.
+  expect(await openFlags(grid('Mask A'), '[data-open]')).toEqual(expected(5, (r, col, c) => r < c || (r === c && col < c)));
+  expect(await openFlags(grid('Mask B'), '[data-open]')).toEqual(expected(3, (r, col, c) => r < c || (r === c && col <= c)));
+  await expect(masks.getByText('no blind spot', { exact: false })).toBeVisible();
+
+  // A PixelCNN has no stacks to show.
+  await applyModel(page, TINY);
+  await expect(grid('Vertical stack, mask A')).toHaveCount(0);
+  await expect(grid('Mask A')).toBeVisible();
+});
