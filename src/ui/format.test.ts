@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { cardRows, originText } from './format';
+import { cardRows, originText, withFieldLabels } from './format';
 
 // The shipped card, with the figures these tests spell out fixed, so retraining the model does not change them.
 const shipped = JSON.parse(fs.readFileSync(new URL('../../public/models/mnist-pixelcnn.card.json', import.meta.url), 'utf8')) as Record<string, unknown>;
@@ -23,5 +23,13 @@ describe('how the Model panel words a model', () => {
       ['note', 'hand-made'],
       ['steps', '3'],
     ]);
+  });
+
+  it("rewords a config problem with the form's labels, the new fields included", () => {
+    expect(withFieldLabels('firstKernelSize must be odd so the kernel has a centre tap, got 4.')).toBe(
+      'First kernel must be odd so the kernel has a centre tap, got 4.',
+    );
+    expect(withFieldLabels('classes must be an integer from 0 to 1000, got -1.')).toBe('Classes must be an integer from 0 to 1000, got -1.');
+    expect(withFieldLabels('headChannels (5) must be divisible by colorChannels (3)')).toBe('Head channels (5) must be divisible by Colour channels (3)');
   });
 });

@@ -1,8 +1,10 @@
-import { DEFAULT_CONFIG, isConfigShape, type PixelCNNConfig, validateConfig, withLaterFields } from '../model/config';
+import { CONFIG_FIELDS, DEFAULT_CONFIG, isConfigShape, type PixelCNNConfig, validateConfig, withLaterFields } from '../model/config';
 
 /**
  * The architecture survives a reload so the engine can rebuild (and restore
- * the weights of) the same model the user was last working with.
+ * the weights of) the same model the user was last working with. A config
+ * remembered by an earlier version lacks the fields added since; it reads as
+ * what it was (withLaterFields), e.g. a PixelCNN without position or classes.
  */
 const CONFIG_KEY = 'pixelcnn.config';
 
@@ -15,7 +17,8 @@ export function loadSavedConfig(): PixelCNNConfig {
     const parsed = withLaterFields(json as Record<string, unknown>);
     if (!isConfigShape(parsed)) return DEFAULT_CONFIG;
     validateConfig(parsed);
-    return parsed;
+    // Only the architecture's own fields, whatever else an older version stored beside them.
+    return Object.fromEntries(CONFIG_FIELDS.map((field) => [field, parsed[field]])) as unknown as PixelCNNConfig;
   } catch {
     // Private mode, a corrupt entry or an outdated shape: the default is always safe.
     return DEFAULT_CONFIG;
