@@ -117,6 +117,9 @@ describe('the backend trial (injected timings)', () => {
     const key = trialKey(tiny, [wasm, webgpu]);
     expect(trialKey(tiny, [webgpu, wasm])).toBe(key);
     expect(trialKey({ ...tiny, layers: 3 }, [wasm, webgpu])).not.toBe(key);
+    expect(trialKey({ ...tiny, headChannels: 4 }, [wasm, webgpu])).not.toBe(key);
+    expect(trialKey({ ...tiny, architecture: 'gated' }, [wasm, webgpu])).not.toBe(key);
+    expect(trialKey({ ...tiny, classes: 3 }, [wasm, webgpu])).not.toBe(key);
     expect(trialKey(tiny, [wasm, { ...webgpu, adapter: 'NVIDIA ampere' }])).not.toBe(key);
   });
 });
@@ -144,6 +147,9 @@ describe('the backend trial on real tfjs backends', () => {
     await tf.setBackend('cpu');
     const direct = await timeTrainingSteps(tiny, { batch: 2, steps: 2, stepDeadlineMs: 60_000 });
     expect(direct.msPerStep).toBeGreaterThan(0);
+    // A conditional Gated PixelCNN trains with labels.
+    const gated = await timeTrainingSteps({ ...tiny, architecture: 'gated', position: true, classes: 3 }, { batch: 2, steps: 1, stepDeadlineMs: 60_000 });
+    expect(gated.msPerStep).toBeGreaterThan(0);
     expect(tf.memory().numTensors).toBe(before);
   });
 

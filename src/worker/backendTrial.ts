@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { createPixelCNN, type PixelCNNConfig } from '../model';
+import { CONFIG_FIELDS, createPixelCNN, type PixelCNNConfig } from '../model';
 import { errorText } from './errors';
 import type { BackendFigure, BackendName, BackendTrial } from './protocol';
 
@@ -113,10 +113,10 @@ export function seconds(ms: number): string {
 
 /** The config and the adapters a trial's figures depend on; a different machine or model gets a new trial. */
 export function trialKey(config: PixelCNNConfig, candidates: TrialCandidate[], batch = TRIAL_BATCH): string {
-  const { height, width, colorChannels, levels, hiddenChannels, layers, kernelSize } = config;
-  const model = [height, width, colorChannels, levels, hiddenChannels, layers, kernelSize].join('x');
+  // Every field, so a model that differs in any way (the head, the architecture, classes) is timed afresh.
+  const model = CONFIG_FIELDS.map((field) => String(config[field])).join('x');
   const adapters = [...candidates].sort((a, b) => a.name.localeCompare(b.name)).map((c) => `${c.name}=${c.adapter}`);
-  return `v1|${model}|b${batch}|${adapters.join('|')}`;
+  return `v2|${model}|b${batch}|${adapters.join('|')}`;
 }
 
 /**
@@ -241,10 +241,15 @@ export async function timeTrainingSteps(config: PixelCNNConfig, options: TimeSte
   const optimizer = tf.train.adam(1e-3);
   const images = tf.randomUniformInt([options.batch, config.height, config.width, config.colorChannels], 0, config.levels, 11) as tf.Tensor4D;
   const one = tf.tidy(() => images.slice([0, 0, 0, 0], [1, config.height, config.width, config.colorChannels])) as tf.Tensor4D;
+  // A conditional model trains with a label per image.
+  const labels = config.classes > 0 ? (tf.randomUniformInt([options.batch], 0, config.classes, 13) as tf.Tensor1D) : undefined;
+  const oneLabel = labels ? tf.tidy(() => labels.slice([0], [1])) : undefined;
   // A holder, not a local, so the finally block sees what the closures stored.
   const inFlight: { pass: Promise<unknown> | null } = { pass: null };
   const disposeAll = () => {
     tf.dispose([images, one]);
+    labels?.dispose();
+    oneLabel?.dispose();
     optimizer.dispose();
     model.dispose();
   };
@@ -270,8 +275,8 @@ export async function timeTrainingSteps(config: PixelCNNConfig, options: TimeSte
     if (ms > deadlineMs) throw new TooSlowError(deadlineMs, what);
     return ms;
   };
-  const forwardOne = () => tf.tidy(() => model.logits(one).sum());
-  const trainStep = () => model.trainStep(images, optimizer);
+  const forwardOne = () => tf.tidy(() => model.logits(one, oneLabel).sum());
+  const trainStep = () => model.trainStep(images, optimizer, labels);
 
   try {
     const step = options.stepDeadlineMs;
