@@ -24,6 +24,7 @@ function captions(page: Page): Promise<string[]> {
 
 test('asking a conditional model for one class draws a grid labelled with that class; one row per class labels the rows', async ({ page }) => {
   await openTinyApp(page, CONDITIONAL);
+  await expect(page.getByTestId('model-classes')).toHaveText('Draws the class it is asked for, one of 10: 0, 1, 2, 3, 4, 5, 6, 7, 8 and 9.');
   const dataset = region(page, 'Dataset');
   await expect(dataset.getByRole('list', { name: 'Classes' }).getByRole('listitem')).toHaveCount(10);
 
@@ -68,9 +69,11 @@ test('dropped folders become classes with their counts, and a conditional model 
 
   // A conditional model for them; the browser keeps the classes with the images across a reload.
   await applyModel(page, { ...TINY, classes: 2 });
+  await expect(page.getByTestId('model-classes')).toHaveText('Draws the class it is asked for, one of 2: cats and dogs.');
   await page.reload();
   await waitForApp(page);
   await expect(classItems).toHaveText([/^cats\s*5$/, /^dogs\s*3$/]);
+  await expect(page.getByTestId('model-classes')).toHaveText('Draws the class it is asked for, one of 2: cats and dogs.');
 
   // A zip with two top-level folders (inside a wrapper folder): its folders are the classes.
   const { zip } = zipWithNestedFolders();

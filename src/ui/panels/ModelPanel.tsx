@@ -43,6 +43,11 @@ function ModelFacts({ model }: { model: ModelSummary }) {
   return (
     <div className="model-facts">
       <p className="muted">{describeConfig(model.config)}</p>
+      {model.classNames.length > 0 && (
+        <p className="model-classes" data-testid="model-classes">
+          Draws the class it is asked for, one of {model.classNames.length}: {listNames(model.classNames, 12)}.
+        </p>
+      )}
       <dl className="stats">
         <div className="stat">
           <dt>Parameters</dt>
