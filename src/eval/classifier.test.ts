@@ -11,6 +11,7 @@ import {
   classify,
   convSame,
   createClassifier,
+  fullyConnected,
   firstLayerPatches,
   loadClassifierWeights,
   saveClassifierWeights,
@@ -68,6 +69,19 @@ describe('convSame', () => {
       }
       tf.dispose([x, w, weights, ...ours, ...reference]);
     }
+  });
+});
+
+describe('fullyConnected', () => {
+  it('has the gradients of matMul', () => {
+    const a = tf.randomNormal([3, 5], 0, 1, 'float32', 4) as tf.Tensor2D;
+    const w = tf.randomNormal([5, 2], 0, 1, 'float32', 5) as tf.Tensor2D;
+    const weights = tf.randomNormal([3, 2], 0, 1, 'float32', 6);
+    const loss = (f: (x: tf.Tensor2D, y: tf.Tensor2D) => tf.Tensor) => (x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(f(x as tf.Tensor2D, y as tf.Tensor2D), weights));
+    const ours = tf.grads(loss(fullyConnected))([a, w]);
+    const reference = tf.grads(loss((x, y) => tf.matMul(x, y)))([a, w]);
+    for (let i = 0; i < 2; i++) expect(tf.max(tf.abs(tf.sub(ours[i], reference[i]))).dataSync()[0]).toBeLessThan(1e-5);
+    tf.dispose([a, w, weights, ...ours, ...reference]);
   });
 });
 

@@ -12,8 +12,9 @@
  * where transposing a large tensor costs more than the convolution. So the
  * first layer reads its 5×5 patches from JavaScript (the image is a
  * constant: its patches are built with the batch, both as [N, 25] for the
- * forward product and as [25, N] for the weight gradient), and the second is
- * one op whose gradients are forward convolutions (convSame). Training is
+ * forward product and as [25, N] for the weight gradient), the second is
+ * one op whose gradients are forward convolutions (convSame), and the dense
+ * layers transpose explicitly (fullyConnected). Training is
  * deterministic for a seed: the initial weights, the batch order and the
  * augmentation (whole-pixel shifts of up to `maxShift` in each direction)
  * all come from seeded generators.
@@ -46,7 +47,7 @@ export const DEFAULT_CLASSIFIER: ClassifierSettings = {
   conv1: 16,
   conv2: 32,
   dense: 128,
-  epochs: 12,
+  epochs: 10,
   batchSize: 64,
   learningRate: 2e-3,
   finalLearningRate: 5e-5,
@@ -87,6 +88,28 @@ const convSameOp = tf.customGrad((x, w, save) => {
 
 export function convSame(x: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor4D {
   return convSameOp(x, w) as tf.Tensor4D;
+}
+
+/**
+ * a · w, with gradients that transpose explicitly: tfjs-backend-wasm's
+ * matMul with a transposed operand runs many times slower than a transpose
+ * and a plain matMul.
+ */
+const fullyConnectedOp = tf.customGrad<tf.Tensor2D>((a, w, save) => {
+  const as = a as tf.Tensor2D;
+  const ws = w as tf.Tensor2D;
+  (save as tf.GradSaveFunc)([as, ws]);
+  return {
+    value: tf.matMul(as, ws),
+    gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
+      const [sa, sw] = saved as [tf.Tensor2D, tf.Tensor2D];
+      return [tf.matMul(dy, tf.transpose(sw)), tf.matMul(tf.transpose(sa), dy)];
+    },
+  };
+});
+
+export function fullyConnected(a: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
+  return fullyConnectedOp(a, w) as tf.Tensor2D;
 }
 
 /** Side of the first layer's kernel; its stride is 2. */
@@ -220,8 +243,8 @@ export function createClassifier(settings: ClassifierSettings, width: number, he
           : tf.matMul(rows, w1);
         let h = tf.reshape(tf.relu(tf.add(first, b1)), [batch, oh, ow, conv1]) as tf.Tensor4D;
         h = tf.maxPool(tf.relu(tf.add(convSame(h, w2), b2)) as tf.Tensor4D, 2, 2, 'valid');
-        const d = tf.relu(tf.add(tf.matMul(tf.reshape(h, [batch, flat]), wd), bd));
-        return tf.add(tf.matMul(d, wo), bo) as tf.Tensor2D;
+        const d = tf.relu(tf.add(fullyConnected(tf.reshape(h, [batch, flat]), wd), bd)) as tf.Tensor2D;
+        return tf.add(fullyConnected(d, wo), bo) as tf.Tensor2D;
       }),
     dispose: () => tf.dispose(variables),
   };
