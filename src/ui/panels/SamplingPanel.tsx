@@ -156,7 +156,8 @@ function DrawChoice() {
           {({ id, describedBy }) => (
             <select id={id} aria-describedby={describedBy} value={draw.kind} onChange={(e) => choose(e.currentTarget.value as ClassDraw['kind'])}>
               {CLASS_DRAW_KINDS.map((kind) => (
-                <option key={kind} value={kind}>
+                // One run draws at most MAX_SAMPLE_IMAGES images, so at most that many rows.
+                <option key={kind} value={kind} disabled={kind === 'rows' && k > MAX_SAMPLE_IMAGES}>
                   {DRAW_LABELS[kind]}
                 </option>
               ))}
