@@ -56,13 +56,25 @@ function randomImages(config: PixelCNNConfig, batch: number, seed: number): tf.T
   return tf.randomUniformInt([batch, config.height, config.width, config.colorChannels], 0, config.levels, seed) as tf.Tensor4D;
 }
 
+/** One label per image, cycling through the classes, for a conditional model; none for an unconditional one. */
+function labelValues(config: PixelCNNConfig, batch: number): Int32Array | undefined {
+  return config.classes > 0 ? Int32Array.from({ length: batch }, (_, i) => i % config.classes) : undefined;
+}
+
+function labelTensor(config: PixelCNNConfig, batch: number): tf.Tensor1D | undefined {
+  const values = labelValues(config, batch);
+  return values && tf.tensor1d(values, 'int32');
+}
+
 export async function benchSampling(size: number, fullSteps: number, log: (line: string) => void): Promise<SamplingRow> {
   const config: PixelCNNConfig = { ...DEFAULT_CONFIG, height: size, width: size, colorChannels: 1 };
   const model = createPixelCNN(config, 1);
   const images = randomImages(config, SAMPLE_BATCH, 2);
+  const labels = labelTensor(config, SAMPLE_BATCH);
+  const sampleLabels = labelValues(config, SAMPLE_BATCH);
 
   const forwardMs = await timeIt(async () => {
-    const total = tf.tidy(() => model.logits(images).sum());
+    const total = tf.tidy(() => model.logits(images, labels).sum());
     await total.data();
     total.dispose();
   }, 3);
@@ -77,6 +89,7 @@ export async function benchSampling(size: number, fullSteps: number, log: (line:
     count: SAMPLE_BATCH,
     seed: 3,
     temperature: 1,
+    labels: sampleLabels,
     shouldStop: () => stepTimes.length >= stepsTimed + 1,
     onSubPixel: () => {
       const now = performance.now();
@@ -91,7 +104,7 @@ export async function benchSampling(size: number, fullSteps: number, log: (line:
   const incrementalTimes: number[] = [];
   for (let run = 0; run < 2; run++) {
     const start = performance.now();
-    await sampleIncremental(model, { count: SAMPLE_BATCH, seed: 4 + run, temperature: 1 });
+    await sampleIncremental(model, { count: SAMPLE_BATCH, seed: 4 + run, temperature: 1, labels: sampleLabels });
     incrementalTimes.push(performance.now() - start);
   }
   const incrementalBatchMs = median(incrementalTimes);
@@ -99,6 +112,7 @@ export async function benchSampling(size: number, fullSteps: number, log: (line:
   log(`  ${size}×${size}: incremental batch of ${SAMPLE_BATCH} ${incrementalBatchMs.toFixed(1)} ms`);
 
   images.dispose();
+  labels?.dispose();
   model.dispose();
   return {
     size,
@@ -146,14 +160,15 @@ export async function timeTraining(convolution: 'open-taps' | 'reference', optio
   const model = createPixelCNN(config, 1, { convolution });
   const optimizer = tf.train.adam(1e-3);
   const images = randomImages(config, batch, 5);
+  const labels = labelTensor(config, batch);
   try {
     const forward = async () => {
-      const total = tf.tidy(() => model.logits(images).sum());
+      const total = tf.tidy(() => model.logits(images, labels).sum());
       await total.data();
       total.dispose();
     };
     const step = async () => {
-      const loss = model.trainStep(images, optimizer);
+      const loss = model.trainStep(images, optimizer, labels);
       await loss.data();
       loss.dispose();
     };
@@ -185,6 +200,7 @@ export async function timeTraining(convolution: 'open-taps' | 'reference', optio
     return { medianMs: median(times), minMs: Math.min(...times), forwardMs, steps };
   } finally {
     images.dispose();
+    labels?.dispose();
     optimizer.dispose();
     model.dispose();
   }
