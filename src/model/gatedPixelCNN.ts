@@ -70,17 +70,36 @@ export interface GatedPixelCNN extends PixelCNN {
 
 /**
  * tanh(f) ⊙ σ(g) per colour group: a [B, H, W, 2p] in C groups of [f (q) | g (q)] → [B, H, W, p].
- * Done on a 2-D view ([B·H·W·C, 2q]) so every backend slices it cheaply.
+ *
+ * Computed as (2σ(2f) − 1) ⊙ σ(g), which is the same function: one sigmoid
+ * over the whole of a (f scaled by 2 first), and the f and g halves picked
+ * out by products with 0/1 selection matrices. On tfjs-backend-wasm Tanh runs
+ * a scalar loop about ten times slower than its Sigmoid, and slicing the
+ * channel axis copies at a fraction of matMul's speed.
  */
 export function gate(a: tf.Tensor4D, colorChannels: number): tf.Tensor4D {
   return tf.tidy(() => {
     const [batch, height, width, channels] = a.shape;
     const q = channels / 2 / colorChannels;
-    const rows = a.reshape([batch * height * width * colorChannels, 2 * q]);
-    const f = tf.slice(rows, [0, 0], [-1, q]);
-    const g = tf.slice(rows, [0, q], [-1, q]);
-    return tf.mul(tf.tanh(f), tf.sigmoid(g)).reshape([batch, height, width, channels / 2]);
+    const { scale, pickF, pickG } = gateConstants(q);
+    const s = tf.sigmoid(tf.mul(a.reshape([batch * height * width * colorChannels, 2 * q]), scale));
+    const f = tf.sub(tf.mul(tf.matMul(s, pickF), 2), 1);
+    return tf.mul(f, tf.matMul(s, pickG)).reshape([batch, height, width, channels / 2]);
   });
+}
+
+/** [2 … 2 | 1 … 1] and the two [2q, q] selections of the gate, made per call (they are tiny, and a tidy disposes them). */
+function gateConstants(q: number): { scale: tf.Tensor1D; pickF: tf.Tensor2D; pickG: tf.Tensor2D } {
+  const scale = new Float32Array(2 * q);
+  const pickF = new Float32Array(2 * q * q);
+  const pickG = new Float32Array(2 * q * q);
+  for (let i = 0; i < q; i++) {
+    scale[i] = 2;
+    scale[q + i] = 1;
+    pickF[i * q + i] = 1;
+    pickG[(q + i) * q + i] = 1;
+  }
+  return { scale: tf.tensor1d(scale), pickF: tf.tensor2d(pickF, [2 * q, q]), pickG: tf.tensor2d(pickG, [2 * q, q]) };
 }
 
 /** a [B, H, W, n] times the matrix [n, m] at every position. */
