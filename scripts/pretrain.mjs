@@ -3,10 +3,19 @@
 // says what it writes). Ctrl-C stops after the current step and saves a
 // checkpoint; running the command again resumes from it.
 //
+//   --engine E    wasm (tfjs in Node), torch (the PyTorch twin in python/), or
+//                 auto (default): torch when `python3 -c "import torch"` works
 //   --fresh       ignore the checkpoint and start from step 0
 //   --steps N     a shorter trial run (written under --out, not over the shipped model)
 //   --out DIR     write outputs under DIR instead of the project root
-//   --threads N   threads sharing each batch (default: one per core, at most 4)
+//   --threads N   wasm: threads sharing each batch (default: one per core, at most 4);
+//                 torch: torch threads (default: one per core)
+//   --train-images N, --held-out-images M
+//                 a trial run on the first N training and M held-out digits only (needs --out)
+//   --print-settings
+//                 print the pretraining settings as JSON and exit (for torchrun: README)
+//
+// The torch engine runs PIXELCNN_PYTHON, else /usr/bin/python3, else python3.
 //
 // TypeScript sources load through Vite's module runner, so no TS runner is needed.
 
@@ -31,22 +40,51 @@ function fail(message) {
   process.exit(1);
 }
 
-const known = new Set(['--fresh', '--steps', '--out', '--threads']);
+const known = new Set(['--fresh', '--steps', '--out', '--threads', '--engine', '--train-images', '--held-out-images', '--print-settings']);
 for (const arg of args) if (arg.startsWith('--') && !known.has(arg)) fail(`unknown option ${arg} (known: ${[...known].join(', ')})`);
 
 const stepsText = option('--steps');
 const steps = stepsText === undefined ? undefined : Number(stepsText);
 if (steps !== undefined && !(Number.isInteger(steps) && steps > 0)) fail(`--steps must be a positive whole number, got ${stepsText}`);
 const outDir = option('--out');
+if (args.includes('--print-settings')) {
+  const { module: schedule } = await runnerImport(`${root}src/pretrain/schedule.ts`, { root, logLevel: 'error' });
+  console.log(JSON.stringify({ ...schedule.DEFAULT_PRETRAIN, ...(steps ? { steps } : {}) }, null, 2));
+  process.exit(0);
+}
+
+function countOption(name) {
+  const text = option(name);
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!(Number.isInteger(value) && value > 0)) fail(`${name} must be a positive whole number, got ${text}`);
+  return value;
+}
+const trainImages = countOption('--train-images');
+const heldOutImages = countOption('--held-out-images');
+if ((steps !== undefined || trainImages !== undefined || heldOutImages !== undefined) && outDir === undefined) {
+  fail('a trial run (--steps, --train-images, --held-out-images) must write elsewhere: add --out DIR so the shipped model is not replaced');
+}
+
+const { module: torchEngine } = await runnerImport(`${root}src/pretrain/torchEngine.ts`, { root, logLevel: 'error' });
+const python = torchEngine.defaultPython();
+const engineText = option('--engine') ?? 'auto';
+if (!['auto', 'wasm', 'torch'].includes(engineText)) fail(`--engine must be wasm, torch or auto, got ${engineText}`);
+let engine = engineText;
+if (engine === 'auto') engine = torchEngine.torchAvailable(python) ? 'torch' : 'wasm';
+else if (engine === 'torch' && !torchEngine.torchAvailable(python)) {
+  fail(`--engine torch needs PyTorch: \`${python} -c "import torch"\` failed (on Debian: apt-get install python3-torch; or set PIXELCNN_PYTHON)`);
+}
+
 const threadsText = option('--threads');
-const threads = threadsText === undefined ? Math.min(4, os.availableParallelism()) : Number(threadsText);
+const defaultThreads = engine === 'torch' ? os.availableParallelism() : Math.min(4, os.availableParallelism());
+const threads = threadsText === undefined ? defaultThreads : Number(threadsText);
 if (!(Number.isInteger(threads) && threads > 0)) fail(`--threads must be a positive whole number, got ${threadsText}`);
-if (steps !== undefined && outDir === undefined) fail('a run with --steps must write elsewhere: add --out DIR so the shipped model is not replaced');
 
 function commitOf() {
   try {
     const head = execSync('git rev-parse HEAD', { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const changes = execSync('git status --porcelain --untracked-files=no -- src scripts package.json', { cwd: root, encoding: 'utf8' }).trim();
+    const changes = execSync('git status --porcelain --untracked-files=no -- src scripts python package.json', { cwd: root, encoding: 'utf8' }).trim();
     return changes ? `${head}+changes` : head;
   } catch {
     return 'unknown (not a git checkout)';
@@ -69,6 +107,10 @@ try {
       steps,
       outDir,
       threads,
+      engine,
+      python,
+      trainImages,
+      heldOutImages,
       commit: commitOf(),
       interactive: Boolean(process.stderr.isTTY),
       shouldStop: () => stopRequested,

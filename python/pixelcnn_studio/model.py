@@ -178,11 +178,26 @@ class TwinModel(torch.nn.Module):
         kernel = (weight * self.mask(layer))[r0 : r1 + 1, s0 : s1 + 1].permute(3, 2, 0, 1)
         return F.conv2d(_shift(h, c - r0, r1 - c, c - s0, s1 - c), kernel, bias)
 
-    def extras(self, layer, labels, position=False):
+    def conv_row(self, layer, h, r):
+        """The same convolution at output row r only, [B, Cout, 1, W], from h [B, Cin, H, W] (reads rows <= r)."""
+        weight = self.params[f"{layer}/weight"]
+        bias = self.params[f"{layer}/bias"]
+        box = self._boxes[layer]
+        if box is None:
+            return bias.view(1, -1, 1, 1).expand(h.shape[0], -1, 1, h.shape[3])
+        r0, r1, s0, s1 = box
+        c = (weight.shape[0] - 1) // 2
+        kernel = (weight * self.mask(layer))[r0 : r1 + 1, s0 : s1 + 1].permute(3, 2, 0, 1)
+        top, bottom = r - (c - r0), r - (c - r1)  # input rows the output row reads, inclusive
+        rows = h[:, :, max(0, top) : max(0, bottom + 1)]
+        return F.conv2d(_shift(rows, (r1 - r0 + 1) - rows.shape[2], 0, c - s0, s1 - c), kernel, bias)
+
+    def extras(self, layer, labels, position=False, height=None):
         """The position and class biases of a layer's pre-activation, as something to add (or 0)."""
         total = 0
         if position:
-            rows = self.params[f"{layer}/rows"]
+            # The first `height` rows: a batch cropped to its top rows (the sampler's) keeps its row indices.
+            rows = self.params[f"{layer}/rows"][:height]
             cols = self.params[f"{layer}/cols"]
             total = rows.t()[None, :, :, None] + cols.t()[None, :, None, :]
         if self.config["classes"] > 0:
@@ -221,8 +236,9 @@ class TwinModel(torch.nn.Module):
         labels = self.check_labels(images, labels)
         x = self.network_input(images)
         position = self.config["position"]
+        height = images.shape[1]
         if not self.gated:
-            h = F.relu(self.conv("conv0", x) + self.extras("conv0", labels, position))
+            h = F.relu(self.conv("conv0", x) + self.extras("conv0", labels, position, height))
             for l in range(1, self.config["layers"]):
                 h = h + F.relu(self.conv(f"conv{l}", h) + self.extras(f"conv{l}", labels))
         else:
@@ -230,14 +246,59 @@ class TwinModel(torch.nn.Module):
             v, h = x, x
             for l in range(self.config["layers"]):
                 pos = position and l == 0
-                av = self.conv(f"v{l}", v) + self.extras(f"v{l}", labels, pos)
+                av = self.conv(f"v{l}", v) + self.extras(f"v{l}", labels, pos, height)
                 link = self.params[f"link{l}/weight"]
-                ah = self.conv(f"h{l}", h) + F.conv2d(av, link.t()[:, :, None, None]) + self.extras(f"h{l}", labels, pos)
+                ah = self.conv(f"h{l}", h) + F.conv2d(av, link.t()[:, :, None, None]) + self.extras(f"h{l}", labels, pos, height)
                 v = gate(av, C)
                 if l == 0:
                     h = gate(ah, C)
                 else:
                     h = h + self.conv(f"res{l}", gate(ah, C))
+        if self.config["headChannels"] > 0:
+            h = F.relu(self.conv("head", h) + self.extras("head", labels))
+        return self.conv("out", h) + self.extras("out", labels)
+
+    def row_logits(self, state, r, labels=None):
+        """
+        Logits of row r only, [B, C*L, 1, W], for the sampler: the network of
+        logits_nchw computed one row at a time. state["x"] holds the network
+        input [B, Cin, H, W] with rows <= r current; state["cache"] holds every
+        layer's output for the rows above, and gets row r written. No layer
+        reads a row below its output, so rows above r never change again.
+        """
+        cache = state.setdefault("cache", {})
+        x = state["x"]
+        b, _, _, width = x.shape
+
+        def keep(name, row):
+            if name not in cache:
+                cache[name] = torch.zeros(b, row.shape[1], x.shape[2], width, device=x.device, dtype=row.dtype)
+            cache[name][:, :, r : r + 1] = row
+            return cache[name]
+
+        def at_row(extra):
+            return extra[:, :, r : r + 1] if torch.is_tensor(extra) and extra.dim() == 4 and extra.shape[2] > 1 else extra
+
+        position = self.config["position"]
+        if not self.gated:
+            h = F.relu(self.conv_row("conv0", x, r) + at_row(self.extras("conv0", labels, position)))
+            full = keep("conv0", h)
+            for l in range(1, self.config["layers"]):
+                h = h + F.relu(self.conv_row(f"conv{l}", full, r) + self.extras(f"conv{l}", labels))
+                full = keep(f"conv{l}", h)
+        else:
+            C = self.config["colorChannels"]
+            v_full, h_full = x, x
+            for l in range(self.config["layers"]):
+                pos = position and l == 0
+                av = self.conv_row(f"v{l}", v_full, r) + at_row(self.extras(f"v{l}", labels, pos))
+                link = self.params[f"link{l}/weight"]
+                ah = self.conv_row(f"h{l}", h_full, r) + F.conv2d(av, link.t()[:, :, None, None])
+                ah = ah + at_row(self.extras(f"h{l}", labels, pos))
+                v_full = keep(f"v{l}", gate(av, C))
+                h_row = gate(ah, C) if l == 0 else h_full[:, :, r : r + 1] + self.conv(f"res{l}", gate(ah, C))
+                h_full = keep(f"h{l}", h_row)
+            h = h_full[:, :, r : r + 1]
         if self.config["headChannels"] > 0:
             h = F.relu(self.conv("head", h) + self.extras("head", labels))
         return self.conv("out", h) + self.extras("out", labels)

