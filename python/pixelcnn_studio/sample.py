@@ -62,6 +62,9 @@ def sample(model, count, seed=1, temperature=1.0, labels=None, device="cpu"):
                 uniforms = np.array([random() for _ in range(count)])
                 drawn = sample_categorical(logits.double().cpu().numpy(), temperature, uniforms)
                 pixels[:, row, col, channel] = torch.from_numpy(drawn).to(device)
+        # The row is complete: its cached features must see its last sub-pixel before the rows below read them.
+        state["x"][:, :, row : row + 1] = model.network_input(pixels[:, row : row + 1])
+        model.row_logits(state, row, labels)
     return pixels.cpu().numpy().astype(np.uint8)
 
 

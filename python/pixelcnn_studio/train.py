@@ -264,6 +264,8 @@ def run(args):
         if step >= settings["steps"]:
             finished = True
             break
+        if args.stop_after and step - start_step >= args.stop_after:
+            stop["requested"] = True
         if stop_everywhere():
             break
         lr = learning_rate_at(step, settings)
@@ -351,6 +353,7 @@ def main(argv=None):
     parser.add_argument("--train-images", type=int, default=0, help="train on only the first N training digits (tests)")
     parser.add_argument("--test-images", type=int, default=0, help="hold out only the first N held-out digits (tests)")
     parser.add_argument("--events", action="store_true", help="progress as JSON lines on stdout")
+    parser.add_argument("--stop-after", type=int, default=0, help="stop as Ctrl-C would after N steps of this run (tests)")
     args = parser.parse_args(argv)
     try:
         outcome = run(args)

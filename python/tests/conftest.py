@@ -12,6 +12,7 @@ import sys
 import tempfile
 
 import pytest
+import torch
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "python"))
@@ -68,3 +69,29 @@ def check_answer(answer):
 @pytest.fixture(scope="session")
 def root():
     return ROOT
+
+
+def randomise(model, seed, scale=0.4):
+    """Every variable random (masked taps too: the forward pass masks them): nothing starts at a value that hides a mistake."""
+    generator = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for name in model.names:
+            p = model.params[name]
+            # Small biases, so ReLUs are not switched off wholesale.
+            p.copy_(torch.randn(p.shape, generator=generator) * (scale / 4 if name.endswith("/bias") else scale))
+
+
+def batch_for(cfg, seed, count=3):
+    """Random levels [count, H, W, C] and, for a conditional config, labels [count]."""
+    generator = torch.Generator().manual_seed(seed)
+    images = torch.randint(0, cfg["levels"], (count, cfg["height"], cfg["width"], cfg["colorChannels"]), generator=generator)
+    labels = torch.randint(0, cfg["classes"], (count,), generator=generator) if cfg["classes"] > 0 else None
+    return images, labels
+
+
+def batch_job(images, labels):
+    """A batch as the tfjs side takes it."""
+    job = {"images": images.flatten().tolist(), "shape": list(images.shape)}
+    if labels is not None:
+        job["labels"] = labels.tolist()
+    return job

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import check_answer, config, run_tfjs
+from conftest import batch_for, batch_job, check_answer, config, randomise, run_tfjs
 from pixelcnn_studio import TwinModel, write_model
 
 CASES = {
@@ -30,22 +30,6 @@ CASES = {
 }
 
 
-def randomise(model, seed):
-    """Every variable random (masked taps stay zero): nothing starts at a value that hides a mistake."""
-    generator = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for name in model.names:
-            p = model.params[name]
-            p.copy_(torch.randn(p.shape, generator=generator) * 0.4)
-
-
-def batch_for(cfg, seed, count=3):
-    generator = torch.Generator().manual_seed(seed)
-    images = torch.randint(0, cfg["levels"], (count, cfg["height"], cfg["width"], cfg["colorChannels"]), generator=generator)
-    labels = torch.randint(0, cfg["classes"], (count,), generator=generator) if cfg["classes"] > 0 else None
-    return images, labels
-
-
 @pytest.fixture(scope="module")
 def answers(tmp_path_factory):
     directory = tmp_path_factory.mktemp("logits")
@@ -58,10 +42,7 @@ def answers(tmp_path_factory):
         images, labels = batch_for(cfg, 200 + i)
         with torch.no_grad():
             expected[name] = model(images, labels).numpy()
-        job = {"op": "logits", "model": path, "images": images.flatten().tolist(), "shape": list(images.shape)}
-        if labels is not None:
-            job["labels"] = labels.tolist()
-        jobs.append(job)
+        jobs.append({"op": "logits", "model": path, **batch_job(images, labels)})
     got = dict(zip(CASES, run_tfjs(jobs)))
     return got, expected
 

@@ -5,13 +5,15 @@
  * as JSON and writes the answers as JSON; the Python tests compare.
  *
  *   logits     the logits of a batch                     → base64 float32 [B, H, W, C, L]
- *   adamStep   one tf.train.adam step on a batch         → the model file after the step
+ *   adamSteps  tf.train.adam steps, one per batch       → the model file after them, and each batch's bits
  *   heldOut    bits/dim on the app's held-out digits      → a number
- *   schedule   the app's split and batch order            → index lists and learning rates
+ *   sample     the reference sampler (full recompute)     → the images' levels
+ *   schedule   the app's split, data and batch order      → index lists, labels, pixel sums, learning rates
  */
 import * as tf from '@tensorflow/tfjs';
 import fs from 'node:fs';
 import { createPixelCNN, type PixelCNN } from '../model/pixelcnn';
+import { sampleFullRecompute } from '../model/sampler';
 import { encodeFloat32, loadWeights, parseSavedModel, saveModel, type SavedModel } from '../model/serialize';
 import { retargetDataset } from '../data/retarget';
 import { splitIndices } from '../data/split';
@@ -28,7 +30,8 @@ export interface Batch {
 
 export type ParityJob =
   | ({ op: 'logits'; model: string } & Batch)
-  | ({ op: 'adamStep'; model: string; learningRate: number; out: string } & Batch)
+  | { op: 'adamSteps'; model: string; learningRate: number; out: string; batches: Batch[] }
+  | { op: 'sample'; model: string; count: number; seed: number; temperature: number; labels?: number[] }
   | { op: 'heldOut'; model: string; images?: number }
   | { op: 'schedule'; count: number; settings: PretrainSettings; trainCount: number; steps: number[] };
 
@@ -71,18 +74,29 @@ async function logitsJob(job: Extract<ParityJob, { op: 'logits' }>): Promise<Par
   return answer;
 }
 
-async function adamStepJob(job: Extract<ParityJob, { op: 'adamStep' }>): Promise<ParityAnswer> {
+async function adamStepsJob(job: Extract<ParityJob, { op: 'adamSteps' }>): Promise<ParityAnswer> {
   const { model } = loadModel(job.model);
-  const { images, labels } = batchTensors(job);
   const optimizer = tf.train.adam(job.learningRate);
-  const loss = model.trainStep(images, optimizer, labels);
-  const bits = (await loss.data())[0];
+  const bits: number[] = [];
+  for (const batch of job.batches) {
+    const { images, labels } = batchTensors(batch);
+    const loss = model.trainStep(images, optimizer, labels);
+    bits.push((await loss.data())[0]);
+    tf.dispose([images, labels, loss]);
+  }
   const saved = await saveModel(model, {});
   fs.writeFileSync(job.out, JSON.stringify(saved));
-  tf.dispose([images, labels, loss]);
   optimizer.dispose();
   model.dispose();
   return { ok: true, bits };
+}
+
+async function sampleJob(job: Extract<ParityJob, { op: 'sample' }>): Promise<ParityAnswer> {
+  const { model } = loadModel(job.model);
+  const labels = job.labels ? Int32Array.from(job.labels) : undefined;
+  const { pixels } = await sampleFullRecompute(model, { count: job.count, seed: job.seed, temperature: job.temperature, labels });
+  model.dispose();
+  return { ok: true, pixels: Array.from(pixels) };
 }
 
 async function heldOutJob(job: Extract<ParityJob, { op: 'heldOut' }>, root: string): Promise<ParityAnswer> {
@@ -110,12 +124,21 @@ async function heldOutJob(job: Extract<ParityJob, { op: 'heldOut' }>, root: stri
   return { ok: true, bits: total / count, images: count };
 }
 
-function scheduleJob(job: Extract<ParityJob, { op: 'schedule' }>): ParityAnswer {
+function scheduleJob(job: Extract<ParityJob, { op: 'schedule' }>, root: string): ParityAnswer {
   const { train, test } = splitIndices(job.count);
+  const split = readMnistSplit(root);
+  const sums = (d: { pixels: Uint8Array; count: number }): number[] => {
+    const size = d.pixels.length / d.count;
+    return Array.from({ length: d.count }, (_, n) => d.pixels.subarray(n * size, (n + 1) * size).reduce((a, b) => a + b, 0));
+  };
   return {
     ok: true,
     train,
     test,
+    trainLabels: Array.from(split.train.labels ?? []),
+    testLabels: Array.from(split.test.labels ?? []),
+    trainSums: sums(split.train),
+    testSums: sums(split.test),
     batches: job.steps.map((step) => batchIndices(step, job.trainCount, job.settings.batchSize, job.settings.seed)),
     learningRates: job.steps.map((step) => learningRateAt(step, job.settings)),
   };
@@ -128,9 +151,10 @@ export async function runParityJobs(root: string, jobs: ParityJob[]): Promise<{ 
   for (const job of jobs) {
     try {
       if (job.op === 'logits') answers.push(await logitsJob(job));
-      else if (job.op === 'adamStep') answers.push(await adamStepJob(job));
+      else if (job.op === 'adamSteps') answers.push(await adamStepsJob(job));
       else if (job.op === 'heldOut') answers.push(await heldOutJob(job, root));
-      else answers.push(scheduleJob(job));
+      else if (job.op === 'sample') answers.push(await sampleJob(job));
+      else answers.push(scheduleJob(job, root));
     } catch (error) {
       answers.push({ ok: false, error: error instanceof Error ? error.message : String(error) });
     }

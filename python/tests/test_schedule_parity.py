@@ -1,0 +1,47 @@
+"""The twin reads the same digits, splits them, orders batches and sets learning rates exactly as the app does."""
+
+import os
+
+import numpy as np
+import pytest
+
+from conftest import ROOT, check_answer, run_tfjs
+from pixelcnn_studio.data import read_mnist, read_mnist_split
+from pixelcnn_studio.schedule import BatchOrder, learning_rate_at, mulberry32, split_indices
+
+SETTINGS = {
+    "config": {},
+    "seed": 2026,
+    "steps": 7000,
+    "batchSize": 16,
+    "peakLearningRate": 4e-3,
+    "finalLearningRate": 5e-5,
+    "warmupSteps": 200,
+}
+STEPS = [0, 1, 199, 200, 561, 562, 563, 3000, 6999]
+DATA = os.path.join(ROOT, "public", "data", "mnist-28x28.bin")
+
+
+def test_mulberry32_known_values():
+    """The first draws of seededRandom(1), as src/model/random.ts gives them under Node."""
+    random = mulberry32(1)
+    assert [random() for _ in range(3)] == [0.6270739405881613, 0.002735721180215478, 0.5274470399599522]
+
+
+@pytest.mark.skipif(not os.path.exists(DATA), reason="run npm run prepare-data")
+def test_same_split_batches_and_rates():
+    train, test = read_mnist_split(ROOT)
+    count = read_mnist(ROOT).count
+    order = BatchOrder(train.count, SETTINGS["batchSize"], SETTINGS["seed"])
+    answer = check_answer(
+        run_tfjs([{"op": "schedule", "count": count, "settings": SETTINGS, "trainCount": train.count, "steps": STEPS}])[0]
+    )
+    ours_train, ours_test = split_indices(count)
+    assert answer["train"] == ours_train
+    assert answer["test"] == ours_test
+    assert answer["trainLabels"] == train.labels.tolist()
+    assert answer["testLabels"] == test.labels.tolist()
+    assert answer["trainSums"] == train.pixels.reshape(train.count, -1).sum(axis=1, dtype=np.int64).tolist()
+    assert answer["testSums"] == test.pixels.reshape(test.count, -1).sum(axis=1, dtype=np.int64).tolist()
+    assert answer["batches"] == [order(step) for step in STEPS]
+    assert np.allclose(answer["learningRates"], [learning_rate_at(step, SETTINGS) for step in STEPS], rtol=1e-15, atol=0)
