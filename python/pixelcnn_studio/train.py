@@ -96,6 +96,15 @@ class Loss(torch.nn.Module):
         return self.model.bits_per_dim(images, labels)
 
 
+def train_step(loss_module, optimizer, images, labels, share_weight=1.0):
+    """One Adam step on a batch (or this process's share of it); returns the share's bits/dim, detached."""
+    optimizer.zero_grad(set_to_none=True)
+    bits = loss_module(images, labels)
+    (bits * share_weight).backward()
+    optimizer.step()
+    return bits.detach()
+
+
 def save_checkpoint(path, model, optimizer, settings, step, elapsed, train_bits):
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     state = {
@@ -273,11 +282,8 @@ def run(args):
         indices = torch.tensor(order(step)[start_share:end_share], device=device)
         images = train_pixels[indices]
         labels = train_labels[indices] if conditional else None
-        optimizer.zero_grad(set_to_none=True)
-        bits = loss_module(images, labels)
-        (bits * share_weight).backward()
-        optimizer.step()
-        batch_bits = bits.detach() * (end_share - start_share) / batch_size
+        bits = train_step(loss_module, optimizer, images, labels, share_weight)
+        batch_bits = bits * (end_share - start_share) / batch_size
         if world > 1:
             dist.all_reduce(batch_bits)
         value = float(batch_bits)

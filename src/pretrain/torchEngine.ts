@@ -73,11 +73,22 @@ export interface TorchHooks {
   shouldStop(): boolean;
 }
 
-/** The python process's environment: the twin's package on its path, tidy threads. */
-function pythonEnv(root: string): NodeJS.ProcessEnv {
+/**
+ * The python process's environment: the twin's package on its path, and
+ * OpenMP threads that sleep rather than spin while they wait (unless the
+ * caller chose otherwise): spinning threads on a machine whose cores are busy
+ * made 2-thread steps several times slower than 1-thread ones here
+ * (`npm run bench:pretrain` shows both).
+ */
+export function pythonEnv(root: string): NodeJS.ProcessEnv {
   const own = path.join(root, 'python');
   const existing = process.env.PYTHONPATH;
-  return { ...process.env, PYTHONPATH: existing ? `${own}${path.delimiter}${existing}` : own, PYTHONUNBUFFERED: '1' };
+  return {
+    ...process.env,
+    PYTHONPATH: existing ? `${own}${path.delimiter}${existing}` : own,
+    PYTHONUNBUFFERED: '1',
+    OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE',
+  };
 }
 
 /** Runs the twin's training to the end or until stopped; rejects with what Python said when it fails. */
