@@ -20,15 +20,15 @@ export interface PretrainSettings {
 
 /**
  * The shipped MNIST model: the app's default architecture (a conditional
- * Gated PixelCNN that knows where it is), 20,000 steps of 16 digits, about
- * 35 passes over the training digits: about an hour on the two cores of a
- * small cloud VM with the PyTorch twin (`--engine torch`), several hours on
- * wasm.
+ * Gated PixelCNN that knows where it is), 5,000 steps of 16 digits, about 9
+ * passes over the training digits: about 80 minutes on one core of a small
+ * cloud VM with the PyTorch twin (`--engine torch`), several hours on wasm.
+ * Longer runs keep improving (docs/ARCHITECTURES.md's notes say by how much).
  */
 export const DEFAULT_PRETRAIN: PretrainSettings = {
   config: DEFAULT_CONFIG,
   seed: 2026,
-  steps: 20000,
+  steps: 5000,
   batchSize: 16,
   peakLearningRate: 4e-3,
   finalLearningRate: 5e-5,
