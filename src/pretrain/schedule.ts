@@ -23,7 +23,6 @@ export interface PretrainSettings {
  * Gated PixelCNN that knows where it is), 5,000 steps of 16 digits, about 9
  * passes over the training digits: about 80 minutes on one core of a small
  * cloud VM with the PyTorch twin (`--engine torch`), several hours on wasm.
- * Longer runs keep improving (docs/ARCHITECTURES.md's notes say by how much).
  */
 export const DEFAULT_PRETRAIN: PretrainSettings = {
   config: DEFAULT_CONFIG,
