@@ -40,6 +40,12 @@ export interface ClassifierSettings {
   maxShift: number;
 }
 
+/**
+ * Six epochs: enough to be right on about 98% of the held-out digits, and
+ * about as sure of real digits (94% at p ≥ 0.9) as the classifier the
+ * project's first figures came from. Longer training is no more accurate but
+ * surer of everything, samples included (README, "Judging a model").
+ */
 export const DEFAULT_CLASSIFIER: ClassifierSettings = {
   version: 1,
   seed: 7,
@@ -47,7 +53,7 @@ export const DEFAULT_CLASSIFIER: ClassifierSettings = {
   conv1: 16,
   conv2: 32,
   dense: 128,
-  epochs: 10,
+  epochs: 6,
   batchSize: 64,
   learningRate: 2e-3,
   finalLearningRate: 5e-5,

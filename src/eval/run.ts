@@ -158,6 +158,11 @@ function percent(share: number): string {
 
 export async function runEval(command: EvalCommand, log: (line: string) => void): Promise<EvalReport> {
   const resolve = (file: string): string => path.resolve(command.root, file);
+  /** A path as the report shows it: relative inside the project, absolute outside. */
+  const shown = (file: string): string => {
+    const relative = path.relative(command.root, file);
+    return relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
+  };
   const backend = await useNodeBackend('wasm');
   const modelFile = resolve(command.modelFile);
   const model = modelFromFile(modelFile);
@@ -166,12 +171,12 @@ export async function runEval(command: EvalCommand, log: (line: string) => void)
     const { classes, architecture } = config;
     if (config.width !== 28 || config.height !== 28 || config.colorChannels !== 1) {
       throw new Error(
-        `npm run eval judges models of the 28×28 grayscale digits; ${path.relative(command.root, modelFile)} is ` +
+        `npm run eval judges models of the 28×28 grayscale digits; ${shown(modelFile)} is ` +
           `${config.width}×${config.height}${config.colorChannels === 3 ? ' RGB' : ''}`,
       );
     }
     if (classes !== 0 && classes !== 10) throw new Error(`the model has ${classes} classes; the digits have 10`);
-    log(`${path.relative(command.root, modelFile)}: ${architecture}, ${classes > 0 ? `conditional on ${classes} classes` : 'unconditional'}; ${backend}.`);
+    log(`${shown(modelFile)}: ${architecture}, ${classes > 0 ? `conditional on ${classes} classes` : 'unconditional'}; ${backend}.`);
 
     // Bytes for the classifier and the shape measures; the model's own levels for its likelihood.
     const bytes = readMnistSplit(command.root, 256);
@@ -198,7 +203,7 @@ export async function runEval(command: EvalCommand, log: (line: string) => void)
       }
     });
     if (command.interactive && !ready.cached) process.stderr.write('\n');
-    const classifierFile = path.relative(command.root, ready.file);
+    const classifierFile = shown(ready.file);
     log(
       `  held-out accuracy ${percent(ready.heldOutAccuracy)} ` +
         (ready.cached ? `(reused ${classifierFile})` : `(trained in ${formatDuration(ready.trainSeconds)}, kept in ${classifierFile})`),
@@ -253,7 +258,7 @@ export async function runEval(command: EvalCommand, log: (line: string) => void)
       fs.writeFileSync(gridFile, encodeGrayPng(grid.gray, grid.width, grid.height));
 
       return {
-        model: path.relative(command.root, modelFile),
+        model: shown(modelFile),
         architecture,
         classes,
         heldOutBitsPerDim,
@@ -264,7 +269,7 @@ export async function runEval(command: EvalCommand, log: (line: string) => void)
           temperature: command.temperature,
           seed: command.seed,
           seconds,
-          grid: path.relative(command.root, gridFile),
+          grid: shown(gridFile),
         },
         real,
         thresholds: {
