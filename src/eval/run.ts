@@ -22,8 +22,8 @@ import { levelToByteTable } from '../data/quantise';
 import type { ImageDataset } from '../data/types';
 import { evaluateBitsPerDim } from '../model/evaluate';
 import { sampleIncremental } from '../model/incrementalSampler';
-import { type PixelCNN, createPixelCNN } from '../model/pixelcnn';
-import { loadWeights, parseSavedModel } from '../model/serialize';
+import type { PixelCNN } from '../model/pixelcnn';
+import { modelFromSaved, parseSavedModel } from '../model/serialize';
 import { useNodeBackend } from '../node/backend';
 import { readMnistSplit } from '../node/mnist';
 import { encodeGrayPng } from '../node/png';
@@ -95,15 +95,7 @@ function modelFromFile(file: string): PixelCNN {
   } catch {
     throw new Error(`${file} is not JSON, so not a model file`);
   }
-  const saved = parseSavedModel(json);
-  const model = createPixelCNN(saved.config);
-  try {
-    loadWeights(model, saved);
-  } catch (error) {
-    model.dispose();
-    throw error;
-  }
-  return model;
+  return modelFromSaved(parseSavedModel(json));
 }
 
 function labelled(dataset: ImageDataset): LabelledImages {

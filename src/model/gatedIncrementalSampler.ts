@@ -3,7 +3,7 @@ import type { GatedPixelCNN } from './gatedPixelCNN';
 import { addConditioning, type ConditioningValues, readConditioning, snapshotConditioning } from './incrementalConditioning';
 import type { MaskedLayer } from './layers';
 import { openTaps } from './masks';
-import { levelToInput } from './pixels';
+import { writeInputLevel } from './pixels';
 import { sampleCategorical } from './random';
 import { type SampleOptions, type SampleResult, startSampling } from './sampler';
 
@@ -269,12 +269,7 @@ export async function sampleGatedIncremental(model: GatedPixelCNN, options: Samp
           const at = b * perImage + index;
           if (!known) pixels[at] = sampleCategorical(logits, b * levels, levels, options.temperature, random());
           drawn[b] = pixels[at];
-          if (embedding) {
-            const tableRow = (channel * levels + pixels[at]) * E;
-            x.set(embedding.subarray(tableRow, tableRow + E), at * E);
-          } else {
-            x[at] = levelToInput(pixels[at], levels);
-          }
+          writeInputLevel(x, at, channel, pixels[at], levels, embedding, E);
         }
         if (!known) await options.onSubPixel?.({ row, col, channel, index, values: drawn, pixels, logits });
       }

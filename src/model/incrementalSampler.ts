@@ -3,7 +3,7 @@ import type { LayerRole, PixelCNN } from './pixelcnn';
 import type { GatedPixelCNN } from './gatedPixelCNN';
 import { sampleGatedIncremental } from './gatedIncrementalSampler';
 import { addConditioning, type ConditioningValues, readConditioning, snapshotConditioning } from './incrementalConditioning';
-import { levelToInput } from './pixels';
+import { writeInputLevel } from './pixels';
 import { openTaps } from './masks';
 import { sampleCategorical } from './random';
 import { type SampleOptions, type SampleResult, startSampling } from './sampler';
@@ -273,13 +273,7 @@ async function sampleWith(
       const at = b * perImage + index;
       if (!known) pixels[at] = sampleCategorical(logits, b * levels, levels, options.temperature, random());
       values[b] = pixels[at];
-      if (embedding) {
-        // Sub-pixel `at` owns input channels at·E… (see embedLevels for the layout).
-        const tableRow = (channel * levels + pixels[at]) * E;
-        input.set(embedding.subarray(tableRow, tableRow + E), at * E);
-      } else {
-        input[at] = levelToInput(pixels[at], levels);
-      }
+      writeInputLevel(input, at, channel, pixels[at], levels, embedding, E);
     }
     if (!known) await options.onSubPixel?.({ row, col, channel, index, values, pixels, logits });
   }

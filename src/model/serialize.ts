@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { type PixelCNNConfig, CONFIG_FIELDS, ConfigError, describeConfig, validateConfig, sameArchitecture, withLaterFields } from './config';
-import type { PixelCNN } from './pixelcnn';
+import { createPixelCNN, type PixelCNN } from './pixelcnn';
 
 /**
  * The model file: one self-describing JSON document. The app exports and
@@ -122,6 +122,18 @@ export function parseSavedModel(json: unknown): SavedModel {
     tensors: json.tensors as SavedTensor[],
     meta: isRecord(json.meta) ? json.meta : {},
   };
+}
+
+/** A new model holding `saved`'s weights; throws ModelFileError, leaving nothing behind, when they do not fit. */
+export function modelFromSaved(saved: SavedModel): PixelCNN {
+  const model = createPixelCNN(saved.config);
+  try {
+    loadWeights(model, saved);
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+  return model;
 }
 
 /**

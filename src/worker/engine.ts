@@ -8,6 +8,7 @@ import {
   createPixelCNN,
   evaluateBitsPerDim,
   loadWeights,
+  modelFromSaved,
   parseSavedModel,
   sampleIncremental,
   saveModel,
@@ -196,7 +197,7 @@ export class Engine {
     try {
       const saved = await this.deps.loadPretrained();
       if (!saved) return false;
-      this.installModel(modelFrom(saved), 'pretrained', stepsOf(saved.meta), cardOf(saved.meta), classNamesOf(saved.meta, saved.config.classes));
+      this.installModel(modelFromSaved(saved), 'pretrained', stepsOf(saved.meta), cardOf(saved.meta), classNamesOf(saved.meta, saved.config.classes));
       return true;
     } catch (error) {
       this.deps.emit({ type: 'notice', message: `The pretrained model could not be loaded (${errorText(error)}); starting from random weights.` });
@@ -211,7 +212,7 @@ export class Engine {
       const stored = await this.deps.store.load();
       if (!stored) return false;
       saved = parseSavedModel(stored);
-      model = modelFrom(saved);
+      model = modelFromSaved(saved);
     } catch (error) {
       this.noticeRestoreFailed(error);
       return false;
@@ -696,18 +697,6 @@ function sameGeometry(a: PixelCNNConfig, b: PixelCNNConfig): boolean {
 
 function isOrigin(value: unknown): value is ModelOrigin {
   return value === 'new' || value === 'restored' || value === 'imported' || value === 'pretrained';
-}
-
-/** A model holding `saved`'s weights; throws ModelFileError, leaving nothing behind, when they do not fit. */
-function modelFrom(saved: SavedModel): PixelCNN {
-  const model = createPixelCNN(saved.config);
-  try {
-    loadWeights(model, saved);
-  } catch (error) {
-    model.dispose();
-    throw error;
-  }
-  return model;
 }
 
 function stepsOf(meta: Record<string, unknown>): number {
