@@ -54,7 +54,7 @@ function table(result) {
   const lines = [];
   lines.push(`### ${result.backend} — ${result.adapter}`);
   lines.push('');
-  lines.push(`Default model: ${result.model.layers} layers, ${result.model.hiddenChannels} channels, ${result.model.kernelSize}×${result.model.kernelSize} kernels, ${result.model.headChannels ? `a ${result.model.headChannels}-channel 1×1 head, ` : ''}${result.model.levels} levels${result.model.inputEmbedding ? ` embedded in ${result.model.inputEmbedding} channels` : ''}; grayscale; batch of 16.`);
+  lines.push(`Default model: ${result.model.description}; batch of 16.`);
   lines.push('');
   lines.push('| size | forward (batch) ms | full-recompute step ms | full ms/image | incremental ms/image | speedup | incremental batch ÷ forward |');
   lines.push('|---:|---:|---:|---:|---:|---:|---:|');

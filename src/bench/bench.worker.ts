@@ -4,7 +4,7 @@
  * its engine, and posts log lines and the final result to the bench page.
  */
 import * as tf from '@tensorflow/tfjs';
-import { DEFAULT_CONFIG } from '../model/config';
+import { DEFAULT_CONFIG, describeConfig } from '../model/config';
 import { registerMaskedConvKernels } from '../kernels/webgpu/registerMaskedConvKernels';
 import { MASKED_CONV_KERNELS } from '../model/maskedConv';
 import { selectBackend } from '../worker/backend';
@@ -30,7 +30,6 @@ async function run(backend: BackendName, sizes: number[], fullSteps: number, tra
   const trainStep = await benchTraining(trainSteps, log, backend === 'webgpu' || backend === 'webgl');
   const leaks = await benchLeaks();
   log(`  tensor leaks: ${leaks.train} over 200 training steps, ${leaks.sample} over 5 sampled images`);
-  const { hiddenChannels, layers, kernelSize, levels, headChannels, inputEmbedding } = DEFAULT_CONFIG;
   post({
     type: 'result',
     result: {
@@ -38,7 +37,7 @@ async function run(backend: BackendName, sizes: number[], fullSteps: number, tra
       adapter: info.adapter,
       tfjsBackend: tf.getBackend(),
       maskedConv,
-      model: { hiddenChannels, layers, kernelSize, levels, headChannels, inputEmbedding },
+      model: { ...DEFAULT_CONFIG, description: describeConfig(DEFAULT_CONFIG) },
       sampling,
       trainStep,
       leaks: { train: leaks.train, sample: leaks.sample },
