@@ -1,3 +1,4 @@
+import type { PixelCNNConfig } from '../model/config';
 import type { BackendName } from '../worker/protocol';
 import type { SamplingRow, TrainRow } from './benchmarks';
 
@@ -17,7 +18,7 @@ export interface BenchResult {
   tfjsBackend: string;
   /** How the masked-convolution op ran: the backend's WGSL kernels, or its generic open-tap path. */
   maskedConv: string;
-  model: { hiddenChannels: number; layers: number; kernelSize: number; levels: number; headChannels: number; inputEmbedding: number };
+  model: PixelCNNConfig & { description: string };
   sampling: SamplingRow[];
   trainStep: TrainRow;
   leaks: { train: number; sample: number };
