@@ -21,8 +21,8 @@ export interface PretrainSettings {
 /**
  * The shipped MNIST model: the app's default architecture (a conditional
  * Gated PixelCNN that knows where it is), 5,000 steps of 16 digits, about 9
- * passes over the training digits: about 80 minutes on one core of a small
- * cloud VM with the PyTorch twin (`--engine torch`), several hours on wasm.
+ * passes over the training digits: 65 minutes on one busy core of a small
+ * cloud VM with the PyTorch twin (`--engine torch`); README says more.
  */
 export const DEFAULT_PRETRAIN: PretrainSettings = {
   config: DEFAULT_CONFIG,
