@@ -5,7 +5,7 @@ import type { MaskedLayer } from './layers';
 import { openTaps } from './masks';
 import { writeInputLevel } from './pixels';
 import { sampleCategorical } from './random';
-import { type SampleOptions, type SampleResult, startSampling } from './sampler';
+import { type SampleOptions, type SampleResult, startSampling, subPixelAt } from './sampler';
 
 /**
  * Fast generation for the Gated PixelCNN: every activation is computed once,
@@ -257,10 +257,7 @@ export async function sampleGatedIncremental(model: GatedPixelCNN, options: Samp
       }
 
       for (let index = 0; index < perImage; index++) {
-        const channel = index % C;
-        const position = (index - channel) / C;
-        const row = Math.floor(position / W);
-        const col = position % W;
+        const { row, col, channel } = subPixelAt(index, W, C);
         const known = index < start;
         if (!known && options.shouldStop?.()) return { pixels, completed: index };
         if (col === 0 && channel === 0) await verticalRow(row);

@@ -6,7 +6,7 @@ import { addConditioning, type ConditioningValues, readConditioning, snapshotCon
 import { writeInputLevel } from './pixels';
 import { openTaps } from './masks';
 import { sampleCategorical } from './random';
-import { type SampleOptions, type SampleResult, startSampling } from './sampler';
+import { type SampleOptions, type SampleResult, startSampling, subPixelAt } from './sampler';
 
 /**
  * Fast generation (after Ramachandran et al., 2017, "Fast Generation for
@@ -238,10 +238,7 @@ async function sampleWith(
   }
 
   for (let index = 0; index < perImage; index++) {
-    const channel = index % C;
-    const position = (index - channel) / C;
-    const row = Math.floor(position / W);
-    const col = position % W;
+    const { row, col, channel } = subPixelAt(index, W, C);
     const known = index < start;
     if (!known && options.shouldStop?.()) return { pixels, completed: index };
 

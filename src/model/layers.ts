@@ -156,11 +156,12 @@ export function withConditioning(pre: tf.Tensor4D, layer: MaskedLayer, oneHot: t
   return out;
 }
 
-/** The layer's weights and its conditioning tables, in the order of docs/ARCHITECTURES.md's variable lists. */
+/** The layers' position tables (rows, then cols, layer by layer): the order of docs/ARCHITECTURES.md's variable lists. */
 export function positionVariables(layers: readonly MaskedLayer[]): tf.Variable[] {
   return layers.flatMap((layer) => (layer.position ? [layer.position.rows, layer.position.cols] : []));
 }
 
+/** The layers' class tables, layer by layer, in the same order. */
 export function classVariables(layers: readonly MaskedLayer[]): tf.Variable[] {
   return layers.flatMap((layer) => (layer.classTable ? [layer.classTable] : []));
 }

@@ -53,6 +53,13 @@ export interface SampleResult {
   completed: number;
 }
 
+/** Where sub-pixel `index` (in generation order) lies: its row, column and colour channel. */
+export function subPixelAt(index: number, width: number, colorChannels: number): { row: number; col: number; channel: number } {
+  const channel = index % colorChannels;
+  const position = (index - channel) / colorChannels;
+  return { row: Math.floor(position / width), col: position % width, channel };
+}
+
 /** The labels of a sampling run, checked against the model: one per image for a conditional model, else none. */
 export function samplingLabels(model: PixelCNN, options: SampleOptions): Int32Array | null {
   const { classes } = model.config;
@@ -96,10 +103,7 @@ export async function sampleFullRecompute(model: PixelCNN, options: SampleOption
 
   for (let index = start; index < perImage; index++) {
     if (options.shouldStop?.()) return { pixels, completed: index };
-    const channel = index % colorChannels;
-    const position = (index - channel) / colorChannels;
-    const row = Math.floor(position / width);
-    const col = position % width;
+    const { row, col, channel } = subPixelAt(index, width, colorChannels);
 
     const stepLogits = tf.tidy(() => {
       const images = tf.tensor4d(pixels, [options.count, height, width, colorChannels], 'int32');
