@@ -186,12 +186,14 @@ export function createGatedPixelCNN(config: PixelCNNConfig, seed = 1, options: {
   ];
 
   function logits(images: tf.Tensor4D, labels?: tf.Tensor1D): tf.Tensor5D {
+    // The image is a constant input unless it is the embedding, which learns through it.
+    return tf.tidy(() => forward(networkInput(images, embedding, levels), labels, embedding !== null));
+  }
+
+  function forward(x: tf.Tensor4D, labels: tf.Tensor1D | undefined, inputGradient: boolean): tf.Tensor5D {
     return tf.tidy(() => {
-      const [batch, height, width] = images.shape;
+      const [batch, height, width] = x.shape;
       const oneHot = labelRows(labels, config.classes, batch);
-      const x = networkInput(images, embedding, levels);
-      // The image is a constant input unless it is the embedding, which learns through it.
-      const inputGradient = embedding !== null;
       let v = x;
       let h = x;
       gatedLayers.forEach(({ vertical, horizontal, link, residual }, l) => {
@@ -219,6 +221,7 @@ export function createGatedPixelCNN(config: PixelCNNConfig, seed = 1, options: {
     outputLayers,
     variables,
     logits,
+    logitsFromInput: (input, labels) => forward(input, labels, true),
     ...lossFunctions(logits, levels, variables),
     parameterCount: () =>
       layers.reduce((total, layer) => total + layerParameters(layer), (embedding?.size ?? 0) + gatedLayers.reduce((n, g) => n + g.link.size, 0)),

@@ -11,6 +11,8 @@ export * from './serialize';
 export * from './layers';
 export * from './gatedPixelCNN';
 export * from './receptiveField';
+export * from './inspect';
+export * from './belief';
 export * from './incrementalSampler';
 export * from './evaluate';
 export * from './card';

@@ -62,6 +62,13 @@ export interface PixelCNN {
    * labels: [B] int32 in 0..classes-1, required when config.classes > 0.
    */
   logits(images: tf.Tensor4D, labels?: tf.Tensor1D): tf.Tensor5D;
+  /**
+   * The same logits from the network input itself ([B, H, W, C] scaled
+   * levels, or [B, H, W, C·E] embedded ones, as `networkInput` makes it),
+   * with the gradient reaching that input: what a receptive-field map
+   * differentiates.
+   */
+  logitsFromInput(input: tf.Tensor4D, labels?: tf.Tensor1D): tf.Tensor5D;
   /** Mean negative log-likelihood per sub-pixel, in bits. */
   bitsPerDim(images: tf.Tensor4D, labels?: tf.Tensor1D): tf.Scalar;
   /** One optimizer step on a batch; returns the batch's bits/dim before the step. */
@@ -137,13 +144,17 @@ export function createPixelCNN(config: PixelCNNConfig, seed = 1, options: PixelC
   ];
 
   function logits(images: tf.Tensor4D, labels?: tf.Tensor1D): tf.Tensor5D {
+    // The first layer's input is a constant (the scaled image) unless it is the embedding, which learns through it.
+    return tf.tidy(() => forward(networkInput(images, embedding, levels), labels, embedding !== null));
+  }
+
+  function forward(x: tf.Tensor4D, labels: tf.Tensor1D | undefined, firstInputGradient: boolean): tf.Tensor5D {
     return tf.tidy(() => {
-      const [batch, height, width] = images.shape;
+      const [batch, height, width] = x.shape;
       const oneHot = labelRows(labels, config.classes, batch);
-      let h = networkInput(images, embedding, levels);
+      let h = x;
       for (const layer of layers) {
-        // The first layer's input is a constant (the scaled image) unless it is the embedding, which learns through it.
-        const inputGradient = layer.role !== 'input' || embedding !== null;
+        const inputGradient = layer.role !== 'input' || firstInputGradient;
         const c = withConditioning(convolve(layer, h, inputGradient, options.convolution), layer, oneHot);
         if (layer.role === 'residual') h = h.add(tf.relu(c));
         else if (layer.role === 'output') h = c;
@@ -159,6 +170,7 @@ export function createPixelCNN(config: PixelCNNConfig, seed = 1, options: PixelC
     layers,
     variables,
     logits,
+    logitsFromInput: (input, labels) => forward(input, labels, true),
     ...lossFunctions(logits, levels, variables),
     parameterCount: () => layers.reduce((total, layer) => total + layerParameters(layer), embedding?.size ?? 0),
     dispose() {
