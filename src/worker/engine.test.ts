@@ -257,6 +257,28 @@ describe('the engine', () => {
     expect(lastRun.map((c) => [c.from, c.to]).flat()).toEqual(lastRun.flatMap((c, i) => [i === 0 ? 0 : lastRun[i - 1].to, c.to]));
     expect(lastRun[lastRun.length - 1].to).toBe(16);
   });
+
+  it('completes a drawing: keeps its first rows in every image, side by side, and names a drawing that does not fit', async () => {
+    const { engine, all, last } = harness();
+    await engine.handle({ type: 'init', config: tiny });
+    const image = Uint8Array.from({ length: 16 }, (_, i) => i % 4);
+    const settings = { count: 3, temperature: 1, seed: 5, delayMs: 0, draw: { kind: 'any' as const } };
+    await engine.handle({ type: 'completeDrawing', image, keepRows: 2, settings });
+    for (let i = 0; i < 500 && all('sampleDone').length < 1; i++) await new Promise((r) => setTimeout(r, 5));
+    const start = last('sampleStart')!.sample;
+    expect(start).toMatchObject({ count: 3, prefixLength: 8, columns: 3 });
+    for (let b = 0; b < 3; b++) expect(Array.from(start.initial.subarray(b * 16, b * 16 + 8))).toEqual(Array.from(image.subarray(0, 8)));
+    expect(last('sampleDone')).toMatchObject({ completed: 16, total: 16, stopped: false });
+    // Streaming starts at the first free sub-pixel.
+    expect(all('samplePixels')[0].from).toBe(8);
+
+    await engine.handle({ type: 'completeDrawing', image: new Uint8Array(15), keepRows: 2, settings });
+    expect(last('error')!.message).toBe('The drawing must be 4×4 grayscale (16 values) to match the model; got 15 values.');
+    await engine.handle({ type: 'completeDrawing', image: new Uint8Array(16).fill(4), keepRows: 2, settings });
+    expect(last('error')!.message).toBe('The drawing has level 4 at value 0; this model has levels 0 to 3.');
+    await engine.handle({ type: 'completeDrawing', image, keepRows: 5, settings });
+    expect(last('error')!.message).toBe('Rows to keep must be a whole number from 0 to 4, got 5.');
+  });
 });
 
 describe('the pretrained model', () => {

@@ -148,6 +148,8 @@ export class Engine {
         return this.startSampling(request.settings);
       case 'complete':
         return this.startCompletion(request.testIndex, request.settings);
+      case 'completeDrawing':
+        return this.startDrawingCompletion(request.image, request.keepRows, request.settings);
       case 'setSampleDelay':
         this.sampling?.setDelay(Math.max(0, request.delayMs));
         return;
@@ -572,6 +574,7 @@ export class Engine {
     settings: SampleSettings,
     prefix?: (count: number) => { pixels: Int32Array; length: number },
     own: number | null = null,
+    oneRow = false,
   ): Promise<void> {
     const model = this.requireModel();
     checkSampleSettings(settings);
@@ -583,7 +586,7 @@ export class Engine {
       prefix: prefix?.(count),
       labels: draw?.labels,
       captions: draw ? Array.from(draw.labels, (label) => this.classNames[label] ?? String(label)) : null,
-      columns: draw?.columns ?? null,
+      columns: draw?.columns ?? (oneRow ? Math.min(count, 8) : null),
     });
     this.sampling = session;
     session.finished
@@ -624,6 +627,33 @@ export class Engine {
     await this.startSampling(settings, prefix, own);
   }
 
+  /**
+   * Keeps the first `keepRows` rows of the user's drawing and samples the
+   * rest, once per image of the grid, the images side by side in one row.
+   */
+  private async startDrawingCompletion(image: Uint8Array, keepRows: number, settings: SampleSettings): Promise<void> {
+    const { height, width, colorChannels, levels } = this.requireModel().config;
+    const perImage = height * width * colorChannels;
+    if (!(image instanceof Uint8Array) || image.length !== perImage) {
+      const colour = colorChannels === 3 ? 'RGB' : 'grayscale';
+      throw new UserFacingError('sampling', `The drawing must be ${width}×${height} ${colour} (${perImage} values) to match the model; got ${image?.length ?? 0} values.`);
+    }
+    const outOfRange = image.findIndex((level) => level >= levels);
+    if (outOfRange >= 0) {
+      throw new UserFacingError('sampling', `The drawing has level ${image[outOfRange]} at value ${outOfRange}; this model has levels 0 to ${levels - 1}.`);
+    }
+    if (!Number.isInteger(keepRows) || keepRows < 0 || keepRows > height) {
+      throw new UserFacingError('sampling', `Rows to keep must be a whole number from 0 to ${height}, got ${keepRows}.`);
+    }
+    const length = keepRows * width * colorChannels;
+    const prefix = (count: number) => {
+      const pixels = new Int32Array(count * perImage);
+      for (let b = 0; b < count; b++) pixels.set(image, b * perImage);
+      return { pixels, length };
+    };
+    await this.startSampling(settings, prefix, null, true);
+  }
+
   private async stopSampling(): Promise<void> {
     const session = this.sampling;
     if (!session) return;
@@ -658,6 +688,7 @@ function contextOf(request: EngineRequest): ErrorContext {
       return 'training';
     case 'sample':
     case 'complete':
+    case 'completeDrawing':
     case 'setSampleDelay':
     case 'stopSampling':
       return 'sampling';

@@ -209,6 +209,12 @@ export type EngineRequest =
   | { type: 'sample'; settings: SampleSettings }
   /** Continue held-out image `testIndex` from its top half, `settings.count` times. */
   | { type: 'complete'; testIndex: number; settings: SampleSettings }
+  /**
+   * Continue the user's drawing: `image` holds H × W × C levels at the
+   * model's size (quantised as dataset images are); its first `keepRows`
+   * rows are kept and the rest is drawn, `settings.count` times side by side.
+   */
+  | { type: 'completeDrawing'; image: Uint8Array; keepRows: number; settings: SampleSettings }
   | { type: 'setSampleDelay'; delayMs: number }
   | { type: 'stopSampling' }
   | { type: 'exportModel' }

@@ -1,0 +1,47 @@
+/**
+ * One optimizer step with the batch shared between the engine and its
+ * helpers: the engine sends each helper the current weights and a share of
+ * the images, computes the first share itself meanwhile, then combines the
+ * share gradients (weighted by share size) and lets Adam take one step. The
+ * result is the step the engine would take alone on the whole batch.
+ *
+ * A helper that fails mid-step is dropped from the pool (which reports it)
+ * and its share is computed here instead, so the step stays whole.
+ */
+import type * as tf from '@tensorflow/tfjs';
+import type { PixelCNN } from '../../model/pixelcnn';
+import type { HelperPool } from './pool';
+import { type ShareGradient, applyShares, readWeights, shareGradient, splitShares } from './shares';
+
+/**
+ * `pixels`: `count` images, [count, H, W, C] levels in raster order;
+ * `labels`: one per image for a conditional model. Returns the batch's
+ * bits/dim before the step.
+ */
+export async function dataParallelStep(
+  model: PixelCNN,
+  optimizer: tf.Optimizer,
+  pool: HelperPool,
+  pixels: Int32Array,
+  count: number,
+  labels?: Int32Array,
+): Promise<number> {
+  const helpers = await pool.ready(model);
+  const ranges = splitShares(count, helpers.length + 1);
+  const imageSize = pixels.length / count;
+  const share = ([start, end]: [number, number]) =>
+    [pixels.subarray(start * imageSize, end * imageSize), end - start, labels?.subarray(start, end)] as const;
+
+  const weights = ranges.length > 1 ? await readWeights(model) : [];
+  // Posted before the engine's own share starts, so the helpers work while it does.
+  const remote = ranges.slice(1).map((range, i) =>
+    helpers[i].shareGradient(weights, ...share(range)).catch(async (error: unknown) => {
+      await pool.drop(helpers[i], error);
+      return null;
+    }),
+  );
+  const shares: ShareGradient[] = [await shareGradient(model, ...share(ranges[0]))];
+  const answers = await Promise.all(remote);
+  for (let i = 0; i < answers.length; i++) shares.push(answers[i] ?? (await shareGradient(model, ...share(ranges[i + 1]))));
+  return applyShares(model, optimizer, shares);
+}
