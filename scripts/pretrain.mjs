@@ -1,8 +1,12 @@
 #!/usr/bin/env node
-// `npm run pretrain`: trains the shipped MNIST model (src/pretrain/main.ts
-// says what it writes). Ctrl-C stops after the current step and saves a
+// `npm run pretrain`: trains a shipped model (src/pretrain/main.ts says what
+// it writes): the digits' by default. Ctrl-C stops after the current step and saves a
 // checkpoint; running the command again resumes from it.
 //
+//   --dataset D   digits (default) or icons: the built-in dataset, and so the shipped model
+//   --independent-channels
+//                 icons, torch: the baseline with the colour channels independent (one
+//                 colour group); its held-out score goes into the shipped card
 //   --engine E    wasm (tfjs in Node), torch (the PyTorch twin in python/), or
 //                 auto (default): torch when `python3 -c "import torch"` works
 //   --fresh       ignore the checkpoint and start from step 0
@@ -40,16 +44,29 @@ function fail(message) {
   process.exit(1);
 }
 
-const known = new Set(['--fresh', '--steps', '--out', '--threads', '--engine', '--train-images', '--held-out-images', '--print-settings']);
+const known = new Set([
+  '--fresh',
+  '--steps',
+  '--out',
+  '--threads',
+  '--engine',
+  '--train-images',
+  '--held-out-images',
+  '--print-settings',
+  '--dataset',
+  '--independent-channels',
+]);
 for (const arg of args) if (arg.startsWith('--') && !known.has(arg)) fail(`unknown option ${arg} (known: ${[...known].join(', ')})`);
 
 const stepsText = option('--steps');
 const steps = stepsText === undefined ? undefined : Number(stepsText);
 if (steps !== undefined && !(Number.isInteger(steps) && steps > 0)) fail(`--steps must be a positive whole number, got ${stepsText}`);
 const outDir = option('--out');
+const dataset = option('--dataset') ?? 'digits';
+if (!['digits', 'icons'].includes(dataset)) fail(`--dataset must be digits or icons, got ${dataset}`);
 if (args.includes('--print-settings')) {
   const { module: schedule } = await runnerImport(`${root}src/pretrain/schedule.ts`, { root, logLevel: 'error' });
-  console.log(JSON.stringify({ ...schedule.DEFAULT_PRETRAIN, ...(steps ? { steps } : {}) }, null, 2));
+  console.log(JSON.stringify({ ...schedule.PRETRAIN_BY_DATASET[dataset], ...(steps ? { steps } : {}) }, null, 2));
   process.exit(0);
 }
 
@@ -111,6 +128,8 @@ try {
       python,
       trainImages,
       heldOutImages,
+      dataset,
+      independentChannels: args.includes('--independent-channels'),
       commit: commitOf(),
       interactive: Boolean(process.stderr.isTTY),
       shouldStop: () => stopRequested,

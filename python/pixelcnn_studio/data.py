@@ -1,7 +1,11 @@
-"""The built-in MNIST digits as `npm run prepare-data` writes them, split as the app splits them.
+"""The built-in datasets as `npm run prepare-data` writes them, split as the app splits them.
 
-    public/data/mnist-28x28.bin   count x 28 x 28 bytes, 0 = black, 255 = white
-    public/data/mnist-28x28.json  { count, width, height, labels: "0123..." , ... }
+    digits  public/data/mnist-28x28.bin   count x 28 x 28 bytes, 0 = black, 255 = white
+            public/data/mnist-28x28.json  { count, width, height, channels, labels: "0123...", ... }
+    icons   public/data/icons-16x16.bin   count x 16 x 16 x 3 bytes, RGB
+            public/data/icons-16x16.json  { count, width, height, channels, labels, classNames, ... }
+
+Each label is one digit character, the image's class index.
 
 Levels: a byte b becomes the nearest of `levels` evenly spaced levels,
 round(b * (levels - 1) / 255) with halves up (src/data/quantise.ts).
@@ -14,7 +18,9 @@ import numpy as np
 
 from .schedule import DEFAULT_SPLIT_SEED, DEFAULT_TEST_FRACTION, split_indices
 
-MNIST_SIDE = 28
+
+#: The built-in datasets by the name `npm run pretrain -- --dataset NAME` uses: file stem.
+BUILTIN_FILES = {"digits": "mnist-28x28", "icons": "icons-16x16"}
 
 
 class Dataset:
@@ -42,47 +48,64 @@ def quantise_bytes(data, levels):
     return ((2 * data * (levels - 1) + 255) // 510).astype(np.uint8)
 
 
-def read_mnist(root, levels=256):
-    """All built-in digits as a Dataset ([count, 28, 28, 1]) with their labels when the description has them."""
-    binary = os.path.join(root, "public", "data", "mnist-28x28.bin")
-    description = os.path.join(root, "public", "data", "mnist-28x28.json")
-    if not os.path.exists(binary):
-        raise FileNotFoundError(f"{binary} is missing; run npm run prepare-data")
+def read_builtin(root, name="digits", levels=256):
+    """All images of a built-in dataset as a Dataset [count, H, W, C], with labels when its description has them."""
+    if name not in BUILTIN_FILES:
+        raise ValueError(f"no built-in dataset is called {name!r}; there are {', '.join(BUILTIN_FILES)}")
+    stem = os.path.join(root, "public", "data", BUILTIN_FILES[name])
+    binary, description = stem + ".bin", stem + ".json"
+    if not os.path.exists(binary) or not os.path.exists(description):
+        raise FileNotFoundError(f"{binary} or its description is missing; run npm run prepare-data")
+    with open(description, "r", encoding="utf-8") as handle:
+        meta = json.load(handle)
+    height, width, channels = int(meta["height"]), int(meta["width"]), int(meta.get("channels", 1))
     raw = np.fromfile(binary, dtype=np.uint8)
-    side = MNIST_SIDE * MNIST_SIDE
-    if raw.size == 0 or raw.size % side != 0:
-        raise ValueError(f"{binary} is damaged: {raw.size} bytes is not a whole number of 28×28 images")
-    count = raw.size // side
+    size = height * width * channels
+    if raw.size == 0 or raw.size % size != 0:
+        raise ValueError(f"{binary} is damaged: {raw.size} bytes is not a whole number of {width}×{height}×{channels} images")
+    count = raw.size // size
     labels = None
-    if os.path.exists(description):
-        with open(description, "r", encoding="utf-8") as handle:
-            text = json.load(handle).get("labels")
-        if isinstance(text, str):
-            if len(text) != count or not text.isdigit():
-                raise ValueError(f"{description} has damaged labels: expected {count} digits, got {len(text)} characters")
-            labels = np.frombuffer(text.encode("ascii"), dtype=np.uint8).astype(np.int64) - 48
-    pixels = quantise_bytes(raw, levels).reshape(count, MNIST_SIDE, MNIST_SIDE, 1)
-    names = [str(d) for d in range(10)] if labels is not None else None
+    names = None
+    text = meta.get("labels")
+    if isinstance(text, str):
+        if len(text) != count or not text.isdigit():
+            raise ValueError(f"{description} has damaged labels: expected {count} digits, got {len(text)} characters")
+        labels = np.frombuffer(text.encode("ascii"), dtype=np.uint8).astype(np.int64) - 48
+        names = list(meta.get("classNames") or [str(d) for d in range(10)])
+    pixels = quantise_bytes(raw, levels).reshape(count, height, width, channels)
     return Dataset(pixels, labels, levels, names)
 
 
-def read_mnist_split(root, levels=256, test_fraction=DEFAULT_TEST_FRACTION, seed=DEFAULT_SPLIT_SEED):
-    """(train, test) exactly as the app's split of the built-in digits."""
-    everything = read_mnist(root, levels)
+def read_mnist(root, levels=256):
+    """All built-in digits as a Dataset ([count, 28, 28, 1]) with their labels when the description has them."""
+    return read_builtin(root, "digits", levels)
+
+
+def read_builtin_split(root, name="digits", levels=256, test_fraction=DEFAULT_TEST_FRACTION, seed=DEFAULT_SPLIT_SEED):
+    """(train, test) exactly as the app splits the built-in dataset `name`."""
+    everything = read_builtin(root, name, levels)
     train, test = split_indices(everything.count, test_fraction, seed)
     return everything.select(train), everything.select(test)
 
 
+def read_mnist_split(root, levels=256, test_fraction=DEFAULT_TEST_FRACTION, seed=DEFAULT_SPLIT_SEED):
+    """(train, test) exactly as the app's split of the built-in digits."""
+    return read_builtin_split(root, "digits", levels, test_fraction, seed)
+
+
 def fit_to_config(dataset, config):
-    """The dataset in the model's geometry; the torch engine reads MNIST at its own size, gray or RGB."""
-    if config["height"] != MNIST_SIDE or config["width"] != MNIST_SIDE:
+    """The dataset in the model's geometry: the torch engine trains at the data's own size; gray data may feed an RGB model."""
+    _, height, width, channels = dataset.pixels.shape
+    if config["height"] != height or config["width"] != width:
         raise ValueError(
-            f"the torch engine trains on the built-in digits at 28×28 only; the config asks for "
+            f"the torch engine trains on a built-in dataset at its own size, {width}×{height}; the config asks for "
             f"{config['width']}×{config['height']}"
         )
+    if channels == 3 and config["colorChannels"] == 1:
+        raise ValueError("the dataset is RGB and the config grayscale (colorChannels 1); use colorChannels 3")
     if config["levels"] != dataset.levels:
         raise ValueError(f"the dataset has {dataset.levels} levels, the config {config['levels']}")
     pixels = dataset.pixels
-    if config["colorChannels"] == 3:
+    if config["colorChannels"] == 3 and channels == 1:
         pixels = np.repeat(pixels, 3, axis=3)
     return Dataset(pixels, dataset.labels, dataset.levels, dataset.class_names)

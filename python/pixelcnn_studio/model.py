@@ -131,9 +131,16 @@ def _shift(x, top, bottom, left, right):
 class TwinModel(torch.nn.Module):
     """Either architecture, by config["architecture"]; variables named and laid out as in the model file."""
 
-    def __init__(self, config, seed=1):
+    def __init__(self, config, seed=1, independent_channels=False):
         super().__init__()
         self.config = validate_config(config)
+        # Colour groups of the masks and gates: C, so G sees R and B sees R and G at
+        # the same pixel. With independent_channels, one group: every channel of a
+        # pixel is predicted from the pixels before it alone (a baseline that shows
+        # what the R -> G -> B order is worth; the app's model file cannot say this,
+        # so such a model is scored by the twin and not shipped).
+        self.independent_channels = bool(independent_channels)
+        self.groups = 1 if self.independent_channels else self.config["colorChannels"]
         self.gated = self.config["architecture"] == "gated"
         self.specs = {spec.name: spec for spec in _layer_specs(self.config)}
         self.shapes = parameter_shapes(self.config)
@@ -142,13 +149,12 @@ class TwinModel(torch.nn.Module):
         self._masks = {}
         self._boxes = {}
         generator = torch.Generator().manual_seed(seed)
-        C = self.config["colorChannels"]
         for name, shape in self.shapes:
             layer, kind = name.rsplit("/", 1)
             value = torch.zeros(shape)
             if kind == "weight" and layer in self.specs:
                 spec = self.specs[layer]
-                mask = build_mask(spec.mask_type, spec.region, spec.k, spec.cin, spec.cout, C)
+                mask = build_mask(spec.mask_type, spec.region, spec.k, spec.cin, spec.cout, self.groups)
                 self.register_buffer(f"mask_{layer}", mask, persistent=False)
                 self._masks[layer] = f"mask_{layer}"
                 self._boxes[layer] = open_box(mask)
@@ -242,18 +248,18 @@ class TwinModel(torch.nn.Module):
             for l in range(1, self.config["layers"]):
                 h = h + F.relu(self.conv(f"conv{l}", h) + self.extras(f"conv{l}", labels))
         else:
-            C = self.config["colorChannels"]
+            G = self.groups
             v, h = x, x
             for l in range(self.config["layers"]):
                 pos = position and l == 0
                 av = self.conv(f"v{l}", v) + self.extras(f"v{l}", labels, pos, height)
                 link = self.params[f"link{l}/weight"]
                 ah = self.conv(f"h{l}", h) + F.conv2d(av, link.t()[:, :, None, None]) + self.extras(f"h{l}", labels, pos, height)
-                v = gate(av, C)
+                v = gate(av, G)
                 if l == 0:
-                    h = gate(ah, C)
+                    h = gate(ah, G)
                 else:
-                    h = h + self.conv(f"res{l}", gate(ah, C))
+                    h = h + self.conv(f"res{l}", gate(ah, G))
         if self.config["headChannels"] > 0:
             h = F.relu(self.conv("head", h) + self.extras("head", labels))
         return self.conv("out", h) + self.extras("out", labels)
@@ -287,7 +293,7 @@ class TwinModel(torch.nn.Module):
                 h = h + F.relu(self.conv_row(f"conv{l}", full, r) + self.extras(f"conv{l}", labels))
                 full = keep(f"conv{l}", h)
         else:
-            C = self.config["colorChannels"]
+            G = self.groups
             v_full, h_full = x, x
             for l in range(self.config["layers"]):
                 pos = position and l == 0
@@ -295,8 +301,8 @@ class TwinModel(torch.nn.Module):
                 link = self.params[f"link{l}/weight"]
                 ah = self.conv_row(f"h{l}", h_full, r) + F.conv2d(av, link.t()[:, :, None, None])
                 ah = ah + at_row(self.extras(f"h{l}", labels, pos))
-                v_full = keep(f"v{l}", gate(av, C))
-                h_row = gate(ah, C) if l == 0 else h_full[:, :, r : r + 1] + self.conv(f"res{l}", gate(ah, C))
+                v_full = keep(f"v{l}", gate(av, G))
+                h_row = gate(ah, G) if l == 0 else h_full[:, :, r : r + 1] + self.conv(f"res{l}", gate(ah, G))
                 h_full = keep(f"h{l}", h_row)
             h = h_full[:, :, r : r + 1]
         if self.config["headChannels"] > 0:

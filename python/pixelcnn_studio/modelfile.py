@@ -119,7 +119,8 @@ def read_model(path, device="cpu"):
         except json.JSONDecodeError as error:
             raise ModelFileError(f"{path} is not JSON ({error}).") from error
     document = parse_saved(document)
-    model = TwinModel(document["config"]).to(device)
+    independent = bool((document.get("meta") or {}).get("independentChannels"))
+    model = TwinModel(document["config"], independent_channels=independent).to(device)
     load_weights(model, document)
     return model, document["meta"]
 

@@ -36,7 +36,7 @@ import torch
 import torch.distributed as dist
 
 from .adam import TfjsAdam
-from .data import fit_to_config, read_mnist_split
+from .data import BUILTIN_FILES, fit_to_config, read_builtin_split
 from .model import TwinModel
 from .modelfile import write_model
 from .schedule import BatchOrder, learning_rate_at, split_shares
@@ -191,14 +191,14 @@ def run(args):
     settings = {field: settings[field] for field in SETTINGS_FIELDS}
     if args.steps:
         settings["steps"] = args.steps
-    model = TwinModel(settings["config"], settings["seed"]).to(device)
+    model = TwinModel(settings["config"], settings["seed"], independent_channels=args.independent_channels).to(device)
     settings["config"] = dict(model.config)
     config = model.config
     batch_size = settings["batchSize"]
     if world > batch_size:
         raise ValueError(f"{world} processes cannot share a batch of {batch_size}")
 
-    train, test = read_mnist_split(args.root, config["levels"])
+    train, test = read_builtin_split(args.root, args.dataset, config["levels"])
     train, test = fit_to_config(train, config), fit_to_config(test, config)
     if args.train_images:
         train = train.select(range(min(args.train_images, train.count)))
@@ -332,7 +332,10 @@ def run(args):
             "trainBitsPerDim": train_all,
             "trainBitsImages": train_count,
             "wallTimeSeconds": round(elapsed()),
+            "dataset": args.dataset,
         }
+        if model.independent_channels:
+            meta["independentChannels"] = True
         if conditional and train.class_names:
             meta["classNames"] = list(train.class_names)
         if args.out:
@@ -346,7 +349,13 @@ def run(args):
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python3 -m pixelcnn_studio.train", description=__doc__.split("\n\n")[0])
     parser.add_argument("--settings", required=True, help="the pretraining settings: a JSON file, or JSON text")
-    parser.add_argument("--root", default=".", help="the project root (reads public/data/mnist-28x28.*)")
+    parser.add_argument("--root", default=".", help="the project root (reads the built-in data in public/data/)")
+    parser.add_argument("--dataset", default="digits", choices=sorted(BUILTIN_FILES), help="the built-in dataset to train on")
+    parser.add_argument(
+        "--independent-channels",
+        action="store_true",
+        help="a baseline: one colour group, so no channel of a pixel sees another (scored here, not loadable by the app)",
+    )
     parser.add_argument("--out", help="where to write the trained model file")
     parser.add_argument("--checkpoint", help="checkpoint file to resume from and write to")
     parser.add_argument("--fresh", action="store_true", help="ignore an existing checkpoint")

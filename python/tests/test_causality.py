@@ -148,3 +148,44 @@ def test_mutation_is_caught(monkeypatch, mutation):
     model = TwinModel(CASES[case], seed=2)
     randomise(model, 7, scale=0.5)
     assert leaks(dependencies(model)) != [], f"the causality test missed: {mutation}"
+
+
+# ---- the independent-channels baseline (one colour group): still autoregressive, and blind within a pixel ----
+
+INDEPENDENT_CASES = {
+    "pixelcnn RGB, independent channels": CASES["pixelcnn RGB, embedding, head, position, classes"],
+    "gated RGB, independent channels": CASES["gated RGB, embedding, head"],
+}
+
+
+def same_pixel_pairs(n):
+    """(o, i) for i < o in the same pixel of an RGB image: what the R -> G -> B order adds."""
+    return [(o, i) for o in range(n) for i in range(o - o % 3, o)]
+
+
+@pytest.mark.parametrize("name", list(INDEPENDENT_CASES))
+def test_independent_channels_see_no_channel_of_their_own_pixel(name):
+    cfg = INDEPENDENT_CASES[name]
+    model = TwinModel(cfg, seed=2, independent_channels=True)
+    randomise(model, 7, scale=0.5)
+    depends = dependencies(model)
+    assert leaks(depends) == []
+    assert [(o, i) for o, i in same_pixel_pairs(depends.shape[0]) if depends[o, i]] == []
+    # Every sub-pixel after the first pixel still sees something before it.
+    assert [o for o in orphans(depends) if o >= 3] == []
+    grouped_model = TwinModel(cfg, seed=2)
+    randomise(grouped_model, 7, scale=0.5)
+    grouped = dependencies(grouped_model)
+    assert any(bool(grouped[o, i]) for o, i in same_pixel_pairs(grouped.shape[0])), "the grouped model should see R from G"
+
+
+def test_independent_channels_mutation_is_caught(monkeypatch):
+    """Mask B on the first layer lets each channel of the baseline see its own pixel: the check must fail."""
+    monkeypatch.setattr(
+        twin_model,
+        "build_mask",
+        mutated_masks(lambda t, region, k: ("B", region) if t == "A" else (t, region)),
+    )
+    model = TwinModel(INDEPENDENT_CASES["gated RGB, independent channels"], seed=2, independent_channels=True)
+    randomise(model, 7, scale=0.5)
+    assert leaks(dependencies(model)) != []

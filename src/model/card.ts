@@ -23,6 +23,13 @@ export interface ModelCard {
   trainBitsImages: number;
   /** Mean bits per sub-pixel on every held-out image. */
   heldOutBitsPerDim: number;
+  /**
+   * Colour models: the held-out bits/dim of the same config, seed and budget
+   * trained with its colour channels independent (one colour group, so G does
+   * not see R), as the twin scores it (`npm run pretrain -- --dataset icons
+   * --independent-channels`). What the R → G → B order is worth is the gap.
+   */
+  independentChannelsHeldOutBitsPerDim?: number;
   trainedAt: string;
   /** `git rev-parse HEAD` of the code that trained it, with "+changes" when the tree was not clean. */
   commit: string;

