@@ -1,5 +1,6 @@
 import { defineConfig } from 'vitest/config';
 import react from '@vitejs/plugin-react';
+import { pageBundleCheck, workerBundleSizes } from './scripts/check-bundle.mjs';
 
 // Cross-origin isolation lets a threaded wasm backend use SharedArrayBuffer;
 // a static host must send the same two headers.
@@ -9,8 +10,14 @@ const isolationHeaders = {
 };
 
 export default defineConfig({
-  plugins: [react()],
-  worker: { format: 'es' },
+  // pageBundleCheck fails the build when tfjs reaches what index.html loads, and prints every bundle's size.
+  plugins: [react(), pageBundleCheck()],
+  worker: {
+    format: 'es',
+    plugins: () => [workerBundleSizes()],
+    // tfjs in a chunk of its own, so the sizes say what it weighs next to the engine's own code.
+    rolldownOptions: { output: { codeSplitting: { groups: [{ name: 'tfjs', test: /[\\/]node_modules[\\/]@tensorflow[\\/]/ }] } } },
+  },
   build: {
     // The app, the page `npm run bench` drives, and the WebGPU kernel-test page the e2e suite drives.
     rolldownOptions: { input: { main: 'index.html', bench: 'bench.html', kernelTests: 'kernel-tests.html' } },

@@ -5,6 +5,7 @@ import './tfBackends';
 import { type MeasureFn, TRIAL_BATCH, TRIAL_STEPS, TooSlowError, runBackendTrial, seconds, trialKey } from './backendTrial';
 import { errorText } from './errors';
 import type { BackendFigure, BackendInfo, BackendName, BackendTrial } from './protocol';
+import { startTrialWorker } from './trial.worker';
 import type { TrialWorkerMessage, TrialWorkerRequest } from './trialWorkerProtocol';
 
 /**
@@ -220,7 +221,7 @@ const MESSAGE_SLACK_MS = 500;
 function measureInWorkers(config: PixelCNNConfig): MeasureFn {
   return (candidate, { stepDeadlineMs, compileDeadlineMs, signal }) =>
     new Promise((resolve, reject) => {
-      const worker = new Worker(new URL('./trial.worker.ts', import.meta.url), { type: 'module', name: `trial-${candidate.name}` });
+      const worker = startTrialWorker(candidate.name);
       let timer: ReturnType<typeof setTimeout> | undefined;
       const finish = (settle: () => void) => {
         clearTimeout(timer);

@@ -12,27 +12,34 @@ import { Engine } from './engine';
 import { indexedDbDatasetStore, indexedDbModelStore } from './modelStore';
 import { loadPretrainedModel } from './pretrained';
 import type { EngineEvent, EngineRequest } from './protocol';
+import { isTrialWorker, serveTrial } from './trial.worker';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
+
+// The backend trial's workers run this same script (one bundle, one tfjs to load) under a name of their own.
+if (isTrialWorker(scope)) serveTrial(scope);
+else startEngine();
 
 function emit(event: EngineEvent, transfer: Transferable[] = []): void {
   scope.postMessage(event, transfer);
 }
 
-const engine = new Engine({
-  emit,
-  store: indexedDbModelStore(),
-  datasets: indexedDbDatasetStore(),
-  selectBackend,
-  loadBuiltinDigits: () => loadMnist(),
-  deviceLost: whenDeviceLost,
-  loadPretrained: loadPretrainedModel,
-});
+function startEngine(): void {
+  const engine = new Engine({
+    emit,
+    store: indexedDbModelStore(),
+    datasets: indexedDbDatasetStore(),
+    selectBackend,
+    loadBuiltinDigits: () => loadMnist(),
+    deviceLost: whenDeviceLost,
+    loadPretrained: loadPretrainedModel,
+  });
 
-scope.onmessage = (message: MessageEvent<EngineRequest>) => {
-  void engine.handle(message.data);
-};
+  scope.onmessage = (message: MessageEvent<EngineRequest>) => {
+    void engine.handle(message.data);
+  };
 
-scope.addEventListener('unhandledrejection', (event) => {
-  emit({ type: 'error', context: 'worker', message: `Unexpected engine error: ${errorText(event.reason)}` });
-});
+  scope.addEventListener('unhandledrejection', (event) => {
+    emit({ type: 'error', context: 'worker', message: `Unexpected engine error: ${errorText(event.reason)}` });
+  });
+}

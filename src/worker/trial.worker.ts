@@ -1,36 +1,63 @@
 /// <reference lib="webworker" />
 /**
- * Times training steps on one backend for the start-up trial. Each backend
+ * Times training steps on one backend for the backend trial. Each backend
  * gets a worker of its own so the engine can terminate one that overruns its
  * deadline: WebGL compiles shaders synchronously, and a software GPU can
  * hold a thread for half a minute, which no in-thread timer could interrupt.
+ *
+ * A trial worker runs the engine worker's own script (engine.worker.ts),
+ * started under a name that says which role it plays, so the browser loads
+ * one bundle, and one copy of tfjs, for both.
  */
 import * as tf from '@tensorflow/tfjs';
 import './tfBackends';
 import { TooSlowError, timeTrainingSteps } from './backendTrial';
 import { errorText } from './errors';
+import type { BackendName } from './protocol';
 import type { TrialWorkerMessage, TrialWorkerRequest } from './trialWorkerProtocol';
 
-const scope = self as unknown as DedicatedWorkerGlobalScope;
-const post = (message: TrialWorkerMessage) => scope.postMessage(message);
+const PREFIX = 'trial-';
 
-scope.onmessage = async (event: MessageEvent<TrialWorkerRequest>) => {
-  const { backend, config, batch, steps, stepDeadlineMs, compileDeadlineMs } = event.data;
-  try {
-    if (!tf.findBackendFactory(backend)) throw new Error('this browser does not offer it to tfjs');
-    if (!(await tf.setBackend(backend))) throw new Error(`the ${backend} backend failed to initialise`);
-    await tf.ready();
-    const timing = await timeTrainingSteps(config, {
-      batch,
-      steps,
-      stepDeadlineMs,
-      compileDeadlineMs,
-      onReady: () => post({ type: 'ready' }),
-      onGated: () => post({ type: 'gated' }),
-      onWarmUp: (ms) => post({ type: 'warmedUp', ms }),
-    });
-    post({ type: 'done', timing });
-  } catch (error) {
-    post(error instanceof TooSlowError ? { type: 'tooSlow', limitMs: error.limitMs, what: error.what, estimateMs: error.estimateMs } : { type: 'failed', message: errorText(error) });
-  }
-};
+/** The name a trial worker of `backend` is started under. */
+export function trialWorkerName(backend: BackendName): string {
+  return `${PREFIX}${backend}`;
+}
+
+/** True in a worker started as a trial worker (see trialWorkerName). */
+export function isTrialWorker(scope: DedicatedWorkerGlobalScope): boolean {
+  return scope.name.startsWith(PREFIX);
+}
+
+/**
+ * A new trial worker: the script this engine worker runs. In the built app
+ * that is the bundle (tfjs included) the browser has already loaded; under
+ * the dev server, the engine worker's module.
+ */
+export function startTrialWorker(backend: BackendName): Worker {
+  return new Worker(self.location.href, { type: 'module', name: trialWorkerName(backend) });
+}
+
+/** Answers the one request a trial worker gets: time `backend` on the model, then report. */
+export function serveTrial(scope: DedicatedWorkerGlobalScope): void {
+  const post = (message: TrialWorkerMessage) => scope.postMessage(message);
+  scope.onmessage = async (event: MessageEvent<TrialWorkerRequest>) => {
+    const { backend, config, batch, steps, stepDeadlineMs, compileDeadlineMs } = event.data;
+    try {
+      if (!tf.findBackendFactory(backend)) throw new Error('this browser does not offer it to tfjs');
+      if (!(await tf.setBackend(backend))) throw new Error(`the ${backend} backend failed to initialise`);
+      await tf.ready();
+      const timing = await timeTrainingSteps(config, {
+        batch,
+        steps,
+        stepDeadlineMs,
+        compileDeadlineMs,
+        onReady: () => post({ type: 'ready' }),
+        onGated: () => post({ type: 'gated' }),
+        onWarmUp: (ms) => post({ type: 'warmedUp', ms }),
+      });
+      post({ type: 'done', timing });
+    } catch (error) {
+      post(error instanceof TooSlowError ? { type: 'tooSlow', limitMs: error.limitMs, what: error.what, estimateMs: error.estimateMs } : { type: 'failed', message: errorText(error) });
+    }
+  };
+}
