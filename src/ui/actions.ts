@@ -71,6 +71,16 @@ export function completeHeldOutImage(testIndex: number): void {
   sendOrExplain(send({ type: 'complete', testIndex, settings: nextSampleSettings() }), 'sampling');
 }
 
+/**
+ * Keeps the first `keepRows` rows of a drawing (levels at the model's size)
+ * and lets the model draw the rest `count` times, side by side.
+ */
+export function completeDrawing(image: Uint8Array, keepRows: number, count: number): void {
+  clearErrors('sampling');
+  const settings = { ...nextSampleSettings(), count };
+  sendOrExplain(send({ type: 'completeDrawing', image, keepRows, settings }, [image.buffer]), 'sampling');
+}
+
 export function stopSampling(): void {
   send({ type: 'stopSampling' });
 }

@@ -227,7 +227,7 @@ export function handleEvent(event: EngineEvent): void {
       return;
     }
     case 'samplePixels':
-      sampleChannel.addPixels(event.from, event.to, event.values);
+      sampleChannel.addPixels(event.from, event.to, event.values, event.elapsedMs);
       queueSampleProgress(event.to, event.elapsedMs);
       return;
     case 'sampleDone':

@@ -44,12 +44,24 @@ export function paintNotDrawn(rgba: Uint8ClampedArray, width: number, rows: numb
   }
 }
 
+/** When the page received each batch of a run: `drawn` sub-pixels per image were known `elapsedMs` after it started. */
+export interface TimelineMark {
+  drawn: number;
+  elapsedMs: number;
+}
+
 class SampleChannel {
   private frame: SampleFrame | null = null;
+  private marks: TimelineMark[] = [];
   private listeners = new Set<Listener>();
 
   current(): SampleFrame | null {
     return this.frame;
+  }
+
+  /** The pace of the current run, for replaying it (the animated download). */
+  timeline(): readonly TimelineMark[] {
+    return this.marks;
   }
 
   subscribe(listener: Listener): () => void {
@@ -69,11 +81,12 @@ class SampleChannel {
       }
     }
     this.frame.drawn = prefixLength;
+    this.marks = [{ drawn: prefixLength, elapsedMs: 0 }];
     this.notify();
   }
 
-  /** `values` is count × (to − from) levels, image-major. */
-  addPixels(from: number, to: number, values: Uint8Array): void {
+  /** `values` is count × (to − from) levels, image-major; `elapsedMs` is when they were drawn. */
+  addPixels(from: number, to: number, values: Uint8Array, elapsedMs?: number): void {
     const frame = this.frame;
     if (!frame) return;
     const span = to - from;
@@ -83,11 +96,13 @@ class SampleChannel {
       }
     }
     frame.drawn = Math.max(frame.drawn, to);
+    if (elapsedMs !== undefined) this.marks.push({ drawn: frame.drawn, elapsedMs });
     this.notify();
   }
 
   clear(): void {
     this.frame = null;
+    this.marks = [];
     this.notify();
   }
 

@@ -13,7 +13,9 @@ import { Panel } from '../components/Panel';
 import { CLASS_DRAW_KINDS, type ClassDraw, MAX_SAMPLE_IMAGES } from '../../worker/protocol';
 import { formatInteger, formatSeconds } from '../format';
 import { clearErrors, useStudio } from '../store';
+import { DrawingCompletion } from './CompletionPanel';
 import { SampleCanvas } from './SampleCanvas';
+import { SampleDownloads } from './SampleDownloads';
 
 /** Watching the model draw: the main event of the app. */
 export function SamplingPanel() {
@@ -29,6 +31,7 @@ export function SamplingPanel() {
           <SampleCanvas />
           <SampleProgress />
           <SampleLegend />
+          <SampleDownloads />
         </div>
         <div className="sample-controls">
           <SampleButtons />
@@ -36,6 +39,7 @@ export function SamplingPanel() {
           <DrawChoice />
           <SampleSettingsForm />
           <CompletionControls />
+          <DrawingCompletion />
         </div>
       </div>
     </Panel>
@@ -50,7 +54,7 @@ function SampleLegend() {
       <span className="swatch swatch-marker" aria-hidden="true" /> pixel being drawn now
       {completing && (
         <>
-          <span className="swatch swatch-given" aria-hidden="true" /> above the line: given from the held-out image
+          <span className="swatch swatch-given" aria-hidden="true" /> above the line: given, not drawn by the model
         </>
       )}
     </p>
