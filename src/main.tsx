@@ -2,10 +2,13 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './ui/App';
 import { startEngine } from './ui/engineClient';
+import { claimStorageAtStart, saveWhenLeaving } from './ui/tabStorage';
 import './ui/styles.css';
 
-// Started here, once, rather than in an effect that StrictMode would run twice.
-startEngine();
+// Started here, once, rather than in an effect that StrictMode would run twice; first
+// the browser says whether this tab may save (another tab may own the saved model).
+void claimStorageAtStart().then(() => startEngine());
+saveWhenLeaving();
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element.');

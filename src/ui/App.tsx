@@ -2,10 +2,12 @@ import { AboutFooter } from './panels/AboutFooter';
 import { BackendBadge } from './panels/BackendBadge';
 import { DatasetPanel } from './panels/DatasetPanel';
 import { EngineBanner } from './panels/EngineBanner';
+import { HistoryPanel } from './panels/HistoryPanel';
 import { MaskPanel } from './panels/MaskPanel';
 import { ModelPanel } from './panels/ModelPanel';
 import { Notices } from './panels/Notices';
 import { SamplingPanel } from './panels/SamplingPanel';
+import { StorageBanner } from './panels/StorageBanner';
 import { TrainingPanel } from './panels/TrainingPanel';
 import { useKeyboardShortcuts } from './useKeyboardShortcuts';
 
@@ -21,6 +23,7 @@ export function App() {
         <BackendBadge />
       </header>
       <EngineBanner />
+      <StorageBanner />
       <Notices />
       <main className="panel-grid">
         <SamplingPanel />
@@ -28,6 +31,7 @@ export function App() {
         <DatasetPanel />
         <ModelPanel />
         <MaskPanel />
+        <HistoryPanel />
       </main>
       <AboutFooter />
     </div>

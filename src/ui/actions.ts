@@ -120,3 +120,9 @@ export function importImages(files: InputFile[]): void {
     useStudio.setState({ importing: true, importProgress: { done: 0, total: files.length } });
   }
 }
+
+/** Back to a checkpoint of the training history, or to the shipped model. */
+export function restoreCheckpoint(checkpoint: number | 'pretrained'): void {
+  clearErrors('model');
+  sendOrExplain(send({ type: 'restoreCheckpoint', checkpoint }), 'model');
+}

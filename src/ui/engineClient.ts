@@ -68,6 +68,8 @@ export function startEngine(config: PixelCNNConfig = useStudio.getState().startC
     backend: requested,
     remembered: requested ? undefined : loadRememberedTrial(),
     sampleOnStart: nextSampleSettings(),
+    // Another tab owns the saved model: this one works on its own copy (tabStorage.ts).
+    saving: useStudio.getState().storage === 'owner',
   });
 }
 
@@ -245,6 +247,9 @@ export function handleEvent(event: EngineEvent): void {
       return;
     case 'exported':
       downloadText(event.text, event.fileName);
+      return;
+    case 'checkpoints':
+      useStudio.setState({ checkpoints: event.list });
       return;
     case 'notice':
       addNotice(event.message);

@@ -2,6 +2,7 @@ import { create } from 'zustand';
 import type { PixelCNNConfig } from '../model/config';
 import {
   type BackendInfo,
+  type CheckpointList,
   type ClassDraw,
   type DatasetSummary,
   type ErrorContext,
@@ -57,6 +58,13 @@ export interface Notice {
   message: string;
 }
 
+/**
+ * Whether this tab writes the saved model and images (tabStorage.ts):
+ * `checking` until the browser answers; `owner`; `guest` when another tab
+ * owned them first; `lost` when another tab took them over.
+ */
+export type StorageOwnership = 'checking' | 'owner' | 'guest' | 'lost';
+
 export interface StudioState {
   engine: EngineStatus;
   /** The config the engine was last started with, used to start it again. */
@@ -84,6 +92,10 @@ export interface StudioState {
 
   errors: Partial<Record<ErrorContext, string>>;
   notices: Notice[];
+
+  /** The training history the engine keeps (checkpoints to go back to). */
+  checkpoints: CheckpointList | null;
+  storage: StorageOwnership;
 }
 
 export function randomSeed(): number {
@@ -123,6 +135,8 @@ export const useStudio = create<StudioState>()(() => ({
   sampling: INITIAL_SAMPLING,
   errors: {},
   notices: [],
+  checkpoints: null,
+  storage: 'checking',
 }));
 
 /** The step count shown everywhere: the live training step, or the model's saved count. */

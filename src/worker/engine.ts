@@ -23,6 +23,8 @@ import type { ImageDataset, ImageTarget, InputFile, SkippedFile } from '../data/
 import { UserFacingError, errorText } from './errors';
 import { classMismatch, classNamesOf, classSummary, defaultClassNames, resolveDraw } from './conditioning';
 import { maskPicture } from './maskPicture';
+import { type CheckpointStorage, CheckpointHistory, memoryCheckpointStorage } from './checkpoints';
+import { DivergenceWatch } from './divergence';
 import type { DatasetStore, ModelStore } from './modelStore';
 import { MAX_SAMPLE_IMAGES } from './protocol';
 import type {
@@ -63,12 +65,18 @@ export interface EngineDeps {
   deviceLost?(): Promise<string> | null;
   /** The model shipped with the app, or null when there is none; a first visit starts from it. */
   loadPretrained?(): Promise<SavedModel | null>;
+  /** Where the training history (checkpoints) is kept; in memory when omitted. */
+  checkpoints?: CheckpointStorage;
 }
 
 /** Steps between held-out evaluations while training. */
 const EVALUATE_EVERY = 25;
-/** Steps between saves to browser storage while training. */
+/** Steps between saves to browser storage while training… */
 const SAVE_EVERY = 50;
+/** …and the longest wait between them, so a reload or crash loses at most this much work. */
+const SAVE_INTERVAL_MS = 5_000;
+/** While training, a checkpoint joins the history at the first evaluation this long after the last one. */
+const CHECKPOINT_INTERVAL_MS = 120_000;
 /** Held-out images used per evaluation: enough for a stable number, cheap enough to run often. */
 const EVALUATION_IMAGES = 64;
 const PREVIEW_IMAGES = 32;
@@ -107,10 +115,25 @@ export class Engine {
 
   private training = false;
   private trainLoop: Promise<void> | null = null;
+
+  /** False while another tab owns browser storage: nothing is written, and the history lives in memory. */
+  private saving = true;
+  private readonly savedHistory: CheckpointHistory;
+  private readonly localHistory = new CheckpointHistory(memoryCheckpointStorage());
+  /** Whether the current weights are already in the history, or were saved since their last step. */
+  private checkpointed = false;
+  private unsaved = false;
+  private saveRequested = false;
+  private lastSaveTime = 0;
+  private lastCheckpointTime = 0;
+  private lastEvaluation: { step: number; bits: number } | null = null;
+  private watch: DivergenceWatch | null = null;
   private sampling: SamplingSession | null = null;
   private queue: Promise<void> = Promise.resolve();
 
-  constructor(private readonly deps: EngineDeps) {}
+  constructor(private readonly deps: EngineDeps) {
+    this.savedHistory = new CheckpointHistory(deps.checkpoints ?? memoryCheckpointStorage());
+  }
 
   /** Requests are handled one at a time, in order; long jobs (training, sampling) run in the background. */
   handle(request: EngineRequest): Promise<void> {
@@ -123,9 +146,9 @@ export class Engine {
       case 'init':
         return this.init(request);
       case 'setConfig':
-        return this.replaceModel(request.config);
+        return this.replaceModel(request.config, 'before a new model');
       case 'resetModel':
-        return this.replaceModel(this.requireModel().config);
+        return this.replaceModel(this.requireModel().config, 'before Reset');
       case 'useBuiltinDataset':
         await this.useDataset({ kind: 'builtin' });
         return this.keepDataset(null);
@@ -159,6 +182,14 @@ export class Engine {
         return this.exportModel();
       case 'importModel':
         return this.importModel(request.text, request.fileName);
+      case 'restoreCheckpoint':
+        return this.restoreCheckpoint(request.checkpoint);
+      case 'saveNow':
+        if (this.training) this.saveRequested = true;
+        else if (this.unsaved) await this.persist();
+        return;
+      case 'setSaving':
+        return this.setSaving(request.saving);
       default: {
         const unknown: never = request;
         throw new Error(`Unknown request ${JSON.stringify(unknown)}`);
@@ -168,7 +199,8 @@ export class Engine {
 
   // ── Start-up ──────────────────────────────────────────────────────────
 
-  private async init({ config, backend, remembered, sampleOnStart }: Extract<EngineRequest, { type: 'init' }>): Promise<void> {
+  private async init({ config, backend, remembered, sampleOnStart, saving }: Extract<EngineRequest, { type: 'init' }>): Promise<void> {
+    this.saving = saving ?? true;
     const info = await this.deps.selectBackend(backend, { config, remembered });
     this.deps.emit({ type: 'ready', backend: info });
     this.deps.deviceLost?.()?.then((message) => {
@@ -183,6 +215,7 @@ export class Engine {
       await this.persist();
     }
     await this.emitModel();
+    await this.emitCheckpoints();
     await this.restoreDataset();
     if (sampleOnStart && this.origin === 'pretrained') await this.startSampling(sampleOnStart);
   }
@@ -245,6 +278,9 @@ export class Engine {
     this.card = card;
     this.classNames = classNames ?? this.fittingClassNames(model.config.classes) ?? defaultClassNames(model.config.classes);
     this.trainer = new Trainer(model, this.trainSettings, steps);
+    this.watch = new DivergenceWatch(model.config.levels);
+    this.checkpointed = false;
+    this.lastEvaluation = null;
   }
 
   /** The training data's class names when there are exactly `classes` of them, else null. */
@@ -276,7 +312,7 @@ export class Engine {
   }
 
   /** A fresh model with `config` (also used by Reset); the dataset follows the new geometry. */
-  private async replaceModel(config: PixelCNNConfig): Promise<void> {
+  private async replaceModel(config: PixelCNNConfig, note: string): Promise<void> {
     try {
       validateConfig(config);
     } catch (error) {
@@ -285,6 +321,7 @@ export class Engine {
     }
     await this.quiesce();
     const previous = this.model?.config;
+    await this.checkpoint(note);
     this.installModel(createPixelCNN(config, Date.now() % 100000), 'new', 0, {});
     await this.persist();
     await this.emitModel();
@@ -293,9 +330,13 @@ export class Engine {
 
   private async persist(): Promise<void> {
     const model = this.requireModel();
+    if (!this.saving) return;
     try {
       const saved = await saveModel(model, this.meta({ savedAt: new Date().toISOString() }));
       await this.deps.store.save(saved);
+      this.unsaved = false;
+      this.saveRequested = false;
+      this.lastSaveTime = performance.now();
     } catch (error) {
       this.deps.emit({ type: 'notice', message: `The model could not be saved in this browser: ${errorText(error)}` });
     }
@@ -321,12 +362,16 @@ export class Engine {
     try {
       const saved = parseSavedModel(json);
       await this.quiesce();
+      await this.checkpoint('before importing a file');
       loadWeights(model, saved);
       this.trainer?.dispose();
       this.trainer = new Trainer(model, this.trainSettings, stepsOf(saved.meta));
       this.origin = 'imported';
       this.card = cardOf(saved.meta);
       this.classNames = classNamesOf(saved.meta, model.config.classes);
+      this.watch = new DivergenceWatch(model.config.levels);
+      this.checkpointed = false;
+      this.lastEvaluation = null;
     } catch (error) {
       if (error instanceof ModelFileError) {
         throw new UserFacingError('import', `Could not import “${fileName}”: ${error.message} Nothing was changed.`);
@@ -376,6 +421,7 @@ export class Engine {
 
   /** Remembers the dataset for the next visit; `null` for the built-in digits. */
   private async keepDataset(files: InputFile[] | null): Promise<void> {
+    if (!this.saving) return;
     try {
       await this.deps.datasets?.save(files);
     } catch (error) {
@@ -413,6 +459,9 @@ export class Engine {
     const { train, test } = splitDataset(dataset);
     this.source = source;
     this.data = { name, train, test, accepted, skipped, unlabelledReason };
+    // Other data, other losses: a rise is no sign of divergence.
+    this.watch?.reset();
+    this.lastEvaluation = null;
     this.emitDataset(this.data);
     // A conditional model that has not trained yet is named after the classes it will learn.
     if (this.model && (this.trainer?.steps ?? 0) === 0 && this.adoptClassNames()) await this.emitModel();
@@ -477,6 +526,13 @@ export class Engine {
     this.requireFittingData();
     this.trainer?.setLearningRate(this.trainSettings.learningRate);
     if (this.training) return;
+    // The weights training starts from join the history (scored, when there is held-out data), so a run can be undone.
+    if (!this.checkpointed) {
+      if (this.lastEvaluation?.step !== this.trainer?.steps) await this.evaluate();
+      await this.checkpoint('before training');
+    }
+    // The score training starts from is the guard's first reference (divergence.ts).
+    if (this.lastEvaluation && this.lastEvaluation.step === this.trainer?.steps) this.watch?.addHeldOut(this.lastEvaluation.bits);
     this.training = true;
     this.deps.emit({ type: 'training', running: true });
     this.trainLoop = this.runTraining();
@@ -495,19 +551,60 @@ export class Engine {
         lastTime = now;
         const step = this.trainer!.steps;
         this.deps.emit({ type: 'trainStep', step, bitsPerDim: bits, stepsPerSecond });
-        if (step % EVALUATE_EVERY === 0) await this.evaluate();
-        if (step % SAVE_EVERY === 0) await this.persist();
+        const exploded = this.watch?.addTraining(bits);
+        if (exploded) throw new DivergenceError(exploded.message, exploded.message);
+        if (step % EVALUATE_EVERY === 0) {
+          const heldOut = await this.evaluate();
+          const explodedHeldOut = heldOut === null ? null : this.watch?.addHeldOut(heldOut);
+          if (explodedHeldOut) throw new DivergenceError(explodedHeldOut.message, explodedHeldOut.message);
+          if (heldOut !== null && now - this.lastCheckpointTime >= CHECKPOINT_INTERVAL_MS) await this.checkpoint('while training');
+        }
+        if (step % SAVE_EVERY === 0 || this.saveRequested || now - this.lastSaveTime >= SAVE_INTERVAL_MS) await this.persist();
         await yieldToMessages();
       }
     } catch (error) {
       // Reported once, as the reason training stopped (the 'training' event below).
-      reason = error instanceof DivergenceError ? error.message : `Training stopped: ${errorText(error)}`;
+      reason = error instanceof DivergenceError ? await this.recoverFromDivergence(error.problem) : `Training stopped: ${errorText(error)}`;
     }
     this.training = false;
     await this.evaluate();
     await this.persist();
+    await this.checkpoint('training paused');
     await this.emitModel();
     this.deps.emit({ type: 'training', running: false, reason });
+  }
+
+  /**
+   * After a diverging step: puts back the best checkpoint of this
+   * architecture (saved weights, not the wreck), and returns the sentence
+   * saying so, which also goes out as a notice.
+   */
+  private async recoverFromDivergence(problem: string): Promise<string> {
+    const stoppedAt = this.trainer?.steps ?? 0;
+    const config = this.requireModel().config;
+    let best = null;
+    try {
+      best = await this.history().best(config);
+      const saved = best && (await this.history().read(best.id));
+      if (best && saved) {
+        this.training = false;
+        await this.stopSampling();
+        this.installSaved(parseSavedModel(saved));
+        this.checkpointed = true;
+        await this.persist();
+        await this.emitModel();
+        await this.emitCheckpoints();
+      } else best = null;
+    } catch (error) {
+      best = null;
+      problem += ` (the best checkpoint could not be read back: ${errorText(error)})`;
+    }
+    const score = best?.heldOutBitsPerDim != null ? `, ${best.heldOutBitsPerDim.toFixed(3)} bits/dim held out` : '';
+    const message = best
+      ? `Training stopped at step ${stoppedAt}: ${problem}. The model went back to its best checkpoint (step ${best.steps}${score}). Try a smaller learning rate.`
+      : `Training stopped at step ${stoppedAt}: ${problem}. There was no checkpoint to go back to; use History to restore the shipped model, or try a smaller learning rate.`;
+    this.deps.emit({ type: 'notice', message });
+    return message;
   }
 
   private async trainOneBatch(): Promise<number> {
@@ -519,24 +616,30 @@ export class Engine {
     // requireFittingData made sure a conditional model has a label for every image.
     const labelTensor = this.requireModel().config.classes > 0 && labels ? tf.tensor1d(labels, 'int32') : undefined;
     try {
-      return await this.trainer!.step(batch, labelTensor);
+      const bits = await this.trainer!.step(batch, labelTensor);
+      this.checkpointed = false;
+      this.unsaved = true;
+      return bits;
     } finally {
       batch.dispose();
       labelTensor?.dispose();
     }
   }
 
-  private async evaluate(): Promise<void> {
-    if (!this.data || !this.trainer || this.data.test.count === 0) return;
+  /** Scores the held-out images and reports it; returns the bits/dim, or null when there is nothing to score on. */
+  private async evaluate(): Promise<number | null> {
+    if (!this.data || !this.trainer || this.data.test.count === 0) return null;
     const { test, train, unlabelledReason } = this.data;
     const { classes } = this.requireModel().config;
     // A conditional model is scored with the held-out images' labels, so only on data whose classes fit it.
-    if (classMismatch(classes, train, unlabelledReason) !== null) return;
+    if (classMismatch(classes, train, unlabelledReason) !== null) return null;
     const count = Math.min(EVALUATION_IMAGES, test.count);
     const perImage = test.width * test.height * test.channels;
     const labels = classes > 0 ? test.labels?.subarray(0, count) : undefined;
     const bits = await evaluateBitsPerDim(this.requireModel(), test.pixels.subarray(0, count * perImage), count, Math.min(16, this.trainSettings.batchSize), labels);
     this.deps.emit({ type: 'evaluation', step: this.trainer.steps, testBitsPerDim: bits });
+    this.lastEvaluation = { step: this.trainer.steps, bits };
+    return bits;
   }
 
   private async pauseTraining(): Promise<void> {
@@ -667,6 +770,90 @@ export class Engine {
     await this.pauseTraining();
   }
 
+  // ── History and ownership of browser storage ──────────────────────────
+
+  /** The saved history while this tab owns storage; otherwise this tab's own, in memory. */
+  private history(): CheckpointHistory {
+    return this.saving ? this.savedHistory : this.localHistory;
+  }
+
+  /** Adds the current weights to the history, unless they are there already; a failure is a notice. */
+  private async checkpoint(note: string): Promise<void> {
+    if (!this.model || this.checkpointed) return;
+    const steps = this.trainer?.steps ?? 0;
+    try {
+      const saved = await saveModel(this.model, this.meta({ savedAt: new Date().toISOString() }));
+      const heldOut = this.lastEvaluation?.step === steps ? this.lastEvaluation.bits : null;
+      await this.history().add(saved, { steps, heldOutBitsPerDim: heldOut, origin: this.origin, note });
+      this.checkpointed = true;
+      this.lastCheckpointTime = performance.now();
+      await this.emitCheckpoints();
+    } catch (error) {
+      this.deps.emit({ type: 'notice', message: `A checkpoint could not be kept in this browser: ${errorText(error)}` });
+    }
+  }
+
+  private async emitCheckpoints(): Promise<void> {
+    try {
+      const list = await this.history().listing(this.model?.config ?? null, this.deps.loadPretrained !== undefined);
+      this.deps.emit({ type: 'checkpoints', list });
+    } catch (error) {
+      this.deps.emit({ type: 'notice', message: `The checkpoint history could not be read: ${errorText(error)}` });
+    }
+  }
+
+  /** Puts a saved model in place of the current one, with its steps, card and class names. */
+  private installSaved(saved: SavedModel, origin?: ModelOrigin): void {
+    const recorded = isOrigin(saved.meta.origin) && saved.meta.origin !== 'new' ? saved.meta.origin : 'restored';
+    const kept = origin ?? (recorded === 'pretrained' ? 'pretrained' : 'restored');
+    this.installModel(modelFromSaved(saved), kept, stepsOf(saved.meta), cardOf(saved.meta), classNamesOf(saved.meta, saved.config.classes));
+  }
+
+  /** Goes back to checkpoint `target` of the history, or to the shipped model; the current weights join the history first. */
+  private async restoreCheckpoint(target: number | 'pretrained'): Promise<void> {
+    let saved: SavedModel | null;
+    if (target === 'pretrained') {
+      saved = (await this.deps.loadPretrained?.()) ?? null;
+      if (!saved) throw new UserFacingError('model', 'This copy of the app has no shipped pretrained model to go back to.');
+    } else {
+      saved = await this.history().read(target);
+      if (!saved) throw new UserFacingError('model', `That checkpoint is no longer kept (newer ones replaced it); pick another from the list.`);
+    }
+    const parsed = parseSavedModel(saved);
+    await this.quiesce();
+    const previous = this.model?.config;
+    await this.checkpoint('before going back');
+    this.installSaved(parsed, target === 'pretrained' ? 'pretrained' : undefined);
+    // The shipped model is not in the history; a run from it checkpoints it first, as any other start.
+    this.checkpointed = target !== 'pretrained';
+    await this.persist();
+    await this.emitModel();
+    if (!previous || !sameGeometry(previous, parsed.config)) await this.useDataset(this.source);
+    await this.emitCheckpoints();
+    const steps = (this.trainer?.steps ?? 0).toLocaleString('en-US');
+    this.deps.emit({
+      type: 'notice',
+      message: target === 'pretrained' ? 'Went back to the pretrained model shipped with the app.' : `Went back to the checkpoint at step ${steps}.`,
+    });
+  }
+
+  /**
+   * Gains or gives up browser storage. A tab that takes over writes its
+   * model and images at once, so what is saved is what this tab shows.
+   */
+  private async setSaving(saving: boolean): Promise<void> {
+    if (saving === this.saving) return;
+    this.saving = saving;
+    if (saving && this.model) {
+      this.checkpointed = false;
+      this.unsaved = true;
+      if (this.training) this.saveRequested = true;
+      else await this.persist();
+      await this.keepDataset(this.source.kind === 'files' ? this.source.files : null);
+    }
+    await this.emitCheckpoints();
+  }
+
   private fail(context: ErrorContext, error: unknown): void {
     const message = error instanceof UserFacingError ? error.message : errorText(error);
     this.deps.emit({ type: 'error', context: error instanceof UserFacingError ? error.context : context, message });
@@ -698,6 +885,9 @@ function contextOf(request: EngineRequest): ErrorContext {
       return 'import';
     case 'setConfig':
     case 'resetModel':
+    case 'restoreCheckpoint':
+    case 'saveNow':
+    case 'setSaving':
       return 'model';
   }
 }

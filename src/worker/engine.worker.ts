@@ -9,7 +9,7 @@ import { loadMnist } from '../data/mnist';
 import { selectBackend, whenDeviceLost } from './backend';
 import { errorText } from './errors';
 import { Engine } from './engine';
-import { indexedDbDatasetStore, indexedDbModelStore } from './modelStore';
+import { indexedDbCheckpointStorage, indexedDbDatasetStore, indexedDbModelStore } from './modelStore';
 import { loadPretrainedModel } from './pretrained';
 import type { EngineEvent, EngineRequest } from './protocol';
 import { isTrialWorker, serveTrial } from './trial.worker';
@@ -33,6 +33,7 @@ function startEngine(): void {
     loadBuiltinDigits: () => loadMnist(),
     deviceLost: whenDeviceLost,
     loadPretrained: loadPretrainedModel,
+    checkpoints: indexedDbCheckpointStorage(),
   });
 
   scope.onmessage = (message: MessageEvent<EngineRequest>) => {

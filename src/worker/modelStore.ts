@@ -1,5 +1,6 @@
 import type { InputFile } from '../data/types';
 import type { SavedModel } from '../model/serialize';
+import type { CheckpointStorage, StoredCheckpoint } from './checkpoints';
 
 /**
  * Where the engine keeps the current model, and the images the user dropped,
@@ -40,14 +41,16 @@ export function memoryModelStore(): ModelStore {
 const DB_NAME = 'pixelcnn-studio';
 const MODELS = 'models';
 const DATASETS = 'datasets';
+const CHECKPOINTS = 'checkpoints';
 const KEY = 'current';
+const CHECKPOINT_INDEX = 'index';
 
 function openDatabase(): Promise<IDBDatabase> {
   return new Promise((resolve, reject) => {
-    // Version 2 added the datasets store; a version-1 database keeps its model.
-    const request = indexedDB.open(DB_NAME, 2);
+    // Version 2 added the datasets store, version 3 the checkpoints; an older database keeps what it has.
+    const request = indexedDB.open(DB_NAME, 3);
     request.onupgradeneeded = () => {
-      for (const name of [MODELS, DATASETS]) {
+      for (const name of [MODELS, DATASETS, CHECKPOINTS]) {
         if (!request.result.objectStoreNames.contains(name)) request.result.createObjectStore(name);
       }
     };
@@ -89,6 +92,24 @@ export function indexedDbDatasetStore(): DatasetStore {
     save: async (files) => {
       if (files) await run(DATASETS, 'readwrite', (s) => s.put(files, KEY));
       else await run(DATASETS, 'readwrite', (s) => s.delete(KEY));
+    },
+  };
+}
+
+/** The training history (checkpoints.ts): its index under one key, each checkpoint's weights under `model:<id>`. */
+export function indexedDbCheckpointStorage(): CheckpointStorage {
+  const modelKey = (id: number) => `model:${id}`;
+  return {
+    readIndex: async () => (await run<unknown>(CHECKPOINTS, 'readonly', (s) => s.get(CHECKPOINT_INDEX))) ?? [],
+    writeIndex: async (entries: StoredCheckpoint[]) => {
+      await run(CHECKPOINTS, 'readwrite', (s) => s.put(entries, CHECKPOINT_INDEX));
+    },
+    readModel: async (id) => (await run<SavedModel | undefined>(CHECKPOINTS, 'readonly', (s) => s.get(modelKey(id)) as IDBRequest<SavedModel | undefined>)) ?? null,
+    writeModel: async (id, model) => {
+      await run(CHECKPOINTS, 'readwrite', (s) => s.put(model, modelKey(id)));
+    },
+    deleteModel: async (id) => {
+      await run(CHECKPOINTS, 'readwrite', (s) => s.delete(modelKey(id)));
     },
   };
 }

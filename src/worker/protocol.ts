@@ -77,6 +77,32 @@ export interface TrainSettings {
   batchSize: number;
 }
 
+/** Above this learning rate Adam usually wrecks a trained model; the form warns (it does not refuse). */
+export const LEARNING_RATE_WARN_ABOVE = 0.02;
+
+/** One saved checkpoint in the training history (the weights stay in storage). */
+export interface CheckpointInfo {
+  id: number;
+  steps: number;
+  savedAt: string;
+  /** Held-out bits/dim when it was taken, when known. */
+  heldOutBitsPerDim: number | null;
+  origin: ModelOrigin;
+  /** Why it was taken, as a phrase: "training paused", "before Reset". */
+  note: string;
+  /** The architecture, in one line (describeConfig). */
+  description: string;
+}
+
+export interface CheckpointList {
+  /** Newest first. */
+  entries: CheckpointInfo[];
+  /** The best (lowest held-out bits/dim) of the current model's architecture: what a diverging run goes back to. */
+  bestId: number | null;
+  /** Whether the shipped pretrained model can be restored. */
+  pretrained: boolean;
+}
+
 /**
  * Which class each image is drawn as, for a conditional model (an
  * unconditional one ignores it):
@@ -197,6 +223,8 @@ export type EngineRequest =
       backend?: BackendName;
       remembered?: BackendTrial;
       sampleOnStart?: SampleSettings;
+      /** False when another tab owns the saved model: this engine then writes nothing to browser storage. Default true. */
+      saving?: boolean;
     }
   | { type: 'setConfig'; config: PixelCNNConfig }
   | { type: 'resetModel' }
@@ -218,7 +246,13 @@ export type EngineRequest =
   | { type: 'setSampleDelay'; delayMs: number }
   | { type: 'stopSampling' }
   | { type: 'exportModel' }
-  | { type: 'importModel'; text: string; fileName: string };
+  | { type: 'importModel'; text: string; fileName: string }
+  /** Go back to a checkpoint of the history, or to the model shipped with the app. */
+  | { type: 'restoreCheckpoint'; checkpoint: number | 'pretrained' }
+  /** Save the model now (the page is being hidden or closed); while training, at the end of the current step. */
+  | { type: 'saveNow' }
+  /** Whether this tab owns browser storage; gaining it (a take-over) writes this tab's model and images at once. */
+  | { type: 'setSaving'; saving: boolean };
 
 export interface SampleStart {
   count: number;
@@ -254,6 +288,7 @@ export type EngineEvent =
   | { type: 'samplePixels'; from: number; to: number; values: Uint8Array; elapsedMs: number }
   | { type: 'sampleDone'; completed: number; total: number; elapsedMs: number; stopped: boolean }
   | { type: 'exported'; text: string; fileName: string }
+  | { type: 'checkpoints'; list: CheckpointList }
   | { type: 'notice'; message: string }
   | { type: 'error'; context: ErrorContext; message: string };
 

@@ -9,6 +9,13 @@ import type { TrainSettings } from './protocol';
  */
 export class DivergenceError extends Error {
   override name = 'DivergenceError';
+  /** What went wrong, as a phrase ("the loss became NaN"), for a message that goes on to say what was done about it. */
+  readonly problem: string;
+
+  constructor(message: string, problem: string) {
+    super(message);
+    this.problem = problem;
+  }
 }
 
 export class Trainer {
@@ -47,10 +54,8 @@ export class Trainer {
       // `before` gave this non-finite loss, so it is not safe either; go back to the last weights that did not.
       this.restore(this.lastGood ?? before);
       tf.dispose(before);
-      throw new DivergenceError(
-        `Training stopped: the loss became ${Number.isNaN(bits) ? 'NaN' : 'infinite'} at step ${this.steps + 1}. ` +
-          'The last good weights were restored. Try a smaller learning rate.',
-      );
+      const problem = `the loss became ${Number.isNaN(bits) ? 'NaN' : 'infinite'}`;
+      throw new DivergenceError(`Training stopped: ${problem} at step ${this.steps + 1}. The last good weights were restored. Try a smaller learning rate.`, problem);
     }
     if (this.lastGood) tf.dispose(this.lastGood);
     this.lastGood = before;

@@ -5,6 +5,7 @@ import { Field } from '../components/Field';
 import { LossChart } from '../components/LossChart';
 import { Panel } from '../components/Panel';
 import { clearErrors, currentStep, useStudio } from '../store';
+import { LEARNING_RATE_WARN_ABOVE } from '../../worker/protocol';
 
 /** Start and stop learning, tune it, and watch the loss. */
 export function TrainingPanel() {
@@ -64,6 +65,12 @@ function TrainingControls() {
           onValid={(batchSize) => changeTrainSettings({ batchSize })}
         />
       </div>
+      {settings.learningRate > LEARNING_RATE_WARN_ABOVE && (
+        <p className="field-warning" data-testid="learning-rate-warning">
+          A learning rate above {LEARNING_RATE_WARN_ABOVE} usually wrecks a trained model within a few steps. If the loss
+          explodes, training stops and goes back to the best checkpoint.
+        </p>
+      )}
     </div>
   );
 }

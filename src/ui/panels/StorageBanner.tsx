@@ -1,0 +1,24 @@
+import { takeOverStorage } from '../tabStorage';
+import { useStudio } from '../store';
+
+/**
+ * Says when this tab does not save: another tab owned the saved model and
+ * images when it opened, or took them over since. Either way it offers to
+ * take them (back) over; nothing is ever overwritten without that click.
+ */
+export function StorageBanner() {
+  const storage = useStudio((s) => s.storage);
+  if (storage !== 'guest' && storage !== 'lost') return null;
+  const text =
+    storage === 'guest'
+      ? 'Another tab of PixelCNN Studio owns the saved model and images. This tab works on its own copy: what you do here is not saved.'
+      : 'Another tab took over the saved model and images. This tab has stopped saving: what you do here from now on is not saved.';
+  return (
+    <div className="storage-banner" role="status" data-testid="storage-banner">
+      <span>{text}</span>
+      <button type="button" className="primary" onClick={() => void takeOverStorage()}>
+        {storage === 'guest' ? 'Take over saving' : 'Take saving back'}
+      </button>
+    </div>
+  );
+}

@@ -1,0 +1,64 @@
+import { send } from './engineClient';
+import { addNotice, useStudio } from './store';
+
+/**
+ * One tab at a time writes the saved model, its history and the dropped
+ * images: the one holding a Web Lock. A tab opened while another holds it
+ * works on its own unsaved copy until the user takes over; the tab it was
+ * taken from stops saving and says so. A browser without Web Locks saves
+ * from every tab, as before.
+ *
+ * Also: the engine is asked to save when the page is hidden or closed.
+ */
+const LOCK_NAME = 'pixelcnn-studio-storage';
+
+/** Settles once the browser says whether this tab may save; call before the engine starts. */
+export async function claimStorageAtStart(): Promise<void> {
+  const owner = await requestLock(false);
+  useStudio.setState({ storage: owner ? 'owner' : 'guest' });
+}
+
+/** Takes the saved model and images over from the tab that has them; that tab stops saving. */
+export async function takeOverStorage(): Promise<void> {
+  await requestLock(true);
+  useStudio.setState({ storage: 'owner' });
+  send({ type: 'setSaving', saving: true });
+  addNotice('This tab now saves the model and images; the other tab has stopped saving.');
+}
+
+function requestLock(steal: boolean): Promise<boolean> {
+  const locks = typeof navigator === 'undefined' ? undefined : navigator.locks;
+  if (!locks) return Promise.resolve(true);
+  return new Promise<boolean>((resolve) => {
+    locks
+      .request(LOCK_NAME, steal ? { steal: true } : { ifAvailable: true }, (lock) => {
+        resolve(lock !== null);
+        // Held until this tab closes, or another takes it over (which rejects this request).
+        return lock ? new Promise<void>(() => undefined) : undefined;
+      })
+      .catch((error: unknown) => {
+        if ((error as { name?: string } | null)?.name !== 'AbortError') {
+          // The lock could not be asked for at all: save as a browser without locks would.
+          resolve(true);
+          return;
+        }
+        storageLost();
+      });
+  });
+}
+
+function storageLost(): void {
+  useStudio.setState({ storage: 'lost' });
+  send({ type: 'setSaving', saving: false });
+}
+
+/** Saves when the page is hidden (a tab switch, a minimised window) or closed (a reload, navigation away). */
+export function saveWhenLeaving(): void {
+  const save = () => {
+    if (useStudio.getState().storage === 'owner') send({ type: 'saveNow' });
+  };
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'hidden') save();
+  });
+  window.addEventListener('pagehide', save);
+}
