@@ -170,6 +170,10 @@ export function handleEvent(event: EngineEvent): void {
       if (event.backend.trial?.source === 'measured') rememberTrial(event.backend.trial);
       useStudio.setState({ engine: { state: 'ready' }, backend: event.backend });
       return;
+    case 'backend':
+      if (event.backend.trial?.source === 'measured') rememberTrial(event.backend.trial);
+      useStudio.setState({ backend: event.backend });
+      return;
     case 'model': {
       saveConfig(event.model.config);
       // Images drawn by another architecture (another size, say) say nothing about this one.

@@ -9,13 +9,17 @@ import { startTrialWorker } from './trial.worker';
 import type { TrialWorkerMessage, TrialWorkerRequest } from './trialWorkerProtocol';
 
 /**
- * Picks the backend the worker trains on. Left to itself, it times the
+ * Picks the backend the worker runs on. Left to itself, it times the
  * current model on every backend the browser offers (backendTrial.ts) and
  * keeps the fastest, or reuses the figures of an earlier start on the same
- * model and adapters. A backend the user names is started without a trial;
- * should it fail, the others follow in a nominal order: a real GPU first,
- * then WebAssembly, which beats both a software GPU (SwiftShader, llvmpipe)
- * and tfjs' plain-JavaScript CPU backend by a wide margin.
+ * model and adapters. A first visit does not wait for that trial: it starts
+ * on WebAssembly at once, which samples well everywhere, and the engine
+ * times the backends later (timeBackends, then adoptTrial), once the first
+ * images are drawn or when the user trains. A backend the user names is
+ * started without a trial; should it fail, the others follow in a nominal
+ * order: a real GPU first, then WebAssembly, which beats both a software GPU
+ * (SwiftShader, llvmpipe) and tfjs' plain-JavaScript CPU backend by a wide
+ * margin.
  */
 
 /** The few fields of GPUAdapterInfo we use; declared here so no GPU type package is needed. */
@@ -108,7 +112,9 @@ export interface AutoChoice {
 
 /**
  * Starts `requested` when the user named a backend; otherwise, given the
- * model (`auto`), the fastest by trial; with neither, the best by rank.
+ * model (`auto`), the fastest by a remembered trial of the same model and
+ * adapters, or with none, WebAssembly at once with the trial still to run
+ * (`trialPending`); with neither, the best by rank.
  */
 export async function selectBackend(requested?: BackendName, auto?: AutoChoice): Promise<BackendInfo> {
   const probed = await probeAll();
@@ -116,15 +122,29 @@ export async function selectBackend(requested?: BackendName, auto?: AutoChoice):
 
   const key = trialKey(auto.config, probed.candidates);
   const remembered = auto.remembered;
-  let trial: BackendTrial;
   if (remembered?.key === key && probed.candidates.some((c) => c.name === remembered.chosen)) {
-    trial = { ...remembered, source: 'remembered' };
-  } else {
-    const measured = await runBackendTrial(probed.candidates, measureInWorkers(auto.config), { key, config: auto.config, batch: TRIAL_BATCH, steps: TRIAL_STEPS });
-    const absent = probed.unavailable.map((u): BackendFigure => ({ name: u.name, adapter: '', software: false, outcome: 'unavailable', note: u.reason }));
-    trial = { ...measured, figures: [...measured.figures, ...absent] };
+    return startByTrial(probed, { ...remembered, source: 'remembered' });
   }
-  return startByTrial(probed, trial);
+  const wasm = probed.candidates.find((c) => c.name === 'wasm');
+  const info = wasm && !(await start(wasm.name)) ? { ...wasm, requested: false, unavailable: [] } : await startRanked(probed);
+  return { ...info, trialPending: 'later' };
+}
+
+/**
+ * Times every backend on `config`, each in a trial worker of its own; the
+ * engine's backend is left as it is (adoptTrial moves to the fastest).
+ */
+export async function timeBackends(config: PixelCNNConfig): Promise<BackendTrial> {
+  const probed = await probeAll();
+  const key = trialKey(config, probed.candidates);
+  const measured = await runBackendTrial(probed.candidates, measureInWorkers(config), { key, config, batch: TRIAL_BATCH, steps: TRIAL_STEPS });
+  const absent = probed.unavailable.map((u): BackendFigure => ({ name: u.name, adapter: '', software: false, outcome: 'unavailable', note: u.reason }));
+  return { ...measured, figures: [...measured.figures, ...absent] };
+}
+
+/** Runs on the trial's fastest backend from now on (tensors follow to it when next used). */
+export async function adoptTrial(trial: BackendTrial): Promise<BackendInfo> {
+  return startByTrial(await probeAll(), trial);
 }
 
 /** Starts the trial's choice here; should it fail after all, the next fastest, then the rank order. */

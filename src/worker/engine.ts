@@ -42,6 +42,7 @@ import type {
 } from './protocol';
 import { type SamplerFn, SamplingSession, yieldToMessages } from './samplingSession';
 import { DivergenceError, Trainer } from './trainer';
+import { LateTrial, type LateTrialDeps } from './lateTrial';
 
 /**
  * The engine: owns the model, the dataset, training and sampling, and turns
@@ -55,6 +56,8 @@ export interface EngineDeps {
   datasets?: DatasetStore;
   /** `first` pins a backend; without it, `auto` lets the backend be chosen by timing this model. */
   selectBackend(first?: BackendName, auto?: { config: PixelCNNConfig; remembered?: BackendTrial }): Promise<BackendInfo>;
+  /** For a start that left the backend trial for later (BackendInfo.trialPending): times the backends, moves to the fastest. */
+  lateTrial?: Pick<LateTrialDeps, 'time' | 'adopt'>;
   /** The built-in digits at their stored geometry (28×28, gray, 256 levels). */
   loadBuiltinDigits(): Promise<ImageDataset>;
   /** Image decoder for imports; the browser's when omitted. */
@@ -129,6 +132,8 @@ export class Engine {
   private lastEvaluation: { step: number; bits: number } | null = null;
   private watch: DivergenceWatch | null = null;
   private sampling: SamplingSession | null = null;
+  /** A first visit's backend trial, run after the first grid or before the first training step. */
+  private lateTrial: LateTrial | null = null;
   private queue: Promise<void> = Promise.resolve();
 
   constructor(private readonly deps: EngineDeps) {
@@ -203,6 +208,11 @@ export class Engine {
     this.saving = saving ?? true;
     const info = await this.deps.selectBackend(backend, { config, remembered });
     this.deps.emit({ type: 'ready', backend: info });
+    if (info.trialPending && this.deps.lateTrial) {
+      const report = (backend: BackendInfo) => this.deps.emit({ type: 'backend', backend });
+      const notice = (message: string) => this.deps.emit({ type: 'notice', message });
+      this.lateTrial = new LateTrial({ ...this.deps.lateTrial, report, notice }, () => this.requireModel().config, info);
+    }
     this.deps.deviceLost?.()?.then((message) => {
       this.training = false;
       this.sampling?.stop();
@@ -218,6 +228,8 @@ export class Engine {
     await this.emitCheckpoints();
     await this.restoreDataset();
     if (sampleOnStart && this.origin === 'pretrained') await this.startSampling(sampleOnStart);
+    // The first pixels come first: the backend trial waits for the first grid (lateTrial.ts).
+    this.lateTrial?.startAfter(this.sampling?.finished);
   }
 
   /**
@@ -526,6 +538,7 @@ export class Engine {
     this.requireFittingData();
     this.trainer?.setLearningRate(this.trainSettings.learningRate);
     if (this.training) return;
+    await this.lateTrial?.beforeTraining(() => this.stopSampling());
     // The weights training starts from join the history (scored, when there is held-out data), so a run can be undone.
     if (!this.checkpointed) {
       if (this.lastEvaluation?.step !== this.trainer?.steps) await this.evaluate();
@@ -651,6 +664,7 @@ export class Engine {
   private async singleStep(): Promise<void> {
     this.requireModel();
     await this.pauseTraining();
+    await this.lateTrial?.beforeTraining(() => this.stopSampling());
     this.trainer?.setLearningRate(this.trainSettings.learningRate);
     let bits: number;
     try {

@@ -6,7 +6,7 @@
  * than a silent failure.
  */
 import { loadMnist } from '../data/mnist';
-import { selectBackend, whenDeviceLost } from './backend';
+import { adoptTrial, selectBackend, timeBackends, whenDeviceLost } from './backend';
 import { errorText } from './errors';
 import { Engine } from './engine';
 import { indexedDbCheckpointStorage, indexedDbDatasetStore, indexedDbModelStore } from './modelStore';
@@ -30,6 +30,7 @@ function startEngine(): void {
     store: indexedDbModelStore(),
     datasets: indexedDbDatasetStore(),
     selectBackend,
+    lateTrial: { time: timeBackends, adopt: adoptTrial },
     loadBuiltinDigits: () => loadMnist(),
     deviceLost: whenDeviceLost,
     loadPretrained: loadPretrainedModel,

@@ -26,6 +26,13 @@ export interface BackendInfo {
   unavailable: Array<{ name: BackendName; reason: string }>;
   /** The measurement behind an automatic choice; absent when the user named the backend. */
   trial?: BackendTrial;
+  /**
+   * An automatic choice whose backends are not timed yet: a first visit
+   * starts on WebAssembly and times them once the first images are drawn,
+   * or when the user trains (`later`), then while they are timed (`running`).
+   * The figures arrive in a `backend` event.
+   */
+  trialPending?: 'later' | 'running';
 }
 
 /**
@@ -272,6 +279,8 @@ export interface SampleStart {
 
 export type EngineEvent =
   | { type: 'ready'; backend: BackendInfo }
+  /** The backend after the engine started: its trial began, its figures arrived, or it moved to the fastest. */
+  | { type: 'backend'; backend: BackendInfo }
   | { type: 'model'; model: ModelSummary }
   | { type: 'dataset'; dataset: DatasetSummary }
   | { type: 'datasetProgress'; done: number; total: number }

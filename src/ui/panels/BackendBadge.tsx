@@ -115,7 +115,7 @@ function TrialFigures({ trial, running }: { trial: BackendTrial; running: string
         <button type="button" onClick={measureBackendsAgain}>
           Measure again
         </button>
-        <span>Backends are timed at start-up when the model or the device changes.</span>
+        <span>Backends are timed again when the model or the device changes.</span>
       </p>
     </div>
   );
@@ -128,8 +128,7 @@ export function BackendBadge() {
   const backendError = useStudio((s) => s.errors.backend);
 
   if (!backend) {
-    const starting = loadBackendChoice() === 'auto' ? 'Starting engine: timing the backends on this model…' : 'Starting engine…';
-    const text = engine.state === 'stopped' ? 'Engine stopped' : backendError ? 'No backend' : starting;
+    const text = engine.state === 'stopped' ? 'Engine stopped' : backendError ? 'No backend' : 'Starting engine…';
     return (
       <div className="backend-badge pending" aria-live="polite">
         <span className="backend-dot" aria-hidden="true" />
@@ -145,18 +144,35 @@ export function BackendBadge() {
         <span className="backend-label">Backend</span>
         <strong data-testid="backend-name">{backend.name}</strong>
         <span className="backend-adapter">{backend.adapter}</span>
+        {backend.trialPending === 'running' && (
+          <span className="backend-timing" data-testid="backend-timing">
+            timing backends…
+          </span>
+        )}
       </summary>
       <div className="backend-details">
         <p>
           Running on <strong>{backend.name}</strong> ({backend.adapter})
-          {backend.requested ? ', as you chose; no backends were timed' : backend.trial ? ', the fastest here for this model' : ''}.
+          {backend.requested ? ', as you chose; no backends were timed' : backend.trial?.chosen === backend.name ? ', the fastest here for this model' : ''}.
         </p>
         {backend.software && (
           <p>This is a software adapter: the GPU work runs on the CPU, which is slow.</p>
         )}
+        {backend.trialPending && (
+          <p data-testid="backend-trial-pending" data-state={backend.trialPending}>
+            {backend.trialPending === 'running'
+              ? 'Timing every backend on this model, in the background…'
+              : 'Started on WebAssembly so the first images are drawn at once; every backend is timed on this model once they are, or when you train.'}
+          </p>
+        )}
+        {backend.trial && backend.trial.chosen !== backend.name && (
+          <p data-testid="backend-move-pending">
+            The fastest here is <strong>{backend.trial.chosen}</strong>; the engine moves to it when training starts.
+          </p>
+        )}
         {backend.trial ? (
           <TrialFigures trial={backend.trial} running={backend.name} />
-        ) : backend.unavailable.length === 0 ? (
+        ) : backend.trialPending ? null : backend.unavailable.length === 0 ? (
           <p>{backend.requested ? 'Choose “Automatic” to time every backend on this model and use the fastest.' : 'This is the fastest backend there is.'}</p>
         ) : (
           <>
