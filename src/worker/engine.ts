@@ -26,7 +26,8 @@ import { maskPicture } from './maskPicture';
 import { type CheckpointStorage, CheckpointHistory, memoryCheckpointStorage } from './checkpoints';
 import { DivergenceWatch } from './divergence';
 import type { DatasetStore, ModelStore } from './modelStore';
-import { MAX_SAMPLE_IMAGES } from './protocol';
+import { MAX_SAMPLE_IMAGES, MAX_TRAINING_CORES, defaultTrainingCores } from './protocol';
+import { HelperPool, type StartHelper } from './dataParallel/pool';
 import type {
   BackendInfo,
   BackendName,
@@ -41,7 +42,7 @@ import type {
   TrainSettings,
 } from './protocol';
 import { type SamplerFn, SamplingSession, yieldToMessages } from './samplingSession';
-import { DivergenceError, Trainer } from './trainer';
+import { DivergenceError, type SharedBatch, Trainer } from './trainer';
 import { LateTrial, type LateTrialDeps } from './lateTrial';
 
 /**
@@ -70,6 +71,14 @@ export interface EngineDeps {
   loadPretrained?(): Promise<SavedModel | null>;
   /** Where the training history (checkpoints) is kept; in memory when omitted. */
   checkpoints?: CheckpointStorage;
+  /**
+   * Helper workers that share every training batch (src/worker/dataParallel);
+   * without them the engine trains alone. `cores`: the device's
+   * (navigator.hardwareConcurrency), for the default count. `backends`: the
+   * tfjs backends that share batches, wasm unless a test says otherwise; the
+   * GPU backends train on the engine alone.
+   */
+  trainingHelpers?: { start: StartHelper; cores?: number; backends?: string[] };
 }
 
 /** Steps between held-out evaluations while training. */
@@ -110,6 +119,10 @@ export class Engine {
   /** The model's masks never change, so their picture is read back once per model. */
   private masks: Promise<MaskPicture> | null = null;
   private trainSettings: TrainSettings = DEFAULT_TRAIN;
+  /** The helper workers, once training first shares a batch. */
+  private helperPool: HelperPool | null = null;
+  /** The cores last announced to the page (a `trainingCores` event). */
+  private announcedCores = 0;
 
   private source: DatasetSource = { kind: 'builtin' };
   private builtinDigits: ImageDataset | null = null;
@@ -171,6 +184,7 @@ export class Engine {
       case 'updateTrainSettings':
         this.trainSettings = checkTrainSettings(request.settings);
         this.trainer?.setLearningRate(this.trainSettings.learningRate);
+        this.announceCores();
         return;
       case 'sample':
         return this.startSampling(request.settings);
@@ -208,6 +222,7 @@ export class Engine {
     this.saving = saving ?? true;
     const info = await this.deps.selectBackend(backend, { config, remembered });
     this.deps.emit({ type: 'ready', backend: info });
+    this.announceCores();
     if (info.trialPending && this.deps.lateTrial) {
       const report = (backend: BackendInfo) => this.deps.emit({ type: 'backend', backend });
       const notice = (message: string) => this.deps.emit({ type: 'notice', message });
@@ -625,18 +640,50 @@ export class Engine {
     const { width, height, channels } = data.train;
     const batchSize = this.trainSettings.batchSize;
     const { pixels, labels } = sampleLabelledBatch(data.train, batchSize, this.batchRandom);
-    const batch = tf.tensor4d(Int32Array.from(pixels), [batchSize, height, width, channels], 'int32');
     // requireFittingData made sure a conditional model has a label for every image.
-    const labelTensor = this.requireModel().config.classes > 0 && labels ? tf.tensor1d(labels, 'int32') : undefined;
+    const conditional = this.requireModel().config.classes > 0 && labels !== null;
+    const shared = this.sharedBatch(Int32Array.from(pixels), batchSize, conditional ? labels : undefined);
+    const batch = shared ? null : tf.tensor4d(Int32Array.from(pixels), [batchSize, height, width, channels], 'int32');
+    const labelTensor = !shared && conditional ? tf.tensor1d(labels, 'int32') : undefined;
     try {
-      const bits = await this.trainer!.step(batch, labelTensor);
+      const bits = await this.trainer!.step(shared ?? batch!, labelTensor);
+      if (shared) this.announceCores();
       this.checkpointed = false;
       this.unsaved = true;
       return bits;
     } finally {
-      batch.dispose();
+      batch?.dispose();
       labelTensor?.dispose();
     }
+  }
+
+  /**
+   * Cores that compute each batch now: one off the backends that share
+   * batches, else the chosen count (every core by default) less any helper
+   * lost since it was chosen.
+   */
+  private trainingCores(): number {
+    const helpers = this.deps.trainingHelpers;
+    if (!helpers || !(helpers.backends ?? ['wasm']).includes(tf.getBackend())) return 1;
+    this.helperPool ??= new HelperPool(helpers.start, (message) => {
+      this.deps.emit({ type: 'notice', message });
+      this.announceCores();
+    });
+    this.helperPool.setCount((this.trainSettings.workers ?? defaultTrainingCores(helpers.cores)) - 1);
+    return 1 + this.helperPool.target;
+  }
+
+  /** The batch as the helpers take it, or null when the engine trains alone. */
+  private sharedBatch(pixels: Int32Array, count: number, labels?: Int32Array): SharedBatch | null {
+    return this.trainingCores() > 1 && this.helperPool ? { pool: this.helperPool, pixels, count, labels } : null;
+  }
+
+  /** Tells the page how many cores train, when that changed. */
+  private announceCores(): void {
+    const cores = this.trainingCores();
+    if (cores === this.announcedCores) return;
+    this.announcedCores = cores;
+    this.deps.emit({ type: 'trainingCores', cores });
   }
 
   /** Scores the held-out images and reports it; returns the bits/dim, or null when there is nothing to score on. */
@@ -914,7 +961,11 @@ function checkTrainSettings(settings: TrainSettings): TrainSettings {
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1024) {
     throw new UserFacingError('training', `The batch size must be a whole number from 1 to 1024, got ${batchSize}.`);
   }
-  return { learningRate, batchSize };
+  const { workers } = settings;
+  if (workers !== undefined && (!Number.isInteger(workers) || workers < 1 || workers > MAX_TRAINING_CORES)) {
+    throw new UserFacingError('training', `The number of cores must be a whole number from 1 to ${MAX_TRAINING_CORES}, got ${workers}.`);
+  }
+  return workers === undefined ? { learningRate, batchSize } : { learningRate, batchSize, workers };
 }
 
 function checkSampleSettings(settings: SampleSettings): void {

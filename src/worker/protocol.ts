@@ -82,6 +82,21 @@ export interface BackendTrial {
 export interface TrainSettings {
   learningRate: number;
   batchSize: number;
+  /**
+   * Cores that compute each batch on wasm: the engine and workers − 1 helper
+   * workers (src/worker/dataParallel). Absent: defaultTrainingCores. The GPU
+   * backends always train on the engine alone.
+   */
+  workers?: number;
+}
+
+/** Most cores one batch is shared between. */
+export const MAX_TRAINING_CORES = 32;
+
+/** Every core the browser reports (`navigator.hardwareConcurrency`), and at least two: the engine and one helper. */
+export function defaultTrainingCores(hardwareConcurrency: number | undefined): number {
+  const cores = Number.isInteger(hardwareConcurrency) && hardwareConcurrency! > 0 ? hardwareConcurrency! : 2;
+  return Math.min(MAX_TRAINING_CORES, Math.max(2, cores));
 }
 
 /** Above this learning rate Adam usually wrecks a trained model; the form warns (it does not refuse). */
@@ -287,6 +302,8 @@ export type EngineEvent =
   /** reason: why training stopped on its own (a diverging loss, a failure); the only report of it. */
   | { type: 'training'; running: boolean; reason?: string }
   | { type: 'trainStep'; step: number; bitsPerDim: number; stepsPerSecond: number }
+  /** How many cores compute each training batch (1 off wasm); sent at start-up and whenever it changes. */
+  | { type: 'trainingCores'; cores: number }
   | { type: 'evaluation'; step: number; testBitsPerDim: number }
   | { type: 'sampleStart'; sample: SampleStart }
   /**
