@@ -5,6 +5,9 @@
 //
 // Environment: BENCH_BACKENDS=webgpu,webgl,cpu  BENCH_SIZES=8,16,28
 //              BENCH_FULL_STEPS=5  BENCH_TRAIN_STEPS=2  BENCH_SKIP_BUILD=1
+//              BENCH_WORKERS=1,2,4 (training workers timed on wasm; default 1, 2 and more where there are cores)
+// `npm run bench -- --only training-workers` times only the training workers
+// (prints their table and a JSON line, leaves docs/BENCHMARKS.md alone).
 
 import { spawn, execSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -17,6 +20,14 @@ const backends = (process.env.BENCH_BACKENDS ?? 'webgpu,wasm,webgl,cpu').split('
 const sizes = process.env.BENCH_SIZES ?? '8,16,28';
 const fullSteps = process.env.BENCH_FULL_STEPS ?? '5';
 const trainSteps = process.env.BENCH_TRAIN_STEPS ?? '2';
+const onlyAt = process.argv.indexOf('--only');
+const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : null;
+if (only !== null && only !== 'training-workers') {
+  console.error(`--only takes "training-workers", not "${only}"`);
+  process.exit(1);
+}
+const cores = os.cpus().length;
+const workerCounts = process.env.BENCH_WORKERS ?? [1, 2, ...(cores >= 4 ? [4] : []), ...(cores > 4 ? [cores] : [])].join(',');
 
 const chromiumPath = findChromium();
 if (!chromiumPath) {
@@ -69,6 +80,20 @@ function table(result) {
   return lines.join('\n');
 }
 
+/** wasm training with the batch shared by 1, 2, … workers (the engine's thread and its helpers). */
+function workersTable(rows) {
+  const lines = ['### wasm training by number of workers', ''];
+  lines.push('Default model, batch of 16 at 28×28, Adam; each batch shared between the engine\'s thread and workers − 1 helper workers; the counts timed in turns.');
+  lines.push('');
+  lines.push('| workers | ms per step | steps/s | × 1 worker |');
+  lines.push('|---:|---:|---:|---:|');
+  const one = rows.find((r) => r.workers === 1)?.stepsPerSecond;
+  for (const r of rows) lines.push(`| ${r.workers} | ${fmt(r.msPerStep, 0)} | ${fmt(r.stepsPerSecond, 2)} | ${one ? `${fmt(r.stepsPerSecond / one, 2)}×` : '—'} |`);
+  return lines.join('\n');
+}
+
+const workersJson = (rows) => rows.map(({ workers, stepsPerSecond, msPerStep }) => ({ workers, stepsPerSecond, msPerStep }));
+
 /** One row per backend: the masked-convolution training step of the default model, as steps per second. */
 function trainingRateTable(results) {
   const lines = ['### Training steps per second', ''];
@@ -88,12 +113,25 @@ try {
     headless: true,
     args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader'],
   });
+  if (only === 'training-workers') {
+    const page = await browser.newPage();
+    page.on('console', (msg) => console.log(msg.text()));
+    await page.goto(`http://localhost:${PORT}/bench.html?backend=wasm&only=training-workers&workers=${workerCounts}`);
+    await page.waitForFunction(() => window.benchOutcome !== undefined, null, { timeout: 30 * 60_000, polling: 1000 });
+    const outcome = await page.evaluate(() => window.benchOutcome);
+    if (outcome.error) throw new Error(outcome.error);
+    console.log('\n' + workersTable(outcome.trainingWorkers.rows));
+    console.log(JSON.stringify({ backend: 'wasm', adapter: outcome.trainingWorkers.adapter, cores, trainingByWorkers: workersJson(outcome.trainingWorkers.rows) }));
+    await browser.close();
+    stopServer();
+    process.exit(0);
+  }
   const results = [];
   for (const backend of backends) {
     console.log(`\n== ${backend} ==`);
     const page = await browser.newPage();
     page.on('console', (msg) => console.log(msg.text()));
-    await page.goto(`http://localhost:${PORT}/bench.html?backend=${backend}&sizes=${sizes}&fullSteps=${fullSteps}&trainSteps=${trainSteps}`);
+    await page.goto(`http://localhost:${PORT}/bench.html?backend=${backend}&sizes=${sizes}&fullSteps=${fullSteps}&trainSteps=${trainSteps}${backend === 'wasm' ? `&workers=${workerCounts}` : ''}`);
     await page.waitForFunction(() => window.benchOutcome !== undefined, null, { timeout: 45 * 60_000, polling: 1000 });
     const outcome = await page.evaluate(() => window.benchOutcome);
     await page.close();
@@ -127,10 +165,12 @@ try {
     `- Date: ${new Date().toISOString()}`,
     `- Commit: ${commit}`,
   ].join('\n');
-  const report = `${header}\n\n${trainingRateTable(results)}\n\n${results.map(table).join('\n\n')}\n`;
+  const byWorkers = results.find((r) => r.trainingByWorkers)?.trainingByWorkers;
+  const workersSection = byWorkers ? `\n\n${workersTable(byWorkers)}` : '';
+  const report = `${header}\n\n${trainingRateTable(results)}${workersSection}\n\n${results.map(table).join('\n\n')}\n`;
   mkdirSync('docs', { recursive: true });
   writeFileSync('docs/BENCHMARKS.md', report);
-  console.log('\n' + [trainingRateTable(results), ...results.map(table)].join('\n\n'));
+  console.log('\n' + [trainingRateTable(results), ...(byWorkers ? [workersTable(byWorkers)] : []), ...results.map(table)].join('\n\n'));
   console.log('\n(wrote docs/BENCHMARKS.md)');
 
   const primary = results.find((r) => r.backend === 'webgpu') ?? results[0];
@@ -143,6 +183,7 @@ try {
     trainStep: { maskedKernelMs: primary.trainStep.maskedKernelMs, conv2dMs: primary.trainStep.conv2dMs, speedup: primary.trainStep.speedup, stepsPerSecond: primary.trainStep.stepsPerSecond },
     trainingStepsPerSecond: results.map((r) => ({ backend: r.backend, adapter: r.adapter, batch: r.trainStep.batch, msPerStep: r.trainStep.maskedKernelMs, stepsPerSecond: r.trainStep.stepsPerSecond })),
     leaks: primary.leaks,
+    trainingByWorkers: byWorkers ? workersJson(byWorkers) : null,
     otherBackends: results.filter((r) => r !== primary).map((r) => ({ backend: r.backend, sampling: r.sampling, trainStep: r.trainStep, leaks: r.leaks })),
   };
   console.log(JSON.stringify(summary));

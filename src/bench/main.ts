@@ -5,10 +5,11 @@
  */
 import type { BackendName } from '../worker/protocol';
 import type { BenchMessage, BenchRequest, BenchResult } from './protocol';
+import type { WorkersRow } from './trainingWorkers';
 
 declare global {
   interface Window {
-    benchOutcome?: { result?: BenchResult; error?: string };
+    benchOutcome?: { result?: BenchResult; trainingWorkers?: { adapter: string; rows: WorkersRow[] }; error?: string };
   }
 }
 
@@ -18,6 +19,8 @@ const request: BenchRequest = {
   sizes: (params.get('sizes') ?? '8,16,28').split(',').map(Number),
   fullSteps: Number(params.get('fullSteps') ?? 5),
   trainSteps: Number(params.get('trainSteps') ?? 2),
+  trainingWorkers: params.get('workers')?.split(',').map(Number) ?? [],
+  only: params.get('only') === 'training-workers' ? 'training-workers' : undefined,
 };
 
 const output = document.getElementById('log')!;
@@ -27,6 +30,9 @@ worker.onmessage = (event: MessageEvent<BenchMessage>) => {
   if (message.type === 'log') {
     console.log(message.line);
     output.textContent += message.line + '\n';
+  } else if (message.type === 'trainingWorkers') {
+    window.benchOutcome = { trainingWorkers: { adapter: message.adapter, rows: message.rows } };
+    output.textContent += 'done\n';
   } else if (message.type === 'result') {
     window.benchOutcome = { result: message.result };
     output.textContent += 'done\n';

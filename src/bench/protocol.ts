@@ -1,6 +1,7 @@
 import type { PixelCNNConfig } from '../model/config';
 import type { BackendName } from '../worker/protocol';
 import type { SamplingRow, TrainRow } from './benchmarks';
+import type { WorkersRow } from './trainingWorkers';
 
 /** What the bench page asks its worker to measure. */
 export interface BenchRequest {
@@ -10,6 +11,10 @@ export interface BenchRequest {
   fullSteps: number;
   /** Timed training steps after one warm-up step. */
   trainSteps: number;
+  /** wasm only: the worker counts to time training with (trainingWorkers.ts); none or empty to skip. */
+  trainingWorkers?: number[];
+  /** 'training-workers': time only the worker counts, nothing else. */
+  only?: 'training-workers';
 }
 
 export interface BenchResult {
@@ -22,9 +27,13 @@ export interface BenchResult {
   sampling: SamplingRow[];
   trainStep: TrainRow;
   leaks: { train: number; sample: number };
+  /** Training steps per second by number of workers (wasm), when asked for. */
+  trainingByWorkers?: WorkersRow[];
 }
 
 export type BenchMessage =
   | { type: 'log'; line: string }
   | { type: 'result'; result: BenchResult }
+  /** The answer to a request with `only: 'training-workers'`. */
+  | { type: 'trainingWorkers'; adapter: string; rows: WorkersRow[] }
   | { type: 'error'; message: string };

@@ -1,6 +1,5 @@
 import type { PixelCNNConfig } from '../model/config';
 import type { InputFile } from '../data/types';
-import type { BuiltinDatasetId } from '../data/builtin';
 import type { ErrorContext, SampleSettings, TrainSettings } from '../worker/protocol';
 import { send } from './engineClient';
 import { saveConfig } from './savedConfig';
@@ -107,14 +106,9 @@ export function importModel(text: string, fileName: string): void {
   sendOrExplain(send({ type: 'importModel', text, fileName }), 'import');
 }
 
-/**
- * A built-in dataset. `withModel` also loads the model shipped for it (the
- * current one is kept in the history) and starts drawing from it.
- */
-export function loadBuiltinDataset(id: BuiltinDatasetId = 'digits', withModel = false): void {
+export function loadBuiltinDataset(): void {
   clearErrors('dataset');
-  const request = withModel ? { type: 'useBuiltinDataset' as const, id, withModel, sample: nextSampleSettings() } : { type: 'useBuiltinDataset' as const, id };
-  if (sendOrExplain(send(request), 'dataset')) {
+  if (sendOrExplain(send({ type: 'useBuiltinDataset' }), 'dataset')) {
     useStudio.setState({ importing: true, importProgress: null });
   }
 }

@@ -207,6 +207,9 @@ export function handleEvent(event: EngineEvent): void {
         stepsPerSecond: event.stepsPerSecond,
       }));
       return;
+    case 'trainingCores':
+      useStudio.setState({ trainingCores: event.cores });
+      return;
     case 'evaluation':
       useStudio.setState((s) => ({
         testHistory: appendPoint(s.testHistory, { step: event.step, testBitsPerDim: event.testBitsPerDim }),

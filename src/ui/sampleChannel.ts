@@ -108,8 +108,7 @@ class SampleChannel {
 
   /**
    * A grayscale level fills the whole pixel; a colour sub-pixel only sets its
-   * own channel, and R clears G and B, so a pixel with only R drawn shows pure
-   * red, one with R and G red plus green, and only then its full colour.
+   * own channel, so a pixel with only R drawn visibly shows just its red part.
    */
   private writeSubPixel(image: number, index: number, level: number): void {
     const frame = this.frame;
@@ -124,10 +123,6 @@ class SampleChannel {
       rgba[o + 1] = byte;
       rgba[o + 2] = byte;
     } else {
-      if (channel === 0) {
-        rgba[o + 1] = 0;
-        rgba[o + 2] = 0;
-      }
       rgba[o + channel] = byte;
     }
   }

@@ -83,6 +83,8 @@ export interface StudioState {
   lossHistory: LossPoint[];
   testHistory: TestLossPoint[];
   stepsPerSecond: number | null;
+  /** Cores that compute each training batch (the engine's `trainingCores`); null until it says. */
+  trainingCores: number | null;
   trainSettings: TrainSettings;
 
   sampleSettings: SampleSettings;
@@ -128,6 +130,7 @@ export const useStudio = create<StudioState>()(() => ({
   lossHistory: [],
   testHistory: [],
   stepsPerSecond: null,
+  trainingCores: null,
   trainSettings: { learningRate: 0.001, batchSize: 16 },
   // 16 digits in a 4×4 grid, paced so a first visit can see them being written pixel by pixel.
   sampleSettings: { count: 16, temperature: 1, seed: randomSeed(), delayMs: 10, draw: { kind: 'any' } },

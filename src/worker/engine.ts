@@ -16,7 +16,6 @@ import {
   validateConfig,
 } from '../model';
 import { importImages, type ImageDecoder } from '../data/importImages';
-import { BUILTIN_DATASETS, BUILTIN_DATASET_IDS, type BuiltinDatasetId } from '../data/builtin';
 import { retargetDataset } from '../data/retarget';
 import { datasetClasses, listNames } from '../data/classes';
 import { sampleLabelledBatch, splitDataset } from '../data/split';
@@ -27,7 +26,8 @@ import { maskPicture } from './maskPicture';
 import { type CheckpointStorage, CheckpointHistory, memoryCheckpointStorage } from './checkpoints';
 import { DivergenceWatch } from './divergence';
 import type { DatasetStore, ModelStore } from './modelStore';
-import { MAX_SAMPLE_IMAGES } from './protocol';
+import { MAX_SAMPLE_IMAGES, MAX_TRAINING_CORES, defaultTrainingCores } from './protocol';
+import { HelperPool, type StartHelper } from './dataParallel/pool';
 import type {
   BackendInfo,
   BackendName,
@@ -42,7 +42,7 @@ import type {
   TrainSettings,
 } from './protocol';
 import { type SamplerFn, SamplingSession, yieldToMessages } from './samplingSession';
-import { DivergenceError, Trainer } from './trainer';
+import { DivergenceError, type SharedBatch, Trainer } from './trainer';
 import { LateTrial, type LateTrialDeps } from './lateTrial';
 
 /**
@@ -61,18 +61,24 @@ export interface EngineDeps {
   lateTrial?: Pick<LateTrialDeps, 'time' | 'adopt'>;
   /** The built-in digits at their stored geometry (28×28, gray, 256 levels). */
   loadBuiltinDigits(): Promise<ImageDataset>;
-  /** The other built-in datasets at their stored geometry (src/data/builtin.ts); without it only the digits are offered. */
-  loadBuiltin?(id: BuiltinDatasetId): Promise<ImageDataset>;
   /** Image decoder for imports; the browser's when omitted. */
   decode?: ImageDecoder;
   /** How images are sampled; the incremental sampler unless a test swaps it. */
   sampler?: SamplerFn;
   /** Called once the backend is up, with a promise that settles if the GPU is lost. */
   deviceLost?(): Promise<string> | null;
-  /** The model shipped for a built-in dataset (the digits by default), or null when there is none; a first visit starts from the digits'. */
-  loadPretrained?(id?: BuiltinDatasetId): Promise<SavedModel | null>;
+  /** The model shipped with the app, or null when there is none; a first visit starts from it. */
+  loadPretrained?(): Promise<SavedModel | null>;
   /** Where the training history (checkpoints) is kept; in memory when omitted. */
   checkpoints?: CheckpointStorage;
+  /**
+   * Helper workers that share every training batch (src/worker/dataParallel);
+   * without them the engine trains alone. `cores`: the device's
+   * (navigator.hardwareConcurrency), for the default count. `backends`: the
+   * tfjs backends that share batches, wasm unless a test says otherwise; the
+   * GPU backends train on the engine alone.
+   */
+  trainingHelpers?: { start: StartHelper; cores?: number; backends?: string[] };
 }
 
 /** Steps between held-out evaluations while training. */
@@ -88,7 +94,7 @@ const EVALUATION_IMAGES = 64;
 const PREVIEW_IMAGES = 32;
 const DEFAULT_TRAIN: TrainSettings = { learningRate: 0.001, batchSize: 16 };
 
-type DatasetSource = { kind: 'builtin'; id: BuiltinDatasetId } | { kind: 'files'; files: InputFile[] };
+type DatasetSource = { kind: 'builtin' } | { kind: 'files'; files: InputFile[] };
 
 interface LoadedData {
   name: string;
@@ -102,7 +108,6 @@ interface LoadedData {
 
 /** Said when the built-in digits arrive without labels (an old or damaged prepared file). */
 const DIGITS_UNLABELLED = 'the built-in digits came without their labels; run npm run prepare-data to rebuild public/data';
-const BUILTIN_UNLABELLED = 'the built-in images came without their labels; run npm run prepare-data to rebuild public/data';
 
 export class Engine {
   private model: PixelCNN | null = null;
@@ -114,10 +119,13 @@ export class Engine {
   /** The model's masks never change, so their picture is read back once per model. */
   private masks: Promise<MaskPicture> | null = null;
   private trainSettings: TrainSettings = DEFAULT_TRAIN;
+  /** The helper workers, once training first shares a batch. */
+  private helperPool: HelperPool | null = null;
+  /** The cores last announced to the page (a `trainingCores` event). */
+  private announcedCores = 0;
 
-  private source: DatasetSource = { kind: 'builtin', id: 'digits' };
-  /** Built-in datasets at their stored geometry, each loaded once. */
-  private readonly builtins = new Map<BuiltinDatasetId, ImageDataset>();
+  private source: DatasetSource = { kind: 'builtin' };
+  private builtinDigits: ImageDataset | null = null;
   private data: LoadedData | null = null;
   private batchRandom = seededRandom(12345);
 
@@ -160,7 +168,8 @@ export class Engine {
       case 'resetModel':
         return this.replaceModel(this.requireModel().config, 'before Reset');
       case 'useBuiltinDataset':
-        return this.useBuiltin(request.id ?? 'digits', request.withModel ?? false, request.sample);
+        await this.useDataset({ kind: 'builtin' });
+        return this.keepDataset(null);
       case 'importImages':
         await this.importFiles(request.files);
         return this.keepDataset(request.files);
@@ -175,6 +184,7 @@ export class Engine {
       case 'updateTrainSettings':
         this.trainSettings = checkTrainSettings(request.settings);
         this.trainer?.setLearningRate(this.trainSettings.learningRate);
+        this.announceCores();
         return;
       case 'sample':
         return this.startSampling(request.settings);
@@ -212,6 +222,7 @@ export class Engine {
     this.saving = saving ?? true;
     const info = await this.deps.selectBackend(backend, { config, remembered });
     this.deps.emit({ type: 'ready', backend: info });
+    this.announceCores();
     if (info.trialPending && this.deps.lateTrial) {
       const report = (backend: BackendInfo) => this.deps.emit({ type: 'backend', backend });
       const notice = (message: string) => this.deps.emit({ type: 'notice', message });
@@ -224,8 +235,7 @@ export class Engine {
     });
 
     // A model saved in this browser (the user's own work) comes first, then the shipped one.
-    const builtin = (await this.rememberedBuiltin()) ?? 'digits';
-    if (!(await this.restoreSavedModel()) && !(await this.startFromPretrained(builtin))) {
+    if (!(await this.restoreSavedModel()) && !(await this.startFromPretrained())) {
       this.installModel(createPixelCNN(config, Date.now() % 100000), 'new', 0, {});
       await this.persist();
     }
@@ -244,10 +254,10 @@ export class Engine {
    * written to browser storage: until the user trains or imports something,
    * the next visit loads the shipped file again.
    */
-  private async startFromPretrained(id: BuiltinDatasetId): Promise<boolean> {
+  private async startFromPretrained(): Promise<boolean> {
     if (!this.deps.loadPretrained) return false;
     try {
-      const saved = await this.deps.loadPretrained(id);
+      const saved = await this.deps.loadPretrained();
       if (!saved) return false;
       this.installModel(modelFromSaved(saved), 'pretrained', stepsOf(saved.meta), cardOf(saved.meta), classNamesOf(saved.meta, saved.config.classes));
       return true;
@@ -409,74 +419,16 @@ export class Engine {
 
   private async useDataset(source: DatasetSource): Promise<void> {
     if (source.kind === 'builtin') {
-      const { id } = source;
-      let stored = this.builtins.get(id);
-      if (!stored) {
-        if (id !== 'digits' && !this.deps.loadBuiltin) throw new UserFacingError('dataset', `This copy of the app has no built-in ${BUILTIN_DATASETS[id].title.toLowerCase()}.`);
-        stored = id === 'digits' ? await this.deps.loadBuiltinDigits() : await this.deps.loadBuiltin!(id);
-        this.builtins.set(id, stored);
-      }
-      const dataset = retargetDataset(stored, this.target());
-      const unlabelled = id === 'digits' ? DIGITS_UNLABELLED : BUILTIN_UNLABELLED;
-      const reason = datasetClasses(dataset) ? null : `${unlabelled[0].toUpperCase()}${unlabelled.slice(1)}.`;
-      await this.setData(source, BUILTIN_DATASETS[id].label, dataset, dataset.count, [], reason);
+      if (!this.builtinDigits) this.builtinDigits = await this.deps.loadBuiltinDigits();
+      const dataset = retargetDataset(this.builtinDigits, this.target());
+      const reason = datasetClasses(dataset) ? null : `${DIGITS_UNLABELLED[0].toUpperCase()}${DIGITS_UNLABELLED.slice(1)}.`;
+      await this.setData({ kind: 'builtin' }, 'MNIST digits (built in)', dataset, dataset.count, [], reason);
       return;
     }
     await this.importFiles(source.files);
   }
 
-  /** The built-in dataset chosen last time, when the browser kept the choice. */
-  private async rememberedBuiltin(): Promise<BuiltinDatasetId | null> {
-    try {
-      return (await this.deps.datasets?.loadBuiltin?.()) ?? null;
-    } catch {
-      return null;
-    }
-  }
-
-  /** The built-in dataset whose shipped model "go back to the shipped model" means: the one in use, else the one the model's size fits. */
-  private shippedModelId(): BuiltinDatasetId {
-    if (this.source.kind === 'builtin') return this.source.id;
-    const config = this.model?.config;
-    const fits = BUILTIN_DATASET_IDS.find((id) => {
-      const set = BUILTIN_DATASETS[id];
-      return config && set.width === config.width && set.height === config.height && set.channels === config.colorChannels;
-    });
-    return fits ?? 'digits';
-  }
-
-  /**
-   * Switches to a built-in dataset. With `withModel`, the model shipped for it
-   * replaces the current one, which joins the history first (nothing is
-   * lost); without, the images are fitted to the current model.
-   */
-  private async useBuiltin(id: BuiltinDatasetId, withModel: boolean, sample: SampleSettings | undefined): Promise<void> {
-    let installed = false;
-    if (withModel) {
-      const saved = (await this.deps.loadPretrained?.(id)) ?? null;
-      if (saved) {
-        const parsed = parseSavedModel(saved);
-        await this.quiesce();
-        await this.checkpoint(`before switching to the ${BUILTIN_DATASETS[id].title.toLowerCase()}`);
-        this.installSaved(parsed, 'pretrained');
-        this.checkpointed = false;
-        await this.persist();
-        await this.emitModel();
-        await this.emitCheckpoints();
-        installed = true;
-      } else {
-        this.deps.emit({
-          type: 'notice',
-          message: `No pretrained model is shipped for the ${BUILTIN_DATASETS[id].title.toLowerCase()}; they are fitted to your current model instead.`,
-        });
-      }
-    }
-    await this.useDataset({ kind: 'builtin', id });
-    await this.keepDataset(null, id);
-    if (installed && sample) await this.startSampling(sample);
-  }
-
-  /** The images the user dropped last time, if the browser kept them; the built-in dataset chosen last otherwise. */
+  /** The images the user dropped last time, if the browser kept them; the built-in digits otherwise. */
   private async restoreDataset(): Promise<void> {
     let files: InputFile[] | null = null;
     try {
@@ -491,15 +443,14 @@ export class Engine {
         this.deps.emit({ type: 'notice', message: `Your images from last time could not be used (${errorText(error)}); using the built-in digits.` });
       }
     }
-    await this.useDataset({ kind: 'builtin', id: (await this.rememberedBuiltin()) ?? 'digits' });
+    await this.useDataset({ kind: 'builtin' });
   }
 
-  /** Remembers the dataset for the next visit; `null` for a built-in one, `builtin` (the digits by default). */
-  private async keepDataset(files: InputFile[] | null, builtin: BuiltinDatasetId = 'digits'): Promise<void> {
+  /** Remembers the dataset for the next visit; `null` for the built-in digits. */
+  private async keepDataset(files: InputFile[] | null): Promise<void> {
     if (!this.saving) return;
     try {
       await this.deps.datasets?.save(files);
-      if (!files) await this.deps.datasets?.saveBuiltin?.(builtin);
     } catch (error) {
       this.deps.emit({
         type: 'notice',
@@ -586,7 +537,6 @@ export class Engine {
       previewCount,
       classes: classSummary(train, test),
       unlabelledReason: data.unlabelledReason,
-      builtin: this.source.kind === 'builtin' ? this.source.id : null,
     };
     this.deps.emit({ type: 'dataset', dataset: summary }, [preview.buffer]);
   }
@@ -690,18 +640,50 @@ export class Engine {
     const { width, height, channels } = data.train;
     const batchSize = this.trainSettings.batchSize;
     const { pixels, labels } = sampleLabelledBatch(data.train, batchSize, this.batchRandom);
-    const batch = tf.tensor4d(Int32Array.from(pixels), [batchSize, height, width, channels], 'int32');
     // requireFittingData made sure a conditional model has a label for every image.
-    const labelTensor = this.requireModel().config.classes > 0 && labels ? tf.tensor1d(labels, 'int32') : undefined;
+    const conditional = this.requireModel().config.classes > 0 && labels !== null;
+    const shared = this.sharedBatch(Int32Array.from(pixels), batchSize, conditional ? labels : undefined);
+    const batch = shared ? null : tf.tensor4d(Int32Array.from(pixels), [batchSize, height, width, channels], 'int32');
+    const labelTensor = !shared && conditional ? tf.tensor1d(labels, 'int32') : undefined;
     try {
-      const bits = await this.trainer!.step(batch, labelTensor);
+      const bits = await this.trainer!.step(shared ?? batch!, labelTensor);
+      if (shared) this.announceCores();
       this.checkpointed = false;
       this.unsaved = true;
       return bits;
     } finally {
-      batch.dispose();
+      batch?.dispose();
       labelTensor?.dispose();
     }
+  }
+
+  /**
+   * Cores that compute each batch now: one off the backends that share
+   * batches, else the chosen count (every core by default) less any helper
+   * lost since it was chosen.
+   */
+  private trainingCores(): number {
+    const helpers = this.deps.trainingHelpers;
+    if (!helpers || !(helpers.backends ?? ['wasm']).includes(tf.getBackend())) return 1;
+    this.helperPool ??= new HelperPool(helpers.start, (message) => {
+      this.deps.emit({ type: 'notice', message });
+      this.announceCores();
+    });
+    this.helperPool.setCount((this.trainSettings.workers ?? defaultTrainingCores(helpers.cores)) - 1);
+    return 1 + this.helperPool.target;
+  }
+
+  /** The batch as the helpers take it, or null when the engine trains alone. */
+  private sharedBatch(pixels: Int32Array, count: number, labels?: Int32Array): SharedBatch | null {
+    return this.trainingCores() > 1 && this.helperPool ? { pool: this.helperPool, pixels, count, labels } : null;
+  }
+
+  /** Tells the page how many cores train, when that changed. */
+  private announceCores(): void {
+    const cores = this.trainingCores();
+    if (cores === this.announcedCores) return;
+    this.announcedCores = cores;
+    this.deps.emit({ type: 'trainingCores', cores });
   }
 
   /** Scores the held-out images and reports it; returns the bits/dim, or null when there is nothing to score on. */
@@ -892,7 +874,7 @@ export class Engine {
   private async restoreCheckpoint(target: number | 'pretrained'): Promise<void> {
     let saved: SavedModel | null;
     if (target === 'pretrained') {
-      saved = (await this.deps.loadPretrained?.(this.shippedModelId())) ?? null;
+      saved = (await this.deps.loadPretrained?.()) ?? null;
       if (!saved) throw new UserFacingError('model', 'This copy of the app has no shipped pretrained model to go back to.');
     } else {
       saved = await this.history().read(target);
@@ -928,7 +910,7 @@ export class Engine {
       this.unsaved = true;
       if (this.training) this.saveRequested = true;
       else await this.persist();
-      await this.keepDataset(this.source.kind === 'files' ? this.source.files : null, this.source.kind === 'builtin' ? this.source.id : undefined);
+      await this.keepDataset(this.source.kind === 'files' ? this.source.files : null);
     }
     await this.emitCheckpoints();
   }
@@ -979,7 +961,11 @@ function checkTrainSettings(settings: TrainSettings): TrainSettings {
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1024) {
     throw new UserFacingError('training', `The batch size must be a whole number from 1 to 1024, got ${batchSize}.`);
   }
-  return { learningRate, batchSize };
+  const { workers } = settings;
+  if (workers !== undefined && (!Number.isInteger(workers) || workers < 1 || workers > MAX_TRAINING_CORES)) {
+    throw new UserFacingError('training', `The number of cores must be a whole number from 1 to ${MAX_TRAINING_CORES}, got ${workers}.`);
+  }
+  return workers === undefined ? { learningRate, batchSize } : { learningRate, batchSize, workers };
 }
 
 function checkSampleSettings(settings: SampleSettings): void {

@@ -5,7 +5,6 @@
  * and turns anything that escapes the engine into an error message rather
  * than a silent failure.
  */
-import { loadBuiltin } from '../data/builtin';
 import { loadMnist } from '../data/mnist';
 import { adoptTrial, selectBackend, timeBackends, whenDeviceLost } from './backend';
 import { errorText } from './errors';
@@ -14,11 +13,14 @@ import { indexedDbCheckpointStorage, indexedDbDatasetStore, indexedDbModelStore 
 import { loadPretrainedModel } from './pretrained';
 import type { EngineEvent, EngineRequest } from './protocol';
 import { isTrialWorker, serveTrial } from './trial.worker';
+import { isTrainingHelper, serveTrainingHelper, startBrowserHelper } from './dataParallel/helperWorker';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 
 // The backend trial's workers run this same script (one bundle, one tfjs to load) under a name of their own.
+// So do the training helpers that share each batch on wasm.
 if (isTrialWorker(scope)) serveTrial(scope);
+else if (isTrainingHelper(scope)) serveTrainingHelper(scope);
 else startEngine();
 
 function emit(event: EngineEvent, transfer: Transferable[] = []): void {
@@ -36,7 +38,7 @@ function startEngine(): void {
     deviceLost: whenDeviceLost,
     loadPretrained: loadPretrainedModel,
     checkpoints: indexedDbCheckpointStorage(),
-    loadBuiltin: (id) => loadBuiltin(id),
+    trainingHelpers: { start: startBrowserHelper, cores: navigator.hardwareConcurrency },
   });
 
   scope.onmessage = (message: MessageEvent<EngineRequest>) => {

@@ -11,7 +11,6 @@
  */
 import type { Architecture, PixelCNNConfig } from '../model/config';
 import type { InputFile, SkippedFile } from '../data/types';
-import type { BuiltinDatasetId } from '../data/builtin';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 
@@ -83,6 +82,21 @@ export interface BackendTrial {
 export interface TrainSettings {
   learningRate: number;
   batchSize: number;
+  /**
+   * Cores that compute each batch on wasm: the engine and workers − 1 helper
+   * workers (src/worker/dataParallel). Absent: defaultTrainingCores. The GPU
+   * backends always train on the engine alone.
+   */
+  workers?: number;
+}
+
+/** Most cores one batch is shared between. */
+export const MAX_TRAINING_CORES = 32;
+
+/** Every core the browser reports (`navigator.hardwareConcurrency`), and at least two: the engine and one helper. */
+export function defaultTrainingCores(hardwareConcurrency: number | undefined): number {
+  const cores = Number.isInteger(hardwareConcurrency) && hardwareConcurrency! > 0 ? hardwareConcurrency! : 2;
+  return Math.min(MAX_TRAINING_CORES, Math.max(2, cores));
 }
 
 /** Above this learning rate Adam usually wrecks a trained model; the form warns (it does not refuse). */
@@ -133,7 +147,7 @@ export interface SampleSettings {
   count: number;
   temperature: number;
   seed: number;
-  /** Pause after each pixel (in colour, after each of its R, G and B), in ms: 0 is full speed, larger is slow motion. */
+  /** Pause after each pixel, in ms: 0 is full speed, larger is slow motion. */
   delayMs: number;
   /** The classes to draw, for a conditional model. */
   draw: ClassDraw;
@@ -215,8 +229,6 @@ export interface DatasetSummary {
   classes: ClassSummary[] | null;
   /** Why the images have no classes (null when they have classes). */
   unlabelledReason: string | null;
-  /** Which built-in dataset this is, or null for the user's own images. */
-  builtin: BuiltinDatasetId | null;
 }
 
 export type EngineRequest =
@@ -238,12 +250,7 @@ export type EngineRequest =
     }
   | { type: 'setConfig'; config: PixelCNNConfig }
   | { type: 'resetModel' }
-  /**
-   * A built-in dataset (the digits when `id` is absent). `withModel` installs
-   * the model shipped for it, keeping the current one in the history first;
-   * `sample` then starts drawing from it at once.
-   */
-  | { type: 'useBuiltinDataset'; id?: BuiltinDatasetId; withModel?: boolean; sample?: SampleSettings }
+  | { type: 'useBuiltinDataset' }
   | { type: 'importImages'; files: InputFile[] }
   | { type: 'train'; settings: TrainSettings }
   | { type: 'pause' }
@@ -295,6 +302,8 @@ export type EngineEvent =
   /** reason: why training stopped on its own (a diverging loss, a failure); the only report of it. */
   | { type: 'training'; running: boolean; reason?: string }
   | { type: 'trainStep'; step: number; bitsPerDim: number; stepsPerSecond: number }
+  /** How many cores compute each training batch (1 off wasm); sent at start-up and whenever it changes. */
+  | { type: 'trainingCores'; cores: number }
   | { type: 'evaluation'; step: number; testBitsPerDim: number }
   | { type: 'sampleStart'; sample: SampleStart }
   /**

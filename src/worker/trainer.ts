@@ -1,6 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
 import type { PixelCNN } from '../model';
 import type { TrainSettings } from './protocol';
+import type { HelperPool } from './dataParallel/pool';
+import { dataParallelStep } from './dataParallel/step';
+
+/** A batch the engine shares with its helper workers (dataParallel/step.ts), as plain arrays: `count` images and their labels. */
+export interface SharedBatch {
+  pool: HelperPool;
+  pixels: Int32Array;
+  count: number;
+  labels?: Int32Array;
+}
 
 /**
  * Optimizer steps on one model, with a guard against divergence: it keeps a
@@ -43,13 +53,13 @@ export class Trainer {
 
   /**
    * One step on `batch` ([B, H, W, C] int32), with its `labels` ([B] int32)
-   * for a conditional model. Returns the batch's bits/dim before the step.
+   * for a conditional model; or on a batch shared with helper workers, the
+   * same step computed by several cores. Returns the batch's bits/dim before
+   * the step.
    */
-  async step(batch: tf.Tensor4D, labels?: tf.Tensor1D): Promise<number> {
+  async step(batch: tf.Tensor4D | SharedBatch, labels?: tf.Tensor1D): Promise<number> {
     const before = this.model.variables.map((v) => tf.clone(v));
-    const loss = this.model.trainStep(batch, this.optimizer, labels);
-    const bits = (await loss.data())[0];
-    loss.dispose();
+    const bits = batch instanceof tf.Tensor ? await this.stepHere(batch, labels) : await dataParallelStep(this.model, this.optimizer, batch.pool, batch.pixels, batch.count, batch.labels);
     if (!Number.isFinite(bits)) {
       // `before` gave this non-finite loss, so it is not safe either; go back to the last weights that did not.
       this.restore(this.lastGood ?? before);
@@ -60,6 +70,13 @@ export class Trainer {
     if (this.lastGood) tf.dispose(this.lastGood);
     this.lastGood = before;
     this.steps++;
+    return bits;
+  }
+
+  private async stepHere(batch: tf.Tensor4D, labels?: tf.Tensor1D): Promise<number> {
+    const loss = this.model.trainStep(batch, this.optimizer, labels);
+    const bits = (await loss.data())[0];
+    loss.dispose();
     return bits;
   }
 

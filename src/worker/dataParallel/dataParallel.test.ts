@@ -1,46 +1,18 @@
 import * as tf from '@tensorflow/tfjs';
-import { MessageChannel } from 'node:worker_threads';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { PixelCNNConfig } from '../../model/config';
 import { createPixelCNN } from '../../model/pixelcnn';
 import { useCpuBackend } from '../../test/tfSetup';
 import { ChannelHelper } from './channelHelper';
-import type { HelperReply, HelperRequest } from './helperProtocol';
 import { HelperPool } from './pool';
-import { shareServer } from './serve';
 import { combineShares, splitShares } from './shares';
 import { dataParallelStep } from './step';
+import { channelHelper } from './testHelpers';
 
 beforeAll(useCpuBackend);
 
 const tiny: PixelCNNConfig = { height: 5, width: 5, colorChannels: 1, levels: 4, hiddenChannels: 6, layers: 2, kernelSize: 3, headChannels: 0, inputEmbedding: 0, architecture: 'pixelcnn', firstKernelSize: 3, position: false, classes: 0 };
 const gatedConditional: PixelCNNConfig = { ...tiny, architecture: 'gated', inputEmbedding: 3, position: true, classes: 3, headChannels: 8 };
-
-/**
- * A helper in this process, on the other end of a real MessageChannel: the
- * same server code as a browser or thread helper, on this tfjs instance.
- * `dieOnShare`: the helper's side closes the channel when it is asked for
- * its nth share (counting from 1), as a crashed worker would vanish.
- */
-function channelHelper(index: number, dieOnShare = Infinity): { helper: ChannelHelper; close(): void } {
-  const { port1, port2 } = new MessageChannel();
-  let shares = 0;
-  const serve = shareServer({
-    reply: (message, transfer) => port2.postMessage(message, transfer),
-    startBackend: async () => tf.getBackend(),
-  });
-  port2.on('message', (request: HelperRequest) => {
-    if (request.type === 'share' && ++shares >= dieOnShare) {
-      port2.close();
-      return;
-    }
-    void serve(request);
-  });
-  const helper = new ChannelHelper({ post: (request, transfer) => port1.postMessage(request, transfer as ArrayBuffer[]), close: () => port1.close() }, `training helper ${index}`);
-  port1.on('message', (reply: HelperReply) => helper.receive(reply));
-  port1.on('close', () => helper.fail(new Error('its channel closed')));
-  return { helper, close: () => port1.close() };
-}
 
 function images(config: PixelCNNConfig, count: number, seed: number): Int32Array {
   let state = seed;

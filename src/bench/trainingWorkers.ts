@@ -1,0 +1,95 @@
+/**
+ * `trainingByWorkers` in `npm run bench`: training steps of the default
+ * model on wasm with the batch shared between the engine's thread and 0, 1,
+ * … helper workers, exactly as the app trains (src/worker/dataParallel).
+ * The worker counts are timed in turns, round after round, so a machine
+ * whose load changes during the run slows them alike.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { DEFAULT_CONFIG, type PixelCNNConfig, createPixelCNN } from '../model';
+import { startBrowserHelper } from '../worker/dataParallel/helperWorker';
+import { HelperPool } from '../worker/dataParallel/pool';
+import { dataParallelStep } from '../worker/dataParallel/step';
+import { median } from './benchmarks';
+
+export interface WorkersRow {
+  /** Workers computing each batch: the engine's thread and workers − 1 helpers. */
+  workers: number;
+  stepsPerSecond: number;
+  /** Median step, ms. */
+  msPerStep: number;
+  /** Steps timed. */
+  steps: number;
+}
+
+export const WORKERS_BATCH = 16;
+
+function batchPixels(config: PixelCNNConfig, count: number, seed: number): Int32Array {
+  let state = seed;
+  const pixels = new Int32Array(count * config.height * config.width * config.colorChannels);
+  for (let i = 0; i < pixels.length; i++) {
+    state = (state * 1103515245 + 12345) % 2 ** 31;
+    pixels[i] = state % config.levels;
+  }
+  return pixels;
+}
+
+/**
+ * `counts`: the worker counts to compare; `rounds` × `stepsPerRound` timed
+ * steps for each, after two untimed warm-up steps each. One worker is the
+ * engine's own path (model.trainStep, no helpers).
+ */
+export async function benchTrainingWorkers(counts: number[], rounds: number, stepsPerRound: number, log: (line: string) => void): Promise<WorkersRow[]> {
+  if (tf.getBackend() !== 'wasm') throw new Error(`training workers are timed on wasm, not ${tf.getBackend()}`);
+  const config = DEFAULT_CONFIG;
+  const lost: string[] = [];
+  const runs = counts.map((workers) => {
+    const model = createPixelCNN(config, 1);
+    const optimizer = tf.train.adam(1e-3);
+    const pool = new HelperPool(startBrowserHelper, (message) => lost.push(message));
+    pool.setCount(workers - 1);
+    return { workers, model, optimizer, pool, times: [] as number[] };
+  });
+  const pixels = batchPixels(config, WORKERS_BATCH, 9);
+  const labels = config.classes > 0 ? Int32Array.from({ length: WORKERS_BATCH }, (_, i) => i % config.classes) : undefined;
+  const images = tf.tensor4d(pixels, [WORKERS_BATCH, config.height, config.width, config.colorChannels], 'int32');
+  const labelTensor = labels ? tf.tensor1d(labels, 'int32') : undefined;
+  const step = async (run: (typeof runs)[number]) => {
+    if (run.workers === 1) {
+      const loss = run.model.trainStep(images, run.optimizer, labelTensor);
+      await loss.data();
+      loss.dispose();
+    } else {
+      await dataParallelStep(run.model, run.optimizer, run.pool, pixels, WORKERS_BATCH, labels);
+    }
+  };
+  try {
+    for (const run of runs) {
+      log(`  ${run.workers} worker${run.workers === 1 ? '' : 's'}: starting and warming up`);
+      for (let i = 0; i < 2; i++) await step(run);
+    }
+    for (let round = 0; round < rounds; round++) {
+      for (const run of runs) {
+        for (let i = 0; i < stepsPerRound; i++) {
+          const start = performance.now();
+          await step(run);
+          run.times.push(performance.now() - start);
+        }
+      }
+      log(`  round ${round + 1}/${rounds}: ${runs.map((r) => `${r.workers} → ${median(r.times.slice(-stepsPerRound)).toFixed(0)} ms`).join(', ')}`);
+    }
+    if (lost.length > 0) throw new Error(lost.join(' '));
+    return runs.map((run) => {
+      const msPerStep = median(run.times);
+      return { workers: run.workers, stepsPerSecond: 1000 / msPerStep, msPerStep, steps: run.times.length };
+    });
+  } finally {
+    images.dispose();
+    labelTensor?.dispose();
+    for (const run of runs) {
+      await run.pool.close();
+      run.optimizer.dispose();
+      run.model.dispose();
+    }
+  }
+}
