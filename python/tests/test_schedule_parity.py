@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, check_answer, run_tfjs
-from pixelcnn_studio.data import read_mnist, read_mnist_split
+from pixelcnn_studio.data import read_builtin_split, read_mnist, read_mnist_split
 from pixelcnn_studio.schedule import BatchOrder, learning_rate_at, mulberry32, split_indices
 
 SETTINGS = {
@@ -45,3 +45,25 @@ def test_same_split_batches_and_rates():
     assert answer["testSums"] == test.pixels.reshape(test.count, -1).sum(axis=1, dtype=np.int64).tolist()
     assert answer["batches"] == [order(step) for step in STEPS]
     assert np.allclose(answer["learningRates"], [learning_rate_at(step, SETTINGS) for step in STEPS], rtol=1e-15, atol=0)
+
+
+ICONS = os.path.join(ROOT, "public", "data", "icons-16x16.bin")
+
+
+@pytest.mark.skipif(not os.path.exists(ICONS), reason="run npm run prepare-data")
+def test_same_split_and_pixels_of_the_colour_icons():
+    train, test = read_builtin_split(ROOT, "icons")
+    assert (train.count, test.count) == (1715, 191)
+    assert train.pixels.shape[1:] == (16, 16, 3)
+    assert train.class_names[0] == "Smileys & Emotion" and len(train.class_names) == 9
+    count = train.count + test.count
+    answer = check_answer(
+        run_tfjs(
+            [{"op": "schedule", "count": count, "settings": SETTINGS, "trainCount": train.count, "steps": [0], "dataset": "icons"}]
+        )[0]
+    )
+    assert answer["test"] == split_indices(count)[1]
+    assert answer["trainLabels"] == train.labels.tolist()
+    assert answer["testLabels"] == test.labels.tolist()
+    assert answer["trainSums"] == train.pixels.reshape(train.count, -1).sum(axis=1, dtype=np.int64).tolist()
+    assert answer["testSums"] == test.pixels.reshape(test.count, -1).sum(axis=1, dtype=np.int64).tolist()

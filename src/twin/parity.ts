@@ -18,7 +18,8 @@ import { encodeFloat32, loadWeights, parseSavedModel, saveModel, type SavedModel
 import { retargetDataset } from '../data/retarget';
 import { splitIndices } from '../data/split';
 import { useNodeBackend } from '../node/backend';
-import { readMnistSplit } from '../node/mnist';
+import type { BuiltinDatasetId } from '../data/builtin';
+import { readBuiltinSplit, readMnistSplit } from '../node/mnist';
 import { batchIndices, learningRateAt, type PretrainSettings } from '../pretrain/schedule';
 
 export interface Batch {
@@ -33,7 +34,7 @@ export type ParityJob =
   | { op: 'adamSteps'; model: string; learningRate: number; out: string; batches: Batch[] }
   | { op: 'sample'; model: string; count: number; seed: number; temperature: number; labels?: number[] }
   | { op: 'heldOut'; model: string; images?: number }
-  | { op: 'schedule'; count: number; settings: PretrainSettings; trainCount: number; steps: number[] };
+  | { op: 'schedule'; count: number; settings: PretrainSettings; trainCount: number; steps: number[]; dataset?: BuiltinDatasetId };
 
 export type ParityAnswer =
   | { ok: true; [key: string]: unknown }
@@ -126,7 +127,7 @@ async function heldOutJob(job: Extract<ParityJob, { op: 'heldOut' }>, root: stri
 
 function scheduleJob(job: Extract<ParityJob, { op: 'schedule' }>, root: string): ParityAnswer {
   const { train, test } = splitIndices(job.count);
-  const split = readMnistSplit(root);
+  const split = readBuiltinSplit(root, job.dataset ?? 'digits');
   const sums = (d: { pixels: Uint8Array; count: number }): number[] => {
     const size = d.pixels.length / d.count;
     return Array.from({ length: d.count }, (_, n) => d.pixels.subarray(n * size, (n + 1) * size).reduce((a, b) => a + b, 0));

@@ -1,5 +1,6 @@
 import type { PixelCNNConfig } from '../model/config';
 import type { InputFile } from '../data/types';
+import type { BuiltinDatasetId } from '../data/builtin';
 import type { ErrorContext, SampleSettings, TrainSettings } from '../worker/protocol';
 import { send } from './engineClient';
 import { saveConfig } from './savedConfig';
@@ -106,9 +107,14 @@ export function importModel(text: string, fileName: string): void {
   sendOrExplain(send({ type: 'importModel', text, fileName }), 'import');
 }
 
-export function loadBuiltinDataset(): void {
+/**
+ * A built-in dataset. `withModel` also loads the model shipped for it (the
+ * current one is kept in the history) and starts drawing from it.
+ */
+export function loadBuiltinDataset(id: BuiltinDatasetId = 'digits', withModel = false): void {
   clearErrors('dataset');
-  if (sendOrExplain(send({ type: 'useBuiltinDataset' }), 'dataset')) {
+  const request = withModel ? { type: 'useBuiltinDataset' as const, id, withModel, sample: nextSampleSettings() } : { type: 'useBuiltinDataset' as const, id };
+  if (sendOrExplain(send(request), 'dataset')) {
     useStudio.setState({ importing: true, importProgress: null });
   }
 }

@@ -108,7 +108,8 @@ class SampleChannel {
 
   /**
    * A grayscale level fills the whole pixel; a colour sub-pixel only sets its
-   * own channel, so a pixel with only R drawn visibly shows just its red part.
+   * own channel, and R clears G and B, so a pixel with only R drawn shows pure
+   * red, one with R and G red plus green, and only then its full colour.
    */
   private writeSubPixel(image: number, index: number, level: number): void {
     const frame = this.frame;
@@ -123,6 +124,10 @@ class SampleChannel {
       rgba[o + 1] = byte;
       rgba[o + 2] = byte;
     } else {
+      if (channel === 0) {
+        rgba[o + 1] = 0;
+        rgba[o + 2] = 0;
+      }
       rgba[o + channel] = byte;
     }
   }

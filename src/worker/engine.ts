@@ -16,6 +16,7 @@ import {
   validateConfig,
 } from '../model';
 import { importImages, type ImageDecoder } from '../data/importImages';
+import { BUILTIN_DATASETS, BUILTIN_DATASET_IDS, type BuiltinDatasetId } from '../data/builtin';
 import { retargetDataset } from '../data/retarget';
 import { datasetClasses, listNames } from '../data/classes';
 import { sampleLabelledBatch, splitDataset } from '../data/split';
@@ -61,14 +62,16 @@ export interface EngineDeps {
   lateTrial?: Pick<LateTrialDeps, 'time' | 'adopt'>;
   /** The built-in digits at their stored geometry (28×28, gray, 256 levels). */
   loadBuiltinDigits(): Promise<ImageDataset>;
+  /** The other built-in datasets at their stored geometry (src/data/builtin.ts); without it only the digits are offered. */
+  loadBuiltin?(id: BuiltinDatasetId): Promise<ImageDataset>;
   /** Image decoder for imports; the browser's when omitted. */
   decode?: ImageDecoder;
   /** How images are sampled; the incremental sampler unless a test swaps it. */
   sampler?: SamplerFn;
   /** Called once the backend is up, with a promise that settles if the GPU is lost. */
   deviceLost?(): Promise<string> | null;
-  /** The model shipped with the app, or null when there is none; a first visit starts from it. */
-  loadPretrained?(): Promise<SavedModel | null>;
+  /** The model shipped for a built-in dataset (the digits by default), or null when there is none; a first visit starts from the digits'. */
+  loadPretrained?(id?: BuiltinDatasetId): Promise<SavedModel | null>;
   /** Where the training history (checkpoints) is kept; in memory when omitted. */
   checkpoints?: CheckpointStorage;
   /**
@@ -94,7 +97,7 @@ const EVALUATION_IMAGES = 64;
 const PREVIEW_IMAGES = 32;
 const DEFAULT_TRAIN: TrainSettings = { learningRate: 0.001, batchSize: 16 };
 
-type DatasetSource = { kind: 'builtin' } | { kind: 'files'; files: InputFile[] };
+type DatasetSource = { kind: 'builtin'; id: BuiltinDatasetId } | { kind: 'files'; files: InputFile[] };
 
 interface LoadedData {
   name: string;
@@ -108,6 +111,7 @@ interface LoadedData {
 
 /** Said when the built-in digits arrive without labels (an old or damaged prepared file). */
 const DIGITS_UNLABELLED = 'the built-in digits came without their labels; run npm run prepare-data to rebuild public/data';
+const BUILTIN_UNLABELLED = 'the built-in images came without their labels; run npm run prepare-data to rebuild public/data';
 
 export class Engine {
   private model: PixelCNN | null = null;
@@ -124,8 +128,9 @@ export class Engine {
   /** The cores last announced to the page (a `trainingCores` event). */
   private announcedCores = 0;
 
-  private source: DatasetSource = { kind: 'builtin' };
-  private builtinDigits: ImageDataset | null = null;
+  private source: DatasetSource = { kind: 'builtin', id: 'digits' };
+  /** Built-in datasets at their stored geometry, each loaded once. */
+  private readonly builtins = new Map<BuiltinDatasetId, ImageDataset>();
   private data: LoadedData | null = null;
   private batchRandom = seededRandom(12345);
 
@@ -168,8 +173,7 @@ export class Engine {
       case 'resetModel':
         return this.replaceModel(this.requireModel().config, 'before Reset');
       case 'useBuiltinDataset':
-        await this.useDataset({ kind: 'builtin' });
-        return this.keepDataset(null);
+        return this.useBuiltin(request.id ?? 'digits', request.withModel ?? false, request.sample);
       case 'importImages':
         await this.importFiles(request.files);
         return this.keepDataset(request.files);
@@ -235,7 +239,8 @@ export class Engine {
     });
 
     // A model saved in this browser (the user's own work) comes first, then the shipped one.
-    if (!(await this.restoreSavedModel()) && !(await this.startFromPretrained())) {
+    const builtin = (await this.rememberedBuiltin()) ?? 'digits';
+    if (!(await this.restoreSavedModel()) && !(await this.startFromPretrained(builtin))) {
       this.installModel(createPixelCNN(config, Date.now() % 100000), 'new', 0, {});
       await this.persist();
     }
@@ -254,10 +259,10 @@ export class Engine {
    * written to browser storage: until the user trains or imports something,
    * the next visit loads the shipped file again.
    */
-  private async startFromPretrained(): Promise<boolean> {
+  private async startFromPretrained(id: BuiltinDatasetId): Promise<boolean> {
     if (!this.deps.loadPretrained) return false;
     try {
-      const saved = await this.deps.loadPretrained();
+      const saved = await this.deps.loadPretrained(id);
       if (!saved) return false;
       this.installModel(modelFromSaved(saved), 'pretrained', stepsOf(saved.meta), cardOf(saved.meta), classNamesOf(saved.meta, saved.config.classes));
       return true;
@@ -419,16 +424,74 @@ export class Engine {
 
   private async useDataset(source: DatasetSource): Promise<void> {
     if (source.kind === 'builtin') {
-      if (!this.builtinDigits) this.builtinDigits = await this.deps.loadBuiltinDigits();
-      const dataset = retargetDataset(this.builtinDigits, this.target());
-      const reason = datasetClasses(dataset) ? null : `${DIGITS_UNLABELLED[0].toUpperCase()}${DIGITS_UNLABELLED.slice(1)}.`;
-      await this.setData({ kind: 'builtin' }, 'MNIST digits (built in)', dataset, dataset.count, [], reason);
+      const { id } = source;
+      let stored = this.builtins.get(id);
+      if (!stored) {
+        if (id !== 'digits' && !this.deps.loadBuiltin) throw new UserFacingError('dataset', `This copy of the app has no built-in ${BUILTIN_DATASETS[id].title.toLowerCase()}.`);
+        stored = id === 'digits' ? await this.deps.loadBuiltinDigits() : await this.deps.loadBuiltin!(id);
+        this.builtins.set(id, stored);
+      }
+      const dataset = retargetDataset(stored, this.target());
+      const unlabelled = id === 'digits' ? DIGITS_UNLABELLED : BUILTIN_UNLABELLED;
+      const reason = datasetClasses(dataset) ? null : `${unlabelled[0].toUpperCase()}${unlabelled.slice(1)}.`;
+      await this.setData(source, BUILTIN_DATASETS[id].label, dataset, dataset.count, [], reason);
       return;
     }
     await this.importFiles(source.files);
   }
 
-  /** The images the user dropped last time, if the browser kept them; the built-in digits otherwise. */
+  /** The built-in dataset chosen last time, when the browser kept the choice. */
+  private async rememberedBuiltin(): Promise<BuiltinDatasetId | null> {
+    try {
+      return (await this.deps.datasets?.loadBuiltin?.()) ?? null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** The built-in dataset whose shipped model "go back to the shipped model" means: the one in use, else the one the model's size fits. */
+  private shippedModelId(): BuiltinDatasetId {
+    if (this.source.kind === 'builtin') return this.source.id;
+    const config = this.model?.config;
+    const fits = BUILTIN_DATASET_IDS.find((id) => {
+      const set = BUILTIN_DATASETS[id];
+      return config && set.width === config.width && set.height === config.height && set.channels === config.colorChannels;
+    });
+    return fits ?? 'digits';
+  }
+
+  /**
+   * Switches to a built-in dataset. With `withModel`, the model shipped for it
+   * replaces the current one, which joins the history first (nothing is
+   * lost); without, the images are fitted to the current model.
+   */
+  private async useBuiltin(id: BuiltinDatasetId, withModel: boolean, sample: SampleSettings | undefined): Promise<void> {
+    let installed = false;
+    if (withModel) {
+      const saved = (await this.deps.loadPretrained?.(id)) ?? null;
+      if (saved) {
+        const parsed = parseSavedModel(saved);
+        await this.quiesce();
+        await this.checkpoint(`before switching to the ${BUILTIN_DATASETS[id].title.toLowerCase()}`);
+        this.installSaved(parsed, 'pretrained');
+        this.checkpointed = false;
+        await this.persist();
+        await this.emitModel();
+        await this.emitCheckpoints();
+        installed = true;
+      } else {
+        this.deps.emit({
+          type: 'notice',
+          message: `No pretrained model is shipped for the ${BUILTIN_DATASETS[id].title.toLowerCase()}; they are fitted to your current model instead.`,
+        });
+      }
+    }
+    await this.useDataset({ kind: 'builtin', id });
+    await this.keepDataset(null, id);
+    if (installed && sample) await this.startSampling(sample);
+  }
+
+  /** The images the user dropped last time, if the browser kept them; the built-in dataset chosen last otherwise. */
   private async restoreDataset(): Promise<void> {
     let files: InputFile[] | null = null;
     try {
@@ -443,14 +506,15 @@ export class Engine {
         this.deps.emit({ type: 'notice', message: `Your images from last time could not be used (${errorText(error)}); using the built-in digits.` });
       }
     }
-    await this.useDataset({ kind: 'builtin' });
+    await this.useDataset({ kind: 'builtin', id: (await this.rememberedBuiltin()) ?? 'digits' });
   }
 
-  /** Remembers the dataset for the next visit; `null` for the built-in digits. */
-  private async keepDataset(files: InputFile[] | null): Promise<void> {
+  /** Remembers the dataset for the next visit; `null` for a built-in one, `builtin` (the digits by default). */
+  private async keepDataset(files: InputFile[] | null, builtin: BuiltinDatasetId = 'digits'): Promise<void> {
     if (!this.saving) return;
     try {
       await this.deps.datasets?.save(files);
+      if (!files) await this.deps.datasets?.saveBuiltin?.(builtin);
     } catch (error) {
       this.deps.emit({
         type: 'notice',
@@ -537,6 +601,7 @@ export class Engine {
       previewCount,
       classes: classSummary(train, test),
       unlabelledReason: data.unlabelledReason,
+      builtin: this.source.kind === 'builtin' ? this.source.id : null,
     };
     this.deps.emit({ type: 'dataset', dataset: summary }, [preview.buffer]);
   }
@@ -874,7 +939,7 @@ export class Engine {
   private async restoreCheckpoint(target: number | 'pretrained'): Promise<void> {
     let saved: SavedModel | null;
     if (target === 'pretrained') {
-      saved = (await this.deps.loadPretrained?.()) ?? null;
+      saved = (await this.deps.loadPretrained?.(this.shippedModelId())) ?? null;
       if (!saved) throw new UserFacingError('model', 'This copy of the app has no shipped pretrained model to go back to.');
     } else {
       saved = await this.history().read(target);
@@ -910,7 +975,7 @@ export class Engine {
       this.unsaved = true;
       if (this.training) this.saveRequested = true;
       else await this.persist();
-      await this.keepDataset(this.source.kind === 'files' ? this.source.files : null);
+      await this.keepDataset(this.source.kind === 'files' ? this.source.files : null, this.source.kind === 'builtin' ? this.source.id : undefined);
     }
     await this.emitCheckpoints();
   }

@@ -5,6 +5,7 @@
  * and turns anything that escapes the engine into an error message rather
  * than a silent failure.
  */
+import { loadBuiltin } from '../data/builtin';
 import { loadMnist } from '../data/mnist';
 import { adoptTrial, selectBackend, timeBackends, whenDeviceLost } from './backend';
 import { errorText } from './errors';
@@ -35,6 +36,7 @@ function startEngine(): void {
     selectBackend,
     lateTrial: { time: timeBackends, adopt: adoptTrial },
     loadBuiltinDigits: () => loadMnist(),
+    loadBuiltin: (id) => loadBuiltin(id),
     deviceLost: whenDeviceLost,
     loadPretrained: loadPretrainedModel,
     checkpoints: indexedDbCheckpointStorage(),

@@ -1,3 +1,4 @@
+import { type BuiltinDatasetId, isBuiltinDatasetId } from '../data/builtin';
 import type { InputFile } from '../data/types';
 import type { SavedModel } from '../model/serialize';
 import type { CheckpointStorage, StoredCheckpoint } from './checkpoints';
@@ -12,18 +13,29 @@ export interface ModelStore {
   save(model: SavedModel): Promise<void>;
 }
 
-/** The files of the user's own dataset as dropped (so they can be re-fitted to a new model size); null means the built-in digits. */
+/**
+ * The files of the user's own dataset as dropped (so they can be re-fitted to
+ * a new model size); null means a built-in dataset, the one `loadBuiltin`
+ * names (the digits when it names none).
+ */
 export interface DatasetStore {
   load(): Promise<InputFile[] | null>;
   save(files: InputFile[] | null): Promise<void>;
+  loadBuiltin?(): Promise<BuiltinDatasetId | null>;
+  saveBuiltin?(id: BuiltinDatasetId): Promise<void>;
 }
 
 export function memoryDatasetStore(): DatasetStore {
   let stored: InputFile[] | null = null;
+  let builtin: BuiltinDatasetId | null = null;
   return {
     load: async () => stored,
     save: async (files) => {
       stored = files && files.map((f) => ({ ...f, bytes: new Uint8Array(f.bytes).slice() }));
+    },
+    loadBuiltin: async () => builtin,
+    saveBuiltin: async (id) => {
+      builtin = id;
     },
   };
 }
@@ -43,6 +55,8 @@ const MODELS = 'models';
 const DATASETS = 'datasets';
 const CHECKPOINTS = 'checkpoints';
 const KEY = 'current';
+/** In the datasets store: which built-in dataset is in use when no dropped files are kept. */
+const BUILTIN_KEY = 'builtin';
 const CHECKPOINT_INDEX = 'index';
 
 function openDatabase(): Promise<IDBDatabase> {
@@ -92,6 +106,13 @@ export function indexedDbDatasetStore(): DatasetStore {
     save: async (files) => {
       if (files) await run(DATASETS, 'readwrite', (s) => s.put(files, KEY));
       else await run(DATASETS, 'readwrite', (s) => s.delete(KEY));
+    },
+    loadBuiltin: async () => {
+      const id = await run<unknown>(DATASETS, 'readonly', (s) => s.get(BUILTIN_KEY));
+      return isBuiltinDatasetId(id) ? id : null;
+    },
+    saveBuiltin: async (id) => {
+      await run(DATASETS, 'readwrite', (s) => s.put(id, BUILTIN_KEY));
     },
   };
 }

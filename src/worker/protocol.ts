@@ -11,6 +11,7 @@
  */
 import type { Architecture, PixelCNNConfig } from '../model/config';
 import type { InputFile, SkippedFile } from '../data/types';
+import type { BuiltinDatasetId } from '../data/builtin';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 
@@ -147,7 +148,7 @@ export interface SampleSettings {
   count: number;
   temperature: number;
   seed: number;
-  /** Pause after each pixel, in ms: 0 is full speed, larger is slow motion. */
+  /** Pause after each pixel (in colour, after each of its R, G and B), in ms: 0 is full speed, larger is slow motion. */
   delayMs: number;
   /** The classes to draw, for a conditional model. */
   draw: ClassDraw;
@@ -229,6 +230,8 @@ export interface DatasetSummary {
   classes: ClassSummary[] | null;
   /** Why the images have no classes (null when they have classes). */
   unlabelledReason: string | null;
+  /** Which built-in dataset this is, or null for the user's own images. */
+  builtin: BuiltinDatasetId | null;
 }
 
 export type EngineRequest =
@@ -250,7 +253,12 @@ export type EngineRequest =
     }
   | { type: 'setConfig'; config: PixelCNNConfig }
   | { type: 'resetModel' }
-  | { type: 'useBuiltinDataset' }
+  /**
+   * A built-in dataset (the digits when `id` is absent). `withModel` installs
+   * the model shipped for it, keeping the current one in the history first;
+   * `sample` then starts drawing from it at once.
+   */
+  | { type: 'useBuiltinDataset'; id?: BuiltinDatasetId; withModel?: boolean; sample?: SampleSettings }
   | { type: 'importImages'; files: InputFile[] }
   | { type: 'train'; settings: TrainSettings }
   | { type: 'pause' }

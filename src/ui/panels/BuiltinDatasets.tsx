@@ -1,0 +1,113 @@
+import { useState } from 'react';
+import { BUILTIN_DATASET_IDS, BUILTIN_DATASETS, type BuiltinDatasetId } from '../../data/builtin';
+import { isModelCard } from '../../model/card';
+import type { ModelSummary } from '../../worker/protocol';
+import { loadBuiltinDataset } from '../actions';
+import { formatInteger } from '../format';
+import { useStudio } from '../store';
+
+/**
+ * The built-in datasets, each with its shipped model. Choosing one loads its
+ * images and its model and starts drawing; when that would replace a model
+ * the user has trained, the panel asks first (the replaced model stays in the
+ * training history either way).
+ */
+
+/** How the current model relates to a built-in set's shipped model. */
+function modelStanding(model: ModelSummary | null, id: BuiltinDatasetId): 'shipped' | 'yours' | 'replaceable' {
+  if (!model) return 'replaceable';
+  const set = BUILTIN_DATASETS[id];
+  const { config, origin, steps, card } = model;
+  const fits = config.width === set.width && config.height === set.height && config.colorChannels === set.channels;
+  const cardSteps = isModelCard(card) ? card.steps : 0;
+  // The built-in sets differ in size, so an untouched pretrained model of this set's size is its shipped one.
+  if (origin === 'pretrained' && fits && steps <= cardSteps) return 'shipped';
+  const trainedHere = origin === 'pretrained' ? steps > cardSteps : origin === 'imported' || steps > 0;
+  return trainedHere ? 'yours' : 'replaceable';
+}
+
+/** Trained steps of the user's own, for the question. */
+function ownSteps(model: ModelSummary): number {
+  const cardSteps = model.origin === 'pretrained' && isModelCard(model.card) ? model.card.steps : 0;
+  return Math.max(0, model.steps - cardSteps);
+}
+
+export function BuiltinDatasets() {
+  const engineReady = useStudio((s) => s.engine.state === 'ready');
+  const importing = useStudio((s) => s.importing);
+  const model = useStudio((s) => s.model);
+  const current = useStudio((s) => s.dataset?.builtin ?? null);
+  const [asking, setAsking] = useState<BuiltinDatasetId | null>(null);
+
+  function choose(id: BuiltinDatasetId) {
+    const standing = modelStanding(model, id);
+    if (standing === 'yours') {
+      setAsking(id);
+      return;
+    }
+    setAsking(null);
+    loadBuiltinDataset(id, standing === 'replaceable');
+  }
+
+  const question = asking && model && (
+    <div className="builtin-question" role="alertdialog" aria-labelledby="builtin-question-text">
+      <p id="builtin-question-text">
+        The {BUILTIN_DATASETS[asking].title.toLowerCase()} come with a pretrained model. Loading it replaces your model
+        {ownSteps(model) > 0 ? ` (${formatInteger(ownSteps(model))} steps trained here)` : ''}, which stays in the training
+        history so you can go back to it.
+      </p>
+      <div className="button-row">
+        <button
+          type="button"
+          onClick={() => {
+            setAsking(null);
+            loadBuiltinDataset(asking, true);
+          }}
+        >
+          Load the {BUILTIN_DATASETS[asking].title.toLowerCase()} and their model
+        </button>
+        <button
+          type="button"
+          onClick={() => {
+            setAsking(null);
+            loadBuiltinDataset(asking, false);
+          }}
+        >
+          Keep my model
+        </button>
+        <button type="button" onClick={() => setAsking(null)}>
+          Cancel
+        </button>
+      </div>
+    </div>
+  );
+
+  return (
+    <fieldset className="builtin-datasets">
+      <legend>Built-in datasets</legend>
+      <div className="button-row">
+        {BUILTIN_DATASET_IDS.map((id) => (
+          <button
+            key={id}
+            type="button"
+            aria-pressed={current === id}
+            title={BUILTIN_DATASETS[id].about}
+            onClick={() => choose(id)}
+            disabled={!engineReady || importing}
+          >
+            {BUILTIN_DATASETS[id].title}
+          </button>
+        ))}
+      </div>
+      <p className="hint">
+        {BUILTIN_DATASET_IDS.map((id) => (
+          <span key={id} className="builtin-about">
+            <strong>{BUILTIN_DATASETS[id].title}:</strong> {BUILTIN_DATASETS[id].about}{' '}
+          </span>
+        ))}
+        Each comes with a pretrained model.
+      </p>
+      {question}
+    </fieldset>
+  );
+}
