@@ -11,6 +11,7 @@ import {
 } from './backendChoice';
 import { downloadText } from './download';
 import { sampleChannel } from './sampleChannel';
+import { handleInspectEvent, inspectFailed, resetForNewSample } from './panels/inspect/inspectStore';
 import { saveConfig } from './savedConfig';
 import {
   INITIAL_SAMPLING,
@@ -219,6 +220,7 @@ export function handleEvent(event: EngineEvent): void {
       cancelQueuedProgress();
       const { sample } = event;
       sampleChannel.start(sample);
+      resetForNewSample();
       useStudio.setState({
         sampling: {
           running: true,
@@ -252,6 +254,12 @@ export function handleEvent(event: EngineEvent): void {
         },
       }));
       return;
+    case 'sampleBelief':
+    case 'inspection':
+    case 'rankProgress':
+    case 'ranking':
+      handleInspectEvent(event);
+      return;
     case 'exported':
       downloadText(event.text, event.fileName);
       return;
@@ -263,6 +271,7 @@ export function handleEvent(event: EngineEvent): void {
       return;
     case 'error':
       setError(event.context, event.message);
+      inspectFailed(event.context);
       // A failed request must not leave its panel looking busy.
       if (event.context === 'dataset') useStudio.setState({ importing: false, importProgress: null });
       if (event.context === 'training') useStudio.setState({ training: false });

@@ -43,6 +43,7 @@ import type {
   TrainSettings,
 } from './protocol';
 import { type SamplerFn, SamplingSession, yieldToMessages } from './samplingSession';
+import { Inspector } from './inspector';
 import { DivergenceError, type SharedBatch, Trainer } from './trainer';
 import { LateTrial, type LateTrialDeps } from './lateTrial';
 
@@ -150,6 +151,16 @@ export class Engine {
   private lastEvaluation: { step: number; bits: number } | null = null;
   private watch: DivergenceWatch | null = null;
   private sampling: SamplingSession | null = null;
+  /** The latest sampling run, kept after it ends so its images can be inspected. */
+  private lastSampling: SamplingSession | null = null;
+  private readonly inspector = new Inspector({
+    emit: (event, transfer) => this.deps.emit(event, transfer),
+    model: () => this.requireModel(),
+    steps: () => this.trainer?.steps ?? 0,
+    sample: () => this.lastSampling,
+    heldOut: () => this.heldOutForInspection(),
+    className: (label) => this.classNames[label] ?? String(label),
+  });
   /** A first visit's backend trial, run after the first grid or before the first training step. */
   private lateTrial: LateTrial | null = null;
   private queue: Promise<void> = Promise.resolve();
@@ -201,6 +212,10 @@ export class Engine {
         return;
       case 'stopSampling':
         return this.stopSampling();
+      case 'setBeliefImage':
+      case 'inspect':
+      case 'rankHeldOut':
+        return this.inspector.handle(request);
       case 'exportModel':
         return this.exportModel();
       case 'importModel':
@@ -818,11 +833,20 @@ export class Engine {
       columns: draw?.columns ?? (oneRow ? Math.min(count, 8) : null),
     });
     this.sampling = session;
+    this.lastSampling = session;
     session.finished
       .catch((error) => this.deps.emit({ type: 'error', context: 'sampling', message: `Sampling failed: ${errorText(error)}` }))
       .finally(() => {
         if (this.sampling === session) this.sampling = null;
       });
+  }
+
+  /** The held-out images for the inspection views, with their labels when they fit the model. */
+  private heldOutForInspection(): { images: ImageDataset; labels: Int32Array | null; problem: string | null } | null {
+    if (!this.data) return null;
+    const { test, train, unlabelledReason } = this.data;
+    const problem = classMismatch(this.requireModel().config.classes, train, unlabelledReason);
+    return { images: test, labels: problem === null && test.labels ? test.labels : null, problem };
   }
 
   /** Images per class in the training data, when its classes fit the model; null otherwise. */
@@ -1004,7 +1028,11 @@ function contextOf(request: EngineRequest): ErrorContext {
     case 'completeDrawing':
     case 'setSampleDelay':
     case 'stopSampling':
+    case 'setBeliefImage':
+    case 'inspect':
       return 'sampling';
+    case 'rankHeldOut':
+      return 'dataset';
     case 'exportModel':
       return 'export';
     case 'importModel':

@@ -11,6 +11,7 @@
  */
 import type { Architecture, PixelCNNConfig } from '../model/config';
 import type { InputFile, SkippedFile } from '../data/types';
+import type { InspectEvent, InspectRequest } from './inspectProtocol';
 import type { BuiltinDatasetId } from '../data/builtin';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
@@ -275,6 +276,7 @@ export type EngineRequest =
   | { type: 'completeDrawing'; image: Uint8Array; keepRows: number; settings: SampleSettings }
   | { type: 'setSampleDelay'; delayMs: number }
   | { type: 'stopSampling' }
+  | InspectRequest
   | { type: 'exportModel' }
   | { type: 'importModel'; text: string; fileName: string }
   /** Go back to a checkpoint of the history, or to the model shipped with the app. */
@@ -321,6 +323,7 @@ export type EngineEvent =
    */
   | { type: 'samplePixels'; from: number; to: number; values: Uint8Array; elapsedMs: number }
   | { type: 'sampleDone'; completed: number; total: number; elapsedMs: number; stopped: boolean }
+  | InspectEvent
   | { type: 'exported'; text: string; fileName: string }
   | { type: 'checkpoints'; list: CheckpointList }
   | { type: 'notice'; message: string }

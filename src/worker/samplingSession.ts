@@ -1,4 +1,5 @@
 import type { PixelCNN, SampleOptions, SampleResult, SubPixelStep } from '../model';
+import { pixelBelief } from '../model/belief';
 import type { EngineEvent, SampleSettings } from './protocol';
 
 /**
@@ -9,6 +10,8 @@ import type { EngineEvent, SampleSettings } from './protocol';
 export type SamplerFn = (model: PixelCNN, options: SampleOptions) => Promise<SampleResult>;
 
 const FLUSH_INTERVAL_MS = 30;
+/** At full speed, the live belief chart hears at most once per animation frame. */
+const BELIEF_INTERVAL_MS = 16;
 
 /** What a run starts from besides its settings. */
 export interface SessionInput {
@@ -30,6 +33,11 @@ export function yieldToMessages(delayMs = 0): Promise<void> {
 export class SamplingSession {
   private stopRequested = false;
   private delayMs: number;
+  /** Which image the live belief chart follows. */
+  private beliefImage = 0;
+  /** The images so far and how many sub-pixels of each are final. */
+  private drawnPixels: Int32Array | null = null;
+  private drawnCount = 0;
   readonly finished: Promise<void>;
 
   constructor(
@@ -49,6 +57,21 @@ export class SamplingSession {
 
   setDelay(delayMs: number): void {
     this.delayMs = delayMs;
+  }
+
+  setBeliefImage(image: number): void {
+    if (Number.isInteger(image) && image >= 0 && image < this.settings.count) this.beliefImage = image;
+  }
+
+  /** The images as drawn so far, [count, H, W, C] levels (read-only), and how many sub-pixels of each are final. */
+  drawn(): { pixels: Int32Array | null; completed: number; labels: Int32Array | null; captions: string[] | null; temperature: number } {
+    return {
+      pixels: this.drawnPixels,
+      completed: this.drawnCount,
+      labels: this.input.labels ?? null,
+      captions: this.input.captions ?? null,
+      temperature: this.settings.temperature,
+    };
   }
 
   private async run(): Promise<void> {
@@ -82,8 +105,25 @@ export class SamplingSession {
       lastFlush = performance.now();
     };
 
+    // The chosen image's logits for the sub-pixels of the current pixel, so R, G and B show side by side.
+    const pixelLogits = new Float32Array(colorChannels * levels);
+    let lastBelief = -Infinity;
     const onSubPixel = async (step: SubPixelStep) => {
       pixelsSoFar = step.pixels;
+      this.drawnPixels = step.pixels;
+      this.drawnCount = step.index + 1;
+      const image = this.beliefImage;
+      pixelLogits.set(step.logits.subarray(image * levels, (image + 1) * levels), step.channel * levels);
+      if (this.delayMs > 0 || performance.now() - lastBelief >= BELIEF_INTERVAL_MS) {
+        const first = step.index - step.channel;
+        const belief = pixelBelief(
+          pixelLogits,
+          { image, row: step.row, col: step.col, channels: colorChannels, levels, temperature: this.settings.temperature, known: step.channel + 1 },
+          step.pixels.subarray(image * perImage + first, image * perImage + first + colorChannels),
+        );
+        this.emit({ type: 'sampleBelief', belief }, [belief.probabilities.buffer]);
+        lastBelief = performance.now();
+      }
       const pixelDone = step.channel === colorChannels - 1;
       const now = performance.now();
       // Slow motion pauses after each pixel; in colour after each of R, G and B, so a pixel is seen with R alone, then R and G.
@@ -116,6 +156,8 @@ export class SamplingSession {
       throw error;
     }
     pixelsSoFar = result.pixels;
+    this.drawnPixels = result.pixels;
+    this.drawnCount = result.completed;
     flush(result.completed);
     this.emit({
       type: 'sampleDone',

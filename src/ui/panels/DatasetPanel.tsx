@@ -9,6 +9,7 @@ import { collectDropped, collectPicked, readForImport, type NamedFile } from '..
 import type { DatasetSummary } from '../../worker/protocol';
 import { clearErrors, useStudio } from '../store';
 import { DatasetPreview } from './DatasetPreview';
+import { HeldOutStrip } from './inspect/HeldOutStrip';
 import { formatInteger } from '../format';
 
 /** Messages about a drop that never reached the engine, shown in the panel. */
@@ -212,6 +213,7 @@ function DatasetSummaryView() {
       </dl>
       <DatasetClasses dataset={dataset} />
       <DatasetPreview dataset={dataset} />
+      <HeldOutStrip />
       <SkippedList />
     </div>
   );

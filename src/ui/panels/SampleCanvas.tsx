@@ -2,6 +2,7 @@ import { useEffect, useRef } from 'react';
 import { paintNotDrawn, sampleChannel, type SampleFrame } from '../sampleChannel';
 import { gridLayout, paintStackAsGrid, type GridLayout } from '../pixelGrid';
 import { useStudio } from '../store';
+import { useSamplePicking } from './inspect/samplePicking';
 
 /**
  * The samples as they are drawn. Pixels come from sampleChannel, not React
@@ -120,6 +121,7 @@ function markGivenPart(ctx: CanvasRenderingContext2D, frame: SampleFrame, layout
 
 export function SampleCanvas() {
   const canvasRef = useRef<HTMLCanvasElement>(null);
+  const picking = useSamplePicking(canvasRef, sampleLayout);
   const running = useStudio((s) => s.sampling.running);
   const captions = useStudio((s) => s.sampling.captions);
   const columns = useStudio((s) => s.sampling.columns);
@@ -148,7 +150,16 @@ export function SampleCanvas() {
     };
   }, [running, count, width, height]);
 
-  const canvas = <canvas ref={canvasRef} className="pixel-canvas sample-canvas" aria-label="Samples" role="img" />;
+  const canvas = (
+    <canvas
+      ref={canvasRef}
+      className="pixel-canvas sample-canvas"
+      aria-label="Samples"
+      aria-description={running ? 'Click an image, or press [ and ], to follow it in the belief chart.' : 'Click or hover a pixel, or use the arrow keys, to see what the model believed there and what it could see; [ and ] change image.'}
+      role="img"
+      {...picking}
+    />
+  );
   if (!captions) return canvas;
   const shownWidth = (sampleLayout(captions.length, width, height, columns, true).canvasWidth * SHOWN_WIDTH) / TARGET_WIDTH;
   return (

@@ -15,6 +15,7 @@ import { formatInteger, formatSeconds } from '../format';
 import { clearErrors, useStudio } from '../store';
 import { DrawingCompletion } from './CompletionPanel';
 import { SampleCanvas } from './SampleCanvas';
+import { SampleInspector } from './inspect/SampleInspector';
 import { SampleDownloads } from './SampleDownloads';
 
 /** Watching the model draw: the main event of the app. */
@@ -31,6 +32,7 @@ export function SamplingPanel() {
           <SampleCanvas />
           <SampleProgress />
           <SampleLegend />
+          <SampleInspector />
           <SampleDownloads />
         </div>
         <div className="sample-controls">
