@@ -1,4 +1,4 @@
-import { type ReactNode, useState } from 'react';
+import { useState } from 'react';
 import { changeTrainSettings, pauseTraining, startTraining, trainOneStep } from '../actions';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { Field } from '../components/Field';
@@ -66,6 +66,7 @@ function TrainingControls() {
         />
         <CoresInput />
       </div>
+      <CoresNote />
       {settings.learningRate > LEARNING_RATE_WARN_ABOVE && (
         <p className="field-warning" data-testid="learning-rate-warning">
           A learning rate above {LEARNING_RATE_WARN_ABOVE} usually wrecks a trained model within a few steps. If the loss
@@ -79,14 +80,6 @@ function TrainingControls() {
 /** How many cores share each batch: the engine and its helper workers, on WebAssembly only. */
 function CoresInput() {
   const chosen = useStudio((s) => s.trainSettings.workers);
-  const backend = useStudio((s) => s.backend?.name);
-  const cores = useStudio((s) => s.trainingCores);
-  const hint =
-    backend && backend !== 'wasm'
-      ? `${backend} trains on one worker; cores share batches on WebAssembly.`
-      : cores !== null
-        ? `${cores} ${cores === 1 ? 'core trains' : 'cores train'} each batch together.`
-        : 'Workers that share each batch on WebAssembly.';
   return (
     <SettingInput
       label="Cores"
@@ -94,17 +87,33 @@ function CoresInput() {
       min={1}
       max={MAX_TRAINING_CORES}
       step={1}
-      hint={<span data-testid="training-cores-hint">{hint}</span>}
       check={(v) => (Number.isInteger(v) && v >= 1 && v <= MAX_TRAINING_CORES ? null : `Cores must be a whole number from 1 to ${MAX_TRAINING_CORES}.`)}
       onValid={(workers) => changeTrainSettings({ workers })}
     />
   );
 }
 
+/** What the Cores setting does on the backend in use. */
+function CoresNote() {
+  const backend = useStudio((s) => s.backend?.name);
+  const cores = useStudio((s) => s.trainingCores);
+  const text =
+    backend && backend !== 'wasm'
+      ? `Cores: ${backend} trains on one worker; the setting applies on WebAssembly.`
+      : cores === 1
+        ? 'Cores: the engine computes each batch alone.'
+        : cores !== null
+          ? `Cores: ${cores} share each batch (the engine and ${cores - 1} helper worker${cores === 2 ? '' : 's'}).`
+          : 'Cores: the workers that share each batch on WebAssembly.';
+  return (
+    <p className="field-hint" data-testid="training-cores-hint">
+      {text}
+    </p>
+  );
+}
+
 interface SettingInputProps {
   label: string;
-  /** Words under the field. */
-  hint?: ReactNode;
   initial: number;
   min: number;
   max: number;
@@ -115,11 +124,11 @@ interface SettingInputProps {
 }
 
 /** A number field that only passes on values the engine can use, and says why otherwise. */
-function SettingInput({ label, hint, initial, min, max, step, check, onValid }: SettingInputProps) {
+function SettingInput({ label, initial, min, max, step, check, onValid }: SettingInputProps) {
   const [text, setText] = useState(String(initial));
   const [problem, setProblem] = useState<string | null>(null);
   return (
-    <Field label={label} hint={hint} problem={problem}>
+    <Field label={label} problem={problem}>
       {({ id, describedBy }) => (
         <input
           id={id}
