@@ -727,7 +727,7 @@ export class Engine {
     const labelTensor = !shared && conditional ? tf.tensor1d(labels, 'int32') : undefined;
     try {
       const bits = await this.trainer!.step(shared ?? batch!, labelTensor);
-      if (shared) this.announceCores();
+      this.announceCores();
       this.checkpointed = false;
       this.unsaved = true;
       return bits;
@@ -744,7 +744,11 @@ export class Engine {
    */
   private trainingCores(): number {
     const helpers = this.deps.trainingHelpers;
-    if (!helpers || !(helpers.backends ?? ['wasm']).includes(tf.getBackend())) return 1;
+    if (!helpers || !(helpers.backends ?? ['wasm']).includes(tf.getBackend())) {
+      // The engine moved to a GPU backend: the helpers would only hold memory.
+      if (this.helperPool && this.helperPool.size > 0) void this.helperPool.close();
+      return 1;
+    }
     this.helperPool ??= new HelperPool(helpers.start, (message) => {
       this.deps.emit({ type: 'notice', message });
       this.announceCores();

@@ -21,6 +21,7 @@ function digits(): ImageDataset {
 /** An engine whose helpers live in this process (testHelpers.ts); the CPU backend stands in for wasm. */
 function harness(dieOnShare: (index: number) => number = () => Infinity) {
   const events: EngineEvent[] = [];
+  const backends = ['cpu'];
   const started: ChannelHelper[] = [];
   const engine = new Engine({
     emit: (event) => events.push(event),
@@ -35,12 +36,12 @@ function harness(dieOnShare: (index: number) => number = () => Infinity) {
         return helper;
       },
       cores: 3,
-      backends: ['cpu'],
+      backends,
     },
   });
   const cores = () => events.filter((e): e is Extract<EngineEvent, { type: 'trainingCores' }> => e.type === 'trainingCores').map((e) => e.cores);
   const close = () => Promise.all(started.map((h) => h.close()));
-  return { engine, events, cores, started, close };
+  return { engine, events, cores, started, close, backends };
 }
 
 describe('the engine with training helpers', () => {
@@ -68,6 +69,18 @@ describe('the engine with training helpers', () => {
     expect(notices).toContain('A training helper stopped (training helper 2 stopped: its channel closed). Training carries on with 2 cores.');
     expect(events.filter((e) => e.type === 'trainStep')).toHaveLength(3);
     expect(events.some((e) => e.type === 'error')).toBe(false);
+    await close();
+  });
+
+  it('trains alone once the engine is on a backend that does not share batches, and lets its helpers go', async () => {
+    const { engine, cores, started, backends, close } = harness();
+    await engine.handle({ type: 'init', config: tiny });
+    await engine.handle({ type: 'step', settings: { learningRate: 0.01, batchSize: 6 } });
+    // As when the engine moves to WebGPU or WebGL.
+    backends.length = 0;
+    await engine.handle({ type: 'step', settings: { learningRate: 0.01, batchSize: 6 } });
+    expect(cores()).toEqual([3, 1]);
+    expect(started.map((helper) => helper.failed?.message)).toEqual(['training helper 1 was closed', 'training helper 2 was closed']);
     await close();
   });
 });
