@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { expect, test, type Download, type Page } from '@playwright/test';
-import { TINY, openTinyApp, region } from './app-helpers';
+import { APP_PATH, TINY, openTinyApp, region, waitForApp } from './app-helpers';
 
 /** Cells of the Samples canvas in a completion: `count` images in one row (CompletionPanel asks for one row). */
 function readRow(page: Page, count: number, size: number): Promise<Array<Array<number | 'undrawn' | 'other'>>> {
@@ -142,4 +142,31 @@ test('a stroke drawn on the pad is kept and completed side by side; the grid dow
   // Four 8×8 images in one row, each pixel a whole number of GIF pixels.
   expect(gifWidth).toBeGreaterThanOrEqual(4 * size);
   expect(decodedGif.frames).toBeGreaterThan(1);
+});
+
+test('a link with sampling settings and the built-in model draws the same first image again', async ({ page, browser }) => {
+  const link = `${APP_PATH}#model=digits&seed=4242&t=1&n=2&draw=class:7&speed=0`;
+  /** Opens the link in `tab`, waits for the drawing the link starts, and returns the grid's pixels. */
+  const drawFromLink = async (tab: Page) => {
+    await tab.goto(link);
+    await waitForApp(tab);
+    const sampling = region(tab, 'Sampling');
+    await expect(sampling.getByLabel('Seed', { exact: true })).toHaveValue('4242');
+    await expect(sampling.locator('.sample-progress')).toContainText('done', { timeout: 150_000 });
+    await expect(tab.getByTestId('sample-progress')).toHaveText('pixel 784 of 784');
+    await expect(sampling.getByRole('list', { name: 'Class of each sample' }).getByRole('listitem')).toHaveText(['7', '7']);
+    // The hash still says what drew these images.
+    expect(new URL(tab.url()).hash).toBe('#model=digits&seed=4242&t=1&n=2&draw=class:7&speed=0');
+    return samplesCanvas(tab).evaluate((c) => (c as HTMLCanvasElement).toDataURL('image/png'));
+  };
+
+  const first = await drawFromLink(page);
+  // A fresh browser profile: nothing saved, nothing shared but the link.
+  const other = await browser.newContext();
+  try {
+    const second = await drawFromLink(await other.newPage());
+    expect(second).toBe(first);
+  } finally {
+    await other.close();
+  }
 });

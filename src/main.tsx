@@ -3,8 +3,11 @@ import { createRoot } from 'react-dom/client';
 import { App } from './ui/App';
 import { startEngine } from './ui/engineClient';
 import { claimStorageAtStart, saveWhenLeaving } from './ui/tabStorage';
+import { startUrlState } from './ui/urlState';
 import './ui/styles.css';
 
+// A shared link's settings (the URL hash) apply before the engine's first run.
+startUrlState();
 // Started here, once, rather than in an effect that StrictMode would run twice; first
 // the browser says whether this tab may save (another tab may own the saved model).
 void claimStorageAtStart().then(() => startEngine());
