@@ -170,3 +170,45 @@ test('a link with sampling settings and the built-in model draws the same first 
     await other.close();
   }
 });
+
+test('a colour model completes a drawing in the palette, its kept pixels quantised as dataset pixels are', async ({ page }) => {
+  const config = { ...TINY, rgb: true, hidden: 9 };
+  await openTinyApp(page, config);
+  const sampling = region(page, 'Sampling');
+  const size = config.size;
+  const stop = sampling.getByRole('button', { name: 'Stop', exact: true });
+  if (await stop.isEnabled()) await stop.click();
+  await expect(sampling.getByRole('radiogroup', { name: 'Ink' }).getByRole('radio')).toHaveCount(12);
+  await sampling.getByRole('radio', { name: 'Red', exact: true }).click();
+  const pad = page.getByTestId('drawing-pad');
+  await pad.focus();
+  // Shift + arrows paint as the cursor moves: row 0, columns 0 to 3.
+  await pad.press('Space');
+  for (let i = 0; i < 3; i++) await pad.press('Shift+ArrowRight');
+  await sampling.getByLabel('Completions', { exact: true }).selectOption('2');
+  await sampling.getByRole('button', { name: 'Complete drawing', exact: true }).click();
+  await expect(sampling.locator('.sample-progress')).toContainText('done', { timeout: 120_000 });
+
+  // Red (220, 40, 50) at 16 levels is levels (13, 2, 3), shown as bytes (221, 34, 51).
+  const kept = await samplesCanvas(page).evaluate(
+    (element, { size }) => {
+      const canvas = element as HTMLCanvasElement;
+      const ctx = canvas.getContext('2d')!;
+      const scale = Math.floor((640 - 8) / (2 * size));
+      const pixel = (image: number, y: number, x: number) => {
+        const cx = image * (size * scale + 8) + x * scale + Math.floor(scale / 2);
+        const cy = y * scale + Math.floor(scale / 2);
+        return Array.from(ctx.getImageData(cx, cy, 1, 1).data.slice(0, 3));
+      };
+      return [0, 1].map((image) => [pixel(image, 0, 0), pixel(image, 0, 3), pixel(image, 0, 4), pixel(image, 1, 0)]);
+    },
+    { size },
+  );
+  for (const [a, b, after, below] of kept) {
+    expect(a).toEqual([221, 34, 51]);
+    expect(b).toEqual([221, 34, 51]);
+    // The pad's background is the dataset's: its first image's corner (black for the digits).
+    expect(after).toEqual([0, 0, 0]);
+    expect(below).toEqual([0, 0, 0]);
+  }
+});
