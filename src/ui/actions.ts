@@ -3,7 +3,6 @@ import type { InputFile } from '../data/types';
 import type { BuiltinDatasetId } from '../data/builtin';
 import type { ErrorContext, SampleSettings, TrainSettings } from '../worker/protocol';
 import { send } from './engineClient';
-import { saveConfig } from './savedConfig';
 import { clearErrors, nextSampleSettings, setError, useStudio } from './store';
 
 /**
@@ -88,8 +87,8 @@ export function stopSampling(): void {
 
 export function applyConfig(config: PixelCNNConfig): void {
   clearErrors('model');
-  saveConfig(config);
-  sendOrExplain(send({ type: 'setConfig', config }), 'model');
+  // Remembered only once the engine has built it (engineClient, on its 'model' event): a config that fails is never restarted from.
+  sendOrExplain(send({ type: 'setConfig', config, batchSize: useStudio.getState().trainSettings.batchSize }), 'model');
 }
 
 export function resetModel(): void {

@@ -9,6 +9,7 @@ import {
   requestedBackend,
   saveBackendChoice,
 } from './backendChoice';
+import { plainEngineText } from '../worker/errors';
 import { downloadText } from './download';
 import { sampleChannel } from './sampleChannel';
 import { handleInspectEvent, inspectFailed, resetForNewSample } from './panels/inspect/inspectStore';
@@ -25,8 +26,10 @@ import {
 
 /**
  * Owns the engine worker: starts it, sends it typed requests, and turns its
- * events into store updates. If the worker dies, the store says so and
- * restartEngine() brings up a fresh one with the same config.
+ * events into store updates. If the worker dies (a WebAssembly abort, out
+ * of memory, a lost device, a crash), a fresh one starts by itself on the
+ * last saved model and the page says what happened; after repeated deaths
+ * the store says so and restartEngine() waits for the user.
  */
 
 let worker: Worker | null = null;
@@ -45,7 +48,7 @@ export function startEngine(config: PixelCNNConfig = useStudio.getState().startC
   });
   fresh.addEventListener('error', (event: ErrorEvent) => {
     event.preventDefault();
-    if (worker === fresh) engineStopped(event.message || 'the engine script failed to load or crashed.');
+    if (worker === fresh) engineDied(event.message ? plainEngineText(event.message) : 'the engine script failed to load or crashed');
   });
   fresh.addEventListener('messageerror', () => {
     if (worker === fresh) engineStopped('a message from the engine could not be read.');
@@ -96,6 +99,25 @@ export function send(request: EngineRequest, transfer: Transferable[] = []): boo
   if (!worker || useStudio.getState().engine.state === 'stopped') return false;
   worker.postMessage(request, transfer);
   return true;
+}
+
+/** When the engine died by itself lately; more than MAX_AUTOMATIC_RESTARTS within a minute stops the restarts. */
+let recentDeaths: number[] = [];
+const DEATH_WINDOW_MS = 60_000;
+const MAX_AUTOMATIC_RESTARTS = 2;
+
+/** The engine died: start a new one on the last saved model and say so, unless it keeps dying. */
+function engineDied(reason: string): void {
+  const now = Date.now();
+  recentDeaths = recentDeaths.filter((at) => now - at < DEATH_WINDOW_MS);
+  const what = reason.replace(/[.\s]+$/, '');
+  if (recentDeaths.length >= MAX_AUTOMATIC_RESTARTS) {
+    engineStopped(`${what}. It has stopped ${recentDeaths.length + 1} times in a minute, so it was not restarted again; try a smaller model or batch, then Restart engine.`);
+    return;
+  }
+  recentDeaths.push(now);
+  restartEngine();
+  setError('worker', `The engine stopped (${what}) and was restarted on the last saved model. Anything since the last save was lost.`);
 }
 
 function engineStopped(reason: string): void {
@@ -269,8 +291,11 @@ export function handleEvent(event: EngineEvent): void {
     case 'notice':
       addNotice(event.message);
       return;
+    case 'fatal':
+      engineDied(event.message);
+      return;
     case 'error':
-      setError(event.context, event.message);
+      setError(event.context, plainEngineText(event.message));
       inspectFailed(event.context);
       // A failed request must not leave its panel looking busy.
       if (event.context === 'dataset') useStudio.setState({ importing: false, importProgress: null });
@@ -286,3 +311,13 @@ export function handleEvent(event: EngineEvent): void {
     }
   }
 }
+
+/**
+ * For the end-to-end tests: make the engine die the way it can in the wild
+ * ('abort': a WebAssembly abort inside a request; 'uncaught': the worker's
+ * error event), to check that the page recovers.
+ */
+export function crashEngineForTest(how: 'abort' | 'uncaught'): boolean {
+  return send({ type: 'crashForTest', how });
+}
+(globalThis as { pixelcnnTestHooks?: object }).pixelcnnTestHooks = { crashEngine: crashEngineForTest };

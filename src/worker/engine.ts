@@ -14,6 +14,7 @@ import {
   saveModel,
   seededRandom,
   validateConfig,
+  DEFAULT_CONFIG,
 } from '../model';
 import { importImages, type ImageDecoder } from '../data/importImages';
 import { BUILTIN_DATASETS, BUILTIN_DATASET_IDS, type BuiltinDatasetId } from '../data/builtin';
@@ -21,7 +22,8 @@ import { retargetDataset } from '../data/retarget';
 import { datasetClasses, listNames } from '../data/classes';
 import { sampleLabelledBatch, splitDataset } from '../data/split';
 import type { ImageDataset, ImageTarget, InputFile, SkippedFile } from '../data/types';
-import { UserFacingError, errorText } from './errors';
+import { UserFacingError, errorText, fatalEngineProblem } from './errors';
+import { type MemoryBackend, MEMORY_BUDGETS, memoryProblem } from '../model/memory';
 import { classMismatch, classNamesOf, classSummary, defaultClassNames, resolveDraw } from './conditioning';
 import { maskPicture } from './maskPicture';
 import { type CheckpointStorage, CheckpointHistory, memoryCheckpointStorage } from './checkpoints';
@@ -180,7 +182,7 @@ export class Engine {
       case 'init':
         return this.init(request);
       case 'setConfig':
-        return this.replaceModel(request.config, 'before a new model');
+        return this.replaceModel(request.config, 'before a new model', request.batchSize);
       case 'resetModel':
         return this.replaceModel(this.requireModel().config, 'before Reset');
       case 'useBuiltinDataset':
@@ -189,15 +191,15 @@ export class Engine {
         await this.importFiles(request.files);
         return this.keepDataset(request.files);
       case 'train':
-        this.trainSettings = checkTrainSettings(request.settings);
+        this.trainSettings = this.fittingTrainSettings(request.settings);
         return this.startTraining();
       case 'pause':
         return this.pauseTraining();
       case 'step':
-        this.trainSettings = checkTrainSettings(request.settings);
+        this.trainSettings = this.fittingTrainSettings(request.settings);
         return this.singleStep();
       case 'updateTrainSettings':
-        this.trainSettings = checkTrainSettings(request.settings);
+        this.trainSettings = this.fittingTrainSettings(request.settings);
         this.trainer?.setLearningRate(this.trainSettings.learningRate);
         this.announceCores();
         return;
@@ -228,6 +230,14 @@ export class Engine {
         return;
       case 'setSaving':
         return this.setSaving(request.saving);
+      case 'crashForTest':
+        if (request.how === 'uncaught') {
+          setTimeout(() => {
+            throw new Error('The engine was stopped on purpose by a test.');
+          }, 0);
+          return;
+        }
+        throw Object.assign(new Error('Aborted(). Build with -sASSERTIONS for more info.'), { name: 'RuntimeError' });
       default: {
         const unknown: never = request;
         throw new Error(`Unknown request ${JSON.stringify(unknown)}`);
@@ -239,6 +249,12 @@ export class Engine {
 
   private async init({ config, backend, remembered, sampleOnStart, saving }: Extract<EngineRequest, { type: 'init' }>): Promise<void> {
     this.saving = saving ?? true;
+    // A remembered config too big for this browser (an older version remembered configs before they were built) is not timed or built.
+    const tooBig = memoryProblem(config, this.trainSettings.batchSize, this.memoryBackend(backend));
+    if (tooBig) {
+      this.deps.emit({ type: 'notice', message: `The remembered model settings were not used: ${tooBig}` });
+      config = DEFAULT_CONFIG;
+    }
     const info = await this.deps.selectBackend(backend, { config, remembered });
     this.deps.emit({ type: 'ready', backend: info });
     this.announceCores();
@@ -359,13 +375,15 @@ export class Engine {
   }
 
   /** A fresh model with `config` (also used by Reset); the dataset follows the new geometry. */
-  private async replaceModel(config: PixelCNNConfig, note: string): Promise<void> {
+  private async replaceModel(config: PixelCNNConfig, note: string, batchSize = this.trainSettings.batchSize): Promise<void> {
     try {
       validateConfig(config);
     } catch (error) {
       if (error instanceof ConfigError) throw new UserFacingError('model', error.message);
       throw error;
     }
+    const tooBig = memoryProblem(config, batchSize, this.memoryBackend());
+    if (tooBig) throw new UserFacingError('model', `${tooBig} Nothing was changed.`);
     await this.quiesce();
     const previous = this.model?.config;
     await this.checkpoint(note);
@@ -671,6 +689,8 @@ export class Engine {
         await yieldToMessages();
       }
     } catch (error) {
+      // A dead engine saves nothing more: the page restarts it on the last saved model.
+      if (fatalEngineProblem(error)) return this.fail('training', error);
       // Reported once, as the reason training stopped (the 'training' event below).
       reason = error instanceof DivergenceError ? await this.recoverFromDivergence(error.problem) : `Training stopped: ${errorText(error)}`;
     }
@@ -839,7 +859,11 @@ export class Engine {
     this.sampling = session;
     this.lastSampling = session;
     session.finished
-      .catch((error) => this.deps.emit({ type: 'error', context: 'sampling', message: `Sampling failed: ${errorText(error)}` }))
+      .catch((error) =>
+        fatalEngineProblem(error)
+          ? this.fail('sampling', error)
+          : this.deps.emit({ type: 'error', context: 'sampling', message: `Sampling failed: ${errorText(error)}` }),
+      )
       .finally(() => {
         if (this.sampling === session) this.sampling = null;
       });
@@ -1008,7 +1032,30 @@ export class Engine {
     await this.emitCheckpoints();
   }
 
+  /** The backend whose memory budget applies: `pinned` before one is running, else the running one. */
+  private memoryBackend(pinned?: BackendName): MemoryBackend {
+    const name = pinned ?? tf.getBackend();
+    return name in MEMORY_BUDGETS ? (name as MemoryBackend) : 'wasm';
+  }
+
+  /** Checked settings whose training step fits in memory with the current model. */
+  private fittingTrainSettings(settings: TrainSettings): TrainSettings {
+    const checked = checkTrainSettings(settings);
+    if (this.model) {
+      const tooBig = memoryProblem(this.model.config, checked.batchSize, this.memoryBackend());
+      if (tooBig) throw new UserFacingError('training', tooBig);
+    }
+    return checked;
+  }
+
   private fail(context: ErrorContext, error: unknown): void {
+    const fatal = fatalEngineProblem(error);
+    if (fatal) {
+      this.training = false;
+      this.sampling?.stop();
+      this.deps.emit({ type: 'fatal', message: fatal });
+      return;
+    }
     const message = error instanceof UserFacingError ? error.message : errorText(error);
     this.deps.emit({ type: 'error', context: error instanceof UserFacingError ? error.context : context, message });
   }
@@ -1046,6 +1093,7 @@ function contextOf(request: EngineRequest): ErrorContext {
     case 'restoreCheckpoint':
     case 'saveNow':
     case 'setSaving':
+    case 'crashForTest':
       return 'model';
   }
 }

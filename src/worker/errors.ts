@@ -15,3 +15,31 @@ export class UserFacingError extends Error {
     super(message);
   }
 }
+
+/**
+ * For a failure that leaves the engine unusable, what happened in words a
+ * user understands; null for an ordinary error. A WebAssembly abort
+ * ("Aborted(). Build with -sASSERTIONS…") or an exhausted heap leaves the
+ * wasm module dead, and a lost GPU device leaves WebGPU or WebGL dead:
+ * every later request would fail the same way, so the engine must start over.
+ */
+export function fatalEngineProblem(error: unknown): string | null {
+  const text = errorText(error);
+  const name = error instanceof Error ? error.name : '';
+  if (/Aborted\(|RuntimeError|-sASSERTIONS|unreachable executed|memory access out of bounds/i.test(`${name} ${text}`)) {
+    return 'the engine ran out of memory or hit an internal error in its WebAssembly code';
+  }
+  if (/out of memory|Cannot enlarge memory|Array buffer allocation failed|allocation failed|OOM/i.test(text)) {
+    return 'the engine ran out of memory';
+  }
+  if (/device (was |is )?lost|context lost|CONTEXT_LOST/i.test(text)) {
+    return 'the graphics device stopped responding';
+  }
+  return null;
+}
+
+/** Any engine message, with a raw WebAssembly abort text replaced by plain words. */
+export function plainEngineText(text: string): string {
+  const fatal = fatalEngineProblem(new Error(text));
+  return fatal && /Aborted\(|-sASSERTIONS|RuntimeError/.test(text) ? `${fatal[0].toUpperCase()}${fatal.slice(1)}.` : text;
+}

@@ -252,7 +252,8 @@ export type EngineRequest =
       /** False when another tab owns the saved model: this engine then writes nothing to browser storage. Default true. */
       saving?: boolean;
     }
-  | { type: 'setConfig'; config: PixelCNNConfig }
+  /** A new model; `batchSize`: the training batch its memory is checked for (the engine's last one when absent). */
+  | { type: 'setConfig'; config: PixelCNNConfig; batchSize?: number }
   | { type: 'resetModel' }
   /**
    * A built-in dataset (the digits when `id` is absent). `withModel` installs
@@ -284,7 +285,13 @@ export type EngineRequest =
   /** Save the model now (the page is being hidden or closed); while training, at the end of the current step. */
   | { type: 'saveNow' }
   /** Whether this tab owns browser storage; gaining it (a take-over) writes this tab's model and images at once. */
-  | { type: 'setSaving'; saving: boolean };
+  | { type: 'setSaving'; saving: boolean }
+  /**
+   * Test-only: make the engine die as it would in the wild. 'abort' throws
+   * what a WebAssembly abort throws from inside a request; 'uncaught' throws
+   * outside any request, which the page sees as the worker's error event.
+   */
+  | { type: 'crashForTest'; how: 'abort' | 'uncaught' };
 
 export interface SampleStart {
   count: number;
@@ -327,7 +334,9 @@ export type EngineEvent =
   | { type: 'exported'; text: string; fileName: string }
   | { type: 'checkpoints'; list: CheckpointList }
   | { type: 'notice'; message: string }
-  | { type: 'error'; context: ErrorContext; message: string };
+  | { type: 'error'; context: ErrorContext; message: string }
+  /** The engine cannot go on (a WebAssembly abort, out of memory, a lost device): the page starts a new one. `message` is plain words. */
+  | { type: 'fatal'; message: string };
 
 /** Which user action an error belongs to, so the UI can show it in the right panel. */
 export type ErrorContext = 'backend' | 'dataset' | 'model' | 'training' | 'sampling' | 'import' | 'export' | 'worker';

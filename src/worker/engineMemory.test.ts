@@ -1,0 +1,86 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG, type PixelCNNConfig } from '../model/config';
+import type { ImageDataset } from '../data/types';
+import { useCpuBackend } from '../test/tfSetup';
+import { Engine } from './engine';
+import { fatalEngineProblem, plainEngineText } from './errors';
+import { memoryDatasetStore, memoryModelStore } from './modelStore';
+import type { EngineEvent } from './protocol';
+
+beforeAll(useCpuBackend);
+
+const tiny: PixelCNNConfig = { ...DEFAULT_CONFIG, architecture: 'pixelcnn', height: 4, width: 4, levels: 4, hiddenChannels: 4, layers: 2, firstKernelSize: 3, kernelSize: 3, headChannels: 0, inputEmbedding: 0, position: false, classes: 0 };
+/** The model of the report: 256×256 RGB, 1023 channels (1020 here, so it splits into R, G, B), 64 layers. */
+const huge: PixelCNNConfig = { ...DEFAULT_CONFIG, height: 256, width: 256, colorChannels: 3, hiddenChannels: 1020, headChannels: 129, layers: 64 };
+
+function digits(): ImageDataset {
+  return { width: 4, height: 4, channels: 1, levels: 4, count: 20, pixels: new Uint8Array(20 * 16).map((_, i) => i % 4) };
+}
+
+function harness() {
+  const events: EngineEvent[] = [];
+  const store = memoryModelStore();
+  const engine = new Engine({
+    emit: (event) => events.push(event),
+    store,
+    datasets: memoryDatasetStore(),
+    selectBackend: async () => ({ name: 'wasm', adapter: 'test', software: false, requested: false, unavailable: [] }),
+    loadBuiltinDigits: async () => digits(),
+  });
+  const last = <T extends EngineEvent['type']>(type: T) => [...events].reverse().find((e): e is Extract<EngineEvent, { type: T }> => e.type === type);
+  return { engine, events, last, store };
+}
+
+describe('memory known before building', () => {
+  it('refuses a model that will not fit, naming the numbers and a size that fits, and keeps the model', async () => {
+    const { engine, last } = harness();
+    await engine.handle({ type: 'init', config: tiny });
+    const before = last('model')!.model.config;
+    await engine.handle({ type: 'setConfig', config: huge, batchSize: 16 });
+    const error = last('error')!;
+    expect(error.context).toBe('model');
+    expect(error.message).toMatch(/^This model needs about [\d.]+ GB to train on batches of 16 \(.*\), more than the [\d.]+ GB allowed on /);
+    expect(error.message).toMatch(/Nothing was changed\.$/);
+    expect(last('model')!.model.config).toEqual(before);
+  });
+
+  it('refuses a batch too big for the model, suggesting one that fits', async () => {
+    const { engine, last } = harness();
+    await engine.handle({ type: 'init', config: tiny });
+    await engine.handle({ type: 'setConfig', config: { ...DEFAULT_CONFIG, height: 8, width: 8 }, batchSize: 1 });
+    expect(last('model')!.model.config.height).toBe(8);
+    await engine.handle({ type: 'step', settings: { learningRate: 0.001, batchSize: 1024 } });
+    const error = last('error')!;
+    expect(error.context).toBe('training');
+    expect(error.message).toMatch(/to train on batches of 1024 .* It would fit with a batch size of \d+/);
+    expect(last('trainStep')).toBeUndefined();
+  });
+
+  it('does not build a remembered model that cannot fit; it starts from the default and says why', async () => {
+    const { engine, last } = harness();
+    await engine.handle({ type: 'init', config: huge });
+    expect(last('notice')!.message).toMatch(/^The remembered model settings were not used: This model needs about/);
+    expect(last('model')!.model.config).toEqual(DEFAULT_CONFIG);
+  });
+});
+
+describe('a dead engine', () => {
+  it("reports a WebAssembly abort as fatal, in plain words, never as the raw 'Aborted()'", async () => {
+    const { engine, events, last } = harness();
+    await engine.handle({ type: 'init', config: tiny });
+    await engine.handle({ type: 'crashForTest', how: 'abort' });
+    expect(last('fatal')!.message).toBe('the engine ran out of memory or hit an internal error in its WebAssembly code');
+    expect(JSON.stringify(events)).not.toContain('Aborted');
+  });
+
+  it('tells fatal failures from ordinary ones', () => {
+    expect(fatalEngineProblem(new Error('Aborted(). Build with -sASSERTIONS for more info.'))).toMatch(/WebAssembly/);
+    expect(fatalEngineProblem(new RangeError('Array buffer allocation failed'))).toBe('the engine ran out of memory');
+    expect(fatalEngineProblem(new Error('GPU device was lost: destroyed'))).toBe('the graphics device stopped responding');
+    expect(fatalEngineProblem(new Error('The learning rate must be a positive number, got 0.'))).toBeNull();
+    expect(plainEngineText('Uncaught RuntimeError: Aborted(). Build with -sASSERTIONS for more info.')).toBe(
+      'The engine ran out of memory or hit an internal error in its WebAssembly code.',
+    );
+    expect(plainEngineText('There is no training data yet.')).toBe('There is no training data yet.');
+  });
+});
