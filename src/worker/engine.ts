@@ -666,6 +666,7 @@ export class Engine {
 
   private async runTraining(): Promise<void> {
     let reason: string | undefined;
+    let diverged = false;
     let lastTime = performance.now();
     let stepsPerSecond = 0;
     try {
@@ -692,6 +693,7 @@ export class Engine {
       // A dead engine saves nothing more: the page restarts it on the last saved model.
       if (fatalEngineProblem(error)) return this.fail('training', error);
       // Reported once, as the reason training stopped (the 'training' event below).
+      diverged = error instanceof DivergenceError;
       reason = error instanceof DivergenceError ? await this.recoverFromDivergence(error.problem) : `Training stopped: ${errorText(error)}`;
     }
     this.training = false;
@@ -700,12 +702,14 @@ export class Engine {
     await this.checkpoint('training paused');
     await this.emitModel();
     this.deps.emit({ type: 'training', running: false, reason });
+    // Said when it is shown as the reason, so the notice does not fade before training is seen to stop.
+    if (diverged && reason) this.deps.emit({ type: 'notice', message: reason });
   }
 
   /**
    * After a diverging step: puts back the best checkpoint of this
    * architecture (saved weights, not the wreck), and returns the sentence
-   * saying so, which also goes out as a notice.
+   * saying so (the reason training stopped, and a notice).
    */
   private async recoverFromDivergence(problem: string): Promise<string> {
     const stoppedAt = this.trainer?.steps ?? 0;
@@ -728,10 +732,10 @@ export class Engine {
       problem += ` (the best checkpoint could not be read back: ${errorText(error)})`;
     }
     const score = best?.heldOutBitsPerDim != null ? `, ${best.heldOutBitsPerDim.toFixed(3)} bits/dim held out` : '';
+    const at = stoppedAt.toLocaleString('en-US');
     const message = best
-      ? `Training stopped at step ${stoppedAt}: ${problem}. The model went back to its best checkpoint (step ${best.steps}${score}). Try a smaller learning rate.`
-      : `Training stopped at step ${stoppedAt}: ${problem}. There was no checkpoint to go back to; use History to restore the shipped model, or try a smaller learning rate.`;
-    this.deps.emit({ type: 'notice', message });
+      ? `Training stopped at step ${at}: ${problem}. The model went back to its best checkpoint (step ${best.steps.toLocaleString('en-US')}${score}). Try a smaller learning rate.`
+      : `Training stopped at step ${at}: ${problem}. There was no checkpoint to go back to; use History to restore the shipped model, or try a smaller learning rate.`;
     return message;
   }
 

@@ -96,7 +96,7 @@ describe('the training history', () => {
     const start = h.all('evaluation').find((e) => e.step === 3)!.testBitsPerDim;
     expect(stopped.running).toBe(false);
     expect(stopped.reason).toMatch(
-      /^Training stopped at step \d+: the (loss became (NaN|infinite)|training loss exploded.*|held-out loss exploded.*)\. The model went back to its best checkpoint \(step 3, \d\.\d{3} bits\/dim held out\)\. Try a smaller learning rate\.$/,
+      /^Training stopped at step [\d,]+: the (loss became (NaN|infinite)|training loss exploded.*|held-out loss exploded.*)\. The model went back to its best checkpoint \(step 3, \d\.\d{3} bits\/dim held out\)\. Try a smaller learning rate\.$/,
     );
     console.log(`[divergence] ${stopped.reason}`);
     expect(h.all('notice').map((n) => n.message)).toContain(stopped.reason);
