@@ -8,8 +8,10 @@
 //              BENCH_WORKERS=1,2,4 (training workers timed on wasm; default 1, 2 and more where there are cores)
 // `npm run bench -- --only training-workers` times only the training workers
 // (prints their table and a JSON line, leaves docs/BENCHMARKS.md alone).
+// `npm run bench -- --only belief-overhead` times only what the live belief
+// chart costs sampling at full speed (scripts/bench-belief.mjs, wasm under Node).
 
-import { spawn, execSync } from 'node:child_process';
+import { spawn, execSync, execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { chromium } from '@playwright/test';
@@ -22,9 +24,13 @@ const fullSteps = process.env.BENCH_FULL_STEPS ?? '5';
 const trainSteps = process.env.BENCH_TRAIN_STEPS ?? '2';
 const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : null;
-if (only !== null && only !== 'training-workers') {
-  console.error(`--only takes "training-workers", not "${only}"`);
+if (only !== null && only !== 'training-workers' && only !== 'belief-overhead') {
+  console.error(`--only takes "training-workers" or "belief-overhead", not "${only}"`);
   process.exit(1);
+}
+if (only === 'belief-overhead') {
+  execFileSync(process.execPath, [new URL('./bench-belief.mjs', import.meta.url).pathname], { stdio: 'inherit' });
+  process.exit(0);
 }
 const cores = os.cpus().length;
 const workerCounts = process.env.BENCH_WORKERS ?? [1, 2, ...(cores >= 4 ? [4] : []), ...(cores > 4 ? [cores] : [])].join(',');

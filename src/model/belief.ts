@@ -25,8 +25,11 @@ export function levelProbabilities(logits: ArrayLike<number>, offset: number, le
     return out;
   }
   let total = 0;
-  for (let v = 0; v < levels; v++) total += Math.exp((logits[offset + v] - max) / temperature);
-  for (let v = 0; v < levels; v++) out[v] = Math.exp((logits[offset + v] - max) / temperature) / total;
+  for (let v = 0; v < levels; v++) {
+    out[v] = Math.exp((logits[offset + v] - max) / temperature);
+    total += out[v];
+  }
+  for (let v = 0; v < levels; v++) out[v] /= total;
   return out;
 }
 

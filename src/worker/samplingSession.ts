@@ -23,6 +23,8 @@ export interface SessionInput {
   captions?: string[] | null;
   /** Grid columns (one row per class), or null for the usual grid. */
   columns?: number | null;
+  /** Send the chosen image's belief (sampleBelief events); true unless a benchmark measures the run without them. */
+  belief?: boolean;
 }
 
 /** Gives queued worker messages (Pause, Stop, a new delay) a chance to run. */
@@ -108,22 +110,24 @@ export class SamplingSession {
     // The chosen image's logits for the sub-pixels of the current pixel, so R, G and B show side by side.
     const pixelLogits = new Float32Array(colorChannels * levels);
     let lastBelief = -Infinity;
+    const sendBelief = (step: SubPixelStep) => {
+      const image = this.beliefImage;
+      pixelLogits.set(step.logits.subarray(image * levels, (image + 1) * levels), step.channel * levels);
+      if (this.delayMs === 0 && performance.now() - lastBelief < BELIEF_INTERVAL_MS) return;
+      const first = step.index - step.channel;
+      const belief = pixelBelief(
+        pixelLogits,
+        { image, row: step.row, col: step.col, channels: colorChannels, levels, temperature: this.settings.temperature, known: step.channel + 1 },
+        step.pixels.subarray(image * perImage + first, image * perImage + first + colorChannels),
+      );
+      this.emit({ type: 'sampleBelief', belief }, [belief.probabilities.buffer]);
+      lastBelief = performance.now();
+    };
     const onSubPixel = async (step: SubPixelStep) => {
       pixelsSoFar = step.pixels;
       this.drawnPixels = step.pixels;
       this.drawnCount = step.index + 1;
-      const image = this.beliefImage;
-      pixelLogits.set(step.logits.subarray(image * levels, (image + 1) * levels), step.channel * levels);
-      if (this.delayMs > 0 || performance.now() - lastBelief >= BELIEF_INTERVAL_MS) {
-        const first = step.index - step.channel;
-        const belief = pixelBelief(
-          pixelLogits,
-          { image, row: step.row, col: step.col, channels: colorChannels, levels, temperature: this.settings.temperature, known: step.channel + 1 },
-          step.pixels.subarray(image * perImage + first, image * perImage + first + colorChannels),
-        );
-        this.emit({ type: 'sampleBelief', belief }, [belief.probabilities.buffer]);
-        lastBelief = performance.now();
-      }
+      if (this.input.belief !== false) sendBelief(step);
       const pixelDone = step.channel === colorChannels - 1;
       const now = performance.now();
       // Slow motion pauses after each pixel; in colour after each of R, G and B, so a pixel is seen with R alone, then R and G.
