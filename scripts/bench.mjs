@@ -12,8 +12,9 @@
 // chart costs sampling at full speed (scripts/bench-belief.mjs, wasm under Node).
 
 import { spawn, execSync, execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { chromium } from '@playwright/test';
 import { chromiumHelp, findChromium } from './chromium-path.mjs';
 
@@ -43,6 +44,36 @@ if (!chromiumPath) {
 
 if (!process.env.BENCH_SKIP_BUILD) execSync('npm run build', { stdio: ['ignore', 'ignore', 'inherit'] });
 
+/** The sizes the build wrote (scripts/check-bundle.mjs): the page's JavaScript, each worker's chunks, tfjs among them. */
+function bundleSizes() {
+  const file = path.join(process.env.BENCH_OUT_DIR ?? 'dist', 'bundle-sizes.json');
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new Error(`could not read ${file} (run npm run build): ${error.message}`);
+  }
+}
+
+const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`;
+
+function sizesTable(sizes) {
+  const lines = ['### Bundle sizes', ''];
+  lines.push('Uncompressed bytes of the built app (`npm run build` prints them; the build fails if tfjs reaches the page).');
+  lines.push('');
+  lines.push('| bundle | file | size |');
+  lines.push('|---|---|---:|');
+  lines.push(`| page JavaScript, all that index.html loads before the engine worker starts | ${sizes.pageJs.map((c) => c.file.replace(/^assets\//, '')).join(', ')} | ${kb(sizes.pageJsBytes)} |`);
+  for (const w of sizes.workers) lines.push(`| ${w.worker}${w.tfjs ? ', its tfjs chunk' : ''} | ${w.file.replace(/^assets\//, '')} | ${kb(w.bytes)} |`);
+  return lines.join('\n');
+}
+
+if (only === 'page') {
+  const sizes = bundleSizes();
+  console.log(sizesTable(sizes));
+  console.log(JSON.stringify({ pageJsBytes: sizes.pageJsBytes, bundles: sizes }));
+  process.exit(0);
+}
+
 const server = spawn('npx', ['vite', 'preview', '--port', String(PORT), '--strictPort'], { stdio: 'ignore', detached: true });
 const stopServer = () => {
   try {
@@ -66,6 +97,54 @@ async function waitForServer() {
 }
 
 const fmt = (v, digits = 1) => (typeof v === 'number' ? v.toFixed(digits) : String(v));
+const medianOf = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+/**
+ * A first visit's first pixel: a fresh browser context each time (no storage,
+ * no cache), the built app, and the time from navigation to the first sampled
+ * pixels reaching the page (the engine's first samplePixels message), read
+ * from the page's own clock. Median of `runs`.
+ */
+async function firstPixel(browser, runs = 3) {
+  const times = [];
+  for (let run = 0; run < runs; run++) {
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      await page.addInitScript(() => {
+        const Original = window.Worker;
+        window.Worker = class extends Original {
+          constructor(url, options) {
+            super(url, options);
+            this.addEventListener('message', (event) => {
+              if (event.data?.type === 'samplePixels' && window.firstPixelAt === undefined) window.firstPixelAt = performance.now();
+            });
+          }
+        };
+      });
+      await page.goto(`http://localhost:${PORT}/`);
+      await page.waitForFunction(() => window.firstPixelAt !== undefined, null, { timeout: 5 * 60_000, polling: 50 });
+      times.push(await page.evaluate(() => window.firstPixelAt));
+      console.log(`  first visit ${run + 1}: first pixel at ${fmt(times.at(-1), 0)} ms after navigation`);
+    } finally {
+      await context.close();
+    }
+  }
+  return { medianMs: medianOf(times), runsMs: times };
+}
+
+function firstPixelSection(first) {
+  return [
+    '### First pixel on a first visit',
+    '',
+    `Built app, fresh browser profile each time, navigation to the first sampled pixels reaching the page: median ${fmt(first.medianMs, 0)} ms (${first.runsMs.map((t) => fmt(t, 0)).join(', ')} ms).`,
+  ].join('\n');
+}
+
+/** Incremental sampling ÷ one forward pass per backend, at the largest size measured. */
+function samplingOverForwardOf(results) {
+  return Object.fromEntries(results.map((r) => [r.backend, r.sampling.at(-1)?.samplingOverForward ?? null]));
+}
 
 function table(result) {
   const lines = [];
@@ -119,6 +198,29 @@ try {
     headless: true,
     args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader'],
   });
+  if (only === 'first-pixel') {
+    const first = await firstPixel(browser);
+    console.log(firstPixelSection(first));
+    console.log(JSON.stringify({ firstPixelMs: first.medianMs, firstPixelRunsMs: first.runsMs }));
+    process.exit(0);
+  }
+  if (only === 'sampling') {
+    // Sampling at 28×28 as the full bench measures it, with the least training it needs to report.
+    const measured = [];
+    for (const backend of process.env.BENCH_BACKENDS ? backends : ['wasm']) {
+      const page = await browser.newPage();
+      page.on('console', (msg) => console.log(msg.text()));
+      await page.goto(`http://localhost:${PORT}/bench.html?backend=${backend}&sizes=${process.env.BENCH_SIZES ?? '28'}&fullSteps=2&trainSteps=1`);
+      await page.waitForFunction(() => window.benchOutcome !== undefined, null, { timeout: 45 * 60_000, polling: 1000 });
+      const outcome = await page.evaluate(() => window.benchOutcome);
+      await page.close();
+      if (outcome.error) console.log(`${backend}: not measured — ${outcome.error}`);
+      else measured.push(outcome.result);
+    }
+    for (const r of measured) for (const row of r.sampling) console.log(`${r.backend} ${row.size}×${row.size}: forward ${fmt(row.forwardMs)} ms, incremental ${fmt(row.incrementalMsPerImage * 16)} ms for 16, ${fmt(row.samplingOverForward, 2)} forward passes, ${fmt(row.speedup, 0)}× faster than full recompute`);
+    console.log(JSON.stringify({ samplingOverForward: samplingOverForwardOf(measured), sampling: Object.fromEntries(measured.map((r) => [r.backend, r.sampling])) }));
+    process.exit(0);
+  }
   if (only === 'training-workers') {
     const page = await browser.newPage();
     page.on('console', (msg) => console.log(msg.text()));
@@ -148,6 +250,9 @@ try {
     results.push(outcome.result);
   }
   if (results.length === 0) throw new Error('no backend could be measured');
+  console.log('\n== first visit ==');
+  const first = await firstPixel(browser);
+  const sizes = bundleSizes();
 
   const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}`;
   const browserVersion = `Chromium ${browser.version()} (headless, WebGPU via SwiftShader)`;
@@ -173,10 +278,10 @@ try {
   ].join('\n');
   const byWorkers = results.find((r) => r.trainingByWorkers)?.trainingByWorkers;
   const workersSection = byWorkers ? `\n\n${workersTable(byWorkers)}` : '';
-  const report = `${header}\n\n${trainingRateTable(results)}${workersSection}\n\n${results.map(table).join('\n\n')}\n`;
+  const report = `${header}\n\n${trainingRateTable(results)}${workersSection}\n\n${firstPixelSection(first)}\n\n${sizesTable(sizes)}\n\n${results.map(table).join('\n\n')}\n`;
   mkdirSync('docs', { recursive: true });
   writeFileSync('docs/BENCHMARKS.md', report);
-  console.log('\n' + [trainingRateTable(results), ...(byWorkers ? [workersTable(byWorkers)] : []), ...results.map(table)].join('\n\n'));
+  console.log('\n' + [trainingRateTable(results), ...(byWorkers ? [workersTable(byWorkers)] : []), firstPixelSection(first), sizesTable(sizes), ...results.map(table)].join('\n\n'));
   console.log('\n(wrote docs/BENCHMARKS.md)');
 
   const primary = results.find((r) => r.backend === 'webgpu') ?? results[0];
@@ -189,6 +294,10 @@ try {
     trainStep: { maskedKernelMs: primary.trainStep.maskedKernelMs, conv2dMs: primary.trainStep.conv2dMs, speedup: primary.trainStep.speedup, stepsPerSecond: primary.trainStep.stepsPerSecond },
     trainingStepsPerSecond: results.map((r) => ({ backend: r.backend, adapter: r.adapter, batch: r.trainStep.batch, msPerStep: r.trainStep.maskedKernelMs, stepsPerSecond: r.trainStep.stepsPerSecond })),
     leaks: primary.leaks,
+    firstPixelMs: first.medianMs,
+    firstPixelRunsMs: first.runsMs,
+    pageJsBytes: sizes.pageJsBytes,
+    samplingOverForward: samplingOverForwardOf(results),
     trainingByWorkers: byWorkers ? workersJson(byWorkers) : null,
     otherBackends: results.filter((r) => r !== primary).map((r) => ({ backend: r.backend, sampling: r.sampling, trainStep: r.trainStep, leaks: r.leaks })),
   };
