@@ -10,6 +10,11 @@
 // (prints their table and a JSON line, leaves docs/BENCHMARKS.md alone).
 // `npm run bench -- --only belief-overhead` times only what the live belief
 // chart costs sampling at full speed (scripts/bench-belief.mjs, wasm under Node).
+// `--only first-pixel`: a first visit's first pixel (fresh profile, built app, median of 3);
+// `--only page`: the bundle sizes (page JavaScript, each worker, tfjs) from the build;
+// `--only sampling`: incremental sampling ÷ one forward pass at 28×28 (BENCH_BACKENDS, default wasm);
+// `--only sampling-node`: the same on wasm under Node, without a browser (scripts/bench-sampling.mjs).
+// Each prints its figures and a JSON line, and leaves docs/BENCHMARKS.md alone.
 
 import { spawn, execSync, execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -25,9 +30,14 @@ const fullSteps = process.env.BENCH_FULL_STEPS ?? '5';
 const trainSteps = process.env.BENCH_TRAIN_STEPS ?? '2';
 const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : null;
-if (only !== null && only !== 'training-workers' && only !== 'belief-overhead') {
-  console.error(`--only takes "training-workers" or "belief-overhead", not "${only}"`);
+const ONLY = ['training-workers', 'belief-overhead', 'first-pixel', 'page', 'sampling', 'sampling-node'];
+if (only !== null && !ONLY.includes(only)) {
+  console.error(`--only takes one of ${ONLY.map((o) => `"${o}"`).join(', ')}, not "${only}"`);
   process.exit(1);
+}
+if (only === 'sampling-node') {
+  execFileSync(process.execPath, [new URL('./bench-sampling.mjs', import.meta.url).pathname], { stdio: 'inherit' });
+  process.exit(0);
 }
 if (only === 'belief-overhead') {
   execFileSync(process.execPath, [new URL('./bench-belief.mjs', import.meta.url).pathname], { stdio: 'inherit' });
