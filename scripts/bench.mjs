@@ -6,6 +6,7 @@
 // Environment: BENCH_BACKENDS=webgpu,webgl,cpu  BENCH_SIZES=8,16,28
 //              BENCH_FULL_STEPS=5  BENCH_TRAIN_STEPS=2  BENCH_SKIP_BUILD=1
 //              BENCH_WORKERS=1,2,4 (training workers timed on wasm; default 1, 2 and more where there are cores)
+//              BENCH_OUT_DIR=/tmp/bench-dist (build and serve there instead of dist/, which another build may replace mid-run)
 // `npm run bench -- --only training-workers` times only the training workers
 // (prints their table and a JSON line, leaves docs/BENCHMARKS.md alone).
 // `npm run bench -- --only belief-overhead` times only what the live belief
@@ -52,7 +53,12 @@ if (!chromiumPath) {
   process.exit(1);
 }
 
-if (!process.env.BENCH_SKIP_BUILD) execSync('npm run build', { stdio: ['ignore', 'ignore', 'inherit'] });
+const outDir = process.env.BENCH_OUT_DIR ? ['--outDir', process.env.BENCH_OUT_DIR] : [];
+const emptyOutDir = process.env.BENCH_OUT_DIR ? ['--emptyOutDir'] : [];
+if (!process.env.BENCH_SKIP_BUILD) {
+  execSync('npm run prepare-data', { stdio: ['ignore', 'ignore', 'inherit'] });
+  execSync(['npx', 'vite', 'build', ...outDir, ...emptyOutDir].join(' '), { stdio: ['ignore', 'ignore', 'inherit'] });
+}
 
 /** The sizes the build wrote (scripts/check-bundle.mjs): the page's JavaScript, each worker's chunks, tfjs among them. */
 function bundleSizes() {
@@ -84,7 +90,7 @@ if (only === 'page') {
   process.exit(0);
 }
 
-const server = spawn('npx', ['vite', 'preview', '--port', String(PORT), '--strictPort'], { stdio: 'ignore', detached: true });
+const server = spawn('npx', ['vite', 'preview', '--port', String(PORT), '--strictPort', ...outDir], { stdio: 'ignore', detached: true });
 const stopServer = () => {
   try {
     process.kill(-server.pid);
