@@ -28,6 +28,11 @@ import { type SampleOptions, type SampleResult, startSampling, subPixelAt } from
  * sampler.
  */
 
+/** to[toAt ..] = from[fromAt ..], `n` values: a plain loop, since a subarray per copy is an allocation per tap. */
+function copy(from: Float32Array, fromAt: number, to: Float32Array, toAt: number, n: number): void {
+  for (let i = 0; i < n; i++) to[toAt + i] = from[fromAt + i];
+}
+
 /** A patch × matrix product: [n, rows] · [rows, cols]. */
 interface Linear {
   rows: number;
@@ -39,6 +44,30 @@ interface Linear {
 interface Tap {
   dy: number;
   dx: number;
+}
+
+/** Taps side by side in one kernel row: `length` of them from (dy, dx) rightwards. */
+interface TapRun {
+  dy: number;
+  dx: number;
+  length: number;
+}
+
+const tapRuns = new WeakMap<Tap[], TapRun[]>();
+
+/** `taps` (in kernel order) as runs of neighbours in a row, computed once per tap list. */
+function runsOf(taps: Tap[]): TapRun[] {
+  let runs = tapRuns.get(taps);
+  if (!runs) {
+    runs = [];
+    for (const tap of taps) {
+      const last = runs[runs.length - 1];
+      if (last && last.dy === tap.dy && last.dx + last.length === tap.dx) last.length++;
+      else runs.push({ dy: tap.dy, dx: tap.dx, length: 1 });
+    }
+    tapRuns.set(taps, runs);
+  }
+  return runs;
 }
 
 /** The columns [from, from + width) of a masked layer's weight over its open taps, as [taps · inChannels, width]. */
@@ -55,6 +84,42 @@ function tapColumns(weight: Float32Array, layer: MaskedLayer, colorChannels: num
     }
   });
   return { taps: open.map(([row, col]) => ({ dy: row - centre, dx: col - centre })), values };
+}
+
+/** A product's gather pattern and open-tap weights, before they become a Linear. */
+interface Columns {
+  taps: Tap[];
+  /** [taps · inChannels (+ folded rows), cols] row-major. */
+  values: Float32Array;
+  cols: number;
+}
+
+/**
+ * Folds a residual product into the product that reads its result next.
+ * The residual adds r = gated · R (R: [p, q], group g's columns) to h at
+ * this position, group g; `next` reads h there through its centre tap, so
+ *   next(h) = next(h without r) + gated · (R · next's centre-tap rows of group g).
+ * The folded product takes the gated values as p extra patch rows and gives
+ * r too, as q extra columns: [patch | gated] · [[next, 0], [R · centre, R]].
+ * One matMul instead of two, with the same sums up to rounding.
+ */
+function foldResidual(next: Columns, inChannels: number, residual: Columns, g: number, q: number): Columns {
+  const rows = next.values.length / next.cols;
+  const p = residual.values.length / q;
+  const cols = next.cols + q;
+  const centre = next.taps.findIndex((t) => t.dy === 0 && t.dx === 0);
+  const values = new Float32Array((rows + p) * cols);
+  for (let i = 0; i < rows; i++) values.set(next.values.subarray(i * next.cols, (i + 1) * next.cols), i * cols);
+  for (let k = 0; k < p; k++) {
+    const out = (rows + k) * cols;
+    for (let j = 0; j < next.cols; j++) {
+      let sum = 0;
+      for (let c = 0; c < q; c++) sum += residual.values[k * q + c] * next.values[(centre * inChannels + g * q + c) * next.cols + j];
+      values[out + j] = sum;
+    }
+    for (let c = 0; c < q; c++) values[out + next.cols + c] = residual.values[k * q + c];
+  }
+  return { taps: next.taps, values, cols };
 }
 
 interface LayerValues {
@@ -104,22 +169,33 @@ export async function sampleGatedIncremental(model: GatedPixelCNN, options: Samp
     return { rows, cols, values: data, tensor };
   };
   const of = (layer: MaskedLayer) => values.get(layer)!;
-  const columns = (layer: MaskedLayer, from: number, width: number) => {
-    const { taps, values: data } = tapColumns(of(layer).weight, layer, C, from, width);
-    return { taps, matrix: linear(data.length / width, width, data) };
-  };
+  const columnsOf = (layer: MaskedLayer, from: number, width: number): Columns => ({ ...tapColumns(of(layer).weight, layer, C, from, width), cols: width });
+  const product_ = ({ taps, values: data, cols }: Columns) => ({ taps, matrix: linear(data.length / cols, cols, data) });
+  const columns = (layer: MaskedLayer, from: number, width: number) => product_(columnsOf(layer, from, width));
 
   try {
+    // Group g's residual columns of each layer that has one, folded into the next product that reads h (foldResidual).
+    const residuals = model.gatedLayers.map(({ residual }) => (residual ? Array.from({ length: C }, (_, g) => columnsOf(residual, g * q, q)) : null));
     const stacks = model.gatedLayers.map((gated, l) => ({
       vertical: { layer: gated.vertical, ...columns(gated.vertical, 0, 2 * p) },
-      // The horizontal stack's group g: its [f | g] columns.
-      horizontal: Array.from({ length: C }, (_, g) => columns(gated.horizontal, g * 2 * q, 2 * q)),
+      // The horizontal stack's group g: its [f | g] columns, and the residual of the layer before, when it has one.
+      horizontal: Array.from({ length: C }, (_, g) => {
+        const own = columnsOf(gated.horizontal, g * 2 * q, 2 * q);
+        const before = l > 0 ? residuals[l - 1] : null;
+        return product_(before ? foldResidual(own, p, before[g], g, q) : own);
+      }),
       link: linear(2 * p, 2 * p, links[l]),
-      residual: gated.residual ? Array.from({ length: C }, (_, g) => columns(gated.residual!, g * q, q)) : null,
+      residual: gated.residual,
     }));
-    const outputs = model.outputLayers.map((layer) => {
+    const last = residuals[residuals.length - 1];
+    const outputs = model.outputLayers.map((layer, i) => {
       const width = layer.weight.shape[3] / C;
-      return { layer, width, groups: Array.from({ length: C }, (_, g) => columns(layer, g * width, width)) };
+      // The head reads h first: the last layer's residual is folded into it.
+      const groups = Array.from({ length: C }, (_, g) => {
+        const own = columnsOf(layer, g * width, width);
+        return product_(i === 0 && last ? foldResidual(own, p, last[g], g, q) : own);
+      });
+      return { layer, width, groups };
     });
 
     return await run();
@@ -163,23 +239,28 @@ export async function sampleGatedIncremental(model: GatedPixelCNN, options: Samp
         return out;
       }
 
-      /** Gathers `taps` of `source` ([count, H, W, channels]) around (row, col) of image b into patch row `at`. */
-      function gather(source: Float32Array, channels: number, taps: Tap[], b: number, row: number, col: number, at: number): void {
-        let k = at * taps.length * channels;
-        for (const tap of taps) {
-          const y = row + tap.dy;
-          const xx = col + tap.dx;
-          if (y < 0 || y >= H || xx < 0 || xx >= W) patch.fill(0, k, k + channels);
-          else {
-            const base = ((b * H + y) * W + xx) * channels;
-            patch.set(source.subarray(base, base + channels), k);
-          }
-          k += channels;
+      /**
+       * Gathers `taps` of `source` ([count, H, W, channels]) around (row, col) of image b into the patch from `k` on.
+       * Taps come a kernel row at a time, so each run of them reads one contiguous stretch of `source`.
+       */
+      function gather(source: Float32Array, channels: number, taps: Tap[], b: number, row: number, col: number, k: number): void {
+        for (const run of runsOf(taps)) {
+          const span = run.length * channels;
+          const y = row + run.dy;
+          const x0 = col + run.dx;
+          // The run's taps inside the image: [inside, end).
+          const inside = y < 0 || y >= H ? run.length : Math.min(run.length, Math.max(0, -x0));
+          const end = y < 0 || y >= H ? run.length : Math.max(inside, Math.min(run.length, W - x0));
+          if (inside > 0) patch.fill(0, k, k + inside * channels);
+          if (end > inside) copy(source, ((b * H + y) * W + x0 + inside) * channels, patch, k + inside * channels, (end - inside) * channels);
+          if (end < run.length) patch.fill(0, k + end * channels, k + span);
+          k += span;
         }
       }
 
+      /** tanh(f) · σ(g), with tanh(f) = 1 − 2 / (e^2f + 1): one exp each (Math.tanh costs about two), and no NaN at ±∞. */
       const gateInto = (pre: Float32Array, at: number, target: Float32Array, targetAt: number) => {
-        for (let o = 0; o < q; o++) target[targetAt + o] = Math.tanh(pre[at + o]) * (1 / (1 + Math.exp(-pre[at + q + o])));
+        for (let o = 0; o < q; o++) target[targetAt + o] = (1 - 2 / (Math.exp(2 * pre[at + o]) + 1)) / (1 + Math.exp(-pre[at + q + o]));
       };
 
       /** The vertical stack and its links for the whole of row `row` (only rows above are read). */
@@ -187,7 +268,8 @@ export async function sampleGatedIncremental(model: GatedPixelCNN, options: Samp
         for (const [l, stack] of stacks.entries()) {
           const source = l === 0 ? x : vOut[l - 1];
           const channels = l === 0 ? cin0 : p;
-          for (let b = 0; b < count; b++) for (let col = 0; col < W; col++) gather(source, channels, stack.vertical.taps, b, row, col, b * W + col);
+          const rows = stack.vertical.matrix.rows;
+          for (let b = 0; b < count; b++) for (let col = 0; col < W; col++) gather(source, channels, stack.vertical.taps, b, row, col, (b * W + col) * rows);
           const pre = await product(stack.vertical.matrix, count * W);
           const { bias, conditioning } = of(stack.vertical.layer);
           for (let b = 0; b < count; b++) {
@@ -206,43 +288,69 @@ export async function sampleGatedIncremental(model: GatedPixelCNN, options: Samp
       /** Group g at (row, col) of every horizontal layer, the head, and (unless `known`) the logits. */
       async function horizontalStep(row: number, col: number, g: number, known: boolean): Promise<void> {
         const pos = (b: number) => (b * H + row) * W + col;
+        /**
+         * Runs `matrix` over each image's patch: `gather` fills its first rows; when layer `owing`'s residual
+         * is folded in, the gated values of that layer follow, and the product's last q columns are the
+         * residual, added to h of that layer here (h = h + residual(gated), group to group).
+         */
+        const foldedProduct = async (matrix: Linear, gatherRows: (b: number, at: number) => void, owing: number | null): Promise<Float32Array> => {
+          for (let b = 0; b < count; b++) {
+            gatherRows(b, b * matrix.rows);
+            if (owing !== null) copy(gatedH[owing], pos(b) * p, patch, b * matrix.rows + matrix.rows - p, p);
+          }
+          const out = await product(matrix, count);
+          if (owing !== null) {
+            for (let b = 0; b < count; b++) {
+              const at = pos(b) * p + g * q;
+              const from = b * matrix.cols + matrix.cols - q;
+              for (let o = 0; o < q; o++) hOut[owing][at + o] += out[from + o];
+            }
+          }
+          return out;
+        };
+
+        /** The layer whose residual product is still owed to h (folded into the next product that reads h). */
+        let owing: number | null = null;
         for (const [l, stack] of stacks.entries()) {
           const source = l === 0 ? x : hOut[l - 1];
           const channels = l === 0 ? cin0 : p;
           const { taps, matrix } = stack.horizontal[g];
-          for (let b = 0; b < count; b++) gather(source, channels, taps, b, row, col, b);
-          const pre = await product(matrix, count);
+          const pre = await foldedProduct(matrix, (b, at) => gather(source, channels, taps, b, row, col, at), owing);
           const layer = model.gatedLayers[l].horizontal;
           const { bias, conditioning } = of(layer);
+          const width = matrix.cols;
           for (let b = 0; b < count; b++) {
-            const at = b * 2 * q;
+            const at = b * width;
             const link = (b * W + col) * 2 * p + g * 2 * q;
             for (let o = 0; o < 2 * q; o++) pre[at + o] += bias[g * 2 * q + o] + linkRow[l][link + o];
             addConditioning(conditioning, pre, at, g * 2 * q, 2 * q, label(b), row, col);
             gateInto(pre, at, stack.residual ? gatedH[l] : hOut[l], pos(b) * p + g * q);
           }
+          owing = null;
           if (stack.residual) {
-            // h = h + residual(gate(ah)): the 1×1 mask B reads the gated groups up to g at this position.
-            for (let b = 0; b < count; b++) patch.set(gatedH[l].subarray(pos(b) * p, pos(b) * p + p), b * p);
-            const res = await product(stack.residual[g].matrix, count);
-            const { bias: resBias } = of(model.gatedLayers[l].residual!);
+            // h = h + residual(gate(ah)) + bias: h and the bias now, the residual with the next product (foldResidual).
+            const { bias: resBias } = of(stack.residual);
             for (let b = 0; b < count; b++) {
               const at = pos(b) * p + g * q;
-              for (let o = 0; o < q; o++) hOut[l][at + o] = hOut[l - 1][at + o] + res[b * q + o] + resBias[g * q + o];
+              for (let o = 0; o < q; o++) hOut[l][at + o] = hOut[l - 1][at + o] + resBias[g * q + o];
             }
+            owing = l;
           }
         }
         let source = hOut[stacks.length - 1];
         let channels = p;
         for (const [i, output] of outputs.entries()) {
           const isLogits = output.layer.role === 'output';
-          if (isLogits && known) return;
-          for (let b = 0; b < count; b++) patch.set(source.subarray(pos(b) * channels, pos(b) * channels + channels), b * channels);
-          const pre = await product(output.groups[g].matrix, count);
+          // A known sub-pixel needs no logits, unless they are where the last residual is owed.
+          if (isLogits && known && (i > 0 || owing === null)) return;
+          const from = source;
+          const reads = channels;
+          const matrix = output.groups[g].matrix;
+          const pre = await foldedProduct(matrix, (b, at) => copy(from, pos(b) * reads, patch, at, reads), i === 0 ? owing : null);
           const { bias, conditioning } = of(output.layer);
           const width = output.width;
           for (let b = 0; b < count; b++) {
-            const at = b * width;
+            const at = b * matrix.cols;
             for (let o = 0; o < width; o++) pre[at + o] += bias[g * width + o];
             addConditioning(conditioning, pre, at, g * width, width, label(b), row, col);
             if (isLogits) logits.set(pre.subarray(at, at + width), b * levels);
