@@ -95,3 +95,26 @@ test('the held-out images are ranked from typical to unusual, and one shows wher
   await expect(view.getByTestId('inspect-surprise')).toBeVisible();
   await page.screenshot({ path: 'test-results/inspect-heldout.png', fullPage: true });
 });
+
+test('a colour model shows R, G and B side by side: three distributions, three receptive-field and surprise maps', async ({ page }) => {
+  const rgb = { ...TINY, rgb: true, hidden: 9 };
+  await openTinyApp(page, rgb);
+  const sampling = region(page, 'Sampling');
+  await sampling.getByLabel('Speed', { exact: true }).selectOption({ label: 'Full speed' });
+  await sampling.getByLabel('Images', { exact: true }).fill('4');
+  await sampling.getByRole('button', { name: 'Sample', exact: true }).click();
+  await expect(sampling.getByTestId('sample-progress')).toHaveText(`pixel ${rgb.size ** 2} of ${rgb.size ** 2}`);
+  await expect(sampling.getByRole('button', { name: 'Sample', exact: true })).toBeEnabled();
+
+  await clickSamplePixel(page, 1, 4, 4, 4, rgb.size);
+  const view = sampling.getByTestId('inspect-sample');
+  await expect(view).toContainText('row 4, column 4');
+  const charts = view.getByTestId('belief-chart');
+  await expect(charts).toHaveCount(3);
+  for (const [i, name] of ['R', 'G', 'B'].entries()) await expect(charts.nth(i).getByRole('img')).toHaveAttribute('aria-label', new RegExp(`^${name}: drawn level \\d+`));
+  await expect(view.getByTestId('inspect-field')).toHaveCount(3);
+  await expect.poll(() => shadedCells(view.getByTestId('inspect-field').first())).toBeGreaterThan(0);
+  await view.getByRole('radio', { name: 'What surprised it' }).check();
+  await expect(view.getByTestId('inspect-surprise')).toHaveCount(3);
+  await page.screenshot({ path: 'test-results/inspect-rgb.png', fullPage: true });
+});

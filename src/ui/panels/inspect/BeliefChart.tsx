@@ -12,7 +12,7 @@ const CHANNEL_NAMES = ['R', 'G', 'B'];
 const CHANNEL_COLOURS = ['#ff7b7b', '#6fdc8c', '#7fb2ff'];
 const GRAY_COLOUR = '#a9c7ff';
 const DRAWN_COLOUR = '#ffd166';
-const CHART_WIDTH = 256;
+const CHART_WIDTH = 512;
 const CHART_HEIGHT = 84;
 
 export function channelName(channel: number, channels: number): string {
@@ -31,15 +31,20 @@ function paintChart(canvas: HTMLCanvasElement, probabilities: Float32Array | nul
   let max = 0;
   for (let v = 0; v < levels; v++) max = Math.max(max, probabilities[v]);
   const barWidth = canvas.width / levels;
+  // At least 3 canvas pixels wide, so a sharp peak on level 0 or 255 stays visible at the edge.
+  const drawnWidth = Math.max(3, barWidth - (barWidth > 4 ? 1 : 0));
   ctx.fillStyle = colour;
   for (let v = 0; v < levels; v++) {
     const h = max > 0 ? (probabilities[v] / max) * usable : 0;
-    if (h > 0) ctx.fillRect(v * barWidth, canvas.height - 1 - h, Math.max(1, barWidth - (barWidth > 3 ? 1 : 0)), Math.max(1, h));
+    if (h > 0.5) {
+      const x = Math.min(canvas.width - drawnWidth, Math.max(0, (v + 0.5) * barWidth - drawnWidth / 2));
+      ctx.fillRect(x, canvas.height - 1 - h, drawnWidth, h);
+    }
   }
   if (drawn !== null) {
-    const x = (drawn + 0.5) * barWidth;
+    const x = Math.min(canvas.width - 5, Math.max(5, (drawn + 0.5) * barWidth));
     ctx.strokeStyle = DRAWN_COLOUR;
-    ctx.lineWidth = 1;
+    ctx.lineWidth = 2;
     ctx.beginPath();
     ctx.moveTo(x, top);
     ctx.lineTo(x, canvas.height);

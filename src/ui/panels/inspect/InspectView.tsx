@@ -208,7 +208,7 @@ export function InspectView({ kind }: { kind: InspectTarget['kind'] }) {
           ))}
         </div>
       </div>
-      <div className="inspect-maps">
+      <div className={`inspect-maps${channels === 3 ? ' inspect-maps-rgb' : ''}`}>
         {specs.map((spec, i) => (
           <MapCanvas
             key={`${spec.kind}-${spec.channel}`}
@@ -244,7 +244,7 @@ export function InspectView({ kind }: { kind: InspectTarget['kind'] }) {
               <p className="muted">
                 The same pixel in {compare.source}: {architectureName(compare.architecture)}
               </p>
-              <div className="inspect-maps">
+              <div className={`inspect-maps${channels === 3 ? ' inspect-maps-rgb' : ''}`}>
                 {maps('field', channels, compare).map((spec) => (
                   <MapCanvas
                     key={`compare-${spec.channel}`}
