@@ -101,7 +101,8 @@ const stopServer = () => {
 process.on('exit', stopServer);
 
 async function waitForServer() {
-  for (let i = 0; i < 100; i++) {
+  // A minute: on a busy machine the preview server can take a while to start.
+  for (let i = 0; i < 300; i++) {
     try {
       if ((await fetch(`http://localhost:${PORT}/bench.html`)).ok) return;
     } catch {
