@@ -4,7 +4,7 @@
  * by keyboard), and the held-out images ranked from typical to unusual.
  */
 import { expect, test, type Locator, type Page } from '@playwright/test';
-import { TINY, openTinyApp, region } from './app-helpers';
+import { TINY, openTinyApp, region, stepCount } from './app-helpers';
 
 /** Clicks pixel (row, col) of image `image` of the sample grid (SampleCanvas's layout: near-square grid, 8 px gaps, fit to 640 px). */
 async function clickSamplePixel(page: Page, image: number, row: number, col: number, count: number, size: number): Promise<void> {
@@ -76,12 +76,20 @@ test('the belief chart follows the drawing; a drawn pixel shows its distribution
   await page.screenshot({ path: 'test-results/inspect-sample.png', fullPage: true });
 });
 
-test('the held-out images are ranked from typical to unusual, and one shows where its bits went', async ({ page }) => {
+test('while the model trains, the held-out images are ranked from typical to unusual, and one shows where its bits went', async ({ page }) => {
   await openTinyApp(page, TINY);
+  const training = region(page, 'Training');
+  await training.getByRole('button', { name: 'Train', exact: true }).click();
+  await expect.poll(() => stepCount(page)).toBeGreaterThanOrEqual(1);
   const dataset = region(page, 'Dataset');
   await dataset.getByRole('button', { name: 'Rank held-out images' }).click();
   const strip = dataset.getByTestId('typical-strip');
   await expect(strip).toBeVisible();
+  // Training went on beside the ranking.
+  const rankedAt = Number((await strip.textContent())!.match(/scored at step (\d+)/)![1]);
+  expect(rankedAt).toBeGreaterThanOrEqual(1);
+  await training.getByRole('button', { name: 'Pause', exact: true }).click();
+  await expect(training.getByRole('button', { name: 'Train', exact: true })).toBeEnabled({ timeout: 120_000 });
   const typical = strip.getByRole('list', { name: 'Most typical' }).getByRole('button');
   const unusual = strip.getByRole('list', { name: 'Most unusual' }).getByRole('button');
   await expect(typical).toHaveCount(6);
