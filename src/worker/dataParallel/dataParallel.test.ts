@@ -130,6 +130,33 @@ describe('data-parallel training steps', () => {
     model.dispose();
   });
 
+  it('drops a helper that does not answer, and finishes the step without it', async () => {
+    const alone = createPixelCNN(tiny, 8);
+    const shared = createPixelCNN(tiny, 8);
+    const soloOptimizer = tf.train.adam(0.01);
+    const sharedOptimizer = tf.train.adam(0.01);
+    const notices: string[] = [];
+    // It builds its model, then never answers a share request.
+    const silent = new ChannelHelper(
+      { post: (request) => void (request.type === 'init' && queueMicrotask(() => silent.receive({ type: 'ready', backend: 'test' }))), close: () => undefined },
+      'training helper 1',
+    );
+    const parallel = pool([{ helper: silent }], notices);
+    const pixels = images(tiny, 4, 3);
+    const x = tf.tensor4d(pixels, [4, tiny.height, tiny.width, 1], 'int32');
+    const loss = alone.trainStep(x, soloOptimizer);
+    tf.dispose([x, loss]);
+    // No patience at all: a helper that has not answered when the engine's own share is done is given up.
+    await dataParallelStep(shared, sharedOptimizer, parallel, pixels, 4, undefined, { minMs: 0, factor: 0 });
+    expect(parallel.size).toBe(0);
+    expect(notices).toEqual(['A training helper stopped (it did not answer within 0 s). Training carries on with 1 core.']);
+    expect(maxDifference(await weightsOf(alone), await weightsOf(shared))).toBeLessThan(1e-5);
+    soloOptimizer.dispose();
+    sharedOptimizer.dispose();
+    alone.dispose();
+    shared.dispose();
+  });
+
   it('keeps the number of tensors flat over steps, helpers included', async () => {
     const model = createPixelCNN(gatedConditional, 3);
     const optimizer = tf.train.adam(0.01);

@@ -5,13 +5,27 @@
  * share gradients (weighted by share size) and lets Adam take one step. The
  * result is the step the engine would take alone on the whole batch.
  *
- * A helper that fails mid-step is dropped from the pool (which reports it)
- * and its share is computed here instead, so the step stays whole.
+ * A helper that fails mid-step, or does not answer long after the engine
+ * finished its own share, is dropped from the pool (which reports it) and
+ * its share is computed here instead, so the step stays whole.
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { PixelCNN } from '../../model/pixelcnn';
 import type { HelperPool } from './pool';
 import { type ShareGradient, applyShares, readWeights, shareGradient, splitShares } from './shares';
+
+export interface StepPatience {
+  /**
+   * A helper is dropped when it has not answered this long after the engine
+   * finished its own share: the larger of `minMs` and `factor` × the time
+   * the engine's share took (shares are the same size, so a live helper on a
+   * busy machine is slowed alike).
+   */
+  minMs: number;
+  factor: number;
+}
+
+export const DEFAULT_PATIENCE: StepPatience = { minMs: 30_000, factor: 20 };
 
 /**
  * `pixels`: `count` images, [count, H, W, C] levels in raster order;
@@ -25,6 +39,7 @@ export async function dataParallelStep(
   pixels: Int32Array,
   count: number,
   labels?: Int32Array,
+  patience: StepPatience = DEFAULT_PATIENCE,
 ): Promise<number> {
   const helpers = await pool.ready(model);
   const ranges = splitShares(count, helpers.length + 1);
@@ -40,8 +55,19 @@ export async function dataParallelStep(
       return null;
     }),
   );
+  const started = performance.now();
   const shares: ShareGradient[] = [await shareGradient(model, ...share(ranges[0]))];
-  const answers = await Promise.all(remote);
+  const waitMs = Math.max(patience.minMs, patience.factor * (performance.now() - started));
+  const answers = await Promise.all(remote.map((answer, i) => orGiveUp(answer, waitMs, () => pool.drop(helpers[i], new Error(`it did not answer within ${(waitMs / 1000).toFixed(0)} s`)))));
   for (let i = 0; i < answers.length; i++) shares.push(answers[i] ?? (await shareGradient(model, ...share(ranges[i + 1]))));
   return applyShares(model, optimizer, shares);
+}
+
+/** `answer`, or null once `ms` have passed without it (after `giveUp`). */
+function orGiveUp<T>(answer: Promise<T | null>, ms: number, giveUp: () => Promise<void>): Promise<T | null> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<null>((resolve) => {
+    timer = setTimeout(() => void giveUp().then(() => resolve(null)), ms);
+  });
+  return Promise.race([answer, late]).finally(() => clearTimeout(timer));
 }
