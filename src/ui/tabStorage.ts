@@ -30,20 +30,22 @@ function requestLock(steal: boolean): Promise<boolean> {
   const locks = typeof navigator === 'undefined' ? undefined : navigator.locks;
   if (!locks) return Promise.resolve(true);
   return new Promise<boolean>((resolve) => {
-    locks
-      .request(LOCK_NAME, steal ? { steal: true } : { ifAvailable: true }, (lock) => {
-        resolve(lock !== null);
-        // Held until this tab closes, or another takes it over (which rejects this request).
-        return lock ? new Promise<void>(() => undefined) : undefined;
-      })
-      .catch((error: unknown) => {
-        if ((error as { name?: string } | null)?.name !== 'AbortError') {
-          // The lock could not be asked for at all: save as a browser without locks would.
-          resolve(true);
-          return;
-        }
-        storageLost();
-      });
+    // A lock that cannot be asked for at all (an opaque origin, say): save as a browser without locks would.
+    const unavailable = () => resolve(true);
+    try {
+      locks
+        .request(LOCK_NAME, steal ? { steal: true } : { ifAvailable: true }, (lock) => {
+          resolve(lock !== null);
+          // Held until this tab closes, or another takes it over (which rejects this request).
+          return lock ? new Promise<void>(() => undefined) : undefined;
+        })
+        .catch((error: unknown) => {
+          if ((error as { name?: string } | null)?.name === 'AbortError') storageLost();
+          else unavailable();
+        });
+    } catch {
+      unavailable();
+    }
   });
 }
 
