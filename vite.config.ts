@@ -7,11 +7,24 @@ import { pageBundleCheck, workerBundleSizes } from './scripts/check-bundle.mjs';
 const isolationHeaders = {
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Embedder-Policy': 'require-corp',
+  // Files are what their Content-Type says, never sniffed into scripts.
+  'X-Content-Type-Options': 'nosniff',
+};
+
+/**
+ * index.html's Content-Security-Policy allows scripts from this origin only;
+ * the dev server alone adds 'unsafe-inline' for the React refresh preamble it
+ * inlines. The built app keeps the strict policy.
+ */
+const relaxCspForDev = {
+  name: 'relax-csp-for-dev',
+  apply: 'serve' as const,
+  transformIndexHtml: (html: string) => html.replace("script-src 'self' 'wasm-unsafe-eval'", "script-src 'self' 'wasm-unsafe-eval' 'unsafe-inline'"),
 };
 
 export default defineConfig({
   // pageBundleCheck fails the build when tfjs reaches what index.html loads, and prints every bundle's size.
-  plugins: [react(), pageBundleCheck()],
+  plugins: [react(), pageBundleCheck(), relaxCspForDev],
   worker: {
     format: 'es',
     plugins: () => [workerBundleSizes()],
