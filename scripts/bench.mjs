@@ -11,6 +11,7 @@
 // (prints their table and a JSON line, leaves docs/BENCHMARKS.md alone).
 // `npm run bench -- --only belief-overhead` times only what the live belief
 // chart costs sampling at full speed (scripts/bench-belief.mjs, wasm under Node).
+// `--only colour-first-pixel`: from clicking "Colour icons" to the colour model's first pixel (scripts/bench-colour.mjs);
 // `--only first-pixel`: a first visit's first pixel (fresh profile, built app, median of 3);
 // `--only page`: the bundle sizes (page JavaScript, each worker, tfjs) from the build;
 // `--only sampling`: incremental sampling ÷ one forward pass at 28×28 (BENCH_BACKENDS, default wasm);
@@ -23,6 +24,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium } from '@playwright/test';
 import { chromiumHelp, findChromium } from './chromium-path.mjs';
+import { colourFirstPixel, colourFirstPixelSection } from './bench-colour.mjs';
 
 const PORT = Number(process.env.BENCH_PORT ?? 4174);
 const backends = (process.env.BENCH_BACKENDS ?? 'webgpu,wasm,webgl,cpu').split(',');
@@ -31,7 +33,7 @@ const fullSteps = process.env.BENCH_FULL_STEPS ?? '5';
 const trainSteps = process.env.BENCH_TRAIN_STEPS ?? '2';
 const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : null;
-const ONLY = ['training-workers', 'belief-overhead', 'first-pixel', 'page', 'sampling', 'sampling-node'];
+const ONLY = ['training-workers', 'belief-overhead', 'first-pixel', 'page', 'sampling', 'sampling-node', 'colour-first-pixel'];
 if (only !== null && !ONLY.includes(only)) {
   console.error(`--only takes one of ${ONLY.map((o) => `"${o}"`).join(', ')}, not "${only}"`);
   process.exit(1);
@@ -215,6 +217,12 @@ try {
     headless: true,
     args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader'],
   });
+  if (only === 'colour-first-pixel') {
+    const colour = await colourFirstPixel(browser, `http://localhost:${PORT}/`);
+    console.log(colourFirstPixelSection(colour));
+    console.log(JSON.stringify({ colourFirstPixelMs: colour.medianMs, colourFirstPixelRunsMs: colour.runsMs }));
+    process.exit(0);
+  }
   if (only === 'first-pixel') {
     const first = await firstPixel(browser);
     console.log(firstPixelSection(first));
@@ -269,6 +277,8 @@ try {
   if (results.length === 0) throw new Error('no backend could be measured');
   console.log('\n== first visit ==');
   const first = await firstPixel(browser);
+  console.log('\n== colour icons ==');
+  const colour = await colourFirstPixel(browser, `http://localhost:${PORT}/`);
   const sizes = bundleSizes();
 
   const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}`;
@@ -295,7 +305,7 @@ try {
   ].join('\n');
   const byWorkers = results.find((r) => r.trainingByWorkers)?.trainingByWorkers;
   const workersSection = byWorkers ? `\n\n${workersTable(byWorkers)}` : '';
-  const report = `${header}\n\n${trainingRateTable(results)}${workersSection}\n\n${firstPixelSection(first)}\n\n${sizesTable(sizes)}\n\n${results.map(table).join('\n\n')}\n`;
+  const report = `${header}\n\n${trainingRateTable(results)}${workersSection}\n\n${firstPixelSection(first)}\n\n${colourFirstPixelSection(colour)}\n\n${sizesTable(sizes)}\n\n${results.map(table).join('\n\n')}\n`;
   mkdirSync('docs', { recursive: true });
   writeFileSync('docs/BENCHMARKS.md', report);
   console.log('\n' + [trainingRateTable(results), ...(byWorkers ? [workersTable(byWorkers)] : []), firstPixelSection(first), sizesTable(sizes), ...results.map(table)].join('\n\n'));
@@ -313,6 +323,8 @@ try {
     leaks: primary.leaks,
     firstPixelMs: first.medianMs,
     firstPixelRunsMs: first.runsMs,
+    colourFirstPixelMs: colour.medianMs,
+    colourFirstPixelRunsMs: colour.runsMs,
     pageJsBytes: sizes.pageJsBytes,
     samplingOverForward: samplingOverForwardOf(results),
     trainingByWorkers: byWorkers ? workersJson(byWorkers) : null,
