@@ -67,6 +67,11 @@ export interface FetchAppFileOptions {
  * AppFileError listing what went wrong when it exists but cannot be read.
  */
 export async function fetchAppFile(path: string, options: FetchAppFileOptions = {}): Promise<ArrayBuffer | null> {
+  const early = options.baseUrl === undefined && options.signal === undefined ? prefetched.get(path) : undefined;
+  if (early) {
+    prefetched.delete(path);
+    return early;
+  }
   const here = currentLocation();
   const candidates = appUrlCandidates(path, { baseUrl: options.baseUrl, viteBase: viteBase(), locationHref: here.href, inWorker: here.inWorker });
   const failures: string[] = [];
@@ -90,3 +95,24 @@ export async function fetchAppFile(path: string, options: FetchAppFileOptions = 
   if (failures.length > 0) throw new AppFileError(failures.join('; '));
   return null;
 }
+
+const prefetched = new Map<string, Promise<ArrayBuffer | null>>();
+
+/**
+ * Starts fetching `path` now; the next fetchAppFile of it (without options)
+ * takes the answer over, errors included. A first visit fetches the shipped
+ * model and digits this way while tfjs starts its backend.
+ */
+export function prefetchAppFile(path: string): void {
+  if (prefetched.has(path)) return;
+  const pending = fetchAppFile(path);
+  // Taken over later, or never: either way not an unhandled rejection here.
+  pending.catch(() => undefined);
+  prefetched.set(path, pending);
+  // Not taken over within a minute (the start-up did not need it): let the bytes go.
+  setTimeout(() => {
+    if (prefetched.get(path) === pending) prefetched.delete(path);
+  }, PREFETCH_KEPT_MS);
+}
+
+const PREFETCH_KEPT_MS = 60_000;

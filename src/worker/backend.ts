@@ -117,6 +117,9 @@ export interface AutoChoice {
  * (`trialPending`); with neither, the best by rank.
  */
 export async function selectBackend(requested?: BackendName, auto?: AutoChoice): Promise<BackendInfo> {
+  // A first visit (nothing remembered) starts wasm before asking the GPUs anything: probing them
+  // (an adapter, a WebGL context) costs start-up time, and the trial that needs them comes later.
+  if (auto && !requested && !auto.remembered && !(await start('wasm'))) return { ...probeCpu('wasm'), requested: false, unavailable: [], trialPending: 'later' };
   const probed = await probeAll();
   if (requested || !auto) return startRanked(probed, requested);
 

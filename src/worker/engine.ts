@@ -63,6 +63,8 @@ export interface EngineDeps {
   selectBackend(first?: BackendName, auto?: { config: PixelCNNConfig; remembered?: BackendTrial }): Promise<BackendInfo>;
   /** For a start that left the backend trial for later (BackendInfo.trialPending): times the backends, moves to the fastest. */
   lateTrial?: Pick<LateTrialDeps, 'time' | 'adopt'>;
+  /** Starts fetching what a first visit needs (the shipped model, the digits) while the backend starts. */
+  prefetchFirstVisit?(): void;
   /** The built-in digits at their stored geometry (28×28, gray, 256 levels). */
   loadBuiltinDigits(): Promise<ImageDataset>;
   /** The other built-in datasets at their stored geometry (src/data/builtin.ts); without it only the digits are offered. */
@@ -255,6 +257,8 @@ export class Engine {
       this.deps.emit({ type: 'notice', message: `The remembered model settings were not used: ${tooBig}` });
       config = DEFAULT_CONFIG;
     }
+    // Nothing remembered and no backend pinned: likely a first visit, which draws the shipped model as soon as it can.
+    if (!backend && !remembered) this.deps.prefetchFirstVisit?.();
     const info = await this.deps.selectBackend(backend, { config, remembered });
     this.deps.emit({ type: 'ready', backend: info });
     this.announceCores();
@@ -276,9 +280,10 @@ export class Engine {
       await this.persist();
     }
     await this.emitModel();
-    await this.emitCheckpoints();
     await this.restoreDataset();
     if (sampleOnStart && this.origin === 'pretrained') await this.startSampling(sampleOnStart);
+    // The history waits for the first pixels.
+    await this.emitCheckpoints();
     // The first pixels come first: the backend trial waits for the first grid (lateTrial.ts).
     this.lateTrial?.startAfter(this.sampling?.finished);
   }

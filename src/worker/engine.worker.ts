@@ -5,7 +5,7 @@
  * and turns anything that escapes the engine into an error message rather
  * than a silent failure.
  */
-import { loadBuiltin } from '../data/builtin';
+import { BUILTIN_DATASETS, loadBuiltin } from '../data/builtin';
 import { loadMnist } from '../data/mnist';
 import { adoptTrial, selectBackend, timeBackends, whenDeviceLost } from './backend';
 import { errorText } from './errors';
@@ -14,6 +14,7 @@ import { indexedDbCheckpointStorage, indexedDbDatasetStore, indexedDbModelStore 
 import { loadPretrainedModel } from './pretrained';
 import type { EngineEvent, EngineRequest } from './protocol';
 import { isTrialWorker, serveTrial } from './trial.worker';
+import { prefetchAppFile } from '../data/appFiles';
 import { isTrainingHelper, serveTrainingHelper, startBrowserHelper } from './dataParallel/helperWorker';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
@@ -35,6 +36,10 @@ function startEngine(): void {
     datasets: indexedDbDatasetStore(),
     selectBackend,
     lateTrial: { time: timeBackends, adopt: adoptTrial },
+    prefetchFirstVisit: () => {
+      const { modelPath, dataPath, metaPath } = BUILTIN_DATASETS.digits;
+      for (const path of [modelPath, dataPath, metaPath]) prefetchAppFile(path);
+    },
     loadBuiltinDigits: () => loadMnist(),
     loadBuiltin: (id) => loadBuiltin(id),
     deviceLost: whenDeviceLost,
