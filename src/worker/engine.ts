@@ -863,7 +863,7 @@ export class Engine {
       prefix: prefix?.(count),
       labels: draw?.labels,
       captions: draw ? Array.from(draw.labels, (label) => this.classNames[label] ?? String(label)) : null,
-      columns: draw?.columns ?? (oneRow ? Math.min(count, 8) : null),
+      columns: draw?.columns ?? (oneRow ? sideBySide(count) : null),
     });
     this.sampling = session;
     this.lastSampling = session;
@@ -919,7 +919,7 @@ export class Engine {
 
   /**
    * Keeps the first `keepRows` rows of the user's drawing and samples the
-   * rest, once per image of the grid, the images side by side in one row.
+   * rest, once per image of the grid, the images side by side (sideBySide).
    */
   private async startDrawingCompletion(image: Uint8Array, keepRows: number, settings: SampleSettings): Promise<void> {
     const { height, width, colorChannels, levels } = this.requireModel().config;
@@ -1120,6 +1120,11 @@ function checkTrainSettings(settings: TrainSettings): TrainSettings {
     throw new UserFacingError('training', `The number of cores must be a whole number from 1 to ${MAX_TRAINING_CORES}, got ${workers}.`);
   }
   return workers === undefined ? { learningRate, batchSize } : { learningRate, batchSize, workers };
+}
+
+/** Columns for completions shown side by side: one row of up to 4, else two rows (bigger than one long row). */
+function sideBySide(count: number): number {
+  return count <= 4 ? count : Math.ceil(count / 2);
 }
 
 function checkSampleSettings(settings: SampleSettings): void {

@@ -28,12 +28,16 @@ export function SamplingPanel() {
       intro="The model paints new images one sub-pixel at a time, row by row, left to right, each one drawn at random from what it predicts given everything above and to the left."
     >
       <div className="sampling-layout">
-        <div className="sample-stage">
-          <SampleCanvas />
-          <SampleProgress />
-          <SampleLegend />
-          <SampleInspector />
-          <SampleDownloads />
+        <div className="sample-column">
+          <div className="sample-stage">
+            <SampleCanvas />
+            <SampleProgress />
+            <SampleLegend />
+            <SampleInspector />
+            <SampleDownloads />
+          </div>
+          {/* Under the grid, so the drawing and its completions are seen together. */}
+          <DrawingCompletion />
         </div>
         <div className="sample-controls">
           <SampleButtons />
@@ -41,7 +45,6 @@ export function SamplingPanel() {
           <DrawChoice />
           <SampleSettingsForm />
           <CompletionControls />
-          <DrawingCompletion />
         </div>
       </div>
     </Panel>
