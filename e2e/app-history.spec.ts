@@ -119,14 +119,16 @@ test('a second tab does not overwrite the saved model until it takes over, and t
 
   // Taking over: the second tab's model is saved at once, and the first tab says it no longer saves.
   await second.bringToFront();
-  await second.screenshot({ path: test.info().outputPath('second-tab.png') });
+  await secondBanner.screenshot({ path: test.info().outputPath('second-tab-banner.png') });
   await secondBanner.getByRole('button', { name: 'Take over saving' }).click();
+  // The first tab hears of it at once, wherever its user has scrolled to.
+  await expect(first.locator('.notices .notice').filter({ hasText: 'Another tab took over saving' })).toBeVisible();
   await expect(secondBanner).toHaveCount(0);
   await expect.poll(() => savedSteps(second)).toBe(5);
   const firstBanner = first.getByTestId('storage-banner');
   await expect(firstBanner).toContainText('Another tab took over the saved model and images');
   await first.bringToFront();
-  await first.screenshot({ path: test.info().outputPath('first-tab-lost.png') });
+  await firstBanner.screenshot({ path: test.info().outputPath('first-tab-banner.png') });
   await stepOnce(first);
   expect(await savedSteps(first)).toBe(5);
 

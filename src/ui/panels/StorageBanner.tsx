@@ -11,8 +11,10 @@ export function StorageBanner() {
   if (storage !== 'guest' && storage !== 'lost') return null;
   const text =
     storage === 'guest'
-      ? 'Another tab of PixelCNN Studio owns the saved model and images. This tab works on its own copy: what you do here is not saved.'
-      : 'Another tab took over the saved model and images. This tab has stopped saving: what you do here from now on is not saved.';
+      ? 'Another tab of PixelCNN Studio owns the saved model and images. This tab works on its own copy: what you do here is not saved. ' +
+        "Taking over saves this tab's model and images in their place, and the other tab stops saving."
+      : 'Another tab took over the saved model and images. This tab has stopped saving: what you do here from now on is not saved. ' +
+        "Taking it back saves this tab's model and images in their place.";
   return (
     <div className="storage-banner" role="status" data-testid="storage-banner">
       <span>{text}</span>
