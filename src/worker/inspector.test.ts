@@ -17,9 +17,9 @@ beforeAll(useCpuBackend);
 
 const tiny: PixelCNNConfig = { height: 4, width: 4, colorChannels: 1, levels: 4, hiddenChannels: 6, layers: 2, kernelSize: 3, headChannels: 0, inputEmbedding: 0, architecture: 'pixelcnn', firstKernelSize: 3, position: false, classes: 0 };
 
-/** 400 fake 28×28 "digits": a bright square whose position varies (40 of them held out). */
+/** 1,000 fake 28×28 "digits": a bright square whose position varies (100 of them held out, two chunks of the ranking at 4×4). */
 function fakeDigits(): ImageDataset {
-  const count = 400;
+  const count = 1000;
   const pixels = new Uint8Array(count * 784);
   for (let n = 0; n < count; n++) {
     for (let y = 4 + (n % 5); y < 14 + (n % 7); y++) for (let x = 8 - (n % 3); x < 18; x++) pixels[n * 784 + y * 28 + x] = 255;
@@ -93,13 +93,13 @@ describe('the inspector', () => {
     await until(() => all('ranking').length === 1);
     await engine.handle({ type: 'pause' });
     const progress = all('rankProgress');
-    expect(progress.at(-1)).toMatchObject({ done: 40, total: 40 });
+    expect(progress.at(-1)).toMatchObject({ done: 100, total: 100 });
     // Training went on while the ranking ran.
     const firstProgress = events.indexOf(progress[0]);
     const lastProgress = events.indexOf(progress.at(-1)!);
     expect(events.slice(firstProgress, lastProgress).some((e) => e.type === 'trainStep')).toBe(true);
     const { ranking } = all('ranking')[0];
-    expect(ranking.ranked).toBe(40);
+    expect(ranking.ranked).toBe(100);
     expect(ranking.typical).toHaveLength(6);
     expect(ranking.unusual).toHaveLength(6);
     const scores = [...ranking.typical, ...ranking.unusual.slice().reverse()].map((r) => r.bitsPerDim);

@@ -34,8 +34,13 @@ export interface InspectorDeps {
   className(label: number): string;
 }
 
-/** Held-out images scored per chunk of the ranking; each chunk is one forward pass. */
-const RANK_CHUNK = 8;
+/**
+ * Sub-pixels scored per chunk of the ranking (8 digits of 28×28), each
+ * chunk one forward pass, so small images go many to a chunk; at most
+ * RANK_CHUNK_MOST images.
+ */
+const RANK_CHUNK_SUBPIXELS = 8 * 28 * 28;
+const RANK_CHUNK_MOST = 64;
 /** Most held-out images one ranking scores. */
 const MAX_RANKED = 2000;
 /** Images shown at each end of the strip. */
@@ -220,8 +225,9 @@ export class Inspector {
     const total = Math.min(images.count, MAX_RANKED);
     const scores = new Float32Array(total);
     this.deps.emit({ type: 'rankProgress', done: 0, total });
-    for (let start = 0; start < total; start += RANK_CHUNK) {
-      const n = Math.min(RANK_CHUNK, total - start);
+    const chunkSize = Math.max(1, Math.min(RANK_CHUNK_MOST, Math.floor(RANK_CHUNK_SUBPIXELS / size)));
+    for (let start = 0; start < total; start += chunkSize) {
+      const n = Math.min(chunkSize, total - start);
       const chunk = await bitsPerDimEach(model, images.pixels.subarray(start * size, (start + n) * size), n, labels?.subarray(start, start + n));
       if (run !== this.rankRun) return;
       if (this.deps.model() !== model || this.deps.heldOut()?.images !== images) {
