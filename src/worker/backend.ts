@@ -4,7 +4,7 @@ import type { PixelCNNConfig } from '../model/config';
 import './tfBackends';
 import { type MeasureFn, TRIAL_BATCH, TRIAL_STEPS, TooSlowError, runBackendTrial, seconds, trialKey } from './backendTrial';
 import { errorText } from './errors';
-import type { BackendFigure, BackendInfo, BackendName, BackendTrial } from './protocol';
+import { type BackendFigure, type BackendInfo, type BackendName, type BackendTrial, defaultTrainingCores } from './protocol';
 import { startTrialWorker } from './trial.worker';
 import type { TrialWorkerMessage, TrialWorkerRequest } from './trialWorkerProtocol';
 
@@ -272,6 +272,10 @@ function measureInWorkers(config: PixelCNNConfig): MeasureFn {
           case 'warmedUp':
             arm(TRIAL_STEPS * stepDeadlineMs + MESSAGE_SLACK_MS, () => new TooSlowError(stepDeadlineMs));
             return;
+          // wasm's steps shared with helper workers; past its budget the worker reports its one-core figure itself.
+          case 'sharing':
+            arm(message.budgetMs + TRIAL_STEPS * stepDeadlineMs + MESSAGE_SLACK_MS, () => new TooSlowError(stepDeadlineMs, 'its steps on several cores'));
+            return;
           case 'done':
             finish(() => resolve(message.timing));
             return;
@@ -287,7 +291,9 @@ function measureInWorkers(config: PixelCNNConfig): MeasureFn {
         event.preventDefault();
         finish(() => reject(new Error(event.message || 'its trial worker crashed')));
       };
-      const request: TrialWorkerRequest = { backend: candidate.name, config, batch: TRIAL_BATCH, steps: TRIAL_STEPS, stepDeadlineMs, compileDeadlineMs };
+      // wasm is timed as it trains: on every core, its batch shared with helper workers.
+      const cores = candidate.name === 'wasm' ? defaultTrainingCores(globalThis.navigator?.hardwareConcurrency) : 1;
+      const request: TrialWorkerRequest = { backend: candidate.name, config, batch: TRIAL_BATCH, steps: TRIAL_STEPS, stepDeadlineMs, compileDeadlineMs, cores };
       worker.postMessage(request);
     });
 }

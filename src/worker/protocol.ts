@@ -61,6 +61,8 @@ export interface BackendFigure {
   note?: string;
   /** What trying it cost start-up: starting it, the model, and the steps. */
   trialMs?: number;
+  /** wasm: the cores that shared each timed step (the engine and its helper workers), as training uses them; absent: one. */
+  cores?: number;
 }
 
 export interface BackendTrial {

@@ -15,6 +15,10 @@ import { TooSlowError, timeTrainingSteps } from './backendTrial';
 import { errorText } from './errors';
 import type { BackendName } from './protocol';
 import type { TrialWorkerMessage, TrialWorkerRequest } from './trialWorkerProtocol';
+import { timeSharedTrialSteps } from './dataParallel/trialSteps';
+
+/** Time for a trial worker's helpers to load the script and start wasm before its shared steps. */
+const SHARING_STARTUP_MS = 10_000;
 
 const PREFIX = 'trial-';
 
@@ -41,7 +45,7 @@ export function startTrialWorker(backend: BackendName): Worker {
 export function serveTrial(scope: DedicatedWorkerGlobalScope): void {
   const post = (message: TrialWorkerMessage) => scope.postMessage(message);
   scope.onmessage = async (event: MessageEvent<TrialWorkerRequest>) => {
-    const { backend, config, batch, steps, stepDeadlineMs, compileDeadlineMs } = event.data;
+    const { backend, config, batch, steps, stepDeadlineMs, compileDeadlineMs, cores = 1 } = event.data;
     try {
       if (!tf.findBackendFactory(backend)) throw new Error('this browser does not offer it to tfjs');
       if (!(await tf.setBackend(backend))) throw new Error(`the ${backend} backend failed to initialise`);
@@ -55,6 +59,16 @@ export function serveTrial(scope: DedicatedWorkerGlobalScope): void {
         onGated: () => post({ type: 'gated' }),
         onWarmUp: (ms) => post({ type: 'warmedUp', ms }),
       });
+      // wasm trains on every core (src/worker/dataParallel): time it so, falling back on the one-core figure.
+      if (backend === 'wasm' && cores > 1) {
+        const budgetMs = SHARING_STARTUP_MS + (steps + 1) * stepDeadlineMs;
+        post({ type: 'sharing', budgetMs });
+        const shared = await timeSharedTrialSteps(config, { batch, steps, cores, budgetMs });
+        if (shared !== null) {
+          post({ type: 'done', timing: { ...timing, msPerStep: shared, cores } });
+          return;
+        }
+      }
       post({ type: 'done', timing });
     } catch (error) {
       post(error instanceof TooSlowError ? { type: 'tooSlow', limitMs: error.limitMs, what: error.what, estimateMs: error.estimateMs } : { type: 'failed', message: errorText(error) });

@@ -10,6 +10,8 @@ export interface TrialWorkerRequest {
   steps: number;
   stepDeadlineMs: number;
   compileDeadlineMs: number;
+  /** wasm: then time steps shared by this many cores (src/worker/dataParallel), as training does; absent or 1: none. */
+  cores?: number;
 }
 
 /** `ready`, `gated` and `warmedUp` let the engine time each phase, so worker start-up does not count against the backend. */
@@ -17,6 +19,8 @@ export type TrialWorkerMessage =
   | { type: 'ready' }
   | { type: 'gated' }
   | { type: 'warmedUp'; ms: number }
+  /** Timing steps shared with helper workers now, within `budgetMs` (after which it reports the one-core figure). */
+  | { type: 'sharing'; budgetMs: number }
   | { type: 'done'; timing: StepTiming }
   | { type: 'tooSlow'; limitMs: number; what: string; estimateMs?: number }
   | { type: 'failed'; message: string };

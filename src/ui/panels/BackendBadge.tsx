@@ -51,7 +51,7 @@ function FigureResult({ figure }: { figure: BackendFigure }) {
   if (figure.outcome === 'timed' && figure.msPerStep !== undefined) {
     return (
       <>
-        <strong>{stepTime(figure.msPerStep)}</strong> per step ({stepsPerSecond(figure.msPerStep)})
+        <strong>{stepTime(figure.msPerStep)}</strong> per step ({stepsPerSecond(figure.msPerStep)}){figure.cores && figure.cores > 1 ? ` on ${figure.cores} cores` : ''}
       </>
     );
   }
