@@ -136,5 +136,12 @@ test('a second tab does not overwrite the saved model until it takes over, and t
   await firstBanner.getByRole('button', { name: 'Take saving back' }).click();
   await expect.poll(() => savedSteps(first)).toBe(4);
   await expect(second.getByTestId('storage-banner')).toContainText('Another tab took over');
+
+  // When the saving tab closes, the other says so, and still saves only when asked.
+  await first.close();
+  await expect(secondBanner).toContainText('The tab that saved the model and images has closed');
+  expect(await savedSteps(second)).toBe(4);
+  await secondBanner.getByRole('button', { name: 'Take over saving' }).click();
+  await expect.poll(() => savedSteps(second)).toBe(5);
   await second.close();
 });

@@ -61,9 +61,10 @@ export interface Notice {
 /**
  * Whether this tab writes the saved model and images (tabStorage.ts):
  * `checking` until the browser answers; `owner`; `guest` when another tab
- * owned them first; `lost` when another tab took them over.
+ * owned them first; `lost` when another tab took them over; `unowned` when
+ * this tab does not save and the tab that did has closed.
  */
-export type StorageOwnership = 'checking' | 'owner' | 'guest' | 'lost';
+export type StorageOwnership = 'checking' | 'owner' | 'guest' | 'lost' | 'unowned';
 
 export interface StudioState {
   engine: EngineStatus;

@@ -16,6 +16,32 @@ const LOCK_NAME = 'pixelcnn-studio-storage';
 export async function claimStorageAtStart(): Promise<void> {
   const owner = await requestLock(false);
   useStudio.setState({ storage: owner ? 'owner' : 'guest' });
+  watchForClosedOwner();
+}
+
+/** How often a tab that does not save looks whether the tab that did is still open. */
+const OWNER_CHECK_MS = 5_000;
+
+/**
+ * While this tab does not save, notices when no tab holds the lock any more
+ * (the saving tab was closed), so the banner stops naming a tab that is gone.
+ * It does not take the lock by itself: that would save over the closed tab's
+ * last work without asking.
+ */
+function watchForClosedOwner(): void {
+  const locks = typeof navigator === 'undefined' ? undefined : navigator.locks;
+  if (!locks?.query) return;
+  setInterval(() => {
+    const { storage } = useStudio.getState();
+    if (storage !== 'guest' && storage !== 'lost') return;
+    locks
+      .query()
+      .then((state) => {
+        const held = state.held?.some((lock) => lock.name === LOCK_NAME) ?? false;
+        if (!held && useStudio.getState().storage === storage) useStudio.setState({ storage: 'unowned' });
+      })
+      .catch(() => undefined);
+  }, OWNER_CHECK_MS);
 }
 
 /** Takes the saved model and images over from the tab that has them; that tab stops saving. */

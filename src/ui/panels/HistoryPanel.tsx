@@ -11,7 +11,7 @@ export function HistoryPanel() {
   const list = useStudio((s) => s.checkpoints);
   const ready = useStudio((s) => s.engine.state === 'ready');
   const busy = useStudio((s) => s.training || s.importing);
-  const guest = useStudio((s) => s.storage === 'guest' || s.storage === 'lost');
+  const guest = useStudio((s) => s.storage !== 'owner' && s.storage !== 'checking');
   const entries = list?.entries ?? [];
   return (
     <Panel

@@ -8,18 +8,20 @@ import { useStudio } from '../store';
  */
 export function StorageBanner() {
   const storage = useStudio((s) => s.storage);
-  if (storage !== 'guest' && storage !== 'lost') return null;
+  if (storage === 'owner' || storage === 'checking') return null;
   const text =
-    storage === 'guest'
-      ? 'Another tab of PixelCNN Studio owns the saved model and images. This tab works on its own copy: what you do here is not saved. ' +
-        "Taking over saves this tab's model and images in their place, and the other tab stops saving."
-      : 'Another tab took over the saved model and images. This tab has stopped saving: what you do here from now on is not saved. ' +
-        "Taking it back saves this tab's model and images in their place.";
+    storage === 'unowned'
+      ? "The tab that saved the model and images has closed. This tab does not save yet: take over saving to keep its model and images."
+      : storage === 'guest'
+        ? 'Another tab of PixelCNN Studio owns the saved model and images. This tab works on its own copy: what you do here is not saved. ' +
+          "Taking over saves this tab's model and images in their place, and the other tab stops saving."
+        : 'Another tab took over the saved model and images. This tab has stopped saving: what you do here from now on is not saved. ' +
+          "Taking it back saves this tab's model and images in their place.";
   return (
     <div className="storage-banner" role="status" data-testid="storage-banner">
       <span>{text}</span>
       <button type="button" className="primary" onClick={() => void takeOverStorage()}>
-        {storage === 'guest' ? 'Take over saving' : 'Take saving back'}
+        {storage === 'lost' ? 'Take saving back' : 'Take over saving'}
       </button>
     </div>
   );
