@@ -152,6 +152,12 @@ function MapCanvas({ inspection, spec, pixel, label, interactive }: MapCanvasPro
   );
 }
 
+function maxBits(inspection: Inspection): number {
+  let max = 0;
+  for (let i = 0; i < inspection.known; i++) max = Math.max(max, inspection.bits[i]);
+  return max;
+}
+
 function architectureName(architecture: string): string {
   return architecture === 'gated' ? 'Gated PixelCNN' : 'PixelCNN';
 }
@@ -262,7 +268,7 @@ export function InspectView({ kind }: { kind: InspectTarget['kind'] }) {
       )}
       {overlay === 'surprise' && (
         <p className="legend-line muted">
-          <span className="swatch swatch-surprise" aria-hidden="true" /> bits the model paid for each sub-pixel (−log₂ p at temperature 1); the image’s mean is its bits/dim
+          <span className="swatch swatch-surprise" aria-hidden="true" /> bits the model paid for each sub-pixel (−log₂ p at temperature 1), from 0 (dark) to {maxBits(current).toFixed(1)} (brightest); the image’s mean is its bits/dim
         </p>
       )}
       <div aria-live={hover ? 'off' : 'polite'}>

@@ -134,9 +134,10 @@ export function inspectFailed(context: ErrorContext): void {
   if (context === 'dataset') useInspect.setState({ rankProgress: null });
 }
 
-/** A new sample grid starts: the live chart follows its first image again unless another was chosen. */
+/** A new sample grid starts: the live chart follows its first image again (the engine's choice for a new run). */
 export function resetForNewSample(): void {
   liveBelief.set(null);
+  useInspect.setState({ beliefImage: 0 });
   const { target } = useInspect.getState();
   if (target?.kind === 'sample') useInspect.setState({ target: null, pixel: null, hover: null, inspection: null, hoverInspection: null });
 }
