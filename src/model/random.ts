@@ -15,6 +15,8 @@ export function seededRandom(seed: number): Random {
   };
 }
 
+let scratch = new Float64Array(256);
+
 /**
  * Draws a class from logits[offset .. offset+levels) softened by `temperature`.
  * A temperature of 0 means greedy (the most likely level). `uniform` is one
@@ -38,7 +40,9 @@ export function sampleCategorical(
   }
   if (temperature <= 0 || !Number.isFinite(max)) return best;
   let total = 0;
-  const weights = new Float64Array(levels);
+  // One buffer for every draw: a sampler draws count × sub-pixels times, and a new array each time is all garbage.
+  if (scratch.length < levels) scratch = new Float64Array(levels);
+  const weights = scratch;
   for (let v = 0; v < levels; v++) {
     weights[v] = Math.exp((logits[offset + v] - max) / temperature);
     total += weights[v];
