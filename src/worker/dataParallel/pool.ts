@@ -4,10 +4,10 @@
  * not restarted: training carries on with the rest until the user picks a
  * number of cores again.
  */
-import type { PixelCNN } from '../../model/pixelcnn';
-import { sameConfig } from './sameConfig';
-import type { ChannelHelper } from './channelHelper';
 import type { PixelCNNConfig } from '../../model/config';
+import type { PixelCNN } from '../../model/pixelcnn';
+import type { ChannelHelper } from './channelHelper';
+import { sameConfig } from './sameConfig';
 
 /** Starts helper number `index` (1-based; the engine is core 0). */
 export type StartHelper = (index: number) => ChannelHelper;

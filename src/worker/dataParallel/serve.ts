@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { type PixelCNN, createPixelCNN } from '../../model/pixelcnn';
 import { sameConfig } from './sameConfig';
-import type { HelperReply, HelperRequest } from './helperProtocol';
+import { type HelperReply, type HelperRequest, flatten } from './helperProtocol';
 import { shareGradient } from './shares';
 
 export interface HelperHost {
@@ -30,7 +30,6 @@ export function shareServer(host: HelperHost): (request: HelperRequest) => Promi
         const name = await backend;
         if (!model || !sameConfig(model.config, request.config)) {
           model?.dispose();
-          model = null;
           model = createPixelCNN(request.config);
         }
         host.reply({ type: 'ready', backend: name }, []);
@@ -39,24 +38,16 @@ export function shareServer(host: HelperHost): (request: HelperRequest) => Promi
       case 'share': {
         if (!model) throw new Error('the helper was asked for a gradient before it was given a model');
         const target = model;
+        const size = target.variables.reduce((n, v) => n + v.size, 0);
+        if (size !== request.weights.length) throw new Error(`the helper's model has ${size} weights, but ${request.weights.length} were sent`);
         let offset = 0;
         for (const variable of target.variables) {
           const values = request.weights.subarray(offset, offset + variable.size);
           offset += variable.size;
           tf.tidy(() => variable.assign(tf.tensor(values, variable.shape)));
         }
-        if (offset !== request.weights.length) throw new Error(`the helper's model has ${offset} weights, but ${request.weights.length} were sent`);
         const share = await shareGradient(target, request.pixels, request.count, request.labels);
-        let flat: Float32Array;
-        if (share.gradients.length === 1) flat = share.gradients[0];
-        else {
-          flat = new Float32Array(offset);
-          let at = 0;
-          for (const g of share.gradients) {
-            flat.set(g, at);
-            at += g.length;
-          }
-        }
+        const flat = flatten(share.gradients);
         host.reply({ type: 'share', count: share.count, bits: share.bits, gradients: flat }, [flat.buffer as ArrayBuffer]);
         return;
       }
