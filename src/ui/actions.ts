@@ -3,12 +3,20 @@ import type { InputFile } from '../data/types';
 import type { BuiltinDatasetId } from '../data/builtin';
 import type { ErrorContext, SampleSettings, TrainSettings } from '../worker/protocol';
 import { send } from './engineClient';
+import { actionProblem, useFieldProblems } from './fieldProblems';
 import { clearErrors, nextSampleSettings, setError, useStudio } from './store';
 
 /**
  * What the buttons do. Each action clears the error it could have caused
  * last time, then sends one request; the answer arrives as events.
  */
+
+/** False (with the reason shown) while a field the action uses is invalid: the keyboard shortcuts reach here past the disabled buttons. */
+function settingsAllow(action: 'training' | 'sampling'): boolean {
+  const problem = actionProblem(useFieldProblems.getState().problems, action);
+  if (problem) setError(action, `Fix the settings first: ${problem}`);
+  return problem === null;
+}
 
 function sendOrExplain(ok: boolean, context: ErrorContext): boolean {
   if (!ok) setError(context, 'The engine is not running. Use "Restart engine" at the top of the page.');
@@ -17,6 +25,7 @@ function sendOrExplain(ok: boolean, context: ErrorContext): boolean {
 
 export function startTraining(): void {
   clearErrors('training');
+  if (!settingsAllow('training')) return;
   useStudio.setState({ trainingStopReason: null });
   sendOrExplain(send({ type: 'train', settings: useStudio.getState().trainSettings }), 'training');
 }
@@ -32,6 +41,7 @@ export function toggleTraining(): void {
 
 export function trainOneStep(): void {
   clearErrors('training');
+  if (!settingsAllow('training')) return;
   useStudio.setState({ trainingStopReason: null });
   sendOrExplain(send({ type: 'step', settings: useStudio.getState().trainSettings }), 'training');
 }
@@ -63,6 +73,7 @@ export function pinSeed(seed: number): void {
 
 export function startSampling(): void {
   clearErrors('sampling');
+  if (!settingsAllow('sampling')) return;
   sendOrExplain(send({ type: 'sample', settings: nextSampleSettings() }), 'sampling');
 }
 

@@ -145,7 +145,7 @@ describe('the engine', () => {
     const { engine, last, all } = harness();
     await engine.handle({ type: 'init', config: tiny });
     await engine.handle({ type: 'step', settings: { learningRate: 0.01, batchSize: 4 } });
-    await engine.handle({ type: 'train', settings: { learningRate: 1e30, batchSize: 4 } });
+    await engine.handle({ type: 'train', settings: { learningRate: 10, batchSize: 4 } });
     for (let i = 0; i < 200 && !all('training').some((e) => !e.running); i++) await new Promise((r) => setTimeout(r, 20));
     const stopped = last('training')!;
     expect(stopped.running).toBe(false);

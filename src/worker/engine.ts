@@ -23,13 +23,14 @@ import { datasetClasses, listNames } from '../data/classes';
 import { sampleLabelledBatch, splitDataset } from '../data/split';
 import type { ImageDataset, ImageTarget, InputFile, SkippedFile } from '../data/types';
 import { UserFacingError, errorText, fatalEngineProblem } from './errors';
+import { SAMPLE_SETTINGS, TRAIN_SETTINGS, settingsProblem } from './settings';
 import { type MemoryBackend, MEMORY_BUDGETS, memoryProblem } from '../model/memory';
 import { classMismatch, classNamesOf, classSummary, defaultClassNames, resolveDraw } from './conditioning';
 import { maskPicture } from './maskPicture';
 import { type CheckpointStorage, CheckpointHistory, memoryCheckpointStorage } from './checkpoints';
 import { DivergenceWatch } from './divergence';
 import type { DatasetStore, ModelStore } from './modelStore';
-import { MAX_SAMPLE_IMAGES, MAX_TRAINING_CORES, defaultTrainingCores } from './protocol';
+import { defaultTrainingCores } from './protocol';
 import { HelperPool, type StartHelper } from './dataParallel/pool';
 import type {
   BackendInfo,
@@ -1107,18 +1108,11 @@ function contextOf(request: EngineRequest): ErrorContext {
   }
 }
 
+/** The settings, checked against their declarations (TRAIN_SETTINGS, the same limits the Training panel's fields have). */
 function checkTrainSettings(settings: TrainSettings): TrainSettings {
-  const { learningRate, batchSize } = settings;
-  if (!(learningRate > 0) || !Number.isFinite(learningRate)) {
-    throw new UserFacingError('training', `The learning rate must be a positive number, got ${learningRate}.`);
-  }
-  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1024) {
-    throw new UserFacingError('training', `The batch size must be a whole number from 1 to 1024, got ${batchSize}.`);
-  }
-  const { workers } = settings;
-  if (workers !== undefined && (!Number.isInteger(workers) || workers < 1 || workers > MAX_TRAINING_CORES)) {
-    throw new UserFacingError('training', `The number of cores must be a whole number from 1 to ${MAX_TRAINING_CORES}, got ${workers}.`);
-  }
+  const problem = settingsProblem(TRAIN_SETTINGS, settings, ['workers']);
+  if (problem) throw new UserFacingError('training', problem);
+  const { learningRate, batchSize, workers } = settings;
   return workers === undefined ? { learningRate, batchSize } : { learningRate, batchSize, workers };
 }
 
@@ -1127,13 +1121,10 @@ function sideBySide(count: number): number {
   return count <= 4 ? count : Math.ceil(count / 2);
 }
 
+/** Checked against SAMPLE_SETTINGS, the Sampling panel's limits. */
 function checkSampleSettings(settings: SampleSettings): void {
-  if (!Number.isInteger(settings.count) || settings.count < 1 || settings.count > MAX_SAMPLE_IMAGES) {
-    throw new UserFacingError('sampling', `The number of images must be from 1 to ${MAX_SAMPLE_IMAGES}, got ${settings.count}.`);
-  }
-  if (!(settings.temperature >= 0) || !Number.isFinite(settings.temperature)) {
-    throw new UserFacingError('sampling', `The temperature must be zero or more, got ${settings.temperature}.`);
-  }
+  const problem = settingsProblem(SAMPLE_SETTINGS, settings);
+  if (problem) throw new UserFacingError('sampling', problem);
 }
 
 function sameGeometry(a: PixelCNNConfig, b: PixelCNNConfig): boolean {

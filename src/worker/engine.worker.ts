@@ -10,7 +10,7 @@ import { loadMnist } from '../data/mnist';
 import { adoptTrial, selectBackend, timeBackends, whenDeviceLost } from './backend';
 import { errorText } from './errors';
 import { Engine } from './engine';
-import { indexedDbCheckpointStorage, indexedDbDatasetStore, indexedDbModelStore } from './modelStore';
+import { claimIndexedDbStorage, indexedDbCheckpointStorage, indexedDbDatasetStore, indexedDbModelStore } from './modelStore';
 import { loadPretrainedModel } from './pretrained';
 import type { EngineEvent, EngineRequest } from './protocol';
 import { isTrialWorker, serveTrial } from './trial.worker';
@@ -45,6 +45,7 @@ function startEngine(): void {
     deviceLost: whenDeviceLost,
     loadPretrained: loadPretrainedModel,
     checkpoints: indexedDbCheckpointStorage(),
+    claimStorage: claimIndexedDbStorage,
     trainingHelpers: { start: startBrowserHelper, cores: navigator.hardwareConcurrency },
   });
 

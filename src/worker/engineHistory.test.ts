@@ -11,7 +11,7 @@ import { type SavedModel, saveModel } from '../model/serialize';
 import { useCpuBackend } from '../test/tfSetup';
 import { memoryCheckpointStorage } from './checkpoints';
 import { Engine } from './engine';
-import { memoryDatasetStore, memoryModelStore } from './modelStore';
+import { type ModelStore, StorageTakenError, memoryDatasetStore, memoryModelStore } from './modelStore';
 import type { EngineEvent } from './protocol';
 
 beforeAll(useCpuBackend);
@@ -27,9 +27,8 @@ function squares(): ImageDataset {
   return { width: 28, height: 28, channels: 1, levels: 256, count: 40, pixels };
 }
 
-function harness(loadPretrained?: () => Promise<SavedModel | null>) {
+function harness(loadPretrained?: () => Promise<SavedModel | null>, store: ModelStore = memoryModelStore(), claimStorage?: () => Promise<void>) {
   const events: EngineEvent[] = [];
-  const store = memoryModelStore();
   const datasets = memoryDatasetStore();
   const checkpoints = memoryCheckpointStorage();
   const engine = new Engine({
@@ -40,6 +39,7 @@ function harness(loadPretrained?: () => Promise<SavedModel | null>) {
     selectBackend: async () => ({ name: 'cpu', adapter: 'test', software: false, requested: false, unavailable: [] }),
     loadBuiltinDigits: async () => squares(),
     loadPretrained,
+    claimStorage,
   });
   const last = <T extends EngineEvent['type']>(type: T) =>
     [...events].reverse().find((e): e is Extract<EngineEvent, { type: T }> => e.type === type);
@@ -90,7 +90,7 @@ describe('the training history', () => {
     const h = harness();
     await h.engine.handle({ type: 'init', config: tiny });
     for (let i = 0; i < 3; i++) await h.engine.handle({ type: 'step', settings: gentle });
-    await h.engine.handle({ type: 'train', settings: { learningRate: 1000, batchSize: 4 } });
+    await h.engine.handle({ type: 'train', settings: { learningRate: 10, batchSize: 4 } });
     const stopped = await h.trainingStopped();
     // Training started from step 3, scored first: that checkpoint is the best there is.
     const start = h.all('evaluation').find((e) => e.step === 3)!.testBitsPerDim;
@@ -144,5 +144,36 @@ describe('the training history', () => {
     await h.engine.handle({ type: 'step', settings: gentle });
     await h.engine.handle({ type: 'saveNow' });
     expect((await h.store.load())!.meta.steps).toBe(1);
+  });
+
+  it('claims storage when it starts saving, and stops writing, quietly, once another tab has claimed it since', async () => {
+    const inner = memoryModelStore();
+    let taken = false;
+    const saves: number[] = [];
+    const store: ModelStore = {
+      load: () => inner.load(),
+      save: async (model) => {
+        if (taken) throw new StorageTakenError('another tab saves the model and images now');
+        saves.push(model.meta.steps as number);
+        await inner.save(model);
+      },
+    };
+    let claims = 0;
+    const h = harness(undefined, store, async () => {
+      claims++;
+    });
+    await h.engine.handle({ type: 'init', config: tiny });
+    expect(claims).toBe(1);
+    await h.engine.handle({ type: 'step', settings: gentle });
+    taken = true;
+    await h.engine.handle({ type: 'step', settings: gentle });
+    await h.engine.handle({ type: 'step', settings: gentle });
+    expect(saves).toEqual([0, 1]);
+    expect(h.all('notice')).toEqual([]);
+    // Taking storage back claims it again before writing.
+    taken = false;
+    await h.engine.handle({ type: 'setSaving', saving: true });
+    expect(claims).toBe(2);
+    expect(saves).toEqual([0, 1, 3]);
   });
 });

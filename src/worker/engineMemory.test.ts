@@ -47,12 +47,12 @@ describe('memory known before building', () => {
   it('refuses a batch too big for the model, suggesting one that fits', async () => {
     const { engine, last } = harness();
     await engine.handle({ type: 'init', config: tiny });
-    await engine.handle({ type: 'setConfig', config: { ...DEFAULT_CONFIG, height: 8, width: 8 }, batchSize: 1 });
-    expect(last('model')!.model.config.height).toBe(8);
-    await engine.handle({ type: 'step', settings: { learningRate: 0.001, batchSize: 1024 } });
+    await engine.handle({ type: 'setConfig', config: DEFAULT_CONFIG, batchSize: 1 });
+    expect(last('model')!.model.config).toEqual(DEFAULT_CONFIG);
+    await engine.handle({ type: 'step', settings: { learningRate: 0.001, batchSize: 256 } });
     const error = last('error')!;
     expect(error.context).toBe('training');
-    expect(error.message).toMatch(/to train on batches of 1024 .* It would fit with a batch size of \d+/);
+    expect(error.message).toMatch(/to train on batches of 256 .* It would fit with a batch size of \d+/);
     expect(last('trainStep')).toBeUndefined();
   });
 

@@ -73,20 +73,63 @@ function openDatabase(): Promise<IDBDatabase> {
   });
 }
 
-function run<T>(storeName: string, mode: IDBTransactionMode, action: (store: IDBObjectStore) => IDBRequest<T>): Promise<T> {
+/** Thrown by a write after another tab's engine claimed browser storage (claimIndexedDbStorage). */
+export class StorageTakenError extends Error {
+  override name = 'StorageTakenError';
+}
+
+/** Where the claim is kept: beside the current model, read in the same transaction as every write. */
+const OWNER_KEY = 'owner';
+/** This engine's claim, once it has made one; writes then go through only while the stored claim is still its own. */
+let writerToken: string | null = null;
+
+/**
+ * Makes this engine the one that writes browser storage. Every later write
+ * checks, in its own transaction, that no other engine has claimed storage
+ * since, so a tab that lost storage to another cannot write over it even with
+ * a write already under way when the other took over.
+ */
+export async function claimIndexedDbStorage(): Promise<void> {
+  writerToken ??= `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+  const token = writerToken;
+  await run(MODELS, 'readwrite', (s) => s.put(token, OWNER_KEY), false);
+}
+
+function run<T>(storeName: string, mode: IDBTransactionMode, action: (store: IDBObjectStore) => IDBRequest<T>, checkClaim = true): Promise<T> {
+  const token = mode === 'readwrite' && checkClaim ? writerToken : null;
   return openDatabase().then(
     (db) =>
       new Promise<T>((resolve, reject) => {
-        const transaction = db.transaction(storeName, mode);
-        const request = action(transaction.objectStore(storeName));
+        const transaction = db.transaction(token ? [...new Set([storeName, MODELS])] : storeName, mode);
+        let request: IDBRequest<T> | null = null;
+        let taken = false;
+        if (token) {
+          const owner = transaction.objectStore(MODELS).get(OWNER_KEY);
+          owner.onsuccess = () => {
+            if (owner.result !== undefined && owner.result !== token) {
+              taken = true;
+              transaction.abort();
+              return;
+            }
+            request = action(transaction.objectStore(storeName));
+          };
+        } else {
+          request = action(transaction.objectStore(storeName));
+        }
         transaction.oncomplete = () => {
           db.close();
-          resolve(request.result);
+          resolve(request!.result);
         };
-        transaction.onerror = () => {
+        const failed = () => {
           db.close();
-          reject(new Error(`IndexedDB ${mode} failed: ${transaction.error?.message ?? 'unknown error'}`));
+          reject(
+            taken
+              ? new StorageTakenError('another tab saves the model and images now')
+              : new Error(`IndexedDB ${mode} failed: ${transaction.error?.message ?? 'unknown error'}`),
+          );
         };
+        transaction.onerror = failed;
+        transaction.onabort = failed;
       }),
   );
 }

@@ -12,6 +12,7 @@
 import type { Architecture, PixelCNNConfig } from '../model/config';
 import type { InputFile, SkippedFile } from '../data/types';
 import type { InspectEvent, InspectRequest } from './inspectProtocol';
+import { MAX_TRAINING_CORES } from './settings';
 import type { BuiltinDatasetId } from '../data/builtin';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
@@ -94,8 +95,18 @@ export interface TrainSettings {
   workers?: number;
 }
 
-/** Most cores one batch is shared between. */
-export const MAX_TRAINING_CORES = 32;
+// Every training and sampling setting's label, hint and limits, declared once for the engine and the panels.
+export {
+  type NumberSetting,
+  MAX_SAMPLE_IMAGES,
+  MAX_SEED,
+  MAX_TRAINING_CORES,
+  SAMPLE_SETTINGS,
+  TRAIN_SETTINGS,
+  allowedRange,
+  settingProblem,
+  settingsProblem,
+} from './settings';
 
 /** Every core the browser reports (`navigator.hardwareConcurrency`), and at least two: the engine and one helper. */
 export function defaultTrainingCores(hardwareConcurrency: number | undefined): number {
@@ -143,8 +154,6 @@ export type ClassDraw = { kind: 'any' } | { kind: 'class'; label: number } | { k
 
 export const CLASS_DRAW_KINDS: readonly ClassDraw['kind'][] = ['any', 'class', 'rows'];
 
-/** Most images one sampling run draws (a grid of one row per class included). */
-export const MAX_SAMPLE_IMAGES = 64;
 
 export interface SampleSettings {
   /** Images drawn together, shown as a grid. */

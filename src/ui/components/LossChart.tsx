@@ -1,4 +1,4 @@
-import { useMemo } from 'react';
+import { useId, useMemo } from 'react';
 import type { LossPoint, TestLossPoint } from '../store';
 
 /**
@@ -120,12 +120,14 @@ export function LossChart({ train, test }: LossChartProps) {
   }, [train, test]);
 
   const empty = train.length === 0 && test.length === 0;
+  const summaryId = useId();
 
   return (
     <figure className="loss-chart">
       <svg
         role="img"
         aria-label="Training loss chart"
+        aria-describedby={summaryId}
         // Test hooks: how many training points are plotted, and the first and last of them.
         data-train-points={train.length}
         data-train-first={train[0]?.bitsPerDim}
@@ -189,6 +191,65 @@ export function LossChart({ train, test }: LossChartProps) {
           <span className="swatch swatch-held" aria-hidden="true" /> held-out images
         </span>
       </figcaption>
+      <LossText train={train} test={test} summaryId={summaryId} />
     </figure>
+  );
+}
+
+/** Rows in the table on demand: every held-out evaluation, and the training losses of the latest steps. */
+const TABLE_TRAINING_ROWS = 50;
+
+/**
+ * The chart in words: the latest values in a sentence (the chart's
+ * description), and the numbers as a table on demand.
+ */
+function LossText({ train, test, summaryId }: LossChartProps & { summaryId: string }) {
+  const latest = train.at(-1);
+  const held = test.at(-1);
+  const best = test.reduce<TestLossPoint | null>((b, p) => (b === null || p.testBitsPerDim < b.testBitsPerDim ? p : b), null);
+  const summary =
+    latest === undefined && held === undefined
+      ? 'No training yet.'
+      : [
+          latest ? `Latest training loss ${latest.bitsPerDim.toFixed(3)} bits/dim at step ${latest.step.toLocaleString('en-US')}.` : '',
+          held ? `Latest held-out loss ${held.testBitsPerDim.toFixed(3)} bits/dim at step ${held.step.toLocaleString('en-US')}.` : '',
+          best && best !== held ? `Best held-out ${best.testBitsPerDim.toFixed(3)} at step ${best.step.toLocaleString('en-US')}.` : '',
+        ]
+          .filter(Boolean)
+          .join(' ');
+  const byStep = new Map<number, { train?: number; test?: number }>();
+  for (const p of train.slice(-TABLE_TRAINING_ROWS)) byStep.set(p.step, { train: p.bitsPerDim });
+  for (const p of test) byStep.set(p.step, { ...byStep.get(p.step), test: p.testBitsPerDim });
+  const rows = [...byStep].sort((a, b) => a[0] - b[0]);
+  return (
+    <div className="loss-text">
+      <p id={summaryId} className="muted" data-testid="loss-summary">
+        {summary}
+      </p>
+      {rows.length > 0 && (
+        <details className="loss-table">
+          <summary>Loss table</summary>
+          <table>
+            <caption>Bits per dimension by step: every held-out evaluation and the last {TABLE_TRAINING_ROWS} training steps</caption>
+            <thead>
+              <tr>
+                <th scope="col">Step</th>
+                <th scope="col">Training</th>
+                <th scope="col">Held-out</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map(([step, values]) => (
+                <tr key={step}>
+                  <th scope="row">{step.toLocaleString('en-US')}</th>
+                  <td>{values.train?.toFixed(3) ?? '—'}</td>
+                  <td>{values.test?.toFixed(3) ?? '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </details>
+      )}
+    </div>
   );
 }

@@ -9,8 +9,10 @@ import {
 } from '../actions';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { Field } from '../components/Field';
+import { NumberField } from '../components/NumberField';
+import { useActionProblem } from '../fieldProblems';
 import { Panel } from '../components/Panel';
-import { CLASS_DRAW_KINDS, type ClassDraw, MAX_SAMPLE_IMAGES } from '../../worker/protocol';
+import { CLASS_DRAW_KINDS, type ClassDraw, MAX_SAMPLE_IMAGES, SAMPLE_SETTINGS } from '../../worker/protocol';
 import { formatInteger, formatSeconds } from '../format';
 import { clearErrors, useStudio } from '../store';
 import { DrawingCompletion } from './CompletionPanel';
@@ -32,6 +34,7 @@ export function SamplingPanel() {
           <div className="sample-stage">
             <SampleCanvas />
             <SampleProgress />
+          <SampleAnnouncer />
             <SampleLegend />
             <SampleInspector />
             <SampleDownloads />
@@ -86,9 +89,11 @@ function ColourOrderLegend() {
 function SampleButtons() {
   const ready = useStudio((s) => s.engine.state === 'ready');
   const running = useStudio((s) => s.sampling.running);
+  // An invalid setting turns Sample off, and says why.
+  const blocked = useActionProblem('sampling');
   return (
     <div className="button-row">
-      <button type="button" className="primary" onClick={startSampling} disabled={!ready || running}>
+      <button type="button" className="primary" onClick={startSampling} disabled={!ready || running || blocked !== null}>
         Sample
       </button>
       <button type="button" onClick={stopSampling} disabled={!ready || !running}>
@@ -98,6 +103,29 @@ function SampleButtons() {
         <kbd>S</kbd> samples
       </span>
     </div>
+  );
+}
+
+/**
+ * Sampling progress for screen readers, politely and seldom: when a run
+ * starts, at each quarter, and how it ended (the visible counter changes
+ * every frame, so it is not announced).
+ */
+function SampleAnnouncer() {
+  const message = useStudio((s) => {
+    const { running, drawn, total, finished, prefixLength } = s.sampling;
+    if (total === 0) return '';
+    if (running) {
+      const quarter = Math.floor((4 * (drawn - prefixLength)) / Math.max(1, total - prefixLength));
+      return quarter <= 0 ? 'Drawing started.' : `Drawing, ${Math.min(quarter, 3) * 25}% done.`;
+    }
+    if (!finished) return '';
+    return finished.stopped ? `Drawing stopped at ${Math.round((100 * drawn) / total)}%.` : 'Drawing done.';
+  });
+  return (
+    <p className="visually-hidden" role="status" aria-live="polite" data-testid="sample-announcement">
+      {message}
+    </p>
   );
 }
 
@@ -245,39 +273,17 @@ function SampleSettingsForm() {
   const rowsPerClass = useStudio((s) => (s.model?.classNames.length ?? 0) > 0 && s.sampleSettings.draw.kind === 'rows');
 
   const freshSeed = useStudio((s) => s.freshSeedEachRun);
-  const [countText, setCountText] = useState(String(settings.count));
-  const [countProblem, setCountProblem] = useState<string | null>(null);
-  // While the seed field is being edited it shows the typed text; otherwise the store's seed.
-  const [seedText, setSeedText] = useState<string | null>(null);
 
   return (
     <div className="field-grid sample-settings">
-      <Field label="Images" hint={rowsPerClass ? 'set by one row per class' : 'drawn side by side'} problem={countProblem}>
-        {({ id, describedBy }) => (
-          <input
-            id={id}
-            aria-describedby={describedBy}
-            disabled={rowsPerClass}
-            type="number"
-            min={1}
-            max={16}
-            step={1}
-            value={countText}
-            aria-invalid={countProblem !== null}
-            onChange={(e) => {
-              const raw = e.currentTarget.value;
-              setCountText(raw);
-              const value = Number(raw);
-              if (raw.trim() !== '' && Number.isInteger(value) && value >= 1 && value <= 16) {
-                setCountProblem(null);
-                changeSampleSettings({ count: value });
-              } else {
-                setCountProblem('Images must be a whole number from 1 to 16.');
-              }
-            }}
-          />
-        )}
-      </Field>
+      <NumberField
+        problemKey="sampling.count"
+        setting={SAMPLE_SETTINGS.count}
+        value={settings.count}
+        disabled={rowsPerClass}
+        hint={rowsPerClass ? 'set by one row per class' : undefined}
+        onValid={(count) => changeSampleSettings({ count })}
+      />
       <Field label="Speed" hint="pause after each pixel; works while drawing">
         {({ id, describedBy }) => (
           <select
@@ -297,7 +303,7 @@ function SampleSettingsForm() {
       <Field
         label="Temperature"
         value={settings.temperature.toFixed(2)}
-        hint="below 1: safer, plainer images; above 1: wilder ones"
+        hint={SAMPLE_SETTINGS.temperature.hint}
         className="field-wide"
       >
         {({ id, describedBy }) => (
@@ -305,33 +311,15 @@ function SampleSettingsForm() {
             id={id}
             aria-describedby={describedBy}
             type="range"
-            min={0.1}
-            max={2}
-            step={0.05}
+            min={SAMPLE_SETTINGS.temperature.min}
+            max={SAMPLE_SETTINGS.temperature.max}
+            step={SAMPLE_SETTINGS.temperature.step}
             value={settings.temperature}
             onChange={(e) => changeSampleSettings({ temperature: Number(e.currentTarget.value) })}
           />
         )}
       </Field>
-      <Field label="Seed" hint="the same seed and model give the same images">
-        {({ id, describedBy }) => (
-          <input
-            id={id}
-            aria-describedby={describedBy}
-            type="number"
-            min={0}
-            step={1}
-            value={seedText ?? String(settings.seed)}
-            onChange={(e) => {
-              const raw = e.currentTarget.value;
-              setSeedText(raw);
-              const value = Number(raw);
-              if (raw.trim() !== '' && Number.isInteger(value) && value >= 0) pinSeed(value);
-            }}
-            onBlur={() => setSeedText(null)}
-          />
-        )}
-      </Field>
+      <NumberField problemKey="sampling.seed" setting={SAMPLE_SETTINGS.seed} value={settings.seed} onValid={pinSeed} />
       <label className="checkbox-field">
         <input type="checkbox" checked={freshSeed} onChange={(e) => setFreshSeedEachRun(e.currentTarget.checked)} />
         <span>New seed for each run</span>

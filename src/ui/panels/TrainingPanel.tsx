@@ -1,11 +1,12 @@
 import { useState } from 'react';
 import { changeTrainSettings, pauseTraining, startTraining, trainOneStep } from '../actions';
 import { ErrorAlert } from '../components/ErrorAlert';
-import { Field } from '../components/Field';
+import { NumberField } from '../components/NumberField';
+import { useActionProblem } from '../fieldProblems';
 import { LossChart } from '../components/LossChart';
 import { Panel } from '../components/Panel';
 import { clearErrors, currentStep, useStudio } from '../store';
-import { LEARNING_RATE_WARN_ABOVE, MAX_TRAINING_CORES, defaultTrainingCores } from '../../worker/protocol';
+import { LEARNING_RATE_WARN_ABOVE, TRAIN_SETTINGS, defaultTrainingCores } from '../../worker/protocol';
 
 /** Start and stop learning, tune it, and watch the loss. */
 export function TrainingPanel() {
@@ -19,6 +20,7 @@ export function TrainingPanel() {
     >
       <TrainingControls />
       <TrainingStats />
+      <TrainingAnnouncer />
       <LossChart train={lossHistory} test={testHistory} />
       <TrainingProblems />
     </Panel>
@@ -29,16 +31,18 @@ function TrainingControls() {
   const running = useStudio((s) => s.training);
   const ready = useStudio((s) => s.engine.state === 'ready');
   const settings = useStudio((s) => s.trainSettings);
+  // An invalid setting turns off what would use it, and says why.
+  const blocked = useActionProblem('training');
   return (
     <div className="training-controls">
       <div className="button-row">
-        <button type="button" className="primary" onClick={startTraining} disabled={!ready || running}>
+        <button type="button" className="primary" onClick={startTraining} disabled={!ready || running || blocked !== null}>
           Train
         </button>
         <button type="button" onClick={pauseTraining} disabled={!ready || !running}>
           Pause
         </button>
-        <button type="button" onClick={trainOneStep} disabled={!ready || running}>
+        <button type="button" onClick={trainOneStep} disabled={!ready || running || blocked !== null}>
           Step
         </button>
         <span className="kbd-hint">
@@ -46,27 +50,26 @@ function TrainingControls() {
         </span>
       </div>
       <div className="field-row">
-        <SettingInput
-          label="Learning rate"
-          initial={settings.learningRate}
-          min={0.00001}
-          max={1}
-          step={0.0001}
-          check={(v) => (v > 0 && v <= 1 ? null : 'Learning rate must be above 0 and at most 1.')}
+        <NumberField
+          problemKey="training.learningRate"
+          setting={TRAIN_SETTINGS.learningRate}
+          value={settings.learningRate}
           onValid={(learningRate) => changeTrainSettings({ learningRate })}
         />
-        <SettingInput
-          label="Batch size"
-          initial={settings.batchSize}
-          min={1}
-          max={256}
-          step={1}
-          check={(v) => (Number.isInteger(v) && v >= 1 && v <= 256 ? null : 'Batch size must be a whole number from 1 to 256.')}
+        <NumberField
+          problemKey="training.batchSize"
+          setting={TRAIN_SETTINGS.batchSize}
+          value={settings.batchSize}
           onValid={(batchSize) => changeTrainSettings({ batchSize })}
         />
         <CoresInput />
       </div>
       <CoresNote />
+      {blocked && (
+        <p className="field-problem" data-testid="training-blocked">
+          Train and Step are off until the settings are fixed: {blocked}
+        </p>
+      )}
       {settings.learningRate > LEARNING_RATE_WARN_ABOVE && (
         <p className="field-warning" data-testid="learning-rate-warning">
           A learning rate above {LEARNING_RATE_WARN_ABOVE} usually wrecks a trained model within a few steps. If the loss
@@ -81,13 +84,10 @@ function TrainingControls() {
 function CoresInput() {
   const chosen = useStudio((s) => s.trainSettings.workers);
   return (
-    <SettingInput
-      label="Cores"
-      initial={chosen ?? defaultTrainingCores(navigator.hardwareConcurrency)}
-      min={1}
-      max={MAX_TRAINING_CORES}
-      step={1}
-      check={(v) => (Number.isInteger(v) && v >= 1 && v <= MAX_TRAINING_CORES ? null : `Cores must be a whole number from 1 to ${MAX_TRAINING_CORES}.`)}
+    <NumberField
+      problemKey="training.workers"
+      setting={TRAIN_SETTINGS.workers}
+      value={chosen ?? defaultTrainingCores(navigator.hardwareConcurrency)}
       onValid={(workers) => changeTrainSettings({ workers })}
     />
   );
@@ -112,44 +112,28 @@ function CoresNote() {
   );
 }
 
-interface SettingInputProps {
-  label: string;
-  initial: number;
-  min: number;
-  max: number;
-  step: number;
-  /** A sentence saying what is wrong, or null when the value is usable. */
-  check: (value: number) => string | null;
-  onValid: (value: number) => void;
-}
-
-/** A number field that only passes on values the engine can use, and says why otherwise. */
-function SettingInput({ label, initial, min, max, step, check, onValid }: SettingInputProps) {
-  const [text, setText] = useState(String(initial));
-  const [problem, setProblem] = useState<string | null>(null);
+/** Training starting, pausing and stopping on its own, announced politely to screen readers (not every step). */
+function TrainingAnnouncer() {
+  const running = useStudio((s) => s.training);
+  const stopReason = useStudio((s) => s.trainingStopReason);
+  const steps = useStudio(currentStep);
+  const [pausedAt, setPausedAt] = useState<number | null>(null);
+  const [wasRunning, setWasRunning] = useState(running);
+  if (wasRunning !== running) {
+    setWasRunning(running);
+    setPausedAt(running ? null : steps);
+  }
+  const message = running
+    ? 'Training.'
+    : stopReason
+      ? stopReason
+      : pausedAt !== null
+        ? `Training paused at step ${pausedAt.toLocaleString('en-US')}.`
+        : '';
   return (
-    <Field label={label} problem={problem}>
-      {({ id, describedBy }) => (
-        <input
-          id={id}
-          aria-describedby={describedBy}
-          type="number"
-          min={min}
-          max={max}
-          step={step}
-          value={text}
-          aria-invalid={problem !== null}
-          onChange={(e) => {
-            const raw = e.currentTarget.value;
-            setText(raw);
-            const value = Number(raw);
-            const issue = raw.trim() === '' || !Number.isFinite(value) ? `${label} needs a number.` : check(value);
-            setProblem(issue);
-            if (!issue) onValid(value);
-          }}
-        />
-      )}
-    </Field>
+    <p className="visually-hidden" role="status" aria-live="polite" data-testid="training-announcement">
+      {message}
+    </p>
   );
 }
 

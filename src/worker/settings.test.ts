@@ -1,0 +1,74 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CONFIG_SPEC, ConfigError, DEFAULT_CONFIG, type PixelCNNConfig, validateConfig } from '../model/config';
+import type { ImageDataset } from '../data/types';
+import { useCpuBackend } from '../test/tfSetup';
+import { Engine } from './engine';
+import { memoryModelStore } from './modelStore';
+import type { EngineEvent, SampleSettings, TrainSettings } from './protocol';
+import { type NumberSetting, SAMPLE_SETTINGS, TRAIN_SETTINGS, allowedRange, settingProblem } from './settings';
+
+beforeAll(useCpuBackend);
+
+const tiny: PixelCNNConfig = { ...DEFAULT_CONFIG, architecture: 'pixelcnn', height: 4, width: 4, levels: 4, hiddenChannels: 4, layers: 1, firstKernelSize: 3, kernelSize: 3, headChannels: 0, inputEmbedding: 0, position: false, classes: 0 };
+const images: ImageDataset = { width: 4, height: 4, channels: 1, levels: 4, count: 10, pixels: new Uint8Array(160) };
+
+/** Values at and just past each limit of a declaration, with whether the declaration allows them. */
+function edges(setting: NumberSetting): Array<[number, boolean]> {
+  const below = setting.integer ? setting.min - 1 : setting.min - setting.step;
+  const above = setting.integer ? setting.max + 1 : setting.max + setting.step;
+  return [
+    [setting.minExclusive ? setting.min + setting.step : setting.min, true],
+    [setting.max, true],
+    [setting.minExclusive ? setting.min : below, false],
+    [above, false],
+    ...(setting.integer ? ([[setting.min + 0.5, false]] as Array<[number, boolean]>) : []),
+  ];
+}
+
+type Row = [string, NumberSetting, number, boolean];
+const table: Row[] = [
+  ...Object.entries(TRAIN_SETTINGS).flatMap(([key, setting]) => edges(setting).map(([v, ok]): Row => [`training.${key}`, setting, v, ok])),
+  ...Object.entries(SAMPLE_SETTINGS).flatMap(([key, setting]) => edges(setting).map(([v, ok]): Row => [`sampling.${key}`, setting, v, ok])),
+];
+
+describe('one declaration per setting', () => {
+  it('the declarations drive the form and the engine alike', async () => {
+    const events: EngineEvent[] = [];
+    const engine = new Engine({
+      emit: (event) => events.push(event),
+      store: memoryModelStore(),
+      selectBackend: async () => ({ name: 'cpu', adapter: 'test', software: false, requested: false, unavailable: [] }),
+      loadBuiltinDigits: async () => images,
+    });
+    await engine.handle({ type: 'init', config: tiny });
+    const train: TrainSettings = { learningRate: 0.001, batchSize: 4, workers: 1 };
+    const sample: SampleSettings = { count: 1, temperature: 1, seed: 1, delayMs: 0, draw: { kind: 'any' } };
+    for (const [name, setting, value, allowed] of table) {
+      const [action, key] = name.split('.');
+      // The form's field (NumberField) says exactly this.
+      const problem = settingProblem(setting, value);
+      expect(problem === null, `${name} = ${value}`).toBe(allowed);
+      if (!allowed) expect(problem).toBe(`${setting.label} must be ${allowedRange(setting)}, got ${value}.`);
+      // The engine refuses the same values with the same sentence.
+      const before = events.length;
+      if (action === 'training') await engine.handle({ type: 'updateTrainSettings', settings: { ...train, [key]: value } });
+      else {
+        await engine.handle({ type: 'sample', settings: { ...sample, [key]: value } });
+        await engine.handle({ type: 'stopSampling' });
+      }
+      const error = events.slice(before).find((e): e is Extract<EngineEvent, { type: 'error' }> => e.type === 'error');
+      expect(error?.message ?? null, `${name} = ${value}`).toBe(problem);
+    }
+  });
+
+  it("the model config's declared ranges are what validateConfig allows", () => {
+    for (const [field, spec] of Object.entries(CONFIG_SPEC)) {
+      if (!spec.range) continue;
+      const at = (value: number) => () => validateConfig({ ...DEFAULT_CONFIG, [field]: value });
+      expect(at(spec.range.min), field).not.toThrow();
+      expect(at(spec.range.max), field).not.toThrow();
+      expect(at(spec.range.min - 1), field).toThrow(ConfigError);
+      expect(at(spec.range.max + 1), field).toThrow(new RegExp(`^${field} must be an integer from ${spec.range.min} to ${spec.range.max}`));
+    }
+  });
+});
