@@ -14,6 +14,7 @@ console.error(
   `${row.backend} under Node, default model ${row.size}×${row.size}×${row.colorChannels}, 16 images at full speed: ` +
     `CPU ${row.withoutMs.toFixed(0)} ms without the belief chart, ${row.withMs.toFixed(0)} ms with it (${row.beliefEvents} events for ${row.subPixels} sub-pixels): ` +
     `${row.overheadPercent >= 0 ? '+' : ''}${row.overheadPercent.toFixed(1)}% measured; ` +
-    `one event alone costs ${row.eventMicroseconds.toFixed(1)} µs, ${row.eventSharePercent.toFixed(2)}% of a run; wall ${row.withoutWallMs.toFixed(0)} / ${row.withWallMs.toFixed(0)} ms (medians of ${row.runs})`,
+    `one event alone costs ${row.eventMicroseconds.toFixed(1)} µs, ${row.eventSharePercent.toFixed(2)}% of a run; ` +
+    `inside the runs the belief code took ${row.inRunBeliefMs.toFixed(1)} ms, ${row.inRunSharePercent.toFixed(2)}% of their wall time; wall ${row.withoutWallMs.toFixed(0)} / ${row.withWallMs.toFixed(0)} ms (medians of ${row.runs})`,
 );
 console.log(JSON.stringify({ beliefOverhead: row }));

@@ -31,13 +31,16 @@ export interface BeliefOverheadRow {
   eventMicroseconds: number;
   /** Belief events per run × their cost, as a share of a run without them: the overhead without the noise. */
   eventSharePercent: number;
+  /** Wall time inside the session's belief code during the runs with it (median), and as a share of those runs' wall time. */
+  inRunBeliefMs: number;
+  inRunSharePercent: number;
   /** Belief events per run, and how many sub-pixels each image has. */
   beliefEvents: number;
   subPixels: number;
   runs: number;
 }
 
-async function timeRun(config: PixelCNNConfig, model: ReturnType<typeof createPixelCNN>, belief: boolean, seed: number): Promise<{ ms: number; wallMs: number; beliefs: number }> {
+async function timeRun(config: PixelCNNConfig, model: ReturnType<typeof createPixelCNN>, belief: boolean, seed: number): Promise<{ ms: number; wallMs: number; beliefs: number; beliefMs: number }> {
   let beliefs = 0;
   const emit = (event: EngineEvent, transfer?: Transferable[]) => {
     if (event.type === 'sampleBelief') beliefs++;
@@ -50,7 +53,7 @@ async function timeRun(config: PixelCNNConfig, model: ReturnType<typeof createPi
   const session = new SamplingSession(model, sampleIncremental, { count: SAMPLE_BATCH, temperature: 1, seed, delayMs: 0, draw: { kind: 'any' } }, emit, { labels, belief });
   await session.finished;
   const used = process.cpuUsage(cpu);
-  return { ms: (used.user + used.system) / 1000, wallMs: performance.now() - start, beliefs };
+  return { ms: (used.user + used.system) / 1000, wallMs: performance.now() - start, beliefs, beliefMs: session.beliefMs };
 }
 
 export async function benchBeliefOverhead(log: (line: string) => void, runs = 4, config: PixelCNNConfig = { ...DEFAULT_CONFIG }): Promise<BeliefOverheadRow> {
@@ -61,6 +64,8 @@ export async function benchBeliefOverhead(log: (line: string) => void, runs = 4,
   const withBelief: number[] = [];
   const withoutWall: number[] = [];
   const withWall: number[] = [];
+  const inRun: number[] = [];
+  const inRunShare: number[] = [];
   let beliefEvents = 0;
   const before = tf.memory().numTensors;
   for (let run = 0; run < runs; run++) {
@@ -72,8 +77,10 @@ export async function benchBeliefOverhead(log: (line: string) => void, runs = 4,
     withBelief.push(on.ms);
     withoutWall.push(off.wallMs);
     withWall.push(on.wallMs);
+    inRun.push(on.beliefMs);
+    inRunShare.push((100 * on.beliefMs) / on.wallMs);
     beliefEvents = on.beliefs;
-    log(`  run ${run + 1}: CPU without ${off.ms.toFixed(0)} ms, with ${on.ms.toFixed(0)} ms (${on.beliefs} belief events); wall ${off.wallMs.toFixed(0)} / ${on.wallMs.toFixed(0)} ms`);
+    log(`  run ${run + 1}: CPU without ${off.ms.toFixed(0)} ms, with ${on.ms.toFixed(0)} ms (${on.beliefs} belief events, ${on.beliefMs.toFixed(1)} ms in the belief code); wall ${off.wallMs.toFixed(0)} / ${on.wallMs.toFixed(0)} ms`);
   }
   const leaked = tf.memory().numTensors - before;
   if (leaked !== 0) log(`  ${leaked} tensors left behind`);
@@ -92,6 +99,8 @@ export async function benchBeliefOverhead(log: (line: string) => void, runs = 4,
     overheadPercent: (100 * (withMs - withoutMs)) / withoutMs,
     eventMicroseconds,
     eventSharePercent: (100 * beliefEvents * eventMicroseconds) / 1000 / withoutMs,
+    inRunBeliefMs: median(inRun),
+    inRunSharePercent: median(inRunShare),
     beliefEvents,
     subPixels: config.height * config.width * config.colorChannels,
     runs,

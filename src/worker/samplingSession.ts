@@ -40,6 +40,8 @@ export class SamplingSession {
   /** The images so far and how many sub-pixels of each are final. */
   private drawnPixels: Int32Array | null = null;
   private drawnCount = 0;
+  /** Wall time spent preparing and sending belief events in this run, in ms (read by the benchmark). */
+  beliefMs = 0;
   readonly finished: Promise<void>;
 
   constructor(
@@ -127,7 +129,11 @@ export class SamplingSession {
       pixelsSoFar = step.pixels;
       this.drawnPixels = step.pixels;
       this.drawnCount = step.index + 1;
-      if (this.input.belief !== false) sendBelief(step);
+      if (this.input.belief !== false) {
+        const beliefStart = performance.now();
+        sendBelief(step);
+        this.beliefMs += performance.now() - beliefStart;
+      }
       const pixelDone = step.channel === colorChannels - 1;
       const now = performance.now();
       // Slow motion pauses after each pixel; in colour after each of R, G and B, so a pixel is seen with R alone, then R and G.
