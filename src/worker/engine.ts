@@ -264,15 +264,19 @@ export class Engine {
     this.deps.emit({ type: 'ready', backend: info });
     this.announceCores();
     if (info.trialPending && this.deps.lateTrial) {
-      const report = (backend: BackendInfo) => this.deps.emit({ type: 'backend', backend });
+      let watched = info.name;
+      const report = (backend: BackendInfo) => {
+        this.deps.emit({ type: 'backend', backend });
+        // A move to another backend (a GPU) is watched for a lost device, as a start on it is.
+        if (backend.name !== watched) {
+          watched = backend.name;
+          this.watchDevice();
+        }
+      };
       const notice = (message: string) => this.deps.emit({ type: 'notice', message });
       this.lateTrial = new LateTrial({ ...this.deps.lateTrial, report, notice }, () => this.requireModel().config, info);
     }
-    this.deps.deviceLost?.()?.then((message) => {
-      this.training = false;
-      this.sampling?.stop();
-      this.deps.emit({ type: 'error', context: 'worker', message: `${message}. Restart the engine to continue.` });
-    });
+    this.watchDevice();
 
     // A model saved in this browser (the user's own work) comes first, then the shipped one.
     const builtin = (await this.rememberedBuiltin()) ?? 'digits';
@@ -287,6 +291,15 @@ export class Engine {
     await this.emitCheckpoints();
     // The first pixels come first: the backend trial waits for the first grid (lateTrial.ts).
     this.lateTrial?.startAfter(this.sampling?.finished);
+  }
+
+  /** Stops training and sampling, saying why, if the GPU device behind the current backend is lost. */
+  private watchDevice(): void {
+    this.deps.deviceLost?.()?.then((message) => {
+      this.training = false;
+      this.sampling?.stop();
+      this.deps.emit({ type: 'error', context: 'worker', message: `${message}. Restart the engine to continue.` });
+    });
   }
 
   /**

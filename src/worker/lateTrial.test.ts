@@ -50,7 +50,7 @@ function trialChoosing(chosen: BackendName): BackendTrial {
 }
 
 /** An engine whose trial is recorded, in order with everything it emits. */
-function harness(chosen: BackendName, start: BackendInfo = started) {
+function harness(chosen: BackendName, start: BackendInfo = started, deviceLost?: () => Promise<string> | null) {
   const log: string[] = [];
   const events: EngineEvent[] = [];
   let timed!: () => void;
@@ -65,6 +65,7 @@ function harness(chosen: BackendName, start: BackendInfo = started) {
     selectBackend: async () => start,
     loadBuiltinDigits: async () => digits(),
     loadPretrained: shipped,
+    deviceLost,
     lateTrial: {
       time: async (config) => {
         log.push(`time ${config.height}×${config.width}`);
@@ -109,6 +110,26 @@ describe('a first visit', () => {
     const last = events.filter((e): e is Extract<EngineEvent, { type: 'backend' }> => e.type === 'backend').at(-1)!;
     expect(last.backend).toMatchObject({ name: 'webgpu', trial: { chosen: 'webgpu' } });
     expect(last.backend.trialPending).toBeUndefined();
+  });
+
+  it('watches a GPU it moved to for a lost device, as a start on it would be', async () => {
+    let lose!: (message: string) => void;
+    const lost = new Promise<string>((resolve) => (lose = resolve));
+    const watching: string[] = [];
+    const { engine, events, trialTimed } = harness('webgpu', started, () => {
+      watching.push('watch');
+      return watching.length === 2 ? lost : null;
+    });
+    await engine.handle({ type: 'init', config: tiny, sampleOnStart });
+    await trialTimed;
+    expect(watching).toHaveLength(1);
+    await engine.handle({ type: 'step', settings: train });
+    expect(watching).toHaveLength(2);
+    lose('The GPU device was lost (destroyed): test');
+    await lost;
+    await Promise.resolve();
+    const error = events.filter((e): e is Extract<EngineEvent, { type: 'error' }> => e.type === 'error').at(-1);
+    expect(error?.message).toMatch(/GPU device was lost .*Restart the engine/);
   });
 
   it('times the backends first when the user trains before the first grid is done', async () => {
