@@ -116,3 +116,14 @@ describe('extractZip', () => {
     expect(extractZip('empty.zip', zipSync({}))).toEqual({ files: [], skipped: [], ignored: 0 });
   });
 });
+
+describe('extractZip and paths that climb out', () => {
+  it('lists an entry with ".." in its path as skipped, with the reason, instead of dropping it unreported', () => {
+    const archive = zipSync({ '../evil.png': png, 'a/../../b.png': png, 'ok.png': png });
+    const contents = extractZip('x.zip', archive);
+    expect(names(contents.files)).toEqual(['x.zip/ok.png']);
+    expect(contents.skipped.map((s) => s.name).sort()).toEqual(['x.zip/../evil.png', 'x.zip/a/../../b.png']);
+    for (const entry of contents.skipped) expect(entry.reason).toContain('climbs out of the zip ("..")');
+    expect(contents.ignored).toBe(0);
+  });
+});

@@ -107,6 +107,11 @@ export function extractZip(
     }
     const path = normalisePath(info.name);
     if (path === '' || info.name.endsWith('/') || info.name.endsWith('\\')) return false; // a folder
+    // Listed before the junk check, which would take ".." for a hidden name and drop it unreported.
+    if (path.split('/').includes('..')) {
+      skipped.push({ name: entryName(path), reason: 'its path inside the zip climbs out of the zip (".."), so it was not opened' });
+      return false;
+    }
     if (isJunkPath(path)) {
       ignored++;
       return false;

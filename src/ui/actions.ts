@@ -1,5 +1,5 @@
 import type { PixelCNNConfig } from '../model/config';
-import type { InputFile } from '../data/types';
+import type { InputFile, SkippedFile } from '../data/types';
 import type { BuiltinDatasetId } from '../data/builtin';
 import type { ErrorContext, SampleSettings, TrainSettings } from '../worker/protocol';
 import { send } from './engineClient';
@@ -129,10 +129,11 @@ export function loadBuiltinDataset(id: BuiltinDatasetId = 'digits', withModel = 
   }
 }
 
-export function importImages(files: InputFile[]): void {
+/** `mode` 'add' adds the files to the user's own images in use; `notRead`: files of the drop left unread, with why. */
+export function importImages(files: InputFile[], mode: 'replace' | 'add' = 'replace', notRead: SkippedFile[] = []): void {
   clearErrors('dataset');
   const buffers = files.map((f) => f.bytes).filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
-  if (sendOrExplain(send({ type: 'importImages', files }, buffers), 'dataset')) {
+  if (sendOrExplain(send({ type: 'importImages', files, mode, notRead }, buffers), 'dataset')) {
     useStudio.setState({ importing: true, importProgress: { done: 0, total: files.length } });
   }
 }

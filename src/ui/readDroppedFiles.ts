@@ -1,5 +1,5 @@
-import { MAX_FILES } from '../data/limits';
-import type { InputFile } from '../data/types';
+import { MAX_FILES, overCapReason } from '../data/limits';
+import type { InputFile, SkippedFile } from '../data/types';
 
 /**
  * Gathers what the user dropped or picked into named files. Folders are
@@ -78,8 +78,8 @@ export function collectPicked(list: FileList): NamedFile[] {
 
 export interface ReadResult {
   files: InputFile[];
-  /** Files beyond the cap, not read at all. */
-  leftOut: number;
+  /** Files beyond the cap, not read at all, each with the reason. */
+  leftOut: SkippedFile[];
 }
 
 /**
@@ -103,5 +103,5 @@ export async function readForImport(named: NamedFile[], onProgress: (done: numbe
     }
   };
   await Promise.all(Array.from({ length: Math.min(8, kept.length) }, worker));
-  return { files, leftOut: sorted.length - kept.length };
+  return { files, leftOut: sorted.slice(MAX_FILES).map(({ name }) => ({ name, reason: overCapReason(MAX_FILES) })) };
 }

@@ -190,9 +190,12 @@ export class Engine {
         return this.replaceModel(this.requireModel().config, 'before Reset');
       case 'useBuiltinDataset':
         return this.useBuiltin(request.id ?? 'digits', request.withModel ?? false, request.sample);
-      case 'importImages':
-        await this.importFiles(request.files);
-        return this.keepDataset(request.files);
+      case 'importImages': {
+        // Added to the user's own images in use, or in their place.
+        const files = request.mode === 'add' && this.source.kind === 'files' ? [...this.source.files, ...request.files] : request.files;
+        await this.importFiles(files, { notRead: request.notRead });
+        return this.keepDataset(files);
+      }
       case 'train':
         this.trainSettings = this.fittingTrainSettings(request.settings);
         return this.startTraining();
@@ -576,14 +579,16 @@ export class Engine {
   }
 
   /** `quiet`: no notice about skipped files (a restored dataset was reported when it was dropped). */
-  private async importFiles(files: InputFile[], { quiet = false } = {}): Promise<void> {
+  /** `quiet`: no notice about skipped files (a restored dataset was reported when it was dropped). `notRead`: files the page left out. */
+  private async importFiles(files: InputFile[], { quiet = false, notRead = [] as SkippedFile[] } = {}): Promise<void> {
     const report = await importImages(files, this.target(), {
       decode: this.deps.decode,
       onProgress: (p) => this.deps.emit({ type: 'datasetProgress', done: p.done, total: p.total }),
     });
+    if (notRead.length > 0) report.skipped = [...report.skipped, ...notRead];
     if (!report.dataset) {
-      // Keep what we had; show why nothing from this drop could be used.
-      if (this.data) this.emitDataset({ ...this.data, accepted: 0, skipped: report.skipped });
+      // Keep what we had, with its own counts; list why nothing from this drop could be used.
+      if (this.data) this.emitDataset(this.data, report.skipped);
       throw new UserFacingError('dataset', report.message);
     }
     const name = `${report.accepted.toLocaleString('en-US')} imported image${report.accepted === 1 ? '' : 's'}`;
@@ -634,7 +639,7 @@ export class Engine {
     return data;
   }
 
-  private emitDataset(data: LoadedData): void {
+  private emitDataset(data: LoadedData, failedDrop?: SkippedFile[]): void {
     const { train, test } = data;
     const previewCount = Math.min(PREVIEW_IMAGES, train.count);
     const perImage = train.width * train.height * train.channels;
@@ -654,6 +659,7 @@ export class Engine {
       classes: classSummary(train, test),
       unlabelledReason: data.unlabelledReason,
       builtin: this.source.kind === 'builtin' ? this.source.id : null,
+      ...(failedDrop ? { failedDrop } : {}),
     };
     this.deps.emit({ type: 'dataset', dataset: summary }, [preview.buffer]);
   }

@@ -244,6 +244,11 @@ export interface DatasetSummary {
   unlabelledReason: string | null;
   /** Which built-in dataset this is, or null for the user's own images. */
   builtin: BuiltinDatasetId | null;
+  /**
+   * The files of the last drop when none of them could be used, each with its
+   * reason; the dataset, and the counts above, are then still the previous one.
+   */
+  failedDrop?: SkippedFile[];
 }
 
 export type EngineRequest =
@@ -272,7 +277,13 @@ export type EngineRequest =
    * `sample` then starts drawing from it at once.
    */
   | { type: 'useBuiltinDataset'; id?: BuiltinDatasetId; withModel?: boolean; sample?: SampleSettings }
-  | { type: 'importImages'; files: InputFile[] }
+  /**
+   * Images the user dropped or picked. `mode`: 'replace' (the default) makes
+   * them the dataset; 'add' adds them to the user's own images in use.
+   * `notRead`: files of the drop the page left unread (over the file cap),
+   * reported with the skipped ones.
+   */
+  | { type: 'importImages'; files: InputFile[]; mode?: 'replace' | 'add'; notRead?: SkippedFile[] }
   | { type: 'train'; settings: TrainSettings }
   | { type: 'pause' }
   | { type: 'step'; settings: TrainSettings }

@@ -1,6 +1,6 @@
 import { useRef, useState, type DragEvent, type KeyboardEvent } from 'react';
 import { formatCount, MAX_FILES } from '../../data/limits';
-import type { SkippedFile } from '../../data/types';
+import type { InputFile, SkippedFile } from '../../data/types';
 import { importImages } from '../actions';
 import { BuiltinDatasets } from './BuiltinDatasets';
 import { Panel } from '../components/Panel';
@@ -18,10 +18,13 @@ type LocalMessage = { kind: 'info' | 'error'; text: string } | null;
 export function DatasetPanel() {
   const [reading, setReading] = useState<{ done: number; total: number } | null>(null);
   const [message, setMessage] = useState<LocalMessage>(null);
+  // A drop waiting for the user to say whether it adds to the images in use or replaces them.
+  const [pending, setPending] = useState<{ files: InputFile[]; leftOut: SkippedFile[]; current: string } | null>(null);
   const error = useStudio((s) => s.errors.dataset);
 
   async function importNamed(gathered: Promise<NamedFile[]> | NamedFile[], emptyText: string) {
     setMessage(null);
+    setPending(null);
     try {
       const named = await gathered;
       if (named.length === 0) {
@@ -30,15 +33,18 @@ export function DatasetPanel() {
       }
       setReading({ done: 0, total: Math.min(named.length, MAX_FILES) });
       const { files, leftOut } = await readForImport(named, (done, total) => setReading({ done, total }));
-      if (leftOut > 0) {
+      if (leftOut.length > 0) {
         setMessage({
           kind: 'info',
           text:
             `Only the first ${formatCount(MAX_FILES)} files (by name) were read; ` +
-            `${formatCount(leftOut)} more were left out.`,
+            `${formatCount(leftOut.length)} more were left out (listed with the skipped files).`,
         });
       }
-      importImages(files);
+      // Onto the user's own images, the drop may add to them or replace them: ask.
+      const current = useStudio.getState().dataset;
+      if (current && current.builtin === null && current.trainCount + current.testCount > 0) setPending({ files, leftOut, current: current.name });
+      else importImages(files, 'replace', leftOut);
     } catch (cause) {
       const reason = cause instanceof Error ? cause.message : String(cause);
       setMessage({ kind: 'error', text: `The files could not be read: ${reason}` });
@@ -63,6 +69,39 @@ export function DatasetPanel() {
         <p className={message.kind === 'error' ? 'alert' : 'note'} role={message.kind === 'error' ? 'alert' : 'status'}>
           {message.text}
         </p>
+      )}
+      {pending && (
+        <div className="confirm" role="group" aria-label="Add or replace">
+          <p>
+            Add {pending.files.length === 1 ? 'this file' : `these ${formatCount(pending.files.length)} files`} to the {pending.current} in use,
+            or replace them?
+          </p>
+          <div className="button-row">
+            <button
+              type="button"
+              className="primary"
+              onClick={() => {
+                importImages(pending.files, 'add', pending.leftOut);
+                setPending(null);
+              }}
+            >
+              Add to them
+            </button>
+            <button
+              type="button"
+              className="danger"
+              onClick={() => {
+                importImages(pending.files, 'replace', pending.leftOut);
+                setPending(null);
+              }}
+            >
+              Replace them
+            </button>
+            <button type="button" onClick={() => setPending(null)}>
+              Cancel
+            </button>
+          </div>
+        </div>
       )}
       <ErrorAlert message={error} onDismiss={() => clearErrors('dataset')} />
       <ImportProgress reading={reading} />
@@ -261,6 +300,30 @@ const NO_SKIPPED: SkippedFile[] = [];
 
 function SkippedList() {
   const skipped = useStudio((s) => s.dataset?.skipped ?? NO_SKIPPED);
+  const failed = useStudio((s) => s.dataset?.failedDrop ?? NO_SKIPPED);
+  return (
+    <>
+      {failed.length > 0 && (
+        <div className="skipped" data-testid="failed-drop">
+          <h3>
+            None of the last drop's {failed.length === 1 ? 'file' : `${formatInteger(failed.length)} files`} could be used; the images above are
+            unchanged
+          </h3>
+          <ul aria-label="Files of the last drop">
+            {failed.map((file, i) => (
+              <li key={`${file.name}-${i}`}>
+                <span className="file-name">{file.name}</span>: {file.reason}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+      <SkippedFiles skipped={skipped} />
+    </>
+  );
+}
+
+function SkippedFiles({ skipped }: { skipped: SkippedFile[] }) {
   if (skipped.length === 0) return null;
   return (
     <div className="skipped">
