@@ -245,6 +245,8 @@ test('the page loads and runs on the WebGPU backend', async ({ page }) => {
 });
 
 test('left to choose, the engine starts on wasm, times the backends on the model after the first grid, keeps the fastest (wasm here) and shows the figures', async ({ page }) => {
+  // Three first visits' grids and trials, one after another (a reload, Measure again, a new model): minutes on a busy machine.
+  test.setTimeout(15 * 60_000);
   const started = Date.now();
   await page.goto('/');
   await expect(page.getByTestId('backend-name')).toHaveText('wasm', { timeout: 120_000 });

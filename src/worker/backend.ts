@@ -231,8 +231,11 @@ function passedOver(candidates: Candidate[], chosen: Candidate, requested?: Back
     .map((c) => ({ name: c.name, reason: `only a software adapter is available (${c.adapter}), which trains slower than ${chosen.name} on the CPU` }));
 }
 
-/** Time for a trial worker to load tfjs, start its backend and build the model before its deadline starts. */
-const WORKER_STARTUP_MS = 12_000;
+/**
+ * Time for a trial worker to load tfjs, start its backend and build the model before its deadline starts.
+ * The trial runs in the background (lateTrial.ts), so a busy machine gets time rather than a failure.
+ */
+const WORKER_STARTUP_MS = 30_000;
 /** Slack for messages between the workers on top of a step's deadline. */
 const MESSAGE_SLACK_MS = 500;
 
