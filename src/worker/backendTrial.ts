@@ -88,7 +88,7 @@ export interface TrialOptions {
 
 export const TRIAL_BATCH = 4;
 export const TRIAL_STEPS = 3;
-const DEFAULTS = { minDeadlineMs: 1500, slowerFactor: 4, firstDeadlineMs: 20_000, startupMs: 15_000, hardwareCompileMs: 10_000 };
+const DEFAULTS = { minDeadlineMs: 1500, slowerFactor: 4, firstDeadlineMs: 20_000, startupMs: 30_000, hardwareCompileMs: 10_000 };
 
 /**
  * wasm first, for a deadline to hold the others to; hardware GPUs before
