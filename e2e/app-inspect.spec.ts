@@ -73,6 +73,12 @@ test('the belief chart follows the drawing; a drawn pixel shows its distribution
   await page.keyboard.press('ArrowUp');
   await expect(view.getByRole('img', { name: /^sample 1, row 4, column 2/i })).toBeVisible();
   await expect(view.getByTestId('belief-chart').first().getByRole('img')).toHaveAttribute('aria-label', /drawn level/);
+  // On the grid itself too: the arrow keys move the chosen pixel, ] goes to the next image.
+  await page.getByRole('img', { name: 'Samples', exact: true }).focus();
+  await page.keyboard.press('ArrowRight');
+  await expect(view.getByRole('img', { name: /^sample 1, row 4, column 3/i })).toBeVisible();
+  await page.keyboard.press(']');
+  await expect(view.getByRole('img', { name: /^sample 2, row 4, column 3/i })).toBeVisible();
   await page.screenshot({ path: 'test-results/inspect-sample.png', fullPage: true });
 });
 

@@ -54,6 +54,14 @@ interface Looked {
   temperature: number;
 }
 
+/** A cheap number that changes when the weights do: the output layer's bias, summed with weights by position. */
+async function weightsFingerprint(model: PixelCNN): Promise<string> {
+  const bias = (await model.layers[model.layers.length - 1].bias.data()) as Float32Array;
+  let sum = 0;
+  for (let i = 0; i < bias.length; i++) sum += bias[i] * (i + 1);
+  return sum.toPrecision(12);
+}
+
 export class Inspector {
   private cache: { key: string; owner: unknown; model: PixelCNN; result: ImageInspection } | null = null;
   private other: { key: string; model: PixelCNN } | null = null;
@@ -125,7 +133,8 @@ export class Inspector {
     }
     const { looked, owner } = this.look(target);
     const steps = this.deps.steps();
-    const key = `${JSON.stringify(target)}@${steps}/${looked.known}`;
+    // Steps alone do not name the weights (an import or a restored checkpoint may have as many): add a small fingerprint.
+    const key = `${JSON.stringify(target)}@${steps}:${await weightsFingerprint(model)}/${looked.known}`;
     let result: ImageInspection;
     if (this.cache && this.cache.key === key && this.cache.owner === owner && this.cache.model === model) {
       result = this.cache.result;
