@@ -1,6 +1,8 @@
 import { create } from 'zustand';
 import type { HeldOutRanking, Inspection, InspectEvent, InspectTarget, PixelBelief, PixelPosition } from '../../../worker/inspectProtocol';
 import type { ErrorContext } from '../../../worker/protocol';
+import { sameArchitecture } from '../../../model/config';
+import { useStudio } from '../../store';
 
 /**
  * The inspection views' state: which image and pixel are looked at, the
@@ -141,3 +143,12 @@ export function resetForNewSample(): void {
   const { target } = useInspect.getState();
   if (target?.kind === 'sample') useInspect.setState({ target: null, pixel: null, hover: null, inspection: null, hoverInspection: null });
 }
+
+// Another architecture (or size) makes every look and the ranking stale: they were of images the new model cannot read.
+useStudio.subscribe((state, previous) => {
+  const before = previous.model?.config;
+  const after = state.model?.config;
+  if (!before || !after || sameArchitecture(before, after)) return;
+  liveBelief.set(null);
+  useInspect.setState({ beliefImage: 0, target: null, pixel: null, hover: null, inspection: null, hoverInspection: null, ranking: null, rankProgress: null });
+});
