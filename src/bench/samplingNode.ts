@@ -16,6 +16,8 @@ export interface SamplingNodeRow {
   forwardMs: number;
   incrementalBatchMs: number;
   samplingOverForward: number;
+  /** The same ratio in CPU time of this process, which a busy machine disturbs far less than wall time (wasm runs on this one thread). */
+  samplingOverForwardCpu: number;
   /** tfjs tensors left behind by one sampling run (0 when nothing leaks). */
   leakedTensors: number;
 }
@@ -35,22 +37,33 @@ export async function benchSamplingNode(log: (line: string) => void, runs = 3): 
   await forward();
   const forwardTimes: number[] = [];
   const sampleTimes: number[] = [];
+  const forwardCpu: number[] = [];
+  const sampleCpu: number[] = [];
+  const cpuMs = (since: NodeJS.CpuUsage) => {
+    const used = process.cpuUsage(since);
+    return (used.user + used.system) / 1000;
+  };
   let leakedTensors = 0;
   for (let run = 0; run < runs; run++) {
     let start = performance.now();
+    let cpu = process.cpuUsage();
     await forward();
     forwardTimes.push(performance.now() - start);
+    forwardCpu.push(cpuMs(cpu));
     const before = tf.memory().numTensors;
     start = performance.now();
+    cpu = process.cpuUsage();
     await sampleIncremental(model, { count: SAMPLE_BATCH, seed: 4 + run, temperature: 1, labels: labelValues });
     sampleTimes.push(performance.now() - start);
+    sampleCpu.push(cpuMs(cpu));
     leakedTensors = Math.max(leakedTensors, tf.memory().numTensors - before);
-    log(`  run ${run + 1}: forward ${forwardTimes.at(-1)!.toFixed(1)} ms, incremental ${sampleTimes.at(-1)!.toFixed(1)} ms`);
+    log(`  run ${run + 1}: forward ${forwardTimes.at(-1)!.toFixed(1)} ms (CPU ${forwardCpu.at(-1)!.toFixed(0)}), incremental ${sampleTimes.at(-1)!.toFixed(1)} ms (CPU ${sampleCpu.at(-1)!.toFixed(0)})`);
   }
   images.dispose();
   labels?.dispose();
   model.dispose();
   const forwardMs = median(forwardTimes);
   const incrementalBatchMs = median(sampleTimes);
-  return { backend, size: config.height, forwardMs, incrementalBatchMs, samplingOverForward: incrementalBatchMs / forwardMs, leakedTensors };
+  const samplingOverForwardCpu = median(sampleCpu) / median(forwardCpu);
+  return { backend, size: config.height, forwardMs, incrementalBatchMs, samplingOverForward: incrementalBatchMs / forwardMs, samplingOverForwardCpu, leakedTensors };
 }
