@@ -145,3 +145,32 @@ test('a second tab does not overwrite the saved model until it takes over, and t
   await expect.poll(() => savedSteps(second)).toBe(5);
   await second.close();
 });
+
+test("a save is refused once another tab's engine has claimed storage, even before its page hears of it", async ({ page }) => {
+  await openTinyApp(page);
+  await stepOnce(page);
+  await expect.poll(() => savedSteps(page)).toBe(1);
+  // What another tab's engine does when it takes over: its claim goes beside the saved model.
+  await page.evaluate(
+    () =>
+      new Promise<void>((resolve, reject) => {
+        const open = indexedDB.open('pixelcnn-studio');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const db = open.result;
+          const transaction = db.transaction('models', 'readwrite');
+          transaction.objectStore('models').put('another-engine', 'owner');
+          transaction.oncomplete = () => {
+            db.close();
+            resolve();
+          };
+          transaction.onerror = () => reject(transaction.error);
+        };
+      }),
+  );
+  // This tab still holds the lock and believes it saves; its engine's next write is refused all the same.
+  await stepOnce(page);
+  await stepOnce(page);
+  expect(await savedSteps(page)).toBe(1);
+  await expect(page.locator('.notices .notice').filter({ hasText: 'could not be saved' })).toHaveCount(0);
+});
