@@ -49,6 +49,19 @@ describe('the generation replay', () => {
     expect(Math.abs(capped.slice(0, -1).reduce((sum, f) => sum + f.delayMs, 0) - 150_000)).toBeLessThanOrEqual(10);
   });
 
+  it('encodes images of more than 256 colours through a quantised palette', async () => {
+    // Two 16×16 colour images whose every pixel is a different colour.
+    const count = 2;
+    const rgba = new Uint8ClampedArray(count * 256 * 4);
+    for (let p = 0; p < count * 256; p++) rgba.set([p % 256, (p * 7) % 256, (p * 13) % 251, 255], p * 4);
+    const frame: SampleFrame = { count, width: 16, height: 16, channels: 3, levels: 256, rgba, drawn: 768, prefixLength: 0, columns: null, captions: null };
+    const bytes = await generationGif(frame, [{ drawn: 0, elapsedMs: 0 }, { drawn: 384, elapsedMs: 100 }, { drawn: 768, elapsedMs: 200 }]);
+    expect(new TextDecoder().decode(bytes.subarray(0, 6))).toBe('GIF89a');
+    // A global colour table of 256 entries: the size field of the packed byte is 7.
+    expect(bytes[10] & 0x87).toBe(0x87);
+    expect(bytes.at(-1)).toBe(0x3b);
+  });
+
   it('encodes a looping GIF89a of the grid, one frame per picked moment', async () => {
     for (const channels of [1, 3] as const) {
       const frame = finished(channels);
