@@ -78,11 +78,14 @@ test('dropped folders become classes with their counts, and a conditional model 
   // A zip with two top-level folders (inside a wrapper folder): its folders are the classes.
   const { zip } = zipWithNestedFolders();
   await dropFiles(page, [zip]);
+  // Onto images of your own, a drop asks whether to add or replace.
+  await dataset.getByRole('group', { name: 'Add or replace' }).getByRole('button', { name: 'Replace them' }).click();
   await expect(dataset.locator('.dataset-name')).toContainText('4 imported images');
   await expect(classItems).toHaveText([/^cats\s*2$/, /^dogs\s*2$/]);
 
   // Loose images have no classes: the panel says so, and conditioning is off and disabled.
   await dropFiles(page, mixedImages(4, ''));
+  await dataset.getByRole('group', { name: 'Add or replace' }).getByRole('button', { name: 'Replace them' }).click();
   await expect(dataset.getByTestId('dataset-unlabelled')).toContainText('No classes. The images are not in folders');
   await expect(classes).toHaveCount(0);
   const condition = model.getByLabel('Condition on classes', { exact: true });

@@ -3,6 +3,7 @@ import type { InputFile, SkippedFile } from '../data/types';
 import type { BuiltinDatasetId } from '../data/builtin';
 import type { ErrorContext, SampleSettings, TrainSettings } from '../worker/protocol';
 import { send } from './engineClient';
+import { dropOffer, rememberImport } from './importOffer';
 import { actionProblem, useFieldProblems } from './fieldProblems';
 import { clearErrors, nextSampleSettings, setError, useStudio } from './store';
 
@@ -112,9 +113,12 @@ export function exportModel(): void {
   sendOrExplain(send({ type: 'exportModel' }), 'export');
 }
 
-export function importModel(text: string, fileName: string): void {
+/** `switchArchitecture`: the user agreed that a file of another architecture replaces the model. */
+export function importModel(text: string, fileName: string, switchArchitecture = false): void {
   clearErrors('import');
-  sendOrExplain(send({ type: 'importModel', text, fileName }), 'import');
+  dropOffer();
+  rememberImport(text, fileName);
+  sendOrExplain(send({ type: 'importModel', text, fileName, switchArchitecture }), 'import');
 }
 
 /**

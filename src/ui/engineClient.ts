@@ -11,6 +11,7 @@ import {
 } from './backendChoice';
 import { plainEngineText } from '../worker/errors';
 import { downloadText } from './download';
+import { offerSwitch } from './importOffer';
 import { sampleChannel } from './sampleChannel';
 import { handleInspectEvent, inspectFailed, resetForNewSample } from './panels/inspect/inspectStore';
 import { saveConfig } from './savedConfig';
@@ -293,6 +294,9 @@ export function handleEvent(event: EngineEvent): void {
       return;
     case 'fatal':
       engineDied(event.message);
+      return;
+    case 'importNeedsSwitch':
+      offerSwitch(event.fileName, event.config, event.steps);
       return;
     case 'error':
       setError(event.context, plainEngineText(event.message));

@@ -15,6 +15,8 @@ import {
   seededRandom,
   validateConfig,
   DEFAULT_CONFIG,
+  describeConfig,
+  sameArchitecture,
 } from '../model';
 import { importImages, type ImageDecoder } from '../data/importImages';
 import { BUILTIN_DATASETS, BUILTIN_DATASET_IDS, type BuiltinDatasetId } from '../data/builtin';
@@ -227,7 +229,7 @@ export class Engine {
       case 'exportModel':
         return this.exportModel();
       case 'importModel':
-        return this.importModel(request.text, request.fileName);
+        return this.importModel(request.text, request.fileName, request.switchArchitecture ?? false);
       case 'restoreCheckpoint':
         return this.restoreCheckpoint(request.checkpoint);
       case 'saveNow':
@@ -438,7 +440,8 @@ export class Engine {
     this.deps.emit({ type: 'exported', text: JSON.stringify(saved), fileName });
   }
 
-  private async importModel(text: string, fileName: string): Promise<void> {
+  /** `switchArchitecture`: a file of another architecture replaces the model (the user agreed); otherwise the page is asked first. */
+  private async importModel(text: string, fileName: string, switchArchitecture = false): Promise<void> {
     const model = this.requireModel();
     let json: unknown;
     try {
@@ -448,6 +451,7 @@ export class Engine {
     }
     try {
       const saved = parseSavedModel(json);
+      if (!sameArchitecture(saved.config, model.config)) return await this.importOtherArchitecture(saved, fileName, switchArchitecture);
       await this.quiesce();
       await this.checkpoint('before importing a file');
       loadWeights(model, saved);
@@ -468,6 +472,35 @@ export class Engine {
     await this.persist();
     await this.emitModel();
     this.deps.emit({ type: 'notice', message: `Imported “${fileName}”.` });
+  }
+
+  /**
+   * A model file of another architecture: without the user's word, the page
+   * is asked (it says what would be discarded); with it, the file's model
+   * replaces the current one, which stays in the history, and the dataset
+   * follows its geometry.
+   */
+  private async importOtherArchitecture(saved: SavedModel, fileName: string, agreed: boolean): Promise<void> {
+    const tooBig = memoryProblem(saved.config, this.trainSettings.batchSize, this.memoryBackend());
+    if (tooBig) throw new UserFacingError('import', `Could not import “${fileName}”: ${tooBig} Nothing was changed.`);
+    // Built first, so a file whose weights do not fit its own config is refused before anything is offered.
+    const model = modelFromSaved(saved);
+    if (!agreed) {
+      model.dispose();
+      this.deps.emit({ type: 'importNeedsSwitch', fileName, config: saved.config, steps: stepsOf(saved.meta) });
+      return;
+    }
+    const previous = this.requireModel().config;
+    await this.quiesce();
+    await this.checkpoint('before importing a file');
+    this.installModel(model, 'imported', stepsOf(saved.meta), cardOf(saved.meta), classNamesOf(saved.meta, saved.config.classes));
+    this.watch = new DivergenceWatch(saved.config.levels);
+    this.checkpointed = false;
+    this.lastEvaluation = null;
+    await this.persist();
+    await this.emitModel();
+    if (!sameGeometry(previous, saved.config)) await this.useDataset(this.source);
+    this.deps.emit({ type: 'notice', message: `Imported “${fileName}”: the model is now a ${describeConfig(saved.config)}.` });
   }
 
   // ── Data ──────────────────────────────────────────────────────────────

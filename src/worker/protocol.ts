@@ -301,7 +301,8 @@ export type EngineRequest =
   | { type: 'stopSampling' }
   | InspectRequest
   | { type: 'exportModel' }
-  | { type: 'importModel'; text: string; fileName: string }
+  /** `switchArchitecture`: a file of another architecture may replace the model (asked first through 'importNeedsSwitch'). */
+  | { type: 'importModel'; text: string; fileName: string; switchArchitecture?: boolean }
   /** Go back to a checkpoint of the history, or to the model shipped with the app. */
   | { type: 'restoreCheckpoint'; checkpoint: number | 'pretrained' }
   /** Save the model now (the page is being hidden or closed); while training, at the end of the current step. */
@@ -354,6 +355,8 @@ export type EngineEvent =
   | { type: 'sampleDone'; completed: number; total: number; elapsedMs: number; stopped: boolean }
   | InspectEvent
   | { type: 'exported'; text: string; fileName: string }
+  /** A model file of another architecture: nothing changed yet; the page asks whether to switch to `config`. */
+  | { type: 'importNeedsSwitch'; fileName: string; config: PixelCNNConfig; steps: number }
   | { type: 'checkpoints'; list: CheckpointList }
   | { type: 'notice'; message: string }
   | { type: 'error'; context: ErrorContext; message: string }

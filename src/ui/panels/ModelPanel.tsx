@@ -17,6 +17,7 @@ import { InlineConfirm } from '../components/InlineConfirm';
 import { Panel } from '../components/Panel';
 import { cardRows, formatInteger, originText, withFieldLabels } from '../format';
 import { clearErrors, currentStep, useStudio } from '../store';
+import { dropOffer, useImportOffer } from '../importOffer';
 
 /** The architecture, where the weights came from, and moving weights in and out. */
 export function ModelPanel() {
@@ -459,9 +460,34 @@ function ModelFiles() {
           onChange={(e) => void onFileChosen(e.currentTarget)}
         />
       </div>
+      <SwitchOffer />
       <ErrorAlert message={readProblem} onDismiss={() => setReadProblem(null)} />
       <ErrorAlert message={importError} onDismiss={() => clearErrors('import')} />
       <ErrorAlert message={exportError} onDismiss={() => clearErrors('export')} />
     </div>
+  );
+}
+
+/** A model file of another architecture: says what switching to it would discard, and does it only when asked. */
+function SwitchOffer() {
+  const offer = useImportOffer((s) => s.offer);
+  const current = useStudio((s) => s.model);
+  const steps = useStudio(currentStep);
+  if (!offer || !current) return null;
+  const geometry =
+    offer.config.width !== current.config.width || offer.config.height !== current.config.height || offer.config.colorChannels !== current.config.colorChannels || offer.config.levels !== current.config.levels;
+  const discarded =
+    `the current model (${describeConfig(current.config)}` +
+    (steps > 0 ? `, ${formatInteger(steps)} steps trained; it stays in the History` : '') +
+    ')' +
+    (geometry ? `, and the dataset is re-made at ${offer.config.width}×${offer.config.height}` : '');
+  return (
+    <InlineConfirm
+      question={`“${offer.fileName}” holds another architecture: ${describeConfig(offer.config)}, ${formatInteger(offer.steps)} steps trained. Switching to it replaces ${discarded}. Switch?`}
+      confirmLabel="Switch to the file's model"
+      cancelLabel="Keep current model"
+      onConfirm={() => importModel(offer.text, offer.fileName, true)}
+      onCancel={dropOffer}
+    />
   );
 }
