@@ -146,7 +146,7 @@ test('a second tab does not overwrite the saved model until it takes over, and t
   await second.close();
 });
 
-test("a save is refused once another tab's engine has claimed storage, even before its page hears of it", async ({ page }) => {
+test("a save is refused once another tab's engine has claimed storage, even before its page hears of it, and the page is told", async ({ page }) => {
   await openTinyApp(page);
   await stepOnce(page);
   await expect.poll(() => savedSteps(page)).toBe(1);
@@ -168,8 +168,10 @@ test("a save is refused once another tab's engine has claimed storage, even befo
         };
       }),
   );
-  // This tab still holds the lock and believes it saves; its engine's next write is refused all the same.
+  // This tab still holds the lock and believed it saves; its engine's next write is refused all the same, and the page is told.
   await stepOnce(page);
+  await expect(page.locator('.notices .notice').filter({ hasText: 'Another tab took over saving' })).toBeVisible();
+  await expect(page.getByTestId('storage-banner')).toContainText('Another tab took over the saved model and images');
   await stepOnce(page);
   expect(await savedSteps(page)).toBe(1);
   await expect(page.locator('.notices .notice').filter({ hasText: 'could not be saved' })).toHaveCount(0);

@@ -172,6 +172,14 @@ export function addNotice(message: string): void {
   setTimeout(() => dismissNotice(id), NOTICE_LIFETIME_MS);
 }
 
+/** This tab no longer saves: another took browser storage over. Said once, however many ways it was learnt. */
+export function markStorageLost(): void {
+  if (useStudio.getState().storage === 'lost') return;
+  useStudio.setState({ storage: 'lost' });
+  // The banner sits at the top of the page; a notice reaches a user scrolled down to their training.
+  addNotice('Another tab took over saving: what this tab does is no longer saved. The banner at the top of the page takes it back.');
+}
+
 export function dismissNotice(id: number): void {
   useStudio.setState((s) => ({ notices: s.notices.filter((n) => n.id !== id) }));
 }

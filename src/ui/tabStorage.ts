@@ -1,5 +1,5 @@
 import { send } from './engineClient';
-import { addNotice, useStudio } from './store';
+import { addNotice, markStorageLost, useStudio } from './store';
 
 /**
  * One tab at a time writes the saved model, its history and the dropped
@@ -76,10 +76,8 @@ function requestLock(steal: boolean): Promise<boolean> {
 }
 
 function storageLost(): void {
-  useStudio.setState({ storage: 'lost' });
+  markStorageLost();
   send({ type: 'setSaving', saving: false });
-  // The banner sits at the top of the page; a notice reaches a user scrolled down to their training.
-  addNotice('Another tab took over saving: what this tab does is no longer saved. The banner at the top of the page takes it back.');
 }
 
 /** Saves when the page is hidden (a tab switch, a minimised window) or closed (a reload, navigation away). */

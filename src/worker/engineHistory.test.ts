@@ -146,7 +146,7 @@ describe('the training history', () => {
     expect((await h.store.load())!.meta.steps).toBe(1);
   });
 
-  it('claims storage when it starts saving, and stops writing, quietly, once another tab has claimed it since', async () => {
+  it('claims storage when it starts saving, and stops writing once another tab has claimed it since, telling its page once', async () => {
     const inner = memoryModelStore();
     let taken = false;
     const saves: number[] = [];
@@ -169,6 +169,8 @@ describe('the training history', () => {
     await h.engine.handle({ type: 'step', settings: gentle });
     await h.engine.handle({ type: 'step', settings: gentle });
     expect(saves).toEqual([0, 1]);
+    // The page hears of it once, as an event of its own (it shows its own banner and notice), not as a failed save.
+    expect(h.all('storageTaken')).toHaveLength(1);
     expect(h.all('notice')).toEqual([]);
     // Taking storage back claims it again before writing.
     taken = false;
