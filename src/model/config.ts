@@ -129,6 +129,17 @@ export const CONFIG_SPEC: { readonly [K in keyof PixelCNNConfig]: ConfigFieldSpe
   classes: { label: 'Classes', hint: 'a learned bias per class in every layer, so you can ask for a class', range: { min: 0, max: 1000 }, older: () => 0 },
 };
 
+/**
+ * A whole-number config field as the app's number fields take a setting
+ * (the shape of NumberSetting in src/worker/settings.ts): its label, hint
+ * and CONFIG_SPEC range.
+ */
+export function configNumberSetting(field: keyof PixelCNNConfig): { label: string; hint: string; min: number; max: number; integer: true; step: 1 } {
+  const spec = CONFIG_SPEC[field];
+  if (!spec.range) throw new Error(`${field} is not a number field.`);
+  return { label: spec.label, hint: spec.hint, min: spec.range.min, max: spec.range.max, integer: true, step: 1 };
+}
+
 /** A config as read from an older file or store, with the fields added since then filled in (CONFIG_SPEC's `older`). */
 export function withLaterFields(config: Record<string, unknown>): Record<string, unknown> {
   const filled: Record<string, unknown> = {};

@@ -3,6 +3,7 @@ import {
   type Architecture,
   CONFIG_SPEC,
   ConfigError,
+  configNumberSetting,
   type PixelCNNConfig,
   describeConfig,
   sameArchitecture,
@@ -17,6 +18,9 @@ import { InlineConfirm } from '../components/InlineConfirm';
 import { Panel } from '../components/Panel';
 import { cardRows, formatInteger, originText, withFieldLabels } from '../format';
 import { clearErrors, currentStep, useStudio } from '../store';
+import { NumberField } from '../components/NumberField';
+import { useActionProblem } from '../fieldProblems';
+import { MEMORY_BUDGETS, estimateTrainingMemory, formatBytes } from '../../model/memory';
 import { dropOffer, useImportOffer } from '../importOffer';
 
 /** The architecture, where the weights came from, and moving weights in and out. */
@@ -97,7 +101,7 @@ interface Draft {
   conditioned: boolean;
 }
 
-type NumberField = 'size' | 'levels' | 'hiddenChannels' | 'layers' | 'headChannels' | 'inputEmbedding';
+type NumberFieldName = 'size' | 'levels' | 'hiddenChannels' | 'layers' | 'headChannels' | 'inputEmbedding';
 
 const KERNEL_SIZES = [1, 3, 5, 7, 9];
 
@@ -179,6 +183,7 @@ function ConfigForm({ current }: { current: PixelCNNConfig | null }) {
   const base = current ?? startConfig;
   const [draft, setDraft] = useState<Draft>(() => draftOf(base));
   const [problem, setProblem] = useState<string | null>(null);
+  const blocked = useActionProblem('model');
   // A rebuild waiting for the user to confirm that trained weights may be discarded.
   const [pending, setPending] = useState<PendingRebuild | null>(null);
 
@@ -216,26 +221,15 @@ function ConfigForm({ current }: { current: PixelCNNConfig | null }) {
     rebuild(config);
   }
 
-  const number = (field: NumberField) => {
-    const spec = CONFIG_SPEC[field === 'size' ? 'width' : field];
-    return (
-      <Field label={spec.label} hint={spec.hint}>
-        {({ id, describedBy }) => (
-          <input
-            id={id}
-            aria-describedby={describedBy}
-            type="number"
-            min={spec.range?.min}
-            max={spec.range?.max}
-            step={1}
-            value={draft[field]}
-            aria-invalid={problem !== null && problem.includes(spec.label)}
-            onChange={(e) => update({ [field]: e.currentTarget.value })}
-          />
-        )}
-      </Field>
-    );
-  };
+  // The shared number field, with CONFIG_SPEC's label, hint and range; an out-of-range value turns Apply off.
+  const number = (field: NumberFieldName) => (
+    <NumberField
+      problemKey={`model.${field}`}
+      setting={configNumberSetting(field === 'size' ? 'width' : field)}
+      value={Number(draft[field])}
+      onValid={(value) => update({ [field]: String(value) })}
+    />
+  );
 
   const kernel = (field: 'firstKernelSize' | 'kernelSize') => {
     const options = KERNEL_SIZES.includes(Number(draft[field])) ? KERNEL_SIZES : [...KERNEL_SIZES, Number(draft[field])].sort((a, b) => a - b);
@@ -331,6 +325,12 @@ function ConfigForm({ current }: { current: PixelCNNConfig | null }) {
           {problem}
         </p>
       )}
+      {blocked && (
+        <p className="field-problem" data-testid="model-blocked">
+          Apply is off until the fields are fixed: {blocked}
+        </p>
+      )}
+      <MemoryLine config={configOf({ ...draft, conditioned }, datasetClassCount, base.classes)} />
       {current && <ClassFit model={current} offer={offer} onRebuild={rebuild} busy={pending !== null} />}
       {pending && (
         <InlineConfirm
@@ -346,7 +346,7 @@ function ConfigForm({ current }: { current: PixelCNNConfig | null }) {
         />
       )}
       <div className="button-row">
-        <button type="submit" className="primary" disabled={!engineReady}>
+        <button type="submit" className="primary" disabled={!engineReady || blocked !== null}>
           Apply
         </button>
         <button
@@ -489,5 +489,29 @@ function SwitchOffer() {
       onConfirm={() => importModel(offer.text, offer.fileName, true)}
       onCancel={dropOffer}
     />
+  );
+}
+
+/**
+ * What training the drafted model would need (src/model/memory.ts, the
+ * figures the engine checks), against the budget of the backend in use.
+ */
+function MemoryLine({ config }: { config: PixelCNNConfig }) {
+  const batchSize = useStudio((s) => s.trainSettings.batchSize);
+  const backend = useStudio((s) => s.backend?.name ?? 'wasm');
+  let estimate;
+  try {
+    validateConfig(config);
+    estimate = estimateTrainingMemory(config, batchSize);
+  } catch {
+    return null;
+  }
+  const budget = MEMORY_BUDGETS[backend];
+  const fits = estimate.totalBytes <= budget.bytes;
+  return (
+    <p className={fits ? 'field-hint' : 'field-warning'} data-testid="memory-estimate">
+      Training on batches of {batchSize} needs about {formatBytes(estimate.totalBytes)} ({formatBytes(budget.bytes)} allowed on {backend})
+      {fits ? '.' : ': too much; Apply will be refused. Use fewer channels, layers or a smaller image or batch.'}
+    </p>
   );
 }
