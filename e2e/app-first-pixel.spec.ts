@@ -21,6 +21,8 @@ declare global {
 }
 
 test('a first visit draws its first pixel before any backend is timed, then shows the figures', async ({ page }) => {
+  // A whole grid, then a trial of every backend: minutes on a busy machine.
+  test.setTimeout(15 * 60_000);
   // Every message of every worker the page starts (the engine is the only one), in order.
   await page.addInitScript(() => {
     const log: Logged[] = [];
@@ -46,7 +48,7 @@ test('a first visit draws its first pixel before any backend is timed, then show
 
   // The figures arrive in the end; the badge shows them as before.
   await page.locator('.backend-badge summary').click();
-  await expect(page.getByTestId('backend-figures')).toBeVisible({ timeout: 170_000 });
+  await expect(page.getByTestId('backend-figures')).toBeVisible({ timeout: 12 * 60_000 });
   await expect(page.getByTestId('backend-figures').locator('tr[data-backend="wasm"]')).toHaveAttribute('data-outcome', 'timed');
   await page.screenshot({ path: test.info().outputPath('figures-after-first-grid.png') });
 
