@@ -166,13 +166,16 @@ export class Inspector {
       if (withField) {
         const values = await receptiveField(model, { pixels: looked.image, label: looked.label }, pixel.row, pixel.col);
         field = { architecture, source: 'this model', values };
+        // The comparison is a bonus: a size the other architecture cannot be built at just leaves it out.
         const other = this.otherArchitecture(model.config);
-        const otherValues = await receptiveField(other, { pixels: looked.image, label: looked.label }, pixel.row, pixel.col);
-        compare = {
-          architecture: other.config.architecture,
-          source: `an untrained ${other.config.architecture === 'gated' ? 'Gated PixelCNN' : 'PixelCNN'} of the same size (random weights: where it can look, not what it learned)`,
-          values: otherValues,
-        };
+        if (other) {
+          const otherValues = await receptiveField(other, { pixels: looked.image, label: looked.label }, pixel.row, pixel.col);
+          compare = {
+            architecture: other.config.architecture,
+            source: `an untrained ${other.config.architecture === 'gated' ? 'Gated PixelCNN' : 'PixelCNN'} of the same size (random weights: where it can look, not what it learned)`,
+            values: otherValues,
+          };
+        }
       }
     }
 
@@ -202,12 +205,17 @@ export class Inspector {
   }
 
   /** A small fresh model of the other architecture at the same size, kept while the config stays. */
-  private otherArchitecture(config: PixelCNNConfig): PixelCNN {
+  private otherArchitecture(config: PixelCNNConfig): PixelCNN | null {
     const otherConfig: PixelCNNConfig = { ...config, architecture: config.architecture === 'gated' ? 'pixelcnn' : 'gated' };
     const key = JSON.stringify(otherConfig);
     if (this.other?.key !== key) {
       this.other?.model.dispose();
-      this.other = { key, model: createPixelCNN(otherConfig, 17) };
+      this.other = null;
+      try {
+        this.other = { key, model: createPixelCNN(otherConfig, 17) };
+      } catch {
+        return null;
+      }
     }
     return this.other.model;
   }
