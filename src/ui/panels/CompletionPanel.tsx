@@ -126,7 +126,9 @@ function DrawingPadForm({ width, height, channels, levels, background, canComple
   }, [version, keepRows, cursor, focused]);
 
   const changed = () => setVersion((v) => v + 1);
-  const colourOf = (erase: boolean): Rgb => (erase ? background : inks[ink].rgb);
+  // The last choice of the ink group is the eraser (for a finger or a pen, which have no right button).
+  const erasing = ink === inks.length;
+  const colourOf = (erase: boolean): Rgb => (erase || erasing ? background : inks[ink].rgb);
 
   const cellAt = useCallback(
     (event: PointerEvent<HTMLCanvasElement>): Cursor => {
@@ -262,6 +264,16 @@ function DrawingPadForm({ width, height, channels, levels, background, canComple
                 onClick={() => setInk(i)}
               />
             ))}
+            <button
+              type="button"
+              role="radio"
+              aria-checked={erasing}
+              aria-label="Eraser"
+              title="Eraser: paints the background"
+              className="ink-swatch ink-eraser"
+              style={{ background: css(background) }}
+              onClick={() => setInk(inks.length)}
+            />
           </div>
           <Field label="Brush" hint="pixels across">
             {({ id, describedBy }) => (
@@ -278,7 +290,7 @@ function DrawingPadForm({ width, height, channels, levels, background, canComple
         </div>
       </div>
       <p id="drawing-pad-keys" className="field-hint">
-        Draw with the mouse or a finger (right button erases). Keyboard: arrow keys move the cursor, Space or Enter paints, Shift + arrow paints
+        Draw with the mouse or a finger (the right button or the eraser erases). Keyboard: arrow keys move the cursor, Space or Enter paints, Shift + arrow paints
         as it moves, Delete erases.
       </p>
       <p className="visually-hidden" aria-live="polite">
