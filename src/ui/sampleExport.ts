@@ -15,11 +15,11 @@ import { paintNotDrawn, type SampleFrame, type TimelineMark } from './sampleChan
 
 /** Browsers show GIF frame delays under 20 ms as 100 ms, so frames are at least this far apart. */
 export const MIN_FRAME_MS = 20;
-export const MAX_FRAMES = 300;
+export const MAX_FRAMES = 200;
 /** The finished grid stays up this long before the animation loops. */
 export const HOLD_LAST_MS = 2000;
 /** The GIF grid is drawn about this wide (a whole-number scale of the model's pixels). */
-const GIF_TARGET_WIDTH = 360;
+const GIF_TARGET_WIDTH = 320;
 const GIF_GAP = 4;
 /** Between images: the Samples panel's backdrop. */
 export const BACKGROUND: readonly [number, number, number] = [10, 15, 26];
