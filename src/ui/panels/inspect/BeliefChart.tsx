@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'react';
 import type { PixelBelief } from '../../../worker/inspectProtocol';
+import { useInspect } from './inspectStore';
 
 /**
  * The distribution a sub-pixel was drawn from, as bars over its levels
@@ -19,7 +20,10 @@ export function channelName(channel: number, channels: number): string {
   return channels === 1 ? 'grey level' : CHANNEL_NAMES[channel];
 }
 
-function paintChart(canvas: HTMLCanvasElement, probabilities: Float32Array | null, levels: number, drawn: number | null, colour: string): void {
+/** On the log scale, probabilities from this floor up to 1 fill the chart's height. */
+const LOG_FLOOR = 1e-4;
+
+function paintChart(canvas: HTMLCanvasElement, probabilities: Float32Array | null, levels: number, drawn: number | null, colour: string, log: boolean): void {
   const ctx = canvas.getContext('2d');
   if (!ctx) return;
   ctx.clearRect(0, 0, canvas.width, canvas.height);
@@ -35,7 +39,8 @@ function paintChart(canvas: HTMLCanvasElement, probabilities: Float32Array | nul
   const drawnWidth = Math.max(3, barWidth - (barWidth > 4 ? 1 : 0));
   ctx.fillStyle = colour;
   for (let v = 0; v < levels; v++) {
-    const h = max > 0 ? (probabilities[v] / max) * usable : 0;
+    const p = probabilities[v];
+    const h = log ? (Math.max(0, Math.log10(p / LOG_FLOOR)) / -Math.log10(LOG_FLOOR)) * usable : max > 0 ? (p / max) * usable : 0;
     if (h > 0.5) {
       const x = Math.min(canvas.width - drawnWidth, Math.max(0, (v + 0.5) * barWidth - drawnWidth / 2));
       ctx.fillRect(x, canvas.height - 1 - h, drawnWidth, h);
@@ -74,8 +79,9 @@ function SubPixelChart({ belief, channel }: { belief: PixelBelief; channel: numb
   const known = channel < belief.known;
   const probabilities = known ? belief.probabilities.subarray(channel * levels, (channel + 1) * levels) : null;
   const drawn = known ? belief.values[channel] : null;
+  const log = useInspect((s) => s.logScale);
   useEffect(() => {
-    if (ref.current) paintChart(ref.current, probabilities, levels, drawn, channels === 1 ? GRAY_COLOUR : CHANNEL_COLOURS[channel]);
+    if (ref.current) paintChart(ref.current, probabilities, levels, drawn, channels === 1 ? GRAY_COLOUR : CHANNEL_COLOURS[channel], log);
   });
   const name = channelName(channel, channels);
   let label: string;
@@ -104,6 +110,7 @@ function SubPixelChart({ belief, channel }: { belief: PixelBelief; channel: numb
 
 /** The distributions of one pixel's sub-pixels, side by side. */
 export function PixelBeliefView({ belief, title }: { belief: PixelBelief; title: string }) {
+  const logScale = useInspect((s) => s.logScale);
   return (
     <div className="belief-view" role="group" aria-label={title}>
       <p className="belief-title">
@@ -115,6 +122,10 @@ export function PixelBeliefView({ belief, title }: { belief: PixelBelief; title:
           <SubPixelChart key={c} belief={belief} channel={c} />
         ))}
       </div>
+      <label className="checkbox-field belief-scale">
+        <input type="checkbox" checked={logScale} onChange={(e) => useInspect.setState({ logScale: e.currentTarget.checked })} />
+        <span>Log scale (shows the tail: 100% at the top, 0.01% at the bottom)</span>
+      </label>
       <p className="belief-axis muted" aria-hidden="true">
         <span>0 ({belief.channels === 1 ? 'black' : 'none'})</span>
         <span>

@@ -20,6 +20,8 @@ export interface InspectState {
   /** The pixel under the mouse, whose distributions are shown while it is there. */
   hover: PixelPosition | null;
   overlay: Overlay;
+  /** Belief charts on a log scale (the tail shows) rather than scaled to their peak. */
+  logScale: boolean;
   /** The engine's latest answer for the chosen pixel (with its receptive field). */
   inspection: Inspection | null;
   /** The latest answer for the hovered pixel (distributions only). */
@@ -34,6 +36,7 @@ export const useInspect = create<InspectState>()(() => ({
   pixel: null,
   hover: null,
   overlay: 'field',
+  logScale: false,
   inspection: null,
   hoverInspection: null,
   ranking: null,
