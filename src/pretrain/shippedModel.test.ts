@@ -4,24 +4,23 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ModelCard, isModelCard } from '../model/card';
-import { DEFAULT_CONFIG, withLaterFields } from '../model/config';
+import { withLaterFields } from '../model/config';
 import { evaluateBitsPerDim } from '../model/evaluate';
 import { createPixelCNN } from '../model/pixelcnn';
 import { decodeFloat32, loadWeights, parseSavedModel } from '../model/serialize';
 import { useNodeBackend } from '../node/backend';
-import { readMnistSplit } from '../node/mnist';
-import { PRETRAINED_CARD_PATH, PRETRAINED_MODEL_PATH } from '../worker/pretrained';
+import { BUILTIN_DATASET_IDS, BUILTIN_DATASETS } from '../data/builtin';
+import { readBuiltinSplit } from '../node/mnist';
+import { PRETRAIN_BY_DATASET } from './schedule';
 
 /**
- * The model shipped in public/ against its card: the card must describe the
- * weights that are actually there, whichever engine trained them. Evaluated
- * on wasm, as the app runs it, over every held-out digit of the app's own split.
+ * The models shipped in public/, one per built-in dataset, against their
+ * cards: a card must describe the weights that are actually there, whichever
+ * engine trained them. Evaluated on wasm, as the app runs them, over every
+ * held-out image of the app's own split.
  */
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const read = (relative: string): string => fs.readFileSync(path.join(root, relative), 'utf8');
-
-const saved = parseSavedModel(JSON.parse(read(`public/${PRETRAINED_MODEL_PATH}`)));
-const card = JSON.parse(read(`public/${PRETRAINED_CARD_PATH}`)) as ModelCard;
 
 beforeAll(async () => {
   await useNodeBackend('wasm');
@@ -31,14 +30,19 @@ afterAll(async () => {
   await tf.setBackend('cpu');
 });
 
-describe('the shipped pretrained model', () => {
-  it('is the default MNIST architecture its card names, with the card inside the model file too', () => {
+describe.each(BUILTIN_DATASET_IDS)('the pretrained model shipped for the %s', (id) => {
+  const set = BUILTIN_DATASETS[id];
+  const saved = parseSavedModel(JSON.parse(read(`public/${set.modelPath}`)));
+  const card = JSON.parse(read(`public/${set.cardPath}`)) as ModelCard;
+
+  it('is the architecture `npm run pretrain` trains for it, with the card inside the model file too', () => {
     expect(isModelCard(card as unknown as Record<string, unknown>)).toBe(true);
     // A card written before a field existed lacks it; it means what it means in a model file (withLaterFields).
     const cardConfig = withLaterFields({ ...card.config });
     expect(saved.config).toEqual(cardConfig);
-    expect(cardConfig).toEqual(DEFAULT_CONFIG);
+    expect(cardConfig).toEqual(PRETRAIN_BY_DATASET[id].config);
     expect(saved.meta).toMatchObject({ origin: 'pretrained', steps: card.steps, card });
+    expect([cardConfig.width, cardConfig.height, cardConfig.colorChannels]).toEqual([set.width, set.height, set.channels]);
   });
 
   it('holds at most 2 MB of weights', () => {
@@ -46,13 +50,19 @@ describe('the shipped pretrained model', () => {
     expect(bytes).toBeLessThanOrEqual(2 * 1024 * 1024);
   });
 
+  if (set.channels === 3) {
+    it('records that drawing R, then G knowing R, then B knowing both beats independent channels', () => {
+      expect(card.independentChannelsHeldOutBitsPerDim).toBeGreaterThan(card.heldOutBitsPerDim);
+    });
+  }
+
   it('scores the held-out bits/dim its card records, to 0.01', async () => {
-    const { test } = readMnistSplit(root, card.config.levels);
+    const { test } = readBuiltinSplit(root, id, card.config.levels);
     expect(test.count).toBe(card.split.heldOutImages);
     const model = createPixelCNN(saved.config);
     loadWeights(model, saved);
     const labels = saved.config.classes > 0 ? test.labels : undefined;
-    if (saved.config.classes > 0) expect(labels, 'the held-out digits carry their labels').toBeDefined();
+    if (saved.config.classes > 0) expect(labels, 'the held-out images carry their labels').toBeDefined();
     const bits = await evaluateBitsPerDim(model, test.pixels, test.count, 50, labels);
     model.dispose();
     expect(Math.abs(bits - card.heldOutBitsPerDim)).toBeLessThan(0.01);
