@@ -264,10 +264,11 @@ test('left to choose, the engine starts on wasm, times the backends on the model
   const row = (name: string) => figures.locator(`tr[data-backend="${name}"]`);
   await expect(row('wasm')).toHaveAttribute('data-outcome', 'timed');
   await expect(row('wasm')).toContainText(/in use.*per step \([\d.]+ steps\/s\)/s);
-  // SwiftShader is labelled as software and loses: abandoned at its deadline, or timed slower.
+  // SwiftShader is labelled as software and loses: abandoned at its deadline, timed slower, or (on a busy
+  // machine, where the GPU process still compiles the WebGL trial's shaders) not started in time.
   await expect(row('webgpu')).toContainText('software, not a GPU');
-  await expect(row('webgpu')).toHaveAttribute('data-outcome', /too-slow|timed/);
-  await expect(row('webgpu')).toContainText(/too slow: .*(took over|would take about)|per step/);
+  await expect(row('webgpu')).toHaveAttribute('data-outcome', /too-slow|timed|failed/);
+  await expect(row('webgpu')).toContainText(/too slow: .*(took over|would take about)|per step|did not start within/);
   await expect(row('cpu')).toHaveAttribute('data-outcome', 'skipped');
   await expect(row('cpu')).toContainText(/only when nothing else works/);
   // The trial no longer holds start-up up, however long it takes; the badge says how long it took.
