@@ -298,12 +298,12 @@ export class Engine {
     this.lateTrial?.startAfter(this.sampling?.finished);
   }
 
-  /** Stops training and sampling, saying why, if the GPU device behind the current backend is lost. */
+  /** Stops training and sampling if the GPU device behind the current backend is lost: the engine is dead, and the page starts a new one. */
   private watchDevice(): void {
     this.deps.deviceLost?.()?.then((message) => {
       this.training = false;
       this.sampling?.stop();
-      this.deps.emit({ type: 'error', context: 'worker', message: `${message}. Restart the engine to continue.` });
+      this.deps.emit({ type: 'fatal', message: `the graphics device stopped responding (${message.replace(/[.\s]+$/, '')})` });
     });
   }
 

@@ -128,8 +128,9 @@ describe('a first visit', () => {
     lose('The GPU device was lost (destroyed): test');
     await lost;
     await Promise.resolve();
-    const error = events.filter((e): e is Extract<EngineEvent, { type: 'error' }> => e.type === 'error').at(-1);
-    expect(error?.message).toMatch(/GPU device was lost .*Restart the engine/);
+    // A lost device leaves the engine dead: the page is told to start a new one.
+    const fatal = events.filter((e): e is Extract<EngineEvent, { type: 'fatal' }> => e.type === 'fatal').at(-1);
+    expect(fatal?.message).toBe('the graphics device stopped responding (The GPU device was lost (destroyed): test)');
   });
 
   it('times the backends first when the user trains before the first grid is done', async () => {
