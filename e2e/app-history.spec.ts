@@ -169,9 +169,11 @@ test("a save is refused once another tab's engine has claimed storage, even befo
       }),
   );
   // This tab still holds the lock and believed it saves; its engine's next write is refused all the same, and the page is told.
-  await stepOnce(page);
-  await expect(page.locator('.notices .notice').filter({ hasText: 'Another tab took over saving' })).toBeVisible();
+  await region(page, 'Training').getByRole('button', { name: 'Step', exact: true }).click();
+  // The banner stays; the notice comes with it and fades after a few seconds, so both are looked for as soon as the banner shows.
   await expect(page.getByTestId('storage-banner')).toContainText('Another tab took over the saved model and images');
+  await expect(page.locator('.notices .notice').filter({ hasText: 'Another tab took over saving' })).toBeVisible();
+  await expect.poll(() => stepCount(page)).toBe(2);
   await stepOnce(page);
   expect(await savedSteps(page)).toBe(1);
   await expect(page.locator('.notices .notice').filter({ hasText: 'could not be saved' })).toHaveCount(0);

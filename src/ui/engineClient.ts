@@ -19,6 +19,7 @@ import {
   INITIAL_SAMPLING,
   addNotice,
   fitDraw,
+  markStorageLost,
   nextSampleSettings,
   setError,
   useStudio,
@@ -288,6 +289,9 @@ export function handleEvent(event: EngineEvent): void {
       return;
     case 'checkpoints':
       useStudio.setState({ checkpoints: event.list });
+      return;
+    case 'storageTaken':
+      markStorageLost();
       return;
     case 'notice':
       addNotice(event.message);

@@ -83,6 +83,12 @@ export interface EngineDeps {
   /** Where the training history (checkpoints) is kept; in memory when omitted. */
   checkpoints?: CheckpointStorage;
   /**
+   * Makes this engine the one that writes browser storage (when it starts
+   * saving); afterwards its writes fail with a StorageTakenError once another
+   * engine has claimed it. Omitted: writes are never refused.
+   */
+  claimStorage?(): Promise<void>;
+  /**
    * Helper workers that share every training batch (src/worker/dataParallel);
    * without them the engine trains alone. `cores`: the device's
    * (navigator.hardwareConcurrency), for the default count. `backends`: the
@@ -257,6 +263,7 @@ export class Engine {
 
   private async init({ config, backend, remembered, sampleOnStart, saving }: Extract<EngineRequest, { type: 'init' }>): Promise<void> {
     this.saving = saving ?? true;
+    if (this.saving) await this.claimStorage();
     // A remembered config too big for this browser (an older version remembered configs before they were built) is not timed or built.
     const tooBig = memoryProblem(config, this.trainSettings.batchSize, this.memoryBackend(backend));
     if (tooBig) {
@@ -427,6 +434,7 @@ export class Engine {
       this.saveRequested = false;
       this.lastSaveTime = performance.now();
     } catch (error) {
+      if (this.storageTaken(error)) return;
       this.deps.emit({ type: 'notice', message: `The model could not be saved in this browser: ${errorText(error)}` });
     }
   }
@@ -604,6 +612,7 @@ export class Engine {
       await this.deps.datasets?.save(files);
       if (!files) await this.deps.datasets?.saveBuiltin?.(builtin);
     } catch (error) {
+      if (this.storageTaken(error)) return;
       this.deps.emit({
         type: 'notice',
         message: `Your images could not be kept in this browser (${errorText(error)}); they are in use now, but a reload will start from the built-in digits.`,
@@ -1029,6 +1038,7 @@ export class Engine {
       this.lastCheckpointTime = performance.now();
       await this.emitCheckpoints();
     } catch (error) {
+      if (this.storageTaken(error)) return;
       this.deps.emit({ type: 'notice', message: `A checkpoint could not be kept in this browser: ${errorText(error)}` });
     }
   }
@@ -1081,9 +1091,30 @@ export class Engine {
    * Gains or gives up browser storage. A tab that takes over writes its
    * model and images at once, so what is saved is what this tab shows.
    */
+  private async claimStorage(): Promise<void> {
+    try {
+      await this.deps.claimStorage?.();
+    } catch (error) {
+      this.deps.emit({ type: 'notice', message: `This tab could not claim browser storage (${errorText(error)}); it saves as before.` });
+    }
+  }
+
+  /**
+   * True when a write was refused because another tab's engine claimed
+   * storage since: this engine then stops writing, and tells its page once
+   * (which usually knows already, from its lock).
+   */
+  private storageTaken(error: unknown): boolean {
+    if (!(error instanceof Error) || error.name !== 'StorageTakenError') return false;
+    if (this.saving) this.deps.emit({ type: 'storageTaken' });
+    this.saving = false;
+    return true;
+  }
+
   private async setSaving(saving: boolean): Promise<void> {
     if (saving === this.saving) return;
     this.saving = saving;
+    if (saving) await this.claimStorage();
     if (saving && this.model) {
       this.checkpointed = false;
       this.unsaved = true;

@@ -358,6 +358,8 @@ export type EngineEvent =
   /** A model file of another architecture: nothing changed yet; the page asks whether to switch to `config`. */
   | { type: 'importNeedsSwitch'; fileName: string; config: PixelCNNConfig; steps: number }
   | { type: 'checkpoints'; list: CheckpointList }
+  /** A write was refused: another tab's engine has claimed browser storage, so this one no longer saves. */
+  | { type: 'storageTaken' }
   | { type: 'notice'; message: string }
   | { type: 'error'; context: ErrorContext; message: string }
   /** The engine cannot go on (a WebAssembly abort, out of memory, a lost device): the page starts a new one. `message` is plain words. */
