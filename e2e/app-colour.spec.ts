@@ -50,7 +50,7 @@ test('choosing the colour icons loads their model and draws R, then G, then B in
         const now = await markedPixel(page);
         if (now && (now.channel === 'G' || now.channel === 'B') && !seen.has(now.channel)) {
           seen.set(now.channel, now.rgb);
-          if (now.channel === 'G') await page.screenshot({ path: test.info().outputPath('colour-red-only.png') });
+          if (now.channel === 'G') await sampling.screenshot({ path: test.info().outputPath('colour-red-only.png') });
         }
         return [...seen.keys()].sort().join('');
       },
