@@ -102,8 +102,8 @@ export interface EngineDeps {
 const EVALUATE_EVERY = 25;
 /** Steps between saves to browser storage while training… */
 const SAVE_EVERY = 50;
-/** …and the longest wait between them, so a reload or crash loses at most this much work. */
-const SAVE_INTERVAL_MS = 5_000;
+/** …and the longest wait between them: with the step under way, a reload or crash loses at most about 5 s of work. */
+const SAVE_INTERVAL_MS = 4_000;
 /** While training, a checkpoint joins the history at the first evaluation this long after the last one. */
 const CHECKPOINT_INTERVAL_MS = 120_000;
 /** Held-out images used per evaluation: enough for a stable number, cheap enough to run often. */
