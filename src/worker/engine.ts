@@ -18,8 +18,8 @@ import {
   describeConfig,
   sameArchitecture,
 } from '../model';
-import { importImages, type ImageDecoder } from '../data/importImages';
 import { BUILTIN_DATASETS, BUILTIN_DATASET_IDS, type BuiltinDatasetId } from '../data/builtin';
+import { importImages, type ImageDecoder } from '../data/importImages';
 import { retargetDataset } from '../data/retarget';
 import { datasetClasses, listNames } from '../data/classes';
 import { sampleLabelledBatch, splitDataset } from '../data/split';
@@ -164,6 +164,8 @@ export class Engine {
   private lastEvaluation: { step: number; bits: number } | null = null;
   private watch: DivergenceWatch | null = null;
   private sampling: SamplingSession | null = null;
+  /** A first visit's backend trial, run after the first grid or before the first training step. */
+  private lateTrial: LateTrial | null = null;
   /** The latest sampling run, kept after it ends so its images can be inspected. */
   private lastSampling: SamplingSession | null = null;
   private readonly inspector = new Inspector({
@@ -174,8 +176,6 @@ export class Engine {
     heldOut: () => this.heldOutForInspection(),
     className: (label) => this.classNames[label] ?? String(label),
   });
-  /** A first visit's backend trial, run after the first grid or before the first training step. */
-  private lateTrial: LateTrial | null = null;
   private queue: Promise<void> = Promise.resolve();
 
   constructor(private readonly deps: EngineDeps) {
@@ -521,13 +521,7 @@ export class Engine {
   private async useDataset(source: DatasetSource): Promise<void> {
     if (source.kind === 'builtin') {
       const { id } = source;
-      let stored = this.builtins.get(id);
-      if (!stored) {
-        if (id !== 'digits' && !this.deps.loadBuiltin) throw new UserFacingError('dataset', `This copy of the app has no built-in ${BUILTIN_DATASETS[id].title.toLowerCase()}.`);
-        stored = id === 'digits' ? await this.deps.loadBuiltinDigits() : await this.deps.loadBuiltin!(id);
-        this.builtins.set(id, stored);
-      }
-      const dataset = retargetDataset(stored, this.target());
+      const dataset = retargetDataset(await this.builtinImages(id), this.target());
       const unlabelled = id === 'digits' ? DIGITS_UNLABELLED : BUILTIN_UNLABELLED;
       const reason = datasetClasses(dataset) ? null : `${unlabelled[0].toUpperCase()}${unlabelled.slice(1)}.`;
       await this.setData(source, BUILTIN_DATASETS[id].label, dataset, dataset.count, [], reason);
@@ -558,33 +552,50 @@ export class Engine {
 
   /**
    * Switches to a built-in dataset. With `withModel`, the model shipped for it
-   * replaces the current one, which joins the history first (nothing is
-   * lost); without, the images are fitted to the current model.
+   * replaces the current one, which joins the history first unless it is a
+   * shipped model nobody trained (nothing is lost); without, the images are
+   * fitted to the current model. The images and the model are fetched
+   * together, and drawing starts before anything is written to storage.
    */
   private async useBuiltin(id: BuiltinDatasetId, withModel: boolean, sample: SampleSettings | undefined): Promise<void> {
-    let installed = false;
-    if (withModel) {
-      const saved = (await this.deps.loadPretrained?.(id)) ?? null;
-      if (saved) {
-        const parsed = parseSavedModel(saved);
-        await this.quiesce();
-        await this.checkpoint(`before switching to the ${BUILTIN_DATASETS[id].title.toLowerCase()}`);
-        this.installSaved(parsed, 'pretrained');
-        this.checkpointed = false;
-        await this.persist();
-        await this.emitModel();
-        await this.emitCheckpoints();
-        installed = true;
-      } else {
-        this.deps.emit({
-          type: 'notice',
-          message: `No pretrained model is shipped for the ${BUILTIN_DATASETS[id].title.toLowerCase()}; they are fitted to your current model instead.`,
-        });
-      }
+    const title = BUILTIN_DATASETS[id].title.toLowerCase();
+    const shipped = withModel && this.deps.loadPretrained ? this.deps.loadPretrained(id) : Promise.resolve(null);
+    const [saved] = await Promise.all([shipped, this.builtinImages(id)]);
+    if (withModel && !saved) {
+      this.deps.emit({ type: 'notice', message: `No pretrained model is shipped for the ${title}; they are fitted to your current model instead.` });
+    }
+    if (saved) {
+      const parsed = parseSavedModel(saved);
+      await this.quiesce();
+      if (!this.untouchedShippedModel()) await this.checkpoint(`before switching to the ${title}`);
+      this.installSaved(parsed, 'pretrained');
     }
     await this.useDataset({ kind: 'builtin', id });
+    if (saved) {
+      await this.emitModel();
+      if (sample) await this.startSampling(sample);
+      this.checkpointed = false;
+      await this.persist();
+      await this.emitCheckpoints();
+    }
     await this.keepDataset(null, id);
-    if (installed && sample) await this.startSampling(sample);
+  }
+
+  /** A built-in dataset at its stored geometry, fetched once. */
+  private async builtinImages(id: BuiltinDatasetId): Promise<ImageDataset> {
+    let stored = this.builtins.get(id);
+    if (!stored) {
+      if (id !== 'digits' && !this.deps.loadBuiltin) throw new UserFacingError('dataset', `This copy of the app has no built-in ${BUILTIN_DATASETS[id].title.toLowerCase()}.`);
+      stored = id === 'digits' ? await this.deps.loadBuiltinDigits() : await this.deps.loadBuiltin!(id);
+      this.builtins.set(id, stored);
+    }
+    return stored;
+  }
+
+  /** True for a shipped model as it was shipped: the History can always go back to it, so it needs no checkpoint. */
+  private untouchedShippedModel(): boolean {
+    const cardSteps = typeof this.card.steps === 'number' ? this.card.steps : -1;
+    return this.origin === 'pretrained' && (this.trainer?.steps ?? 0) <= cardSteps;
   }
 
   /** The images the user dropped last time, if the browser kept them; the built-in dataset chosen last otherwise. */
