@@ -94,8 +94,8 @@ async function savePalettePng(page: Page, shot: Buffer, path: string): Promise<n
   return png.length;
 }
 
-/** Screenshots the area from the top of `from` to the bottom of `to` (both in one column of the page). */
-async function shoot(page: Page, name: string, from: Locator, to: Locator = from, pad = 12): Promise<void> {
+/** The page area from the top of `from` to the bottom of `to`, for a full-page screenshot. */
+async function clipOf(page: Page, from: Locator, to: Locator = from, pad = 12) {
   await from.scrollIntoViewIfNeeded();
   const a = (await from.boundingBox())!;
   const b = (await to.boundingBox())!;
@@ -105,11 +105,19 @@ async function shoot(page: Page, name: string, from: Locator, to: Locator = from
   const y = Math.min(a.y, b.y) - pad + scrollY;
   const right = Math.max(a.x + a.width, b.x + b.width) + scrollX + pad;
   const bottom = Math.max(a.y + a.height, b.y + b.height) + scrollY + pad;
-  const clip = { x: Math.max(0, x), y: Math.max(0, y), width: right - Math.max(0, x), height: bottom - Math.max(0, y) };
-  const shot = await page.screenshot({ clip, fullPage: true });
+  return { x: Math.max(0, x), y: Math.max(0, y), width: right - Math.max(0, x), height: bottom - Math.max(0, y) };
+}
+
+async function save(page: Page, name: string, clip: { width: number; height: number }, shot: Buffer): Promise<void> {
   const bytes = await savePalettePng(page, shot, `${DOCS}/${name}.png`);
   console.log(`${DOCS}/${name}.png: ${Math.round(clip.width)}×${Math.round(clip.height)}, ${Math.round(bytes / 1024)} KB`);
   expect(bytes).toBeLessThan(150 * 1024);
+}
+
+/** Screenshots the area from the top of `from` to the bottom of `to` (both in one column of the page). */
+async function shoot(page: Page, name: string, from: Locator, to: Locator = from): Promise<void> {
+  const clip = await clipOf(page, from, to);
+  await save(page, name, clip, await page.screenshot({ clip, fullPage: true }));
 }
 
 async function drawingDone(sampling: Locator): Promise<void> {
@@ -128,7 +136,20 @@ test('README screenshots of the views inside the model', async ({ page }) => {
   await expect(live).toBeVisible({ timeout: 300_000 });
   const pixel = async () => Number(/pixel (\d+) of/.exec((await sampling.getByTestId('sample-progress').textContent()) ?? '')?.[1] ?? 0);
   await expect.poll(pixel, { timeout: 600_000 }).toBeGreaterThan(300);
-  await shoot(page, 'view-belief', sampling.locator('.sample-stage'), live);
+  // In slow motion, wait for a pixel the model is unsure of (an edge of a stroke), and take it while it is drawn.
+  await sampling.getByLabel('Speed', { exact: true }).selectOption({ label: 'Slow motion (200 ms)' });
+  const entropy = async () => Number(/(\d+\.\d+) bits/.exec((await live.textContent()) ?? '')?.[1] ?? 0);
+  const clip = await clipOf(page, sampling.locator('.sample-stage'), live);
+  for (let tries = 0; ; tries++) {
+    expect(tries, 'an uncertain pixel within 3000 tries').toBeLessThan(3000);
+    const shown = await live.getAttribute('data-pixel');
+    if ((await entropy()) <= 2) continue;
+    const shot = await page.screenshot({ clip, fullPage: true });
+    // Kept only if the chart still showed that pixel once the picture was taken.
+    if ((await live.getAttribute('data-pixel')) !== shown || (await entropy()) <= 2) continue;
+    await save(page, 'view-belief', clip, shot);
+    break;
+  }
 
   // A finished grid: one pixel's distribution and receptive field.
   await sampling.getByLabel('Speed', { exact: true }).selectOption({ label: 'Full speed' });
