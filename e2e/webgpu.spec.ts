@@ -129,7 +129,9 @@ test('the served page has a WebGPU adapter that runs a compute shader', async ({
 });
 
 test('a dedicated module worker has a WebGPU adapter too', async ({ page }, testInfo) => {
-  await page.goto('/');
+  // The probe runs in a worker made from a Blob URL, which the app page's Content-Security-Policy
+  // (workers from the app's own files only) refuses; the kernel test page has no such policy.
+  await page.goto('/kernel-tests.html');
   const report = await page.evaluate(async (probeSource: string) => {
     // A Blob URL worker inherits the page's origin, so it is a secure context too.
     const source = `const probeWebGpu = ${probeSource};\nself.onmessage = async () => postMessage(await probeWebGpu());`;
