@@ -11,9 +11,9 @@
  */
 import type { Architecture, PixelCNNConfig } from '../model/config';
 import type { InputFile, SkippedFile } from '../data/types';
+import type { BuiltinDatasetId } from '../data/builtin';
 import type { InspectEvent, InspectRequest } from './inspectProtocol';
 import { MAX_TRAINING_CORES } from './settings';
-import type { BuiltinDatasetId } from '../data/builtin';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 

@@ -85,7 +85,6 @@ function ColourOrderLegend() {
   );
 }
 
-
 function SampleButtons() {
   const ready = useStudio((s) => s.engine.state === 'ready');
   const running = useStudio((s) => s.sampling.running);
