@@ -279,7 +279,7 @@ try {
   const first = await firstPixel(browser);
   console.log('\n== colour icons ==');
   const colour = await colourFirstPixel(browser, `http://localhost:${PORT}/`);
-  const sizes = bundleSizes();
+  const bundles = bundleSizes();
 
   const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}`;
   const browserVersion = `Chromium ${browser.version()} (headless, WebGPU via SwiftShader)`;
@@ -305,10 +305,10 @@ try {
   ].join('\n');
   const byWorkers = results.find((r) => r.trainingByWorkers)?.trainingByWorkers;
   const workersSection = byWorkers ? `\n\n${workersTable(byWorkers)}` : '';
-  const report = `${header}\n\n${trainingRateTable(results)}${workersSection}\n\n${firstPixelSection(first)}\n\n${colourFirstPixelSection(colour)}\n\n${sizesTable(sizes)}\n\n${results.map(table).join('\n\n')}\n`;
+  const report = `${header}\n\n${trainingRateTable(results)}${workersSection}\n\n${firstPixelSection(first)}\n\n${colourFirstPixelSection(colour)}\n\n${sizesTable(bundles)}\n\n${results.map(table).join('\n\n')}\n`;
   mkdirSync('docs', { recursive: true });
   writeFileSync('docs/BENCHMARKS.md', report);
-  console.log('\n' + [trainingRateTable(results), ...(byWorkers ? [workersTable(byWorkers)] : []), firstPixelSection(first), sizesTable(sizes), ...results.map(table)].join('\n\n'));
+  console.log('\n' + [trainingRateTable(results), ...(byWorkers ? [workersTable(byWorkers)] : []), firstPixelSection(first), colourFirstPixelSection(colour), sizesTable(bundles), ...results.map(table)].join('\n\n'));
   console.log('\n(wrote docs/BENCHMARKS.md)');
 
   const primary = results.find((r) => r.backend === 'webgpu') ?? results[0];
@@ -325,7 +325,7 @@ try {
     firstPixelRunsMs: first.runsMs,
     colourFirstPixelMs: colour.medianMs,
     colourFirstPixelRunsMs: colour.runsMs,
-    pageJsBytes: sizes.pageJsBytes,
+    pageJsBytes: bundles.pageJsBytes,
     samplingOverForward: samplingOverForwardOf(results),
     trainingByWorkers: byWorkers ? workersJson(byWorkers) : null,
     otherBackends: results.filter((r) => r !== primary).map((r) => ({ backend: r.backend, sampling: r.sampling, trainStep: r.trainStep, leaks: r.leaks })),
