@@ -28,8 +28,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { locatePackage, upToDate, writeOutputs } from './prepared-data.mjs';
 
 /** Bump when the output format or order changes, so old outputs are rebuilt. */
 const GENERATOR_VERSION = 1;
@@ -54,41 +54,6 @@ function fail(message) {
   process.exit(1);
 }
 
-function locatePackage() {
-  const require = createRequire(import.meta.url);
-  try {
-    const packageJson = require.resolve(`${PACKAGE}/package.json`);
-    const version = JSON.parse(fs.readFileSync(packageJson, 'utf8')).version;
-    return { dir: path.dirname(packageJson), version };
-  } catch {
-    return fail(`the "${PACKAGE}" package is not installed; run npm install first.`);
-  }
-}
-
-function mtimeMs(file) {
-  try {
-    return fs.statSync(file).mtimeMs;
-  } catch {
-    return null;
-  }
-}
-
-/** The existing description when both outputs are newer than every input and match this package and generator. */
-function upToDate(inputs, version) {
-  const binTime = mtimeMs(binPath);
-  const jsonTime = mtimeMs(jsonPath);
-  if (binTime === null || jsonTime === null) return null;
-  const newestInput = Math.max(...inputs.map((f) => mtimeMs(f) ?? Infinity));
-  if (Math.min(binTime, jsonTime) < newestInput) return null;
-  try {
-    const meta = JSON.parse(fs.readFileSync(jsonPath, 'utf8'));
-    const sizeOk = fs.statSync(binPath).size === meta.count * IMAGE_BYTES;
-    const sameSource = meta.generator === GENERATOR_VERSION && meta.source?.version === version;
-    return sizeOk && sameSource ? meta : null;
-  } catch {
-    return null;
-  }
-}
 
 /**
  * Decodes a non-interlaced 8-bit RGBA PNG (what the sprite sheets are) to
@@ -172,11 +137,11 @@ function cutIcon(sheet, sheetX, sheetY, into, at) {
 
 function main() {
   const started = Date.now();
-  const pkg = locatePackage();
+  const pkg = locatePackage(PACKAGE, fail);
   const emojiFile = path.join(pkg.dir, 'emoji.json');
   const categoriesFile = path.join(pkg.dir, 'categories.json');
   const sheetFile = path.join(pkg.dir, 'img', 'twitter', 'sheets', `${SIZE}.png`);
-  const existing = upToDate([emojiFile, categoriesFile, sheetFile, scriptPath], pkg.version);
+  const existing = upToDate({ binPath, jsonPath, inputs: [emojiFile, categoriesFile, sheetFile, scriptPath, fileURLToPath(new URL('./prepared-data.mjs', import.meta.url))], imageBytes: IMAGE_BYTES, generator: GENERATOR_VERSION, version: pkg.version });
   if (existing) {
     console.log(`prepare-icons: ${relative(binPath)} is up to date (${existing.count.toLocaleString('en-US')} icons); nothing to do.`);
     return;
@@ -219,13 +184,7 @@ function main() {
     source: { package: PACKAGE, version: pkg.version, sheet: `img/twitter/sheets/${SIZE}.png` },
   };
 
-  fs.mkdirSync(outDir, { recursive: true });
-  const binTmp = `${binPath}.${process.pid}.tmp`;
-  const jsonTmp = `${jsonPath}.${process.pid}.tmp`;
-  fs.writeFileSync(binTmp, out);
-  fs.writeFileSync(jsonTmp, `${JSON.stringify(meta)}\n`);
-  fs.renameSync(binTmp, binPath);
-  fs.renameSync(jsonTmp, jsonPath);
+  writeOutputs({ binPath, jsonPath, bytes: out, meta });
 
   console.log(
     `prepare-icons: wrote ${relative(binPath)} (${chosen.length.toLocaleString('en-US')} icons in ${classNames.length} classes, ` +

