@@ -18,7 +18,7 @@ import {
   describeConfig,
   sameArchitecture,
 } from '../model';
-import { BUILTIN_DATASETS, BUILTIN_DATASET_IDS, type BuiltinDatasetId } from '../data/builtin';
+import { BUILTIN_DATASETS, BUILTIN_DATASET_IDS, type BuiltinDatasetId, isBuiltinDatasetId } from '../data/builtin';
 import { importImages, type ImageDecoder } from '../data/importImages';
 import { retargetDataset } from '../data/retarget';
 import { datasetClasses, listNames } from '../data/classes';
@@ -197,6 +197,9 @@ export class Engine {
       case 'resetModel':
         return this.replaceModel(this.requireModel().config, 'before Reset');
       case 'useBuiltinDataset':
+        if (request.id !== undefined && !isBuiltinDatasetId(request.id)) {
+          throw new UserFacingError('dataset', `There is no built-in dataset called "${String(request.id)}"; there are ${BUILTIN_DATASET_IDS.join(' and ')}.`);
+        }
         return this.useBuiltin(request.id ?? 'digits', request.withModel ?? false, request.sample);
       case 'importImages': {
         // Added to the user's own images in use, or in their place.
