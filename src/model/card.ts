@@ -57,3 +57,11 @@ export function isModelCard(value: Record<string, unknown>): value is Record<str
     numbers.every((key) => typeof value[key] === 'number')
   );
 }
+
+/**
+ * Steps taken on weights beyond what their card records: for a shipped model,
+ * the steps trained after it shipped; without a card, every step.
+ */
+export function stepsBeyondCard(steps: number, card: Record<string, unknown>): number {
+  return isModelCard(card) ? Math.max(0, steps - card.steps) : steps;
+}

@@ -1,4 +1,4 @@
-import { isModelCard } from '../model/card';
+import { isModelCard, stepsBeyondCard } from '../model/card';
 import { CONFIG_FIELDS, CONFIG_SPEC, type PixelCNNConfig } from '../model/config';
 import type { ModelOrigin } from '../worker/protocol';
 
@@ -17,8 +17,8 @@ export function formatSeconds(ms: number): string {
 /** Where the weights came from; a new model that has trained is no longer "random", nor is a pretrained one trained further. */
 export function originText(origin: ModelOrigin, steps: number, card: Record<string, unknown> = {}): string {
   if (origin === 'new') return steps > 0 ? 'trained here from random weights' : 'new (random weights)';
-  if (origin === 'pretrained' && isModelCard(card) && steps > card.steps) {
-    const more = steps - card.steps;
+  const more = stepsBeyondCard(steps, card);
+  if (origin === 'pretrained' && isModelCard(card) && more > 0) {
     return `pretrained, then trained here for ${formatInteger(more)} more step${more === 1 ? '' : 's'}`;
   }
   return ORIGIN_TEXT[origin];

@@ -1,7 +1,7 @@
 import { BUILTIN_DATASETS, type BuiltinDatasetId, isBuiltinDatasetId } from '../data/builtin';
-import { isModelCard } from '../model/card';
 import { type ClassDraw, MAX_SAMPLE_IMAGES, type SampleSettings } from '../worker/protocol';
 import { loadBuiltinDataset } from './actions';
+import { hasOwnModel, modelStanding } from './builtinModel';
 import { addNotice, type StudioState, useStudio } from './store';
 
 /**
@@ -151,22 +151,8 @@ export function formatHash(state: HashState, unknown: ReadonlyArray<[string, str
  * built-in dataset; null for a model the user trained, imported or reset.
  */
 export function builtinModelOf(state: Pick<StudioState, 'model' | 'dataset'>): BuiltinDatasetId | null {
-  const { model, dataset } = state;
-  const id = dataset?.builtin ?? null;
-  if (!model || !id || model.origin !== 'pretrained') return null;
-  const set = BUILTIN_DATASETS[id];
-  const { config } = model;
-  const fits = config.width === set.width && config.height === set.height && config.colorChannels === set.channels;
-  const cardSteps = isModelCard(model.card) ? model.card.steps : 0;
-  return fits && model.steps <= cardSteps ? id : null;
-}
-
-/** True when the user has a model of their own (trained here, imported) that loading a built-in one would replace. */
-function hasOwnModel(state: StudioState): boolean {
-  const model = state.model;
-  if (!model) return false;
-  const cardSteps = model.origin === 'pretrained' && isModelCard(model.card) ? model.card.steps : 0;
-  return model.origin === 'pretrained' ? model.steps > cardSteps : model.origin === 'imported' || model.steps > 0;
+  const id = state.dataset?.builtin ?? null;
+  return id && modelStanding(state.model, id) === 'shipped' ? id : null;
 }
 
 let unknownKeys: Array<[string, string]> = [];
@@ -198,7 +184,7 @@ export function startUrlState(): void {
       pendingModel = null;
       if (builtinModelOf(current) !== wanted) {
         const title = BUILTIN_DATASETS[wanted].title.toLowerCase();
-        if (hasOwnModel(current)) {
+        if (hasOwnModel(current.model)) {
           addNotice(`This link draws with the built-in ${title} model, but your own model is loaded, so its images will differ. Choose the ${title} under Built-in datasets to load it.`);
         } else {
           loadBuiltinDataset(wanted, true);

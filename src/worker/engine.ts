@@ -18,6 +18,7 @@ import {
   describeConfig,
   sameArchitecture,
 } from '../model';
+import { isModelCard, stepsBeyondCard } from '../model/card';
 import { BUILTIN_DATASETS, BUILTIN_DATASET_IDS, type BuiltinDatasetId, isBuiltinDatasetId } from '../data/builtin';
 import { importImages, type ImageDecoder } from '../data/importImages';
 import { retargetDataset } from '../data/retarget';
@@ -597,8 +598,7 @@ export class Engine {
 
   /** True for a shipped model as it was shipped: the History can always go back to it, so it needs no checkpoint. */
   private untouchedShippedModel(): boolean {
-    const cardSteps = typeof this.card.steps === 'number' ? this.card.steps : -1;
-    return this.origin === 'pretrained' && (this.trainer?.steps ?? 0) <= cardSteps;
+    return this.origin === 'pretrained' && isModelCard(this.card) && stepsBeyondCard(this.trainer?.steps ?? 0, this.card) === 0;
   }
 
   /** The images the user dropped last time, if the browser kept them; the built-in dataset chosen last otherwise. */

@@ -1,8 +1,7 @@
 import { useState } from 'react';
 import { BUILTIN_DATASET_IDS, BUILTIN_DATASETS, type BuiltinDatasetId } from '../../data/builtin';
-import { isModelCard } from '../../model/card';
-import type { ModelSummary } from '../../worker/protocol';
 import { loadBuiltinDataset } from '../actions';
+import { modelStanding, ownSteps } from '../builtinModel';
 import { formatInteger } from '../format';
 import { useStudio } from '../store';
 
@@ -12,25 +11,6 @@ import { useStudio } from '../store';
  * the user has trained, the panel asks first (the replaced model stays in the
  * training history either way).
  */
-
-/** How the current model relates to a built-in set's shipped model. */
-function modelStanding(model: ModelSummary | null, id: BuiltinDatasetId): 'shipped' | 'yours' | 'replaceable' {
-  if (!model) return 'replaceable';
-  const set = BUILTIN_DATASETS[id];
-  const { config, origin, steps, card } = model;
-  const fits = config.width === set.width && config.height === set.height && config.colorChannels === set.channels;
-  const cardSteps = isModelCard(card) ? card.steps : 0;
-  // The built-in sets differ in size, so an untouched pretrained model of this set's size is its shipped one.
-  if (origin === 'pretrained' && fits && steps <= cardSteps) return 'shipped';
-  const trainedHere = origin === 'pretrained' ? steps > cardSteps : origin === 'imported' || steps > 0;
-  return trainedHere ? 'yours' : 'replaceable';
-}
-
-/** Trained steps of the user's own, for the question. */
-function ownSteps(model: ModelSummary): number {
-  const cardSteps = model.origin === 'pretrained' && isModelCard(model.card) ? model.card.steps : 0;
-  return Math.max(0, model.steps - cardSteps);
-}
 
 export function BuiltinDatasets() {
   const engineReady = useStudio((s) => s.engine.state === 'ready');
