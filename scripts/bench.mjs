@@ -11,7 +11,7 @@
 // (prints their table and a JSON line, leaves docs/BENCHMARKS.md alone).
 // `npm run bench -- --only belief-overhead` times only what the live belief
 // chart costs sampling at full speed (scripts/bench-belief.mjs, wasm under Node).
-// `--only colour-first-pixel`: from clicking "Colour icons" to the colour model's first pixel (scripts/bench-colour.mjs);
+// `--only colour-first-pixel`: from clicking "Colour icons" to the colour model's first pixel (scripts/bench-first-pixel.mjs);
 // `--only first-pixel`: a first visit's first pixel (fresh profile, built app, median of 3);
 // `--only page`: the bundle sizes (page JavaScript, each worker, tfjs) from the build;
 // `--only sampling`: incremental sampling ÷ one forward pass at 28×28 (BENCH_BACKENDS, default wasm);
@@ -24,7 +24,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium } from '@playwright/test';
 import { chromiumHelp, findChromium } from './chromium-path.mjs';
-import { colourFirstPixel, colourFirstPixelSection } from './bench-colour.mjs';
+import { colourFirstPixel, colourFirstPixelSection, firstPixel, firstPixelSection } from './bench-first-pixel.mjs';
 
 const PORT = Number(process.env.BENCH_PORT ?? 4174);
 const backends = (process.env.BENCH_BACKENDS ?? 'webgpu,wasm,webgl,cpu').split(',');
@@ -116,49 +116,6 @@ async function waitForServer() {
 }
 
 const fmt = (v, digits = 1) => (typeof v === 'number' ? v.toFixed(digits) : String(v));
-const medianOf = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-
-/**
- * A first visit's first pixel: a fresh browser context each time (no storage,
- * no cache), the built app, and the time from navigation to the first sampled
- * pixels reaching the page (the engine's first samplePixels message), read
- * from the page's own clock. Median of `runs`.
- */
-async function firstPixel(browser, runs = 3) {
-  const times = [];
-  for (let run = 0; run < runs; run++) {
-    const context = await browser.newContext();
-    try {
-      const page = await context.newPage();
-      await page.addInitScript(() => {
-        const Original = window.Worker;
-        window.Worker = class extends Original {
-          constructor(url, options) {
-            super(url, options);
-            this.addEventListener('message', (event) => {
-              if (event.data?.type === 'samplePixels' && window.firstPixelAt === undefined) window.firstPixelAt = performance.now();
-            });
-          }
-        };
-      });
-      await page.goto(`http://localhost:${PORT}/`);
-      await page.waitForFunction(() => window.firstPixelAt !== undefined, null, { timeout: 5 * 60_000, polling: 50 });
-      times.push(await page.evaluate(() => window.firstPixelAt));
-      console.log(`  first visit ${run + 1}: first pixel at ${fmt(times.at(-1), 0)} ms after navigation`);
-    } finally {
-      await context.close();
-    }
-  }
-  return { medianMs: medianOf(times), runsMs: times };
-}
-
-function firstPixelSection(first) {
-  return [
-    '### First pixel on a first visit',
-    '',
-    `Built app, fresh browser profile each time, navigation to the first sampled pixels reaching the page: median ${fmt(first.medianMs, 0)} ms (${first.runsMs.map((t) => fmt(t, 0)).join(', ')} ms).`,
-  ].join('\n');
-}
 
 /** Incremental sampling ÷ one forward pass per backend, at the largest size measured. */
 function samplingOverForwardOf(results) {
@@ -224,7 +181,7 @@ try {
     process.exit(0);
   }
   if (only === 'first-pixel') {
-    const first = await firstPixel(browser);
+    const first = await firstPixel(browser, `http://localhost:${PORT}/`);
     console.log(firstPixelSection(first));
     console.log(JSON.stringify({ firstPixelMs: first.medianMs, firstPixelRunsMs: first.runsMs }));
     process.exit(0);
@@ -276,7 +233,7 @@ try {
   }
   if (results.length === 0) throw new Error('no backend could be measured');
   console.log('\n== first visit ==');
-  const first = await firstPixel(browser);
+  const first = await firstPixel(browser, `http://localhost:${PORT}/`);
   console.log('\n== colour icons ==');
   const colour = await colourFirstPixel(browser, `http://localhost:${PORT}/`);
   const bundles = bundleSizes();
