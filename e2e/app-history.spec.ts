@@ -4,7 +4,7 @@
  * two tabs never overwrite each other's saved model without being asked.
  */
 import { expect, test, type Page } from '@playwright/test';
-import { openTinyApp, readInteger, readNumber, region, savedSteps, setLearningRate, stepCount, stepOnce, waitForApp, APP_PATH } from './app-helpers';
+import { evaluationDots, openTinyApp, readInteger, readNumber, region, savedSteps, setLearningRate, stepCount, stepOnce, waitForApp, APP_PATH } from './app-helpers';
 
 /** The shipped model is 28×28: it trains at a usable speed only on WebAssembly. */
 const WASM_PATH = '/?backend=wasm';
@@ -169,11 +169,14 @@ test("a save is refused once another tab's engine has claimed storage, even befo
       }),
   );
   // This tab still holds the lock and believed it saves; its engine's next write is refused all the same, and the page is told.
+  const dots = await evaluationDots(page).count();
   await region(page, 'Training').getByRole('button', { name: 'Step', exact: true }).click();
   // The banner stays; the notice comes with it and fades after a few seconds, so both are looked for as soon as the banner shows.
   await expect(page.getByTestId('storage-banner')).toContainText('Another tab took over the saved model and images');
   await expect(page.locator('.notices .notice').filter({ hasText: 'Another tab took over saving' })).toBeVisible();
   await expect.poll(() => stepCount(page)).toBe(2);
+  // That step's held-out score lands after its step count; stepOnce counts from it.
+  await expect(evaluationDots(page)).toHaveCount(dots + 1);
   await stepOnce(page);
   expect(await savedSteps(page)).toBe(1);
   await expect(page.locator('.notices .notice').filter({ hasText: 'could not be saved' })).toHaveCount(0);
