@@ -7,6 +7,7 @@ import {
   createEmbedding,
   createLayer,
   disposeLayer,
+  type InitialValues,
   labelRows,
   type LayerSpec,
   layerParameters,
@@ -108,13 +109,13 @@ function perPosition(a: tf.Tensor4D, matrix: tf.Tensor2D): tf.Tensor4D {
   return tf.matMul(a.reshape([batch * height * width, channels]), matrix).reshape([batch, height, width, matrix.shape[1]]);
 }
 
-export function createGatedPixelCNN(config: PixelCNNConfig, seed = 1, options: { convolution?: ConvolutionChoice } = {}): GatedPixelCNN {
+export function createGatedPixelCNN(config: PixelCNNConfig, seed = 1, options: { convolution?: ConvolutionChoice; initial?: InitialValues } = {}): GatedPixelCNN {
   const { colorChannels: C, levels, hiddenChannels: p, headChannels: head, inputEmbedding: E, height, width } = config;
   const prefix = nextModelPrefix('gated');
-  const common = { colorChannels: C, classes: config.classes || undefined };
+  const common = { colorChannels: C, classes: config.classes || undefined, initial: options.initial };
   const position = config.position ? { height, width } : undefined;
 
-  const embedding = E > 0 ? createEmbedding(`${prefix}/embed/table`, C * levels, E, seed + 1000) : null;
+  const embedding = E > 0 ? createEmbedding(`${prefix}/embed/table`, C * levels, E, seed + 1000, options.initial) : null;
   const stackLayer = (l: number, stack: 'v' | 'h', inChannels: number): MaskedLayer => {
     const first = l === 0;
     const spec: LayerSpec = {
@@ -138,7 +139,7 @@ export function createGatedPixelCNN(config: PixelCNNConfig, seed = 1, options: {
     const inChannels = l === 0 ? (E > 0 ? C * E : C) : p;
     const vertical = stackLayer(l, 'v', inChannels);
     const horizontal = stackLayer(l, 'h', inChannels);
-    const link = normalVariable<tf.Rank.R2>(`${prefix}/link${l}/weight`, [2 * p, 2 * p], 0.5 / Math.sqrt(2 * p), seed + 10 * l + 3);
+    const link = normalVariable<tf.Rank.R2>(`${prefix}/link${l}/weight`, [2 * p, 2 * p], 0.5 / Math.sqrt(2 * p), seed + 10 * l + 3, options.initial);
     const residual =
       l === 0
         ? null
@@ -153,6 +154,7 @@ export function createGatedPixelCNN(config: PixelCNNConfig, seed = 1, options: {
             outChannels: p,
             seed: seed + 10 * l + 4,
             gain: 0.5,
+            initial: options.initial,
           });
     gatedLayers.push({ vertical, horizontal, link, residual });
   }

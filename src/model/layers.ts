@@ -65,10 +65,16 @@ export interface LayerSpec {
   position?: { height: number; width: number };
   /** Number of classes, when the layer has a class table. */
   classes?: number;
+  /** 'zeros' for weights that are loaded right after (a model file): drawing random numbers would be wasted work. */
+  initial?: InitialValues;
 }
 
+/** How a new model's variables start: He/normal random draws, or all zeros when a file's weights replace them at once. */
+export type InitialValues = 'random' | 'zeros';
+
 /** He initialisation over the taps the mask leaves open, so masking does not shrink activations. */
-function initialWeight(shape: [number, number, number, number], mask: tf.Tensor4D, openWeights: number, seed: number, gain: number): tf.Tensor4D {
+function initialWeight(shape: [number, number, number, number], mask: tf.Tensor4D, openWeights: number, seed: number, gain: number, initial: InitialValues): tf.Tensor4D {
+  if (initial === 'zeros') return tf.zeros(shape);
   return tf.tidy(() => {
     const openPerOutput = openWeights / shape[3];
     const std = gain * Math.sqrt(2 / Math.max(1, openPerOutput));
@@ -76,9 +82,9 @@ function initialWeight(shape: [number, number, number, number], mask: tf.Tensor4
   });
 }
 
-/** A variable with normal(0, std) entries (std 0: zeros). */
-export function normalVariable<R extends tf.Rank>(name: string, shape: number[], std: number, seed: number): tf.Variable<R> {
-  const init = std > 0 ? tf.randomNormal(shape, 0, std, 'float32', seed) : tf.zeros(shape);
+/** A variable with normal(0, std) entries (std 0 or `initial` 'zeros': zeros). */
+export function normalVariable<R extends tf.Rank>(name: string, shape: number[], std: number, seed: number, initial: InitialValues = 'random'): tf.Variable<R> {
+  const init = std > 0 && initial === 'random' ? tf.randomNormal(shape, 0, std, 'float32', seed) : tf.zeros(shape);
   const variable = tf.variable(init, true, name) as tf.Variable<R>;
   init.dispose(); // the variable holds its own reference to the data
   return variable;
@@ -92,23 +98,23 @@ export function normalVariable<R extends tf.Rank>(name: string, shape: number[],
 const TABLE_INIT_STD = 0.1;
 
 export function createLayer(spec: LayerSpec): MaskedLayer {
-  const { name, role, maskType, region, kernelSize, inChannels, outChannels, colorChannels, seed, gain } = spec;
+  const { name, role, maskType, region, kernelSize, inChannels, outChannels, colorChannels, seed, gain, initial = 'random' } = spec;
   const shape: [number, number, number, number] = [kernelSize, kernelSize, inChannels, outChannels];
   const values = maskValues(maskType, { kernelSize, inChannels, outChannels, colorChannels, region });
   const openWeights = values.reduce((sum, v) => sum + v, 0);
   const mask = tf.tensor4d(values, shape);
   maskedConvPlan(mask, values); // the op's tap blocks, from values at hand (no read-back)
-  const init = initialWeight(shape, mask, openWeights, seed, gain);
+  const init = initialWeight(shape, mask, openWeights, seed, gain, initial);
   const weight = tf.variable(init, true, `${name}/weight`) as tf.Variable<tf.Rank.R4>;
   init.dispose();
   const bias = normalVariable<tf.Rank.R1>(`${name}/bias`, [outChannels], 0, 0);
   const position = spec.position
     ? {
-        rows: normalVariable<tf.Rank.R2>(`${name}/rows`, [spec.position.height, outChannels], TABLE_INIT_STD, seed + 101),
-        cols: normalVariable<tf.Rank.R2>(`${name}/cols`, [spec.position.width, outChannels], TABLE_INIT_STD, seed + 102),
+        rows: normalVariable<tf.Rank.R2>(`${name}/rows`, [spec.position.height, outChannels], TABLE_INIT_STD, seed + 101, initial),
+        cols: normalVariable<tf.Rank.R2>(`${name}/cols`, [spec.position.width, outChannels], TABLE_INIT_STD, seed + 102, initial),
       }
     : null;
-  const classTable = spec.classes ? normalVariable<tf.Rank.R2>(`${name}/class`, [spec.classes, outChannels], TABLE_INIT_STD, seed + 103) : null;
+  const classTable = spec.classes ? normalVariable<tf.Rank.R2>(`${name}/class`, [spec.classes, outChannels], TABLE_INIT_STD, seed + 103, initial) : null;
   return { name, role, maskType, region, weight, bias, mask, openWeights, position, classTable };
 }
 
@@ -117,8 +123,8 @@ export function createLayer(spec: LayerSpec): MaskedLayer {
  * input of moderate size for the He-initialised first layer; training then
  * pulls together the levels that behave alike.
  */
-export function createEmbedding(name: string, rows: number, size: number, seed: number): tf.Variable<tf.Rank.R2> {
-  return normalVariable<tf.Rank.R2>(name, [rows, size], 0.5, seed);
+export function createEmbedding(name: string, rows: number, size: number, seed: number, initial: InitialValues = 'random'): tf.Variable<tf.Rank.R2> {
+  return normalVariable<tf.Rank.R2>(name, [rows, size], 0.5, seed, initial);
 }
 
 export type ConvolutionChoice = 'open-taps' | 'reference';

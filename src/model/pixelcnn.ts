@@ -7,6 +7,7 @@ import {
   createEmbedding,
   createLayer,
   disposeLayer,
+  type InitialValues,
   labelRows,
   layerParameters,
   lossFunctions,
@@ -85,6 +86,8 @@ export interface PixelCNNOptions {
    * conv2d(x, weight ⊙ mask) with tfjs's own gradients, for comparison.
    */
   convolution?: ConvolutionChoice;
+  /** 'zeros' when the weights are loaded from a file right after (serialize.modelFromSaved); 'random' (default) for a new model. */
+  initial?: InitialValues;
 }
 
 export function createPixelCNN(config: PixelCNNConfig, seed = 1, options: PixelCNNOptions = {}): PixelCNN {
@@ -93,9 +96,9 @@ export function createPixelCNN(config: PixelCNNConfig, seed = 1, options: PixelC
   const { colorChannels: C, levels, hiddenChannels: hidden, headChannels: head, inputEmbedding: E, height, width } = config;
   const prefix = nextModelPrefix('pixelcnn');
   const classes = config.classes || undefined;
-  const common = { colorChannels: C, classes };
+  const common = { colorChannels: C, classes, initial: options.initial };
 
-  const embedding = E > 0 ? createEmbedding(`${prefix}/embed/table`, C * levels, E, seed + config.layers + 2) : null;
+  const embedding = E > 0 ? createEmbedding(`${prefix}/embed/table`, C * levels, E, seed + config.layers + 2, options.initial) : null;
   const layers: MaskedLayer[] = [
     createLayer({
       ...common,

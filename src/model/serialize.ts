@@ -126,7 +126,8 @@ export function parseSavedModel(json: unknown): SavedModel {
 
 /** A new model holding `saved`'s weights; throws ModelFileError, leaving nothing behind, when they do not fit. */
 export function modelFromSaved(saved: SavedModel): PixelCNN {
-  const model = createPixelCNN(saved.config);
+  // The file's weights replace every variable at once: no random draws to throw away.
+  const model = createPixelCNN(saved.config, 1, { initial: 'zeros' });
   try {
     loadWeights(model, saved);
   } catch (error) {
