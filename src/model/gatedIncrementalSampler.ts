@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GatedPixelCNN } from './gatedPixelCNN';
-import { addConditioning, type ConditioningValues, readConditioning, snapshotConditioning } from './incrementalConditioning';
+import { addConstantTerms, type ConstantTerms, readConstantTerms, snapshotConstantTerms } from './incrementalConditioning';
 import type { MaskedLayer } from './layers';
 import { openTaps } from './masks';
 import { writeInputLevel } from './pixels';
@@ -124,8 +124,8 @@ function foldResidual(next: Columns, inChannels: number, residual: Columns, g: n
 
 interface LayerValues {
   weight: Float32Array;
-  bias: Float32Array;
-  conditioning: ConditioningValues;
+  /** The bias and the position and class terms. */
+  constants: ConstantTerms;
 }
 
 async function readLayers(model: GatedPixelCNN): Promise<{ layers: Map<MaskedLayer, LayerValues>; links: Float32Array[]; embedding: Float32Array | null }> {
@@ -133,8 +133,7 @@ async function readLayers(model: GatedPixelCNN): Promise<{ layers: Map<MaskedLay
   const snapshot = model.layers.map((layer) => ({
     layer,
     weight: tf.tidy(() => tf.mul(layer.weight, layer.mask)),
-    bias: tf.clone(layer.bias),
-    conditioning: snapshotConditioning(layer),
+    constants: snapshotConstantTerms(layer),
   }));
   const links = model.gatedLayers.map(({ link }) => tf.clone(link));
   const embedding = model.embedding ? tf.clone(model.embedding) : null;
@@ -143,8 +142,7 @@ async function readLayers(model: GatedPixelCNN): Promise<{ layers: Map<MaskedLay
     for (const s of snapshot) {
       layers.set(s.layer, {
         weight: (await s.weight.data()) as Float32Array,
-        bias: (await s.bias.data()) as Float32Array,
-        conditioning: await readConditioning(s.layer, s.conditioning),
+        constants: await readConstantTerms(s.layer, s.constants, model.config.height, model.config.width),
       });
     }
     return {
@@ -153,7 +151,7 @@ async function readLayers(model: GatedPixelCNN): Promise<{ layers: Map<MaskedLay
       embedding: embedding ? ((await embedding.data()) as Float32Array) : null,
     };
   } finally {
-    tf.dispose([...snapshot.flatMap((s) => [s.weight, s.bias, ...s.conditioning.filter((t): t is tf.Tensor => t !== null)]), ...links]);
+    tf.dispose([...snapshot.flatMap((s) => [s.weight, ...s.constants.filter((t): t is tf.Tensor => t !== null)]), ...links]);
     embedding?.dispose();
   }
 }
@@ -271,14 +269,15 @@ export async function sampleGatedIncremental(model: GatedPixelCNN, options: Samp
           const rows = stack.vertical.matrix.rows;
           for (let b = 0; b < count; b++) for (let col = 0; col < W; col++) gather(source, channels, stack.vertical.taps, b, row, col, (b * W + col) * rows);
           const pre = await product(stack.vertical.matrix, count * W);
-          const { bias, conditioning } = of(stack.vertical.layer);
+          const { constants } = of(stack.vertical.layer);
+          // The last layer's gated vertical output feeds nothing (only its link does): it is not computed.
+          const feedsNext = l < stacks.length - 1;
           for (let b = 0; b < count; b++) {
             for (let col = 0; col < W; col++) {
               const at = (b * W + col) * 2 * p;
-              for (let o = 0; o < 2 * p; o++) pre[at + o] += bias[o];
-              addConditioning(conditioning, pre, at, 0, 2 * p, label(b), row, col);
+              addConstantTerms(constants, pre, at, 0, 2 * p, label(b), row, col);
               const pos = ((b * H + row) * W + col) * p;
-              for (let g = 0; g < C; g++) gateInto(pre, at + g * 2 * q, vOut[l], pos + g * q);
+              if (feedsNext) for (let g = 0; g < C; g++) gateInto(pre, at + g * 2 * q, vOut[l], pos + g * q);
             }
           }
           linkRow[l].set(await product(stack.link, count * W, pre));
@@ -317,22 +316,22 @@ export async function sampleGatedIncremental(model: GatedPixelCNN, options: Samp
           const { taps, matrix } = stack.horizontal[g];
           const pre = await foldedProduct(matrix, (b, at) => gather(source, channels, taps, b, row, col, at), owing);
           const layer = model.gatedLayers[l].horizontal;
-          const { bias, conditioning } = of(layer);
+          const { constants } = of(layer);
           const width = matrix.cols;
           for (let b = 0; b < count; b++) {
             const at = b * width;
             const link = (b * W + col) * 2 * p + g * 2 * q;
-            for (let o = 0; o < 2 * q; o++) pre[at + o] += bias[g * 2 * q + o] + linkRow[l][link + o];
-            addConditioning(conditioning, pre, at, g * 2 * q, 2 * q, label(b), row, col);
+            addConstantTerms(constants, pre, at, g * 2 * q, 2 * q, label(b), row, col, linkRow[l], link);
             gateInto(pre, at, stack.residual ? gatedH[l] : hOut[l], pos(b) * p + g * q);
           }
           owing = null;
           if (stack.residual) {
             // h = h + residual(gate(ah)) + bias: h and the bias now, the residual with the next product (foldResidual).
-            const { bias: resBias } = of(stack.residual);
+            const { constants: residualConstants } = of(stack.residual);
             for (let b = 0; b < count; b++) {
               const at = pos(b) * p + g * q;
-              for (let o = 0; o < q; o++) hOut[l][at + o] = hOut[l - 1][at + o] + resBias[g * q + o];
+              hOut[l].fill(0, at, at + q);
+              addConstantTerms(residualConstants, hOut[l], at, g * q, q, label(b), row, col, hOut[l - 1], at);
             }
             owing = l;
           }
@@ -347,12 +346,11 @@ export async function sampleGatedIncremental(model: GatedPixelCNN, options: Samp
           const reads = channels;
           const matrix = output.groups[g].matrix;
           const pre = await foldedProduct(matrix, (b, at) => copy(from, pos(b) * reads, patch, at, reads), i === 0 ? owing : null);
-          const { bias, conditioning } = of(output.layer);
+          const { constants } = of(output.layer);
           const width = output.width;
           for (let b = 0; b < count; b++) {
             const at = b * matrix.cols;
-            for (let o = 0; o < width; o++) pre[at + o] += bias[g * width + o];
-            addConditioning(conditioning, pre, at, g * width, width, label(b), row, col);
+            addConstantTerms(constants, pre, at, g * width, width, label(b), row, col);
             if (isLogits) logits.set(pre.subarray(at, at + width), b * levels);
             else {
               const target = pos(b) * width * C + g * width;

@@ -2,30 +2,59 @@ import * as tf from '@tensorflow/tfjs';
 import type { MaskedLayer } from './layers';
 
 /**
- * A layer's biases that depend on no pixel, read once for the incremental
- * samplers: the position tables and the class table, row-major, and the
- * sum they add to output channels [from, from + width) of image b at (row, col).
+ * A layer's terms that depend on no pixel, read once for the incremental
+ * samplers: its bias, its position tables and its class table. They are
+ * combined into two tables, so that adding all of them to one output is a
+ * single pass with two reads:
+ *   byRow[row]                    = bias + position row term,
+ *   byColumnAndClass[label][col]  = position column term + class term.
  */
-export interface ConditioningValues {
+export interface ConstantTerms {
   outChannels: number;
-  rows: Float32Array | null;
-  cols: Float32Array | null;
-  classTable: Float32Array | null;
+  /** [H, outChannels] row-major. */
+  byRow: Float32Array;
+  /** [max(classes, 1), W, outChannels] row-major; null when the layer has neither a position nor a class term. */
+  byColumnAndClass: Float32Array | null;
+  /** W, the stride of a label in byColumnAndClass. */
+  columns: number;
 }
 
-/** Copies of the tables, taken synchronously (so a training step in between cannot mix them); read them with `readConditioning`. */
-export function snapshotConditioning(layer: MaskedLayer): Array<tf.Tensor | null> {
-  return [layer.position ? tf.clone(layer.position.rows) : null, layer.position ? tf.clone(layer.position.cols) : null, layer.classTable ? tf.clone(layer.classTable) : null];
+/** Copies of the bias and the tables, taken synchronously (so a training step in between cannot mix them); read them with `readConstantTerms`. */
+export function snapshotConstantTerms(layer: MaskedLayer): Array<tf.Tensor | null> {
+  return [
+    tf.clone(layer.bias),
+    layer.position ? tf.clone(layer.position.rows) : null,
+    layer.position ? tf.clone(layer.position.cols) : null,
+    layer.classTable ? tf.clone(layer.classTable) : null,
+  ];
 }
 
-export async function readConditioning(layer: MaskedLayer, snapshot: Array<tf.Tensor | null>): Promise<ConditioningValues> {
-  const [rows, cols, classTable] = await Promise.all(snapshot.map((t) => (t ? (t.data() as Promise<Float32Array>) : null)));
-  return { outChannels: layer.weight.shape[3], rows, cols, classTable };
+export async function readConstantTerms(layer: MaskedLayer, snapshot: Array<tf.Tensor | null>, height: number, width: number): Promise<ConstantTerms> {
+  const [bias, rows, cols, classTable] = await Promise.all(snapshot.map((t) => (t ? (t.data() as Promise<Float32Array>) : null)));
+  const n = layer.weight.shape[3];
+  const byRow = new Float32Array(height * n);
+  for (let r = 0; r < height; r++) for (let o = 0; o < n; o++) byRow[r * n + o] = bias![o] + (rows ? rows[r * n + o] : 0);
+  let byColumnAndClass: Float32Array | null = null;
+  if (cols || classTable) {
+    const labels = classTable ? classTable.length / n : 1;
+    byColumnAndClass = new Float32Array(labels * width * n);
+    for (let k = 0; k < labels; k++) {
+      for (let c = 0; c < width; c++) {
+        const at = (k * width + c) * n;
+        for (let o = 0; o < n; o++) byColumnAndClass[at + o] = (cols ? cols[c * n + o] : 0) + (classTable ? classTable[k * n + o] : 0);
+      }
+    }
+  }
+  return { outChannels: n, byRow, byColumnAndClass, columns: width };
 }
 
-/** Adds the layer's position and class bias for (label, row, col) to `target[at … at + width)`, output channels from `from`. */
-export function addConditioning(
-  values: ConditioningValues,
+/**
+ * Adds the layer's constant terms for (label, row, col), output channels
+ * [from, from + width), to `target[at …)`; with `also`, adds
+ * `also[alsoAt …)` in the same pass.
+ */
+export function addConstantTerms(
+  terms: ConstantTerms,
   target: Float32Array | Float64Array,
   at: number,
   from: number,
@@ -33,15 +62,15 @@ export function addConditioning(
   label: number,
   row: number,
   col: number,
+  also?: Float32Array,
+  alsoAt = 0,
 ): void {
-  const n = values.outChannels;
-  if (values.rows && values.cols) {
-    const r = row * n + from;
-    const c = col * n + from;
-    for (let o = 0; o < width; o++) target[at + o] += values.rows[r + o] + values.cols[c + o];
-  }
-  if (values.classTable) {
-    const k = label * n + from;
-    for (let o = 0; o < width; o++) target[at + o] += values.classTable[k + o];
-  }
+  const { outChannels: n, byRow, byColumnAndClass } = terms;
+  const r = row * n + from;
+  if (byColumnAndClass) {
+    const k = (label * terms.columns + col) * n + from;
+    if (also) for (let o = 0; o < width; o++) target[at + o] += byRow[r + o] + byColumnAndClass[k + o] + also[alsoAt + o];
+    else for (let o = 0; o < width; o++) target[at + o] += byRow[r + o] + byColumnAndClass[k + o];
+  } else if (also) for (let o = 0; o < width; o++) target[at + o] += byRow[r + o] + also[alsoAt + o];
+  else for (let o = 0; o < width; o++) target[at + o] += byRow[r + o];
 }

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { LayerRole, PixelCNN } from './pixelcnn';
 import type { GatedPixelCNN } from './gatedPixelCNN';
 import { sampleGatedIncremental } from './gatedIncrementalSampler';
-import { addConditioning, type ConditioningValues, readConditioning, snapshotConditioning } from './incrementalConditioning';
+import { addConstantTerms, type ConstantTerms, readConstantTerms, snapshotConstantTerms } from './incrementalConditioning';
 import { writeInputLevel } from './pixels';
 import { openTaps } from './masks';
 import { sampleCategorical } from './random';
@@ -37,13 +37,13 @@ interface Tap {
 }
 
 interface LayerWeights {
-  conditioning: ConditioningValues;
+  /** The bias and the position and class terms. */
+  constants: ConstantTerms;
   role: LayerRole;
   maskType: 'A' | 'B';
   inChannels: number;
   outChannels: number;
   weight: Float32Array;
-  bias: Float32Array;
   taps: Tap[];
 }
 
@@ -57,15 +57,15 @@ async function readWeights(model: PixelCNN): Promise<NetworkWeights> {
   const { colorChannels } = model.config;
   // Take every weight in one synchronous step, so training that runs
   // between the reads below cannot mix weights from two steps.
-  const snapshot = model.layers.map((layer) => tf.tidy(() => [tf.mul(layer.weight, layer.mask), tf.clone(layer.bias)]));
-  const tables = model.layers.map(snapshotConditioning);
+  const snapshot = model.layers.map((layer) => tf.tidy(() => tf.mul(layer.weight, layer.mask)));
+  const tables = model.layers.map(snapshotConstantTerms);
   const embeddingSnapshot = model.embedding ? tf.clone(model.embedding) : null;
   try {
     const embedding = embeddingSnapshot ? ((await embeddingSnapshot.data()) as Float32Array) : null;
     const layers = await Promise.all(
       model.layers.map(async (layer, i) => {
         const [k, , inChannels, outChannels] = layer.weight.shape;
-        const [weight, bias] = await Promise.all(snapshot[i].map((t) => t.data() as Promise<Float32Array>));
+        const weight = (await snapshot[i].data()) as Float32Array;
         const centre = (k - 1) / 2;
         const taps = openTaps(layer.maskType, k, colorChannels).map(([row, col]) => ({
           dy: row - centre,
@@ -73,13 +73,13 @@ async function readWeights(model: PixelCNN): Promise<NetworkWeights> {
           offset: (row * k + col) * inChannels * outChannels,
           centre: row === centre && col === centre,
         }));
-        const conditioning = await readConditioning(layer, tables[i]);
-        return { role: layer.role, maskType: layer.maskType, inChannels, outChannels, weight, bias, taps, conditioning };
+        const constants = await readConstantTerms(layer, tables[i], model.config.height, model.config.width);
+        return { role: layer.role, maskType: layer.maskType, inChannels, outChannels, weight, taps, constants };
       }),
     );
     return { layers, embedding };
   } finally {
-    tf.dispose(snapshot.flat());
+    tf.dispose(snapshot);
     tf.dispose(tables.flat().filter((t): t is tf.Tensor => t !== null));
     embeddingSnapshot?.dispose();
   }
@@ -168,8 +168,8 @@ async function sampleWith(
     const oStart = (group * cout) / C;
     const oEnd = ((group + 1) * cout) / C;
     const width = oEnd - oStart;
-    for (let o = 0; o < width; o++) scratch[o] = layer.bias[oStart + o];
-    addConditioning(layer.conditioning, scratch, 0, oStart, width, label(b), row, col);
+    scratch.fill(0, 0, width);
+    addConstantTerms(layer.constants, scratch, 0, oStart, width, label(b), row, col);
     // At the centre tap only earlier groups (mask A) or groups up to this one (mask B) are wired in.
     const centreEnd = ((layer.maskType === 'A' ? group : group + 1) * cin) / C;
     for (const tap of taps) {
@@ -225,8 +225,8 @@ async function sampleWith(
     const residual = layer.role === 'residual';
     for (let b = 0; b < count; b++) {
       const outBase = ((b * H + row) * W + col) * cout + oStart;
-      for (let o = 0; o < width; o++) scratch[b * width + o] = out[b * width + o] + layer.bias[oStart + o];
-      addConditioning(layer.conditioning, scratch, b * width, oStart, width, label(b), row, col);
+      scratch.fill(0, b * width, (b + 1) * width);
+      addConstantTerms(layer.constants, scratch, b * width, oStart, width, label(b), row, col, out as Float32Array, b * width);
       for (let o = 0; o < width; o++) {
         const value = scratch[b * width + o];
         if (target) {
