@@ -1,7 +1,7 @@
 // Sampling on tfjs wasm under Node: the default model's incremental sampler
 // against one forward pass of a batch of 16 (src/bench/samplingNode.ts).
 // `npm run bench -- --only sampling-node` runs it; so does this file alone.
-// Prints progress, then one JSON line. BENCH_SAMPLING_RUNS=3 (median of). The first run warms the JIT up; use 5 or more for steadier figures.
+// Prints progress, then one JSON line. BENCH_SAMPLING_RUNS=3 (median of, after one untimed run of each); use 5 or more for steadier figures.
 
 import { fileURLToPath } from 'node:url';
 import { runnerImport } from 'vite';

@@ -34,7 +34,9 @@ export async function benchSamplingNode(log: (line: string) => void, runs = 3): 
     await total.data();
     total.dispose();
   };
+  // One untimed run of each first: tfjs' buffers for the forward pass, the JIT for the sampler.
   await forward();
+  await sampleIncremental(model, { count: SAMPLE_BATCH, seed: 3, temperature: 1, labels: labelValues });
   const forwardTimes: number[] = [];
   const sampleTimes: number[] = [];
   const forwardCpu: number[] = [];
