@@ -58,6 +58,17 @@ describe('quantise', () => {
     expect(() => quantiseArray([1, 2, 3], 2, new Uint8Array(2))).toThrow(RangeError);
   });
 
+  it('quantises bytes exactly as it quantises the same numbers one by one, at every level count', () => {
+    const bytes = Uint8Array.from({ length: 512 }, (_, i) => (i * 37) % 256);
+    for (let levels = 2; levels <= 256; levels++) {
+      expect(Array.from(quantiseArray(bytes, levels))).toEqual(Array.from(bytes, (v) => quantise(v, levels)));
+      expect(Array.from(quantiseArray(new Uint8ClampedArray(bytes), levels))).toEqual(Array.from(bytes, (v) => quantise(v, levels)));
+    }
+    const out = new Uint8Array(4);
+    quantiseArray(Uint8Array.from([255, 0]), 256, out.subarray(1, 3));
+    expect(Array.from(out)).toEqual([0, 255, 0, 0]);
+  });
+
   it('rejects impossible level counts', () => {
     for (const bad of [1, 257, 2.5, Number.NaN]) expect(() => checkLevels(bad)).toThrow(RangeError);
     expect(() => checkLevels(2)).not.toThrow();

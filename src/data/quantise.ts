@@ -33,6 +33,17 @@ export function quantiseArray(values: ArrayLike<number>, levels: number, out?: U
   if (result.length < values.length) {
     throw new RangeError(`Output holds ${result.length} values; ${values.length} are needed.`);
   }
+  if (values instanceof Uint8Array || values instanceof Uint8ClampedArray) {
+    // Whole bytes: one look-up per value instead of the arithmetic (the built-in digits are 7.8 million bytes).
+    if (levels === MAX_LEVELS) {
+      result.set(values);
+      return result;
+    }
+    const table = new Uint8Array(256);
+    for (let v = 0; v < 256; v++) table[v] = quantise(v, levels);
+    for (let i = 0; i < values.length; i++) result[i] = table[values[i]];
+    return result;
+  }
   for (let i = 0; i < values.length; i++) result[i] = quantise(values[i], levels);
   return result;
 }
