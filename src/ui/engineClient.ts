@@ -40,9 +40,30 @@ function createWorker(): Worker {
   return new Worker(new URL('../worker/engine.worker.ts', import.meta.url), { type: 'module' });
 }
 
+/**
+ * The engine worker created as the page starts (preloadEngine), loading its
+ * script and tfjs while the page renders and claims storage, until
+ * startEngine takes it; `failure` keeps a script error from that time.
+ */
+let preloaded: { worker: Worker; failure: string | null } | null = null;
+
+/** Creates the engine worker at once, so loading tfjs overlaps the page's own start; startEngine sends it init later. */
+export function preloadEngine(): void {
+  if (worker || preloaded) return;
+  const early = { worker: createWorker(), failure: null as string | null };
+  early.worker.addEventListener('error', (event: ErrorEvent) => {
+    if (preloaded !== early) return;
+    event.preventDefault();
+    early.failure = event.message ? plainEngineText(event.message) : 'the engine script failed to load or crashed';
+  });
+  preloaded = early;
+}
+
 export function startEngine(config: PixelCNNConfig = useStudio.getState().startConfig, backend: BackendChoice = loadBackendChoice()): void {
   worker?.terminate();
-  const fresh = createWorker();
+  const early = preloaded;
+  preloaded = null;
+  const fresh = early?.worker ?? createWorker();
   worker = fresh;
   // Events from a worker we already replaced must not touch the store.
   fresh.addEventListener('message', (event: MessageEvent<EngineEvent>) => {
@@ -77,6 +98,8 @@ export function startEngine(config: PixelCNNConfig = useStudio.getState().startC
     // Another tab owns the saved model: this one works on its own copy (tabStorage.ts).
     saving: useStudio.getState().storage === 'owner',
   });
+  // The preloaded worker's script failed before it was taken: handled as any engine death.
+  if (early?.failure) engineDied(early.failure);
 }
 
 /** Restarts the engine on another backend; the trained model comes back from browser storage. */
