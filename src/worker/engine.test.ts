@@ -329,6 +329,26 @@ describe('the pretrained model', () => {
     expect(broken.last('notice')!.message).toMatch(/pretrained model could not be loaded \(unexpected end of JSON\)/);
     expect(broken.all('sampleStart')).toHaveLength(0);
   });
+
+  it("sends a first visit's first pixels before the dataset, drawing the classes as often as the data has them", async () => {
+    const saved = await shipped(conditional(5));
+    // Nearly every image is of class 'c': drawn in proportion, a grid is mostly c; drawn evenly, it would not be.
+    const skewed = () => ({ ...fakeDigits(), labels: Int32Array.from({ length: 40 }, (_, n) => [0, 1, 3, 4][n] ?? 2) });
+    const { engine, events, all } = harness(memoryModelStore(), async () => saved, memoryDatasetStore(), { loadBuiltinDigits: async () => skewed() });
+    const settings = { ...sampleOnStart, count: 12 };
+    await engine.handle({ type: 'init', config: tiny, sampleOnStart: settings });
+    const order = events.map((e) => e.type);
+    expect(order.indexOf('samplePixels')).toBeGreaterThan(order.indexOf('sampleStart'));
+    expect(order.indexOf('samplePixels')).toBeLessThan(order.indexOf('dataset'));
+    expect(all('dataset')).toHaveLength(1);
+    // The same classes as the same request once the dataset is announced.
+    await engine.handle({ type: 'sample', settings });
+    const [first, again] = all('sampleStart');
+    expect(first.sample.captions).toEqual(again.sample.captions);
+    const captions = first.sample.captions!;
+    const mostCommon = Math.max(...captions.map((c) => captions.filter((d) => d === c).length));
+    expect(mostCommon, captions.join(' ')).toBeGreaterThan(6);
+  });
 });
 
 describe('a conditional model', () => {

@@ -301,8 +301,17 @@ export class Engine {
       await this.persist();
     }
     await this.emitModel();
-    await this.restoreDataset();
-    if (sampleOnStart && this.origin === 'pretrained') await this.startSampling(sampleOnStart);
+    // The shipped model's first grid starts before the dataset is announced: the page takes a while to show
+    // a dataset, and the first pixels should not queue behind it. The images are loaded first all the same,
+    // so a conditional model draws its classes as often as the training data has them, as on any later run.
+    const firstGrid = sampleOnStart && this.origin === 'pretrained' ? sampleOnStart : null;
+    const classNames = this.classNames;
+    await this.restoreDataset(!firstGrid);
+    if (firstGrid) {
+      await this.startSampling(firstGrid);
+      await this.sampling?.firstPixels;
+      await this.announceData(this.classNames !== classNames);
+    }
     // The history waits for the first pixels.
     await this.emitCheckpoints();
     // The first pixels come first: the backend trial waits for the first grid (lateTrial.ts).
@@ -522,16 +531,17 @@ export class Engine {
     return { width, height, channels: colorChannels, levels };
   }
 
-  private async useDataset(source: DatasetSource): Promise<void> {
+  /** `announce`: tell the page now (see setData). */
+  private async useDataset(source: DatasetSource, announce = true): Promise<void> {
     if (source.kind === 'builtin') {
       const { id } = source;
       const dataset = retargetDataset(await this.builtinImages(id), this.target());
       const unlabelled = id === 'digits' ? DIGITS_UNLABELLED : BUILTIN_UNLABELLED;
       const reason = datasetClasses(dataset) ? null : `${unlabelled[0].toUpperCase()}${unlabelled.slice(1)}.`;
-      await this.setData(source, BUILTIN_DATASETS[id].label, dataset, dataset.count, [], reason);
+      await this.setData(source, BUILTIN_DATASETS[id].label, dataset, dataset.count, [], reason, announce);
       return;
     }
-    await this.importFiles(source.files);
+    await this.importFiles(source.files, { announce });
   }
 
   /** The built-in dataset chosen last time, when the browser kept the choice. */
@@ -601,8 +611,8 @@ export class Engine {
     return this.origin === 'pretrained' && isModelCard(this.card) && stepsBeyondCard(this.trainer?.steps ?? 0, this.card) === 0;
   }
 
-  /** The images the user dropped last time, if the browser kept them; the built-in dataset chosen last otherwise. */
-  private async restoreDataset(): Promise<void> {
+  /** The images the user dropped last time, if the browser kept them; the built-in dataset chosen last otherwise. `announce`: as in setData. */
+  private async restoreDataset(announce = true): Promise<void> {
     let files: InputFile[] | null = null;
     try {
       files = (await this.deps.datasets?.load()) ?? null;
@@ -611,12 +621,12 @@ export class Engine {
     }
     if (files) {
       try {
-        return await this.importFiles(files, { quiet: true });
+        return await this.importFiles(files, { quiet: true, announce });
       } catch (error) {
         this.deps.emit({ type: 'notice', message: `Your images from last time could not be used (${errorText(error)}); using the built-in digits.` });
       }
     }
-    await this.useDataset({ kind: 'builtin', id: (await this.rememberedBuiltin()) ?? 'digits' });
+    await this.useDataset({ kind: 'builtin', id: (await this.rememberedBuiltin()) ?? 'digits' }, announce);
   }
 
   /** Remembers the dataset for the next visit; `null` for a built-in one, `builtin` (the digits by default). */
@@ -636,7 +646,7 @@ export class Engine {
 
   /** `quiet`: no notice about skipped files (a restored dataset was reported when it was dropped). */
   /** `quiet`: no notice about skipped files (a restored dataset was reported when it was dropped). `notRead`: files the page left out. */
-  private async importFiles(files: InputFile[], { quiet = false, notRead = [] as SkippedFile[] } = {}): Promise<void> {
+  private async importFiles(files: InputFile[], { quiet = false, notRead = [] as SkippedFile[], announce = true } = {}): Promise<void> {
     const report = await importImages(files, this.target(), {
       decode: this.deps.decode,
       onProgress: (p) => this.deps.emit({ type: 'datasetProgress', done: p.done, total: p.total }),
@@ -648,7 +658,7 @@ export class Engine {
       throw new UserFacingError('dataset', report.message);
     }
     const name = `${report.accepted.toLocaleString('en-US')} imported image${report.accepted === 1 ? '' : 's'}`;
-    await this.setData({ kind: 'files', files }, name, report.dataset, report.accepted, report.skipped, report.unlabelledReason ?? null);
+    await this.setData({ kind: 'files', files }, name, report.dataset, report.accepted, report.skipped, report.unlabelledReason ?? null, announce);
     if (report.skipped.length > 0 && !quiet) this.deps.emit({ type: 'notice', message: report.message });
   }
 
@@ -659,6 +669,7 @@ export class Engine {
     accepted: number,
     skipped: SkippedFile[],
     unlabelledReason: string | null,
+    announce = true,
   ): Promise<void> {
     const { train, test } = splitDataset(dataset);
     this.source = source;
@@ -666,9 +677,16 @@ export class Engine {
     // Other data, other losses: a rise is no sign of divergence.
     this.watch?.reset();
     this.lastEvaluation = null;
-    this.emitDataset(this.data);
     // A conditional model that has not trained yet is named after the classes it will learn.
-    if (this.model && (this.trainer?.steps ?? 0) === 0 && this.adoptClassNames()) await this.emitModel();
+    const renamed = this.model !== null && (this.trainer?.steps ?? 0) === 0 && this.adoptClassNames();
+    // Not announced (the start-up's first grid comes first): the caller calls announceData later.
+    if (announce) await this.announceData(renamed);
+  }
+
+  /** Sends the page the data in use, and the model again when its class names just changed (`renamed`). */
+  private async announceData(renamed: boolean): Promise<void> {
+    if (this.data) this.emitDataset(this.data);
+    if (renamed) await this.emitModel();
   }
 
   /** Takes the training data's class names when they fit the model and differ; true when they did. */

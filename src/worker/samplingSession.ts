@@ -43,6 +43,9 @@ export class SamplingSession {
   /** Wall time spent preparing and sending belief events in this run, in ms (read by the benchmark). */
   beliefMs = 0;
   readonly finished: Promise<void>;
+  /** Resolves once the first sampled pixels are sent to the page, or when the run ends without sending any. */
+  readonly firstPixels: Promise<void>;
+  private firstPixelsSent: () => void = () => undefined;
 
   constructor(
     private readonly model: PixelCNN,
@@ -52,7 +55,9 @@ export class SamplingSession {
     private readonly input: SessionInput = {},
   ) {
     this.delayMs = settings.delayMs;
+    this.firstPixels = new Promise((resolve) => (this.firstPixelsSent = resolve));
     this.finished = this.run();
+    this.finished.then(this.firstPixelsSent, this.firstPixelsSent);
   }
 
   stop(): void {
@@ -107,6 +112,7 @@ export class SamplingSession {
       this.emit({ type: 'samplePixels', from: flushedTo, to, values, elapsedMs: performance.now() - started }, [values.buffer]);
       flushedTo = to;
       lastFlush = performance.now();
+      this.firstPixelsSent();
     };
 
     // The chosen image's logits for the sub-pixels of the current pixel, so R, G and B show side by side.
