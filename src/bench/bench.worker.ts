@@ -19,7 +19,7 @@ const post = (message: BenchMessage) => scope.postMessage(message);
 const log = (line: string) => post({ type: 'log', line });
 
 /** Rounds × steps per round timed for each worker count. */
-const WORKER_ROUNDS = 3;
+const WORKER_ROUNDS = 5;
 const WORKER_STEPS_PER_ROUND = 3;
 
 async function timeWorkers(counts: number[]) {
