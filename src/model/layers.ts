@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { maskValues, type MaskRegion, type MaskType } from './masks';
+import { maskValues, standardMask, type MaskRegion, type MaskType } from './masks';
 import { maskedConv2d, maskedConv2dReference, maskedConvPlan } from './maskedConv';
 import { softmaxCrossEntropyBits } from './loss';
 import { embedLevels, toNetworkInput } from './pixels';
@@ -103,7 +103,7 @@ export function createLayer(spec: LayerSpec): MaskedLayer {
   const values = maskValues(maskType, { kernelSize, inChannels, outChannels, colorChannels, region });
   const openWeights = values.reduce((sum, v) => sum + v, 0);
   const mask = tf.tensor4d(values, shape);
-  maskedConvPlan(mask, values); // the op's tap blocks, from values at hand (no read-back)
+  maskedConvPlan(mask, values, standardMask(maskType, colorChannels, region)); // the op's tap blocks, from values at hand (no read-back)
   const init = initialWeight(shape, mask, openWeights, seed, gain, initial);
   const weight = tf.variable(init, true, `${name}/weight`) as tf.Variable<tf.Rank.R4>;
   init.dispose();

@@ -2,7 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useCpuBackend } from '../test/tfSetup';
 import { MASKED_CONV_KERNELS, maskedConv2d, maskedConv2dReference, maskedConvPlan, tapBlocks } from './maskedConv';
-import { buildMask, MASK_REGIONS, maskValues, openTaps, type MaskRegion, type MaskType } from './masks';
+import { DEFAULT_CONFIG } from './config';
+import { buildMask, identifyMask, MASK_REGIONS, maskValues, openTaps, type MaskRegion, type MaskType } from './masks';
+import { createPixelCNN } from './pixelcnn';
 
 beforeAll(useCpuBackend);
 
@@ -229,6 +231,20 @@ describe('specialised kernels', () => {
     });
     expect(maskedConvPlan(opened).standardMask).toBeNull();
     tf.dispose([standard, opened]);
+  });
+
+  it('a layer names its own mask in the plan, as recognising the mask would (PixelCNN and gated, grey and colour)', () => {
+    for (const architecture of ['pixelcnn', 'gated'] as const) {
+      for (const colorChannels of [1, 3] as const) {
+        const config = { ...DEFAULT_CONFIG, architecture, colorChannels, hiddenChannels: 6, headChannels: 6, layers: 3, height: 6, width: 6, levels: 4, inputEmbedding: 2 };
+        const model = createPixelCNN(config, 1, { initial: 'zeros' });
+        for (const layer of model.layers) {
+          const [k, , inChannels, outChannels] = layer.mask.shape;
+          expect(maskedConvPlan(layer.mask).standardMask, `${architecture} ${colorChannels} ${layer.name}`).toEqual(identifyMask(layer.mask.dataSync(), k, inChannels, outChannels));
+        }
+        model.dispose();
+      }
+    }
   });
 
   it('the CPU backend has no such kernels, so the op takes its generic path there', () => {

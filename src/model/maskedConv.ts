@@ -135,9 +135,11 @@ const planCache = new WeakMap<tf.Tensor, MaskedConvPlan>();
 
 /**
  * The plan of a mask tensor, cached on the tensor (a mask is never written
- * to). Pass the mask's values when you have them, to skip reading them back.
+ * to). Pass the mask's values when you have them, to skip reading them back,
+ * and `standard` when they were made by maskValues with those parameters, to
+ * skip recognising them (identifyMask builds every candidate mask to compare).
  */
-export function maskedConvPlan(mask: tf.Tensor4D, values?: ArrayLike<number>): MaskedConvPlan {
+export function maskedConvPlan(mask: tf.Tensor4D, values?: ArrayLike<number>, standard?: StandardMask): MaskedConvPlan {
   let plan = planCache.get(mask);
   if (!plan) {
     const [k, kw, inChannels, outChannels] = mask.shape;
@@ -146,7 +148,7 @@ export function maskedConvPlan(mask: tf.Tensor4D, values?: ArrayLike<number>): M
     plan = {
       kernelSize: k,
       blocks: tapBlocks(maskData, k, inChannels, outChannels),
-      standardMask: identifyMask(maskData, k, inChannels, outChannels),
+      standardMask: standard ?? identifyMask(maskData, k, inChannels, outChannels),
     };
     planCache.set(mask, plan);
   }

@@ -121,6 +121,15 @@ export interface StandardMask {
 }
 
 /**
+ * The name identifyMask gives the values maskValues(type, { colorChannels, region })
+ * builds, without building and comparing candidates: a vertical mask has no
+ * colour groups, so it is named with one.
+ */
+export function standardMask(type: MaskType, colorChannels: number, region: MaskRegion): StandardMask {
+  return { type, colorChannels: region === 'vertical' ? 1 : colorChannels, region };
+}
+
+/**
  * The region, mask type and colour-group count whose `maskValues` equal
  * `values` exactly (HWIO), or null for any other mask. (A vertical mask has no
  * colour groups; it is reported with one.) Lets a kernel that bakes the
