@@ -9,7 +9,8 @@ import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_CONFIG, type PixelCNNConfig, createPixelCNN } from '../model';
 import { startBrowserHelper } from '../worker/dataParallel/helperWorker';
 import { HelperPool } from '../worker/dataParallel/pool';
-import { dataParallelStep } from '../worker/dataParallel/step';
+import { shareGradient, splitShares } from '../worker/dataParallel/shares';
+import { type StepTimings, dataParallelStep } from '../worker/dataParallel/step';
 import { median } from './benchmarks';
 
 export interface WorkersRow {
@@ -20,6 +21,13 @@ export interface WorkersRow {
   msPerStep: number;
   /** Steps timed. */
   steps: number;
+  /**
+   * With helpers, medians of where a step's time went (StepTimings), and the
+   * engine's share timed alone (no helper running) in the same rounds: the
+   * share beside helpers over the share alone is what sharing the machine's
+   * cores and memory costs.
+   */
+  phases?: StepTimings & { ownAloneMs: number };
 }
 
 export const WORKERS_BATCH = 16;
@@ -48,7 +56,7 @@ export async function benchTrainingWorkers(counts: number[], rounds: number, ste
     const optimizer = tf.train.adam(1e-3);
     const pool = new HelperPool(startBrowserHelper, (message) => lost.push(message));
     pool.setCount(workers - 1);
-    return { workers, model, optimizer, pool, times: [] as number[] };
+    return { workers, model, optimizer, pool, times: [] as number[], timings: [] as StepTimings[], alone: [] as number[] };
   });
   const pixels = batchPixels(config, WORKERS_BATCH, 9);
   const labels = config.classes > 0 ? Int32Array.from({ length: WORKERS_BATCH }, (_, i) => i % config.classes) : undefined;
@@ -60,13 +68,22 @@ export async function benchTrainingWorkers(counts: number[], rounds: number, ste
       await loss.data();
       loss.dispose();
     } else {
-      await dataParallelStep(run.model, run.optimizer, run.pool, pixels, WORKERS_BATCH, labels);
+      await dataParallelStep(run.model, run.optimizer, run.pool, pixels, WORKERS_BATCH, labels, undefined, (t) => run.timings.push(t));
     }
+  };
+  /** The engine's share of a step with `workers`, computed with no helper running. */
+  const shareAlone = async (run: (typeof runs)[number]) => {
+    const [start, end] = splitShares(WORKERS_BATCH, run.workers)[0];
+    const size = pixels.length / WORKERS_BATCH;
+    const began = performance.now();
+    await shareGradient(run.model, pixels.subarray(start * size, end * size), end - start, labels?.subarray(start, end));
+    run.alone.push(performance.now() - began);
   };
   try {
     for (const run of runs) {
       log(`  ${run.workers} worker${run.workers === 1 ? '' : 's'}: starting and warming up`);
       for (let i = 0; i < 2; i++) await step(run);
+      run.timings.length = 0;
     }
     for (let round = 0; round < rounds; round++) {
       for (const run of runs) {
@@ -75,13 +92,16 @@ export async function benchTrainingWorkers(counts: number[], rounds: number, ste
           await step(run);
           run.times.push(performance.now() - start);
         }
+        if (run.workers > 1) await shareAlone(run);
       }
       log(`  round ${round + 1}/${rounds}: ${runs.map((r) => `${r.workers} → ${median(r.times.slice(-stepsPerRound)).toFixed(0)} ms`).join(', ')}`);
     }
     if (lost.length > 0) throw new Error(lost.join(' '));
     return runs.map((run) => {
       const msPerStep = median(run.times);
-      return { workers: run.workers, stepsPerSecond: 1000 / msPerStep, msPerStep, steps: run.times.length };
+      const phase = (pick: (t: StepTimings) => number) => median(run.timings.map(pick));
+      const phases = run.workers > 1 ? { ownMs: phase((t) => t.ownMs), waitMs: phase((t) => t.waitMs), applyMs: phase((t) => t.applyMs), ownAloneMs: median(run.alone) } : undefined;
+      return { workers: run.workers, stepsPerSecond: 1000 / msPerStep, msPerStep, steps: run.times.length, phases };
     });
   } finally {
     images.dispose();

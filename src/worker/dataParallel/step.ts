@@ -27,6 +27,16 @@ export interface StepPatience {
 
 export const DEFAULT_PATIENCE: StepPatience = { minMs: 30_000, factor: 20 };
 
+/** Where one step's time went, for the bench: each phase in ms. */
+export interface StepTimings {
+  /** The engine computing its own share (the helpers compute theirs meanwhile). */
+  ownMs: number;
+  /** Waiting for the helpers' answers once the engine's share was done. */
+  waitMs: number;
+  /** Combining the shares and the Adam step, which nothing overlaps. */
+  applyMs: number;
+}
+
 /**
  * `pixels`: `count` images, [count, H, W, C] levels in raster order;
  * `labels`: one per image for a conditional model. Returns the batch's
@@ -40,6 +50,7 @@ export async function dataParallelStep(
   count: number,
   labels?: Int32Array,
   patience: StepPatience = DEFAULT_PATIENCE,
+  observe?: (timings: StepTimings) => void,
 ): Promise<number> {
   const helpers = await pool.ready(model);
   const ranges = splitShares(count, helpers.length + 1);
@@ -57,10 +68,14 @@ export async function dataParallelStep(
   );
   const started = performance.now();
   const shares: ShareGradient[] = [await shareGradient(model, ...share(ranges[0]))];
-  const waitMs = Math.max(patience.minMs, patience.factor * (performance.now() - started));
+  const ownDone = performance.now();
+  const waitMs = Math.max(patience.minMs, patience.factor * (ownDone - started));
   const answers = await Promise.all(remote.map((answer, i) => orGiveUp(answer, waitMs, () => pool.drop(helpers[i], new Error(`it did not answer within ${(waitMs / 1000).toFixed(0)} s`)))));
   for (let i = 0; i < answers.length; i++) shares.push(answers[i] ?? (await shareGradient(model, ...share(ranges[i + 1]))));
-  return applyShares(model, optimizer, shares);
+  const answered = performance.now();
+  const bits = applyShares(model, optimizer, shares);
+  observe?.({ ownMs: ownDone - started, waitMs: answered - ownDone, applyMs: performance.now() - answered });
+  return bits;
 }
 
 /** `answer`, or null once `ms` have passed without it (after `giveUp`). */
