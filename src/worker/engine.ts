@@ -275,7 +275,14 @@ export class Engine {
       config = DEFAULT_CONFIG;
     }
     // Nothing remembered and no backend pinned: likely a first visit, which draws the shipped model as soon as it can.
-    if (!backend && !remembered) this.deps.prefetchFirstVisit?.();
+    const firstVisit = !backend && !remembered;
+    if (firstVisit) this.deps.prefetchFirstVisit?.();
+    // What picks the first model is read while the backend starts (neither needs tfjs): the remembered built-in
+    // set and a saved model from storage, and on a likely first visit the shipped model's file, fetched and parsed.
+    const builtinRead = this.rememberedBuiltin();
+    const storedRead = settled(this.deps.store.load());
+    const loadPretrained = this.deps.loadPretrained;
+    const shippedRead = firstVisit && loadPretrained ? builtinRead.then((id) => settled(loadPretrained(id ?? 'digits'))) : null;
     const info = await this.deps.selectBackend(backend, { config, remembered });
     this.deps.emit({ type: 'ready', backend: info });
     this.announceCores();
@@ -295,8 +302,8 @@ export class Engine {
     this.watchDevice();
 
     // A model saved in this browser (the user's own work) comes first, then the shipped one.
-    const builtin = (await this.rememberedBuiltin()) ?? 'digits';
-    if (!(await this.restoreSavedModel()) && !(await this.startFromPretrained(builtin))) {
+    const builtin = (await builtinRead) ?? 'digits';
+    if (!(await this.restoreSavedModel(storedRead)) && !(await this.startFromPretrained(builtin, shippedRead))) {
       this.installModel(createPixelCNN(config, Date.now() % 100000), 'new', 0, {});
       await this.persist();
     }
@@ -334,10 +341,10 @@ export class Engine {
    * written to browser storage: until the user trains or imports something,
    * the next visit loads the shipped file again.
    */
-  private async startFromPretrained(id: BuiltinDatasetId): Promise<boolean> {
+  private async startFromPretrained(id: BuiltinDatasetId, early: Promise<Settled<SavedModel | null>> | null = null): Promise<boolean> {
     if (!this.deps.loadPretrained) return false;
     try {
-      const saved = await this.deps.loadPretrained(id);
+      const saved = early ? unwrap(await early) : await this.deps.loadPretrained(id);
       if (!saved) return false;
       this.installModel(modelFromSaved(saved), 'pretrained', stepsOf(saved.meta), cardOf(saved.meta), classNamesOf(saved.meta, saved.config.classes));
       return true;
@@ -347,11 +354,12 @@ export class Engine {
     }
   }
 
-  private async restoreSavedModel(): Promise<boolean> {
+  /** `stored`: the store's model, read already (init reads it while the backend starts). */
+  private async restoreSavedModel(storedRead: Promise<Settled<SavedModel | null>> = settled(this.deps.store.load())): Promise<boolean> {
     let model: PixelCNN;
     let saved: SavedModel;
     try {
-      const stored = await this.deps.store.load();
+      const stored = unwrap(await storedRead);
       if (!stored) return false;
       saved = parseSavedModel(stored);
       model = modelFromSaved(saved);
@@ -1259,3 +1267,18 @@ function cardOf(meta: Record<string, unknown>): Record<string, unknown> {
   return typeof card === 'object' && card !== null && !Array.isArray(card) ? (card as Record<string, unknown>) : {};
 }
 
+/** A promise's outcome, kept for later: a read started early must not reject unheard while the engine awaits something else. */
+type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+function settled<T>(promise: Promise<T>): Promise<Settled<T>> {
+  return promise.then(
+    (value) => ({ ok: true, value }),
+    (error: unknown) => ({ ok: false, error }),
+  );
+}
+
+/** The value, or the error thrown where the outcome is used. */
+function unwrap<T>(outcome: Settled<T>): T {
+  if (!outcome.ok) throw outcome.error;
+  return outcome.value;
+}

@@ -147,7 +147,8 @@ export class SamplingSession {
         flush(step.index + 1);
         await yieldToMessages(this.delayMs);
         lastYield = performance.now();
-      } else if (now - lastFlush >= FLUSH_INTERVAL_MS) {
+      } else if (flushedTo === prefixLength || now - lastFlush >= FLUSH_INTERVAL_MS) {
+        // The first sub-pixel goes out at once; later ones in batches.
         flush(step.index + 1);
       }
       if (performance.now() - lastYield >= FLUSH_INTERVAL_MS) {
