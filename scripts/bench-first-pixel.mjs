@@ -29,10 +29,18 @@ function watchEngineMessages() {
   };
 }
 
+/**
+ * After a context closes, its renderer and workers (still drawing, or timing
+ * backends) take a moment to exit; a visit started at once shares the cores
+ * with them, which no real first visit does. Each visit waits this long first.
+ */
+const SETTLE_MS = 3000;
+
 /** `measure(page)` times one run in a fresh context watched by watchEngineMessages; returns the median and every run. */
 async function inFreshContexts(browser, runs, measure) {
   const times = [];
   for (let run = 0; run < runs; run++) {
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
     const context = await browser.newContext();
     try {
       const page = await context.newPage();
