@@ -6,6 +6,7 @@ import { createPixelCNN } from '../model/pixelcnn';
 import { type SavedModel, saveModel } from '../model/serialize';
 import { useCpuBackend } from '../test/tfSetup';
 import { Engine, type EngineDeps } from './engine';
+import { recordingEngine } from './testEngine';
 import { type DatasetStore, type ModelStore, memoryDatasetStore, memoryModelStore } from './modelStore';
 import type { BackendTrial, EngineEvent } from './protocol';
 
@@ -46,21 +47,7 @@ function harness(
   datasets: DatasetStore = memoryDatasetStore(),
   more: Partial<EngineDeps> = {},
 ) {
-  const events: EngineEvent[] = [];
-  const engine = new Engine({
-    emit: (event) => events.push(event),
-    store,
-    selectBackend: async () => ({ name: 'cpu', adapter: 'test', software: false, requested: false, unavailable: [] }),
-    loadBuiltinDigits: async () => fakeDigits(),
-    decode: fakeDecode,
-    loadPretrained,
-    datasets,
-    ...more,
-  });
-  const last = <T extends EngineEvent['type']>(type: T) =>
-    [...events].reverse().find((e): e is Extract<EngineEvent, { type: T }> => e.type === type);
-  const all = <T extends EngineEvent['type']>(type: T) => events.filter((e): e is Extract<EngineEvent, { type: T }> => e.type === type);
-  return { engine, events, last, all, store };
+  return recordingEngine({ store, loadBuiltinDigits: async () => fakeDigits(), decode: fakeDecode, loadPretrained, datasets, ...more });
 }
 
 describe('the engine', () => {

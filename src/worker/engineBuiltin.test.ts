@@ -5,10 +5,9 @@ import type { PixelCNNConfig } from '../model/config';
 import { createPixelCNN } from '../model/pixelcnn';
 import { type SavedModel, saveModel } from '../model/serialize';
 import { useCpuBackend } from '../test/tfSetup';
-import { Engine } from './engine';
 import { memoryCheckpointStorage } from './checkpoints';
 import { type DatasetStore, type ModelStore, memoryDatasetStore, memoryModelStore } from './modelStore';
-import type { EngineEvent } from './protocol';
+import { recordingEngine } from './testEngine';
 
 beforeAll(useCpuBackend);
 
@@ -32,20 +31,14 @@ async function shipped(config: PixelCNNConfig, steps: number): Promise<SavedMode
 }
 
 function engineWith(store: ModelStore, datasets: DatasetStore, checkpoints = memoryCheckpointStorage()) {
-  const events: EngineEvent[] = [];
-  const engine = new Engine({
-    emit: (event) => events.push(event),
+  return recordingEngine({
     store,
     datasets,
     checkpoints,
-    selectBackend: async () => ({ name: 'cpu', adapter: 'test', software: false, requested: false, unavailable: [] }),
     loadBuiltinDigits: async () => images(1),
     loadBuiltin: async () => images(3),
     loadPretrained: async (id: BuiltinDatasetId = 'digits') => (id === 'icons' ? shipped(iconsConfig, 30) : shipped(digitsConfig, 20)),
   });
-  const last = <T extends EngineEvent['type']>(type: T) =>
-    [...events].reverse().find((e): e is Extract<EngineEvent, { type: T }> => e.type === type);
-  return { engine, events, last };
 }
 
 describe('choosing a built-in dataset', () => {

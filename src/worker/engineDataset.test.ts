@@ -2,9 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type PixelCNNConfig } from '../model/config';
 import type { ImageDataset, InputFile } from '../data/types';
 import { useCpuBackend } from '../test/tfSetup';
-import { Engine } from './engine';
-import { memoryDatasetStore, memoryModelStore } from './modelStore';
-import type { EngineEvent } from './protocol';
+import { recordingEngine } from './testEngine';
 
 beforeAll(useCpuBackend);
 
@@ -25,17 +23,7 @@ async function decode(file: InputFile) {
 }
 
 function harness() {
-  const events: EngineEvent[] = [];
-  const engine = new Engine({
-    emit: (event) => events.push(event),
-    store: memoryModelStore(),
-    datasets: memoryDatasetStore(),
-    selectBackend: async () => ({ name: 'cpu', adapter: 'test', software: false, requested: false, unavailable: [] }),
-    loadBuiltinDigits: async () => digits,
-    decode,
-  });
-  const last = <T extends EngineEvent['type']>(type: T) => [...events].reverse().find((e): e is Extract<EngineEvent, { type: T }> => e.type === type);
-  return { engine, last };
+  return recordingEngine({ loadBuiltinDigits: async () => digits, decode });
 }
 
 describe('dropping onto a dataset', () => {

@@ -10,9 +10,8 @@ import { createPixelCNN } from '../model/pixelcnn';
 import { type SavedModel, saveModel } from '../model/serialize';
 import { useCpuBackend } from '../test/tfSetup';
 import { memoryCheckpointStorage } from './checkpoints';
-import { Engine } from './engine';
 import { type ModelStore, StorageTakenError, memoryDatasetStore, memoryModelStore } from './modelStore';
-import type { EngineEvent } from './protocol';
+import { recordingEngine } from './testEngine';
 
 beforeAll(useCpuBackend);
 
@@ -28,22 +27,9 @@ function squares(): ImageDataset {
 }
 
 function harness(loadPretrained?: () => Promise<SavedModel | null>, store: ModelStore = memoryModelStore(), claimStorage?: () => Promise<void>) {
-  const events: EngineEvent[] = [];
   const datasets = memoryDatasetStore();
   const checkpoints = memoryCheckpointStorage();
-  const engine = new Engine({
-    emit: (event) => events.push(event),
-    store,
-    datasets,
-    checkpoints,
-    selectBackend: async () => ({ name: 'cpu', adapter: 'test', software: false, requested: false, unavailable: [] }),
-    loadBuiltinDigits: async () => squares(),
-    loadPretrained,
-    claimStorage,
-  });
-  const last = <T extends EngineEvent['type']>(type: T) =>
-    [...events].reverse().find((e): e is Extract<EngineEvent, { type: T }> => e.type === type);
-  const all = <T extends EngineEvent['type']>(type: T) => events.filter((e): e is Extract<EngineEvent, { type: T }> => e.type === type);
+  const { engine, events, last, all } = recordingEngine({ store, datasets, checkpoints, loadBuiltinDigits: async () => squares(), loadPretrained, claimStorage });
   const trainingStopped = async () => {
     for (let i = 0; i < 1000 && !all('training').some((e) => !e.running); i++) await new Promise((r) => setTimeout(r, 20));
     return last('training')!;

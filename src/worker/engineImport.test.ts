@@ -4,9 +4,7 @@ import { createPixelCNN } from '../model/pixelcnn';
 import { saveModel } from '../model/serialize';
 import type { ImageDataset } from '../data/types';
 import { useCpuBackend } from '../test/tfSetup';
-import { Engine } from './engine';
-import { memoryDatasetStore, memoryModelStore } from './modelStore';
-import type { EngineEvent } from './protocol';
+import { recordingEngine } from './testEngine';
 
 beforeAll(useCpuBackend);
 
@@ -16,15 +14,7 @@ const digits: ImageDataset = { width: 28, height: 28, channels: 1, levels: 256, 
 
 describe('importing a model file of another architecture', () => {
   it('asks first, changing nothing; switches when told, with the dataset at the new size', async () => {
-    const events: EngineEvent[] = [];
-    const engine = new Engine({
-      emit: (event) => events.push(event),
-      store: memoryModelStore(),
-      datasets: memoryDatasetStore(),
-      selectBackend: async () => ({ name: 'cpu', adapter: 'test', software: false, requested: false, unavailable: [] }),
-      loadBuiltinDigits: async () => digits,
-    });
-    const last = <T extends EngineEvent['type']>(type: T) => [...events].reverse().find((e): e is Extract<EngineEvent, { type: T }> => e.type === type);
+    const { engine, last } = recordingEngine({ loadBuiltinDigits: async () => digits });
     await engine.handle({ type: 'init', config: tiny });
     const source = createPixelCNN(other, 3);
     const text = JSON.stringify(await saveModel(source, { steps: 42 }));

@@ -2,10 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type PixelCNNConfig } from '../model/config';
 import type { ImageDataset } from '../data/types';
 import { useCpuBackend } from '../test/tfSetup';
-import { Engine } from './engine';
 import { fatalEngineProblem, plainEngineText } from './errors';
-import { memoryDatasetStore, memoryModelStore } from './modelStore';
-import type { EngineEvent } from './protocol';
+import { recordingEngine, testBackend } from './testEngine';
 
 beforeAll(useCpuBackend);
 
@@ -18,17 +16,7 @@ function digits(): ImageDataset {
 }
 
 function harness() {
-  const events: EngineEvent[] = [];
-  const store = memoryModelStore();
-  const engine = new Engine({
-    emit: (event) => events.push(event),
-    store,
-    datasets: memoryDatasetStore(),
-    selectBackend: async () => ({ name: 'wasm', adapter: 'test', software: false, requested: false, unavailable: [] }),
-    loadBuiltinDigits: async () => digits(),
-  });
-  const last = <T extends EngineEvent['type']>(type: T) => [...events].reverse().find((e): e is Extract<EngineEvent, { type: T }> => e.type === type);
-  return { engine, events, last, store };
+  return recordingEngine({ selectBackend: testBackend('wasm'), loadBuiltinDigits: async () => digits() });
 }
 
 describe('memory known before building', () => {

@@ -3,9 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { PixelCNNConfig } from '../model/config';
 import type { ImageDataset } from '../data/types';
 import { useCpuBackend } from '../test/tfSetup';
-import { Engine } from './engine';
-import { memoryDatasetStore, memoryModelStore } from './modelStore';
-import type { EngineEvent } from './protocol';
+import { recordingEngine } from './testEngine';
 
 /**
  * The engine's side of the inspection views: the live belief while a grid is
@@ -28,15 +26,7 @@ function fakeDigits(): ImageDataset {
 }
 
 function harness() {
-  const events: EngineEvent[] = [];
-  const engine = new Engine({
-    emit: (event) => events.push(event),
-    store: memoryModelStore(),
-    datasets: memoryDatasetStore(),
-    selectBackend: async () => ({ name: 'cpu', adapter: 'test', software: false, requested: false, unavailable: [] }),
-    loadBuiltinDigits: async () => fakeDigits(),
-  });
-  const all = <T extends EngineEvent['type']>(type: T) => events.filter((e): e is Extract<EngineEvent, { type: T }> => e.type === type);
+  const { engine, events, all } = recordingEngine({ loadBuiltinDigits: async () => fakeDigits() });
   const until = async (done: () => boolean) => {
     for (let i = 0; i < 4000 && !done(); i++) await new Promise((r) => setTimeout(r, 5));
     expect(done()).toBe(true);

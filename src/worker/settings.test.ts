@@ -2,10 +2,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { CONFIG_SPEC, ConfigError, DEFAULT_CONFIG, type PixelCNNConfig, validateConfig } from '../model/config';
 import type { ImageDataset } from '../data/types';
 import { useCpuBackend } from '../test/tfSetup';
-import { Engine } from './engine';
-import { memoryModelStore } from './modelStore';
 import type { EngineEvent, SampleSettings, TrainSettings } from './protocol';
 import { type NumberSetting, SAMPLE_SETTINGS, TRAIN_SETTINGS, allowedRange, settingProblem } from './settings';
+import { recordingEngine } from './testEngine';
 
 beforeAll(useCpuBackend);
 
@@ -33,13 +32,7 @@ const table: Row[] = [
 
 describe('one declaration per setting', () => {
   it('the declarations drive the form and the engine alike', async () => {
-    const events: EngineEvent[] = [];
-    const engine = new Engine({
-      emit: (event) => events.push(event),
-      store: memoryModelStore(),
-      selectBackend: async () => ({ name: 'cpu', adapter: 'test', software: false, requested: false, unavailable: [] }),
-      loadBuiltinDigits: async () => images,
-    });
+    const { engine, events } = recordingEngine({ loadBuiltinDigits: async () => images });
     await engine.handle({ type: 'init', config: tiny });
     const train: TrainSettings = { learningRate: 0.001, batchSize: 4, workers: 1 };
     const sample: SampleSettings = { count: 1, temperature: 1, seed: 1, delayMs: 0, draw: { kind: 'any' } };

@@ -2,9 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { PixelCNNConfig } from '../../model/config';
 import type { ImageDataset } from '../../data/types';
 import { useCpuBackend } from '../../test/tfSetup';
-import { Engine } from '../engine';
-import { memoryDatasetStore, memoryModelStore } from '../modelStore';
-import type { EngineEvent } from '../protocol';
+import { recordingEngine, testBackend } from '../testEngine';
 import type { ChannelHelper } from './channelHelper';
 import { channelHelper } from './testHelpers';
 
@@ -20,14 +18,10 @@ function digits(): ImageDataset {
 
 /** An engine whose helpers live in this process (testHelpers.ts); the CPU backend stands in for wasm. */
 function harness(dieOnShare: (index: number) => number = () => Infinity) {
-  const events: EngineEvent[] = [];
   const backends = ['cpu'];
   const started: ChannelHelper[] = [];
-  const engine = new Engine({
-    emit: (event) => events.push(event),
-    store: memoryModelStore(),
-    datasets: memoryDatasetStore(),
-    selectBackend: async () => ({ name: 'wasm', adapter: 'test', software: false, requested: false, unavailable: [] }),
+  const { engine, events, all } = recordingEngine({
+    selectBackend: testBackend('wasm'),
     loadBuiltinDigits: async () => digits(),
     trainingHelpers: {
       start: (index) => {
@@ -39,21 +33,21 @@ function harness(dieOnShare: (index: number) => number = () => Infinity) {
       backends,
     },
   });
-  const cores = () => events.filter((e): e is Extract<EngineEvent, { type: 'trainingCores' }> => e.type === 'trainingCores').map((e) => e.cores);
+  const cores = () => all('trainingCores').map((e) => e.cores);
   const close = () => Promise.all(started.map((h) => h.close()));
-  return { engine, events, cores, started, close, backends };
+  return { engine, events, all, cores, started, close, backends };
 }
 
 describe('the engine with training helpers', () => {
   it('says how many cores train, uses every core by default, and follows the Cores setting', async () => {
-    const { engine, events, cores, started, close } = harness();
+    const { engine, events, all, cores, started, close } = harness();
     await engine.handle({ type: 'init', config: tiny });
     expect(cores()).toEqual([3]);
     await engine.handle({ type: 'step', settings: { learningRate: 0.01, batchSize: 6 } });
     expect(started.length).toBe(2);
     await engine.handle({ type: 'step', settings: { learningRate: 0.01, batchSize: 6, workers: 2 } });
     expect(cores()).toEqual([3, 2]);
-    const steps = events.filter((e) => e.type === 'trainStep').map((e) => (e as Extract<EngineEvent, { type: 'trainStep' }>).step);
+    const steps = all('trainStep').map((e) => e.step);
     expect(steps).toEqual([1, 2]);
     await engine.handle({ type: 'step', settings: { learningRate: 0.01, batchSize: 6, workers: 0 } });
     expect(events.at(-1)).toMatchObject({ type: 'error', context: 'training', message: expect.stringMatching(/cores must be a whole number from 1 to 32, got 0\./i) });
@@ -61,11 +55,11 @@ describe('the engine with training helpers', () => {
   });
 
   it('reports a helper that dies while training, and carries on with fewer cores', async () => {
-    const { engine, events, cores, close } = harness((index) => (index === 2 ? 2 : Infinity));
+    const { engine, events, all, cores, close } = harness((index) => (index === 2 ? 2 : Infinity));
     await engine.handle({ type: 'init', config: tiny });
     for (let i = 0; i < 3; i++) await engine.handle({ type: 'step', settings: { learningRate: 0.01, batchSize: 6 } });
     expect(cores()).toEqual([3, 2]);
-    const notices = events.filter((e) => e.type === 'notice').map((e) => (e as Extract<EngineEvent, { type: 'notice' }>).message);
+    const notices = all('notice').map((e) => e.message);
     expect(notices).toContain('A training helper stopped (training helper 2 stopped: its channel closed). Training carries on with 2 cores.');
     expect(events.filter((e) => e.type === 'trainStep')).toHaveLength(3);
     expect(events.some((e) => e.type === 'error')).toBe(false);
