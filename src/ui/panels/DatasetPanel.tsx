@@ -309,13 +309,7 @@ function SkippedList() {
             None of the last drop's {failed.length === 1 ? 'file' : `${formatInteger(failed.length)} files`} could be used; the images above are
             unchanged
           </h3>
-          <ul aria-label="Files of the last drop">
-            {failed.map((file, i) => (
-              <li key={`${file.name}-${i}`}>
-                <span className="file-name">{file.name}</span>: {file.reason}
-              </li>
-            ))}
-          </ul>
+          <FileReasons files={failed} label="Files of the last drop" />
         </div>
       )}
       <SkippedFiles skipped={skipped} />
@@ -330,13 +324,20 @@ function SkippedFiles({ skipped }: { skipped: SkippedFile[] }) {
       <h3>
         Why {skipped.length === 1 ? 'one file was' : `${formatInteger(skipped.length)} files were`} skipped
       </h3>
-      <ul aria-label="Skipped files">
-        {skipped.map((file, i) => (
-          <li key={`${file.name}-${i}`}>
-            <span className="file-name">{file.name}</span>: {file.reason}
-          </li>
-        ))}
-      </ul>
+      <FileReasons files={skipped} label="Skipped files" />
     </div>
+  );
+}
+
+/** Each file's name and why it was not used. */
+function FileReasons({ files, label }: { files: SkippedFile[]; label: string }) {
+  return (
+    <ul aria-label={label}>
+      {files.map((file, i) => (
+        <li key={`${file.name}-${i}`}>
+          <span className="file-name">{file.name}</span>: {file.reason}
+        </li>
+      ))}
+    </ul>
   );
 }
