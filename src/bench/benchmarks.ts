@@ -47,7 +47,7 @@ export function median(values: number[]): number {
  * reference sampler times 2 steps: the full bench then fits in about half an
  * hour on a machine without a GPU.
  */
-export const SLOW_RUN_MS = 10_000;
+const SLOW_RUN_MS = 10_000;
 
 async function timeIt(run: () => Promise<void>, repeats: number): Promise<number> {
   const warmUp = performance.now();
