@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GatedPixelCNN } from './gatedPixelCNN';
+import { type IncrementalArithmetic, workspace } from './incrementalArithmetic';
 import { addConstantTerms, type ConstantTerms, readConstantTerms, snapshotConstantTerms } from './incrementalConditioning';
 import type { MaskedLayer } from './layers';
 import { openTaps } from './masks';
@@ -23,22 +24,16 @@ import { type SampleOptions, type SampleResult, startSampling, subPixelAt } from
  * Each computation is a product of a gathered patch of cached activations
  * with a matrix of open-tap weights; closed taps are zero rows of the matrix,
  * so not-yet-computed later groups at the centre add nothing. The products
- * run as plain JavaScript or as tfjs matMuls (see IncrementalArithmetic in
- * incrementalSampler.ts), and the parity tests hold both to the reference
- * sampler.
+ * run in WebAssembly SIMD or plain JavaScript (see incrementalArithmetic.ts),
+ * on arrays of one workspace, and the parity tests hold both to the
+ * reference sampler.
  */
 
-/** to[toAt ..] = from[fromAt ..], `n` values: a plain loop, since a subarray per copy is an allocation per tap. */
-function copy(from: Float32Array, fromAt: number, to: Float32Array, toAt: number, n: number): void {
-  for (let i = 0; i < n; i++) to[toAt + i] = from[fromAt + i];
-}
-
-/** A patch × matrix product: [n, rows] · [rows, cols]. */
+/** A patch × matrix product: [n, rows] · [rows, cols]; `values` moves into the workspace once every matrix is known. */
 interface Linear {
   rows: number;
   cols: number;
   values: Float32Array;
-  tensor: tf.Tensor2D | null;
 }
 
 interface Tap {
@@ -156,229 +151,220 @@ async function readLayers(model: GatedPixelCNN): Promise<{ layers: Map<MaskedLay
   }
 }
 
-export async function sampleGatedIncremental(model: GatedPixelCNN, options: SampleOptions, useTensors: boolean): Promise<SampleResult> {
+export async function sampleGatedIncremental(model: GatedPixelCNN, options: SampleOptions, arithmetic: IncrementalArithmetic): Promise<SampleResult> {
   const { height: H, width: W, colorChannels: C, levels, hiddenChannels: p, inputEmbedding: E } = model.config;
   const q = p / C;
   const { layers: values, links, embedding } = await readLayers(model);
-  const owned: tf.Tensor[] = [];
+  const matrices: Linear[] = [];
   const linear = (rows: number, cols: number, data: Float32Array): Linear => {
-    const tensor = useTensors ? tf.tensor2d(data, [rows, cols]) : null;
-    if (tensor) owned.push(tensor);
-    return { rows, cols, values: data, tensor };
+    const matrix = { rows, cols, values: data };
+    matrices.push(matrix);
+    return matrix;
   };
   const of = (layer: MaskedLayer) => values.get(layer)!;
   const columnsOf = (layer: MaskedLayer, from: number, width: number): Columns => ({ ...tapColumns(of(layer).weight, layer, C, from, width), cols: width });
   const product_ = ({ taps, values: data, cols }: Columns) => ({ taps, matrix: linear(data.length / cols, cols, data) });
   const columns = (layer: MaskedLayer, from: number, width: number) => product_(columnsOf(layer, from, width));
 
-  try {
-    // Group g's residual columns of each layer that has one, folded into the next product that reads h (foldResidual).
-    const residuals = model.gatedLayers.map(({ residual }) => (residual ? Array.from({ length: C }, (_, g) => columnsOf(residual, g * q, q)) : null));
-    const stacks = model.gatedLayers.map((gated, l) => ({
-      vertical: { layer: gated.vertical, ...columns(gated.vertical, 0, 2 * p) },
-      // The horizontal stack's group g: its [f | g] columns, and the residual of the layer before, when it has one.
-      horizontal: Array.from({ length: C }, (_, g) => {
-        const own = columnsOf(gated.horizontal, g * 2 * q, 2 * q);
-        const before = l > 0 ? residuals[l - 1] : null;
-        return product_(before ? foldResidual(own, p, before[g], g, q) : own);
-      }),
-      link: linear(2 * p, 2 * p, links[l]),
-      residual: gated.residual,
-    }));
-    const last = residuals[residuals.length - 1];
-    const outputs = model.outputLayers.map((layer, i) => {
-      const width = layer.weight.shape[3] / C;
-      // The head reads h first: the last layer's residual is folded into it.
-      const groups = Array.from({ length: C }, (_, g) => {
-        const own = columnsOf(layer, g * width, width);
-        return product_(i === 0 && last ? foldResidual(own, p, last[g], g, q) : own);
-      });
-      return { layer, width, groups };
+  // Group g's residual columns of each layer that has one, folded into the next product that reads h (foldResidual).
+  const residuals = model.gatedLayers.map(({ residual }) => (residual ? Array.from({ length: C }, (_, g) => columnsOf(residual, g * q, q)) : null));
+  const stacks = model.gatedLayers.map((gated, l) => ({
+    vertical: { layer: gated.vertical, ...columns(gated.vertical, 0, 2 * p) },
+    // The horizontal stack's group g: its [f | g] columns, and the residual of the layer before, when it has one.
+    horizontal: Array.from({ length: C }, (_, g) => {
+      const own = columnsOf(gated.horizontal, g * 2 * q, 2 * q);
+      const before = l > 0 ? residuals[l - 1] : null;
+      return product_(before ? foldResidual(own, p, before[g], g, q) : own);
+    }),
+    link: linear(2 * p, 2 * p, links[l]),
+    residual: gated.residual,
+  }));
+  const last = residuals[residuals.length - 1];
+  const outputs = model.outputLayers.map((layer, i) => {
+    const width = layer.weight.shape[3] / C;
+    // The head reads h first: the last layer's residual is folded into it.
+    const groups = Array.from({ length: C }, (_, g) => {
+      const own = columnsOf(layer, g * width, width);
+      return product_(i === 0 && last ? foldResidual(own, p, last[g], g, q) : own);
     });
+    return { layer, width, groups };
+  });
 
-    return await run();
+  return await run();
 
-    async function run(): Promise<SampleResult> {
-      const { pixels, perImage, start, labels, random } = startSampling(model, options);
-      const count = options.count;
-      const label = (b: number) => (labels ? labels[b] : 0);
-      const cin0 = E > 0 ? C * E : C;
-      const plane = count * H * W;
-      const x = new Float32Array(plane * cin0);
-      const vOut = stacks.map(() => new Float32Array(plane * p));
-      const linkRow = stacks.map(() => new Float32Array(count * W * 2 * p));
-      const hOut = stacks.map(() => new Float32Array(plane * p));
-      const gatedH = stacks.map(() => new Float32Array(plane * p));
-      const outputCache = outputs.map((o) => new Float32Array(plane * o.width * C));
-      const maxRows = Math.max(...[...stacks.flatMap((s) => [s.vertical.matrix.rows, s.link.rows, ...s.horizontal.map((h) => h.matrix.rows)]), ...outputs.flatMap((o) => o.groups.map((g) => g.matrix.rows)), p]);
-      const patch = new Float32Array(count * W * maxRows);
-      const logits = new Float32Array(count * levels);
-      const drawn = new Int32Array(count);
+  async function run(): Promise<SampleResult> {
+    const { pixels, perImage, start, labels, random } = startSampling(model, options);
+    const count = options.count;
+    const label = (b: number) => (labels ? labels[b] : 0);
+    const cin0 = E > 0 ? C * E : C;
+    const plane = count * H * W;
+    const L = stacks.length;
+    const maxRows = Math.max(...matrices.map((m) => m.rows), p);
+    const maxCols = Math.max(...matrices.map((m) => m.cols));
+    // Every matrix and cache in one workspace, where the products read and write them in place.
+    const space = workspace(
+      [
+        ...matrices.map((m) => m.values.length),
+        plane * cin0, // x: the network input
+        count * W * maxRows, // patch: gathered taps, one row per image (per column of a row for the vertical stack)
+        count * W * maxCols, // pre: a product's result
+        ...stacks.flatMap(() => [plane * p, count * W * 2 * p, plane * p, plane * p]), // vOut, linkRow, hOut, gatedH
+        ...outputs.map((o) => plane * o.width * C), // outputCache
+      ],
+      arithmetic,
+    );
+    const arrays = space.arrays.slice();
+    for (const matrix of matrices) {
+      const values = arrays.shift()!;
+      values.set(matrix.values);
+      matrix.values = values;
+    }
+    const [x, patch, pre] = arrays.splice(0, 3);
+    const vOut = stacks.map((_, l) => arrays[4 * l]);
+    const linkRow = stacks.map((_, l) => arrays[4 * l + 1]);
+    const hOut = stacks.map((_, l) => arrays[4 * l + 2]);
+    const gatedH = stacks.map((_, l) => arrays[4 * l + 3]);
+    const outputCache = outputs.map((_, i) => arrays[4 * L + i]);
+    const logits = new Float32Array(count * levels);
+    const drawn = new Int32Array(count);
 
-      /** patch × matrix for n rows of the patch. */
-      async function product(matrix: Linear, n: number, source: Float32Array = patch): Promise<Float32Array> {
-        if (matrix.tensor) {
-          const result = tf.tidy(() => tf.matMul(tf.tensor2d(source.subarray(0, n * matrix.rows), [n, matrix.rows]), matrix.tensor!));
-          const out = (await result.data()) as Float32Array;
-          result.dispose();
-          return out;
+    /** `source` × matrix for n rows of `source`, into `target`. */
+    function product(matrix: Linear, n: number, source: Float32Array = patch, target: Float32Array = pre): Float32Array {
+      space.multiply(source, matrix.values, target, n, matrix.rows, matrix.cols);
+      return target;
+    }
+
+    /**
+     * Gathers `taps` of `source` ([count, H, W, channels]) around (row, col) of image b into the patch from `k` on.
+     * Taps come a kernel row at a time, so each run of them reads one contiguous stretch of `source`.
+     */
+    function gather(source: Float32Array, channels: number, taps: Tap[], b: number, row: number, col: number, k: number): void {
+      for (const run of runsOf(taps)) {
+        const span = run.length * channels;
+        const y = row + run.dy;
+        const x0 = col + run.dx;
+        // The run's taps inside the image: [inside, end).
+        const inside = y < 0 || y >= H ? run.length : Math.min(run.length, Math.max(0, -x0));
+        const end = y < 0 || y >= H ? run.length : Math.max(inside, Math.min(run.length, W - x0));
+        if (inside > 0) patch.fill(0, k, k + inside * channels);
+        if (end > inside) space.copy(source, ((b * H + y) * W + x0 + inside) * channels, patch, k + inside * channels, (end - inside) * channels);
+        if (end < run.length) patch.fill(0, k + end * channels, k + span);
+        k += span;
+      }
+    }
+
+    /** The vertical stack and its links for the whole of row `row` (only rows above are read). */
+    function verticalRow(row: number): void {
+      for (const [l, stack] of stacks.entries()) {
+        const source = l === 0 ? x : vOut[l - 1];
+        const channels = l === 0 ? cin0 : p;
+        const rows = stack.vertical.matrix.rows;
+        for (let b = 0; b < count; b++) for (let col = 0; col < W; col++) gather(source, channels, stack.vertical.taps, b, row, col, (b * W + col) * rows);
+        product(stack.vertical.matrix, count * W);
+        const { constants } = of(stack.vertical.layer);
+        // The last layer's gated vertical output feeds nothing (only its link does): it is not computed.
+        const feedsNext = l < stacks.length - 1;
+        for (let b = 0; b < count; b++) {
+          for (let col = 0; col < W; col++) addConstantTerms(constants, pre, (b * W + col) * 2 * p, 0, 2 * p, label(b), row, col);
+          // Group g of each column of the row: f and g from pre, 2p apart column to column, into vOut, p apart.
+          if (feedsNext) for (let g = 0; g < C; g++) space.gate(pre, b * W * 2 * p + g * 2 * q, 2 * p, vOut[l], (b * H + row) * W * p + g * q, p, W, q);
         }
-        const { rows, cols, values: w } = matrix;
-        const out = new Float32Array(n * cols);
-        for (let i = 0; i < n; i++) {
-          for (let k = 0; k < rows; k++) {
-            const a = source[i * rows + k];
-            if (a === 0) continue;
-            const wRow = k * cols;
-            const oRow = i * cols;
-            for (let o = 0; o < cols; o++) out[oRow + o] += a * w[wRow + o];
+        product(stack.link, count * W, pre, linkRow[l]);
+      }
+    }
+
+    /** Group g at (row, col) of every horizontal layer, the head, and (unless `known`) the logits. */
+    function horizontalStep(row: number, col: number, g: number, known: boolean): void {
+      const pos = (b: number) => (b * H + row) * W + col;
+      /**
+       * Runs `matrix` over each image's patch: `gather` fills its first rows; when layer `owing`'s residual
+       * is folded in, the gated values of that layer follow, and the product's last q columns are the
+       * residual, added to h of that layer here (h = h + residual(gated), group to group).
+       */
+      const foldedProduct = (matrix: Linear, gatherRows: (b: number, at: number) => void, owing: number | null): Float32Array => {
+        for (let b = 0; b < count; b++) {
+          gatherRows(b, b * matrix.rows);
+          if (owing !== null) space.copy(gatedH[owing], pos(b) * p, patch, b * matrix.rows + matrix.rows - p, p);
+        }
+        const out = product(matrix, count);
+        if (owing !== null) {
+          for (let b = 0; b < count; b++) {
+            const at = pos(b) * p + g * q;
+            const from = b * matrix.cols + matrix.cols - q;
+            for (let o = 0; o < q; o++) hOut[owing][at + o] += out[from + o];
           }
         }
         return out;
-      }
-
-      /**
-       * Gathers `taps` of `source` ([count, H, W, channels]) around (row, col) of image b into the patch from `k` on.
-       * Taps come a kernel row at a time, so each run of them reads one contiguous stretch of `source`.
-       */
-      function gather(source: Float32Array, channels: number, taps: Tap[], b: number, row: number, col: number, k: number): void {
-        for (const run of runsOf(taps)) {
-          const span = run.length * channels;
-          const y = row + run.dy;
-          const x0 = col + run.dx;
-          // The run's taps inside the image: [inside, end).
-          const inside = y < 0 || y >= H ? run.length : Math.min(run.length, Math.max(0, -x0));
-          const end = y < 0 || y >= H ? run.length : Math.max(inside, Math.min(run.length, W - x0));
-          if (inside > 0) patch.fill(0, k, k + inside * channels);
-          if (end > inside) copy(source, ((b * H + y) * W + x0 + inside) * channels, patch, k + inside * channels, (end - inside) * channels);
-          if (end < run.length) patch.fill(0, k + end * channels, k + span);
-          k += span;
-        }
-      }
-
-      /** tanh(f) · σ(g), with tanh(f) = 1 − 2 / (e^2f + 1): one exp each (Math.tanh costs about two), and no NaN at ±∞. */
-      const gateInto = (pre: Float32Array, at: number, target: Float32Array, targetAt: number) => {
-        for (let o = 0; o < q; o++) target[targetAt + o] = (1 - 2 / (Math.exp(2 * pre[at + o]) + 1)) / (1 + Math.exp(-pre[at + q + o]));
       };
 
-      /** The vertical stack and its links for the whole of row `row` (only rows above are read). */
-      async function verticalRow(row: number): Promise<void> {
-        for (const [l, stack] of stacks.entries()) {
-          const source = l === 0 ? x : vOut[l - 1];
-          const channels = l === 0 ? cin0 : p;
-          const rows = stack.vertical.matrix.rows;
-          for (let b = 0; b < count; b++) for (let col = 0; col < W; col++) gather(source, channels, stack.vertical.taps, b, row, col, (b * W + col) * rows);
-          const pre = await product(stack.vertical.matrix, count * W);
-          const { constants } = of(stack.vertical.layer);
-          // The last layer's gated vertical output feeds nothing (only its link does): it is not computed.
-          const feedsNext = l < stacks.length - 1;
-          for (let b = 0; b < count; b++) {
-            for (let col = 0; col < W; col++) {
-              const at = (b * W + col) * 2 * p;
-              addConstantTerms(constants, pre, at, 0, 2 * p, label(b), row, col);
-              const pos = ((b * H + row) * W + col) * p;
-              if (feedsNext) for (let g = 0; g < C; g++) gateInto(pre, at + g * 2 * q, vOut[l], pos + g * q);
-            }
-          }
-          linkRow[l].set(await product(stack.link, count * W, pre));
-        }
-      }
-
-      /** Group g at (row, col) of every horizontal layer, the head, and (unless `known`) the logits. */
-      async function horizontalStep(row: number, col: number, g: number, known: boolean): Promise<void> {
-        const pos = (b: number) => (b * H + row) * W + col;
-        /**
-         * Runs `matrix` over each image's patch: `gather` fills its first rows; when layer `owing`'s residual
-         * is folded in, the gated values of that layer follow, and the product's last q columns are the
-         * residual, added to h of that layer here (h = h + residual(gated), group to group).
-         */
-        const foldedProduct = async (matrix: Linear, gatherRows: (b: number, at: number) => void, owing: number | null): Promise<Float32Array> => {
-          for (let b = 0; b < count; b++) {
-            gatherRows(b, b * matrix.rows);
-            if (owing !== null) copy(gatedH[owing], pos(b) * p, patch, b * matrix.rows + matrix.rows - p, p);
-          }
-          const out = await product(matrix, count);
-          if (owing !== null) {
-            for (let b = 0; b < count; b++) {
-              const at = pos(b) * p + g * q;
-              const from = b * matrix.cols + matrix.cols - q;
-              for (let o = 0; o < q; o++) hOut[owing][at + o] += out[from + o];
-            }
-          }
-          return out;
-        };
-
-        /** The layer whose residual product is still owed to h (folded into the next product that reads h). */
-        let owing: number | null = null;
-        for (const [l, stack] of stacks.entries()) {
-          const source = l === 0 ? x : hOut[l - 1];
-          const channels = l === 0 ? cin0 : p;
-          const { taps, matrix } = stack.horizontal[g];
-          const pre = await foldedProduct(matrix, (b, at) => gather(source, channels, taps, b, row, col, at), owing);
-          const layer = model.gatedLayers[l].horizontal;
-          const { constants } = of(layer);
-          const width = matrix.cols;
-          for (let b = 0; b < count; b++) {
-            const at = b * width;
-            const link = (b * W + col) * 2 * p + g * 2 * q;
-            addConstantTerms(constants, pre, at, g * 2 * q, 2 * q, label(b), row, col, linkRow[l], link);
-            gateInto(pre, at, stack.residual ? gatedH[l] : hOut[l], pos(b) * p + g * q);
-          }
-          owing = null;
-          if (stack.residual) {
-            // h = h + residual(gate(ah)) + bias: h and the bias now, the residual with the next product (foldResidual).
-            const { constants: residualConstants } = of(stack.residual);
-            for (let b = 0; b < count; b++) {
-              const at = pos(b) * p + g * q;
-              hOut[l].fill(0, at, at + q);
-              addConstantTerms(residualConstants, hOut[l], at, g * q, q, label(b), row, col, hOut[l - 1], at);
-            }
-            owing = l;
-          }
-        }
-        let source = hOut[stacks.length - 1];
-        let channels = p;
-        for (const [i, output] of outputs.entries()) {
-          const isLogits = output.layer.role === 'output';
-          // A known sub-pixel needs no logits, unless they are where the last residual is owed.
-          if (isLogits && known && (i > 0 || owing === null)) return;
-          const from = source;
-          const reads = channels;
-          const matrix = output.groups[g].matrix;
-          const pre = await foldedProduct(matrix, (b, at) => copy(from, pos(b) * reads, patch, at, reads), i === 0 ? owing : null);
-          const { constants } = of(output.layer);
-          const width = output.width;
-          for (let b = 0; b < count; b++) {
-            const at = b * matrix.cols;
-            addConstantTerms(constants, pre, at, g * width, width, label(b), row, col);
-            if (isLogits) logits.set(pre.subarray(at, at + width), b * levels);
-            else {
-              const target = pos(b) * width * C + g * width;
-              for (let o = 0; o < width; o++) outputCache[i][target + o] = pre[at + o] > 0 ? pre[at + o] : 0;
-            }
-          }
-          source = outputCache[i];
-          channels = width * C;
-        }
-      }
-
-      for (let index = 0; index < perImage; index++) {
-        const { row, col, channel } = subPixelAt(index, W, C);
-        const known = index < start;
-        if (!known && options.shouldStop?.()) return { pixels, completed: index };
-        if (col === 0 && channel === 0) await verticalRow(row);
-        await horizontalStep(row, col, channel, known);
+      /** The layer whose residual product is still owed to h (folded into the next product that reads h). */
+      let owing: number | null = null;
+      for (const [l, stack] of stacks.entries()) {
+        const source = l === 0 ? x : hOut[l - 1];
+        const channels = l === 0 ? cin0 : p;
+        const { taps, matrix } = stack.horizontal[g];
+        const pre = foldedProduct(matrix, (b, at) => gather(source, channels, taps, b, row, col, at), owing);
+        const layer = model.gatedLayers[l].horizontal;
+        const { constants } = of(layer);
+        const width = matrix.cols;
         for (let b = 0; b < count; b++) {
-          const at = b * perImage + index;
-          if (!known) pixels[at] = sampleCategorical(logits, b * levels, levels, options.temperature, random());
-          drawn[b] = pixels[at];
-          writeInputLevel(x, at, channel, pixels[at], levels, embedding, E);
+          const link = (b * W + col) * 2 * p + g * 2 * q;
+          addConstantTerms(constants, pre, b * width, g * 2 * q, 2 * q, label(b), row, col, linkRow[l], link);
         }
-        if (!known) await options.onSubPixel?.({ row, col, channel, index, values: drawn, pixels, logits });
+        // Each image's f and g are `width` apart in pre; its position is H·W·p apart in the target.
+        space.gate(pre, 0, width, stack.residual ? gatedH[l] : hOut[l], pos(0) * p + g * q, H * W * p, count, q);
+        owing = null;
+        if (stack.residual) {
+          // h = h + residual(gate(ah)) + bias: h and the bias now, the residual with the next product (foldResidual).
+          const { constants: residualConstants } = of(stack.residual);
+          for (let b = 0; b < count; b++) {
+            const at = pos(b) * p + g * q;
+            hOut[l].fill(0, at, at + q);
+            addConstantTerms(residualConstants, hOut[l], at, g * q, q, label(b), row, col, hOut[l - 1], at);
+          }
+          owing = l;
+        }
       }
-      return { pixels, completed: perImage };
+      let source = hOut[stacks.length - 1];
+      let channels = p;
+      for (const [i, output] of outputs.entries()) {
+        const isLogits = output.layer.role === 'output';
+        // A known sub-pixel needs no logits, unless they are where the last residual is owed.
+        if (isLogits && known && (i > 0 || owing === null)) return;
+        const from = source;
+        const reads = channels;
+        const matrix = output.groups[g].matrix;
+        const pre = foldedProduct(matrix, (b, at) => space.copy(from, pos(b) * reads, patch, at, reads), i === 0 ? owing : null);
+        const { constants } = of(output.layer);
+        const width = output.width;
+        for (let b = 0; b < count; b++) {
+          const at = b * matrix.cols;
+          addConstantTerms(constants, pre, at, g * width, width, label(b), row, col);
+          if (isLogits) logits.set(pre.subarray(at, at + width), b * levels);
+          else {
+            const target = pos(b) * width * C + g * width;
+            for (let o = 0; o < width; o++) outputCache[i][target + o] = pre[at + o] > 0 ? pre[at + o] : 0;
+          }
+        }
+        source = outputCache[i];
+        channels = width * C;
+      }
     }
-  } finally {
-    tf.dispose(owned);
+
+    for (let index = 0; index < perImage; index++) {
+      const { row, col, channel } = subPixelAt(index, W, C);
+      const known = index < start;
+      if (!known && options.shouldStop?.()) return { pixels, completed: index };
+      if (col === 0 && channel === 0) verticalRow(row);
+      horizontalStep(row, col, channel, known);
+      for (let b = 0; b < count; b++) {
+        const at = b * perImage + index;
+        if (!known) pixels[at] = sampleCategorical(logits, b * levels, levels, options.temperature, random());
+        drawn[b] = pixels[at];
+        writeInputLevel(x, at, channel, pixels[at], levels, embedding, E);
+      }
+      if (!known) await options.onSubPixel?.({ row, col, channel, index, values: drawn, pixels, logits });
+    }
+    return { pixels, completed: perImage };
   }
 }

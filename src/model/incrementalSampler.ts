@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { LayerRole, PixelCNN } from './pixelcnn';
 import type { GatedPixelCNN } from './gatedPixelCNN';
 import { sampleGatedIncremental } from './gatedIncrementalSampler';
+import { type IncrementalArithmetic, workspace } from './incrementalArithmetic';
 import { addConstantTerms, type ConstantTerms, readConstantTerms, snapshotConstantTerms } from './incrementalConditioning';
 import { writeInputLevel } from './pixels';
 import { openTaps } from './masks';
@@ -21,11 +22,11 @@ import { type SampleOptions, type SampleResult, startSampling, subPixelAt } from
  * one forward pass of arithmetic over the open taps — instead of H·W·C
  * forward passes for the reference sampler.
  *
- * The weights are read from the model once. Each step's multiply-adds run
- * either as plain JavaScript loops or as one tfjs matMul per layer (see
- * IncrementalArithmetic). Both apply each layer's role exactly as
- * `createPixelCNN` does, and the parity tests hold both to the reference
- * sampler.
+ * The weights are read from the model once. Each step gathers the open-tap
+ * patch of every image and multiplies it by one matrix per layer, in
+ * WebAssembly SIMD or plain JavaScript (see incrementalArithmetic.ts). Both
+ * apply each layer's role exactly as `createPixelCNN` does, and the parity
+ * tests hold both to the reference sampler.
  */
 
 interface Tap {
@@ -85,25 +86,8 @@ async function readWeights(model: PixelCNN): Promise<NetworkWeights> {
   }
 }
 
-/**
- * Where each step's multiply-adds run. 'javascript' loops over the open taps
- * and skips ReLU zeros: best on GPU backends, where reading a result back
- * after every small product would cost more than the product. 'tensors'
- * gathers the open-tap patch of every image and does one tfjs matMul per
- * layer: on wasm that runs SIMD code many times faster than plain JS, and a
- * read-back is a memory copy. 'auto' picks 'tensors' on the CPU-side
- * backends (wasm, cpu) and 'javascript' on the others.
- */
-export type IncrementalArithmetic = 'auto' | 'javascript' | 'tensors';
-
-function useTensors(arithmetic: IncrementalArithmetic): boolean {
-  if (arithmetic !== 'auto') return arithmetic === 'tensors';
-  const backend = tf.getBackend();
-  return backend === 'wasm' || backend === 'cpu';
-}
-
 /** Per colour group, the open-tap weights of its output columns: [taps · inChannels, outChannels / C]. */
-function groupMatrices(layer: LayerWeights, colorChannels: number): tf.Tensor2D[] {
+function groupMatrices(layer: LayerWeights, colorChannels: number): Float32Array[] {
   const { inChannels: cin, outChannels: cout, weight, taps } = layer;
   const size = taps.length * cin;
   const width = cout / colorChannels;
@@ -115,90 +99,66 @@ function groupMatrices(layer: LayerWeights, colorChannels: number): tf.Tensor2D[
         values.set(weight.subarray(from, from + width), (t * cin + ci) * width);
       }
     });
-    return tf.tensor2d(values, [size, width]);
+    return values;
   });
 }
+
+export type { IncrementalArithmetic } from './incrementalArithmetic';
 
 export async function sampleIncremental(
   model: PixelCNN,
   options: SampleOptions,
   arithmetic: IncrementalArithmetic = 'auto',
 ): Promise<SampleResult> {
-  if (model.config.architecture === 'gated') return sampleGatedIncremental(model as GatedPixelCNN, options, useTensors(arithmetic));
-  const weights = await readWeights(model);
-  const matrices = useTensors(arithmetic) ? weights.layers.map((layer) => groupMatrices(layer, model.config.colorChannels)) : null;
-  try {
-    return await sampleWith(model, options, weights, matrices);
-  } finally {
-    if (matrices) tf.dispose(matrices.flat());
-  }
+  if (model.config.architecture === 'gated') return sampleGatedIncremental(model as GatedPixelCNN, options, arithmetic);
+  return sampleWith(model, options, await readWeights(model), arithmetic);
 }
 
 async function sampleWith(
   model: PixelCNN,
   options: SampleOptions,
   { layers, embedding }: NetworkWeights,
-  matrices: tf.Tensor2D[][] | null,
+  arithmetic: IncrementalArithmetic,
 ): Promise<SampleResult> {
   const { height: H, width: W, colorChannels: C, levels, inputEmbedding: E } = model.config;
   const { pixels, perImage, start, labels, random } = startSampling(model, options);
   const label = (b: number) => (labels ? labels[b] : 0);
   const count = options.count;
   const hidden = layers.slice(0, -1);
-  const output = layers[layers.length - 1];
+  const matrices = layers.map((layer) => groupMatrices(layer, C));
 
-  // Caches: the network input and every layer's output but the logits, [count, H, W, channels].
-  const input = new Float32Array(count * H * W * layers[0].inChannels);
-  const activations = hidden.map((layer) => new Float32Array(count * H * W * layer.outChannels));
-  const scratch = new Float64Array(count * Math.max(...layers.map((l) => l.outChannels)));
+  // Caches: the network input and every layer's output but the logits, [count, H, W, channels]; with
+  // every matrix, the gathered patch and a product's result, in one workspace for the products.
+  const space = workspace(
+    [
+      ...matrices.flat().map((m) => m.length),
+      count * H * W * layers[0].inChannels,
+      ...hidden.map((layer) => count * H * W * layer.outChannels),
+      count * Math.max(...layers.map((l) => l.taps.length * l.inChannels)),
+      count * Math.max(...layers.map((l) => l.outChannels)),
+    ],
+    arithmetic,
+  );
+  const arrays = space.arrays.slice();
+  const placed = matrices.map((groups) =>
+    groups.map((values) => {
+      const array = arrays.shift()!;
+      array.set(values);
+      return array;
+    }),
+  );
+  const input = arrays.shift()!;
+  const activations = hidden.map(() => arrays.shift()!);
+  const [patch, product] = arrays;
   const logits = new Float32Array(count * levels);
   const values = new Int32Array(count);
 
-  /** Output features of group `group` of `layer` at (row, col) of image b. */
-  function computeGroup(
-    layer: LayerWeights,
-    source: Float32Array,
-    target: Float32Array | null,
-    b: number,
-    row: number,
-    col: number,
-    group: number,
-  ): void {
-    const { inChannels: cin, outChannels: cout, weight, taps } = layer;
-    const oStart = (group * cout) / C;
-    const oEnd = ((group + 1) * cout) / C;
-    const width = oEnd - oStart;
-    scratch.fill(0, 0, width);
-    addConstantTerms(layer.constants, scratch, 0, oStart, width, label(b), row, col);
-    // At the centre tap only earlier groups (mask A) or groups up to this one (mask B) are wired in.
-    const centreEnd = ((layer.maskType === 'A' ? group : group + 1) * cin) / C;
-    for (const tap of taps) {
-      const y = row + tap.dy;
-      const x = col + tap.dx;
-      if (y < 0 || x < 0 || x >= W) continue;
-      const inBase = ((b * H + y) * W + x) * cin;
-      const ciEnd = tap.centre ? centreEnd : cin;
-      for (let ci = 0; ci < ciEnd; ci++) {
-        const a = source[inBase + ci];
-        if (a === 0) continue; // half the hidden features are ReLU zeros
-        const wRow = tap.offset + ci * cout + oStart;
-        for (let o = 0; o < width; o++) scratch[o] += a * weight[wRow + o];
-      }
-    }
-    if (!target) return;
-    const outBase = ((b * H + row) * W + col) * cout + oStart;
-    // A residual layer adds relu(conv(h)) to h channel by channel; the others replace h.
-    const residual = layer.role === 'residual';
-    for (let o = 0; o < width; o++) {
-      const activated = scratch[o] > 0 ? scratch[o] : 0;
-      target[outBase + o] = residual ? source[outBase + o] + activated : activated;
-    }
-  }
-
-  const patch = new Float32Array(count * Math.max(...layers.map((l) => l.taps.length * l.inChannels)));
-
-  /** The same features as computeGroup, for every image at once, through one matMul. */
-  async function computeGroupWithTensors(layerIndex: number, source: Float32Array, target: Float32Array | null, row: number, col: number, group: number): Promise<void> {
+  /**
+   * Output features of group `group` of layer `layerIndex` at (row, col), for every image at once: the
+   * open-tap patch of each image times the group's matrix, plus the constant terms, activated into `target`.
+   * Closed centre-tap entries are zero in the matrix, so not-yet-computed later groups add nothing.
+   */
+  function computeGroup(layerIndex: number, source: Float32Array, target: Float32Array | null, row: number, col: number, group: number): void {
     const layer = layers[layerIndex];
     const { inChannels: cin, outChannels: cout, taps } = layer;
     const size = taps.length * cin;
@@ -218,21 +178,17 @@ async function sampleWith(
         k += cin;
       }
     }
-    // Closed centre-tap entries are zero in the matrix, so not-yet-computed later groups add nothing.
-    const product = tf.tidy(() => tf.matMul(tf.tensor2d(patch.subarray(0, count * size), [count, size]), matrices![layerIndex][group]));
-    const out = await product.data();
-    product.dispose();
+    space.multiply(patch, placed[layerIndex][group], product, count, size, width);
+    for (let b = 0; b < count; b++) addConstantTerms(layer.constants, product, b * width, oStart, width, label(b), row, col);
+    if (!target) return;
+    // A residual layer adds relu(conv(h)) to h channel by channel; the others replace h.
     const residual = layer.role === 'residual';
     for (let b = 0; b < count; b++) {
       const outBase = ((b * H + row) * W + col) * cout + oStart;
-      scratch.fill(0, b * width, (b + 1) * width);
-      addConstantTerms(layer.constants, scratch, b * width, oStart, width, label(b), row, col, out as Float32Array, b * width);
       for (let o = 0; o < width; o++) {
-        const value = scratch[b * width + o];
-        if (target) {
-          const activated = value > 0 ? value : 0;
-          target[outBase + o] = residual ? source[outBase + o] + activated : activated;
-        }
+        const value = product[b * width + o];
+        const activated = value > 0 ? value : 0;
+        target[outBase + o] = residual ? source[outBase + o] + activated : activated;
       }
     }
   }
@@ -242,28 +198,14 @@ async function sampleWith(
     const known = index < start;
     if (!known && options.shouldStop?.()) return { pixels, completed: index };
 
-    if (matrices) {
-      let source = input;
-      for (let l = 0; l < hidden.length; l++) {
-        await computeGroupWithTensors(l, source, activations[l], row, col, channel);
-        source = activations[l];
-      }
-      if (!known) {
-        await computeGroupWithTensors(layers.length - 1, source, null, row, col, channel);
-        for (let i = 0; i < count * levels; i++) logits[i] = scratch[i];
-      }
-    } else {
-      for (let b = 0; b < count; b++) {
-        let source = input;
-        hidden.forEach((layer, l) => {
-          computeGroup(layer, source, activations[l], b, row, col, channel);
-          source = activations[l];
-        });
-        if (!known) {
-          computeGroup(output, source, null, b, row, col, channel);
-          for (let v = 0; v < levels; v++) logits[b * levels + v] = scratch[v];
-        }
-      }
+    let source = input;
+    for (let l = 0; l < hidden.length; l++) {
+      computeGroup(l, source, activations[l], row, col, channel);
+      source = activations[l];
+    }
+    if (!known) {
+      computeGroup(layers.length - 1, source, null, row, col, channel);
+      logits.set(product.subarray(0, count * levels));
     }
 
     for (let b = 0; b < count; b++) {

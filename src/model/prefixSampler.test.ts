@@ -81,7 +81,7 @@ describe('sampling from a given prefix of rows', () => {
         const runs = [
           reference,
           await complete((m, o) => sampleIncremental(m, o, 'javascript'), model, options),
-          await complete((m, o) => sampleIncremental(m, o, 'tensors'), model, options),
+          await complete((m, o) => sampleIncremental(m, o, 'simd'), model, options),
         ];
         for (const run of runs) {
           expect(run.completed).toBe(perImage);
