@@ -4,10 +4,11 @@
  * image is drawn as. Plain data in and out, no tfjs, so it is tested alone.
  */
 import { classCounts, datasetClasses, drawLabels, listNames } from '../data/classes';
+import { splitIndices } from '../data/split';
 import type { ImageDataset } from '../data/types';
 import { seededRandom } from '../model/random';
 import { UserFacingError } from './errors';
-import { type ClassDraw, type ClassSummary, MAX_SAMPLE_IMAGES } from './protocol';
+import { type ClassDraw, type ClassSummary, MAX_SAMPLE_IMAGES, type SampleSettings } from './protocol';
 
 /** Names for classes nothing has named: "class 1", "class 2", … */
 export function defaultClassNames(classes: number): string[] {
@@ -116,6 +117,49 @@ export function resolveDraw(
       throw new UserFacingError('sampling', `Unknown choice of classes ${JSON.stringify(unknown)}.`);
     }
   }
+}
+
+/** A sampling run's images as its session takes them: how many, each one's class and caption, and the grid's columns. */
+export interface GridClasses {
+  count: number;
+  /** One class per image; absent for an unconditional model. */
+  labels?: Int32Array;
+  /** Each image's class name; null for an unconditional model. */
+  captions: string[] | null;
+  /** Grid columns (one row per class), or null for the usual grid. */
+  columns: number | null;
+}
+
+/**
+ * The images of a run of `settings` from a model with `classes` classes:
+ * resolveDraw's classes captioned with `classNames` (label order), or just
+ * the count for an unconditional model. The engine and the worker entry's
+ * early first grid (earlyGrid.ts) both draw through it, so the same request
+ * and data give the same grid.
+ */
+export function gridClasses(
+  settings: SampleSettings,
+  classes: number,
+  frequencies: readonly number[] | null,
+  classNames: readonly string[],
+  own: number | null = null,
+): GridClasses {
+  if (classes <= 0) return { count: settings.count, captions: null, columns: null };
+  const draw = resolveDraw(settings.draw, settings.count, classes, settings.seed, frequencies, own);
+  return { count: draw.count, labels: draw.labels, captions: Array.from(draw.labels, (label) => classNames[label] ?? String(label)), columns: draw.columns };
+}
+
+/**
+ * Images per class in the training split (src/data/split.ts, default
+ * fraction and seed) of a dataset whose images have `labels`: what the
+ * engine counts once the dataset is loaded and split, from the labels alone.
+ */
+export function trainingSplitCounts(labels: ArrayLike<number>, classes: number): number[] {
+  const { train } = splitIndices(labels.length);
+  return classCounts(
+    train.map((index) => labels[index]),
+    classes,
+  );
 }
 
 /** The seed of the generator that picks classes for 'any': distinct from the sampler's own dice. */

@@ -28,7 +28,7 @@ import type { ImageDataset, ImageTarget, InputFile, SkippedFile } from '../data/
 import { UserFacingError, errorText, fatalEngineProblem } from './errors';
 import { SAMPLE_SETTINGS, TRAIN_SETTINGS, settingsProblem } from './settings';
 import { type MemoryBackend, MEMORY_BUDGETS, memoryProblem } from '../model/memory';
-import { classMismatch, classNamesOf, classSummary, defaultClassNames, resolveDraw } from './conditioning';
+import { classMismatch, classNamesOf, classSummary, defaultClassNames, gridClasses } from './conditioning';
 import { maskPicture } from './maskPicture';
 import { type CheckpointStorage, CheckpointHistory, memoryCheckpointStorage } from './checkpoints';
 import { DivergenceWatch } from './divergence';
@@ -48,7 +48,8 @@ import type {
   SampleSettings,
   TrainSettings,
 } from './protocol';
-import { type SamplerFn, SamplingSession, yieldToMessages } from './samplingSession';
+import { type SampleRun, type SamplerFn, SamplingSession, yieldToMessages } from './samplingSession';
+import type { EarlyGrid } from './earlyGrid';
 import { Inspector } from './inspector';
 import { DivergenceError, type SharedBatch, Trainer } from './trainer';
 import { LateTrial, type LateTrialDeps } from './lateTrial';
@@ -97,6 +98,13 @@ export interface EngineDeps {
    * GPU backends train on the engine alone.
    */
   trainingHelpers?: { start: StartHelper; cores?: number; backends?: string[] };
+  /**
+   * A first visit's first grid, already drawing from the shipped model's file
+   * without tfjs (the worker entry starts it, earlyGrid.ts): init adopts it
+   * as its own first grid when it is the grid init would draw, and stops it
+   * otherwise.
+   */
+  earlyGrid?: EarlyGrid;
 }
 
 /** Steps between held-out evaluations while training. */
@@ -164,11 +172,11 @@ export class Engine {
   private lastCheckpointTime = 0;
   private lastEvaluation: { step: number; bits: number } | null = null;
   private watch: DivergenceWatch | null = null;
-  private sampling: SamplingSession | null = null;
+  private sampling: SampleRun | null = null;
   /** A first visit's backend trial, run after the first grid or before the first training step. */
   private lateTrial: LateTrial | null = null;
   /** The latest sampling run, kept after it ends so its images can be inspected. */
-  private lastSampling: SamplingSession | null = null;
+  private lastSampling: SampleRun | null = null;
   private readonly inspector = new Inspector({
     emit: (event, transfer) => this.deps.emit(event, transfer),
     model: () => this.requireModel(),
@@ -178,6 +186,8 @@ export class Engine {
     className: (label) => this.classNames[label] ?? String(label),
   });
   private queue: Promise<void> = Promise.resolve();
+  /** The early first grid (EngineDeps.earlyGrid) was adopted or stopped. */
+  private earlyGridSettled = false;
 
   constructor(private readonly deps: EngineDeps) {
     this.savedHistory = new CheckpointHistory(deps.checkpoints ?? memoryCheckpointStorage());
@@ -303,9 +313,14 @@ export class Engine {
 
     // A model saved in this browser (the user's own work) comes first, then the shipped one.
     const builtin = (await builtinRead) ?? 'digits';
-    if (!(await this.restoreSavedModel(storedRead)) && !(await this.startFromPretrained(builtin, shippedRead))) {
-      this.installModel(createPixelCNN(config, Date.now() % 100000), 'new', 0, {});
-      await this.persist();
+    // The built-in set whose shipped model was installed just now, if one was.
+    let shipped: BuiltinDatasetId | null = null;
+    if (!(await this.restoreSavedModel(storedRead))) {
+      if (await this.startFromPretrained(builtin, shippedRead)) shipped = builtin;
+      else {
+        this.installModel(createPixelCNN(config, Date.now() % 100000), 'new', 0, {});
+        await this.persist();
+      }
     }
     await this.emitModel();
     // The shipped model's first grid starts before the dataset is announced: the page takes a while to show
@@ -314,8 +329,11 @@ export class Engine {
     const firstGrid = sampleOnStart && this.origin === 'pretrained' ? sampleOnStart : null;
     const classNames = this.classNames;
     await this.restoreDataset(!firstGrid);
+    // A first visit's grid may be drawing already, from the shipped model's file (EngineDeps.earlyGrid).
+    const adopted = firstGrid !== null && this.adoptEarlyGrid(firstGrid, shipped);
+    if (!adopted) await this.stopEarlyGrid();
     if (firstGrid) {
-      await this.startSampling(firstGrid);
+      if (!adopted) await this.startSampling(firstGrid);
       await this.sampling?.firstPixels;
       await this.announceData(this.classNames !== classNames);
     }
@@ -323,6 +341,39 @@ export class Engine {
     await this.emitCheckpoints();
     // The first pixels come first: the backend trial waits for the first grid (lateTrial.ts).
     this.lateTrial?.startAfter(this.sampling?.finished);
+  }
+
+  /**
+   * Takes the early first grid (EngineDeps.earlyGrid) as this start's first
+   * grid when it draws what startSampling(settings) would: the shipped model
+   * of set `shipped`, just installed, with the same settings, classes and
+   * captions. True when adopted.
+   */
+  private adoptEarlyGrid(settings: SampleSettings, shipped: BuiltinDatasetId | null): boolean {
+    const early = this.deps.earlyGrid;
+    if (!early || this.earlyGridSettled || shipped !== early.id) return false;
+    const model = this.requireModel();
+    if (settingsProblem(SAMPLE_SETTINGS, settings) || !sameArchitecture(model.config, early.saved.config)) return false;
+    const grid = gridClasses(settings, model.config.classes, this.trainingClassCounts(), this.classNames);
+    const drawn = early.session.drawn();
+    const same =
+      sameDrawSettings(drawn.settings, { ...settings, count: grid.count }) &&
+      sameList(drawn.labels, grid.labels ?? null) &&
+      sameList(drawn.captions, grid.captions) &&
+      drawn.columns === grid.columns;
+    if (!same) return false;
+    this.earlyGridSettled = true;
+    this.follow(early.session);
+    return true;
+  }
+
+  /** Stops the early first grid, if there is one this engine did not adopt, before anything else draws. */
+  private async stopEarlyGrid(): Promise<void> {
+    const early = this.deps.earlyGrid;
+    if (!early || this.earlyGridSettled) return;
+    this.earlyGridSettled = true;
+    early.session.stop();
+    await early.session.finished.catch(() => undefined);
   }
 
   /** Stops training and sampling if the GPU device behind the current backend is lost: the engine is dead, and the page starts a new one. */
@@ -957,16 +1008,21 @@ export class Engine {
   ): Promise<void> {
     const model = this.requireModel();
     checkSampleSettings(settings);
-    const { classes } = model.config;
-    const draw = classes > 0 ? resolveDraw(settings.draw, settings.count, classes, settings.seed, this.trainingClassCounts(), own) : null;
-    const count = draw?.count ?? settings.count;
+    const grid = gridClasses(settings, model.config.classes, this.trainingClassCounts(), this.classNames, own);
+    const count = grid.count;
     await this.stopSampling();
+    await this.stopEarlyGrid();
     const session = new SamplingSession(model, this.deps.sampler ?? sampleIncremental, { ...settings, count }, this.deps.emit, {
       prefix: prefix?.(count),
-      labels: draw?.labels,
-      captions: draw ? Array.from(draw.labels, (label) => this.classNames[label] ?? String(label)) : null,
-      columns: draw?.columns ?? (oneRow ? sideBySide(count) : null),
+      labels: grid.labels,
+      captions: grid.captions,
+      columns: grid.columns ?? (oneRow ? sideBySide(count) : null),
     });
+    this.follow(session);
+  }
+
+  /** Makes `session` the running (and the last) sampling run, its failure reported and its end noted. */
+  private follow(session: SampleRun): void {
     this.sampling = session;
     this.lastSampling = session;
     session.finished
@@ -1248,6 +1304,18 @@ function sideBySide(count: number): number {
 function checkSampleSettings(settings: SampleSettings): void {
   const problem = settingsProblem(SAMPLE_SETTINGS, settings);
   if (problem) throw new UserFacingError('sampling', problem);
+}
+
+/** The same draw from a sampler: image count, temperature, seed and classes (the delay changes no pixel). */
+function sameDrawSettings(a: SampleSettings, b: SampleSettings): boolean {
+  return a.count === b.count && a.temperature === b.temperature && a.seed === b.seed && JSON.stringify(a.draw) === JSON.stringify(b.draw);
+}
+
+function sameList<T>(a: ArrayLike<T> | null, b: ArrayLike<T> | null): boolean {
+  if (a === null || b === null) return a === b;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function sameGeometry(a: PixelCNNConfig, b: PixelCNNConfig): boolean {

@@ -12,7 +12,7 @@ import type { ImageDataset } from '../data/types';
 import { UserFacingError } from './errors';
 import type { FieldMap, HeldOutRanking, Inspection, InspectRequest, InspectTarget, PixelPosition, RankedImage } from './inspectProtocol';
 import type { EngineEvent } from './protocol';
-import type { SamplingSession } from './samplingSession';
+import type { SampleRun } from './samplingSession';
 import { yieldToMessages } from './samplingSession';
 
 /**
@@ -27,7 +27,7 @@ export interface InspectorDeps {
   /** Optimizer steps of the current weights: a cached look is reused only for the same weights. */
   steps(): number;
   /** The latest sampling run (running or finished), or null. */
-  sample(): SamplingSession | null;
+  sample(): SampleRun | null;
   /** The held-out images, with labels when the model needs and can have them; `problem` says why a conditional model cannot score them. */
   heldOut(): { images: ImageDataset; labels: Int32Array | null; problem: string | null } | null;
   /** A class label's name. */

@@ -1,4 +1,5 @@
 import type { PixelCNN, SampleOptions, SampleResult, SubPixelStep } from '../model';
+import type { PixelCNNConfig } from '../model/config';
 import { pixelBelief } from '../model/belief';
 import type { EngineEvent, SampleSettings } from './protocol';
 
@@ -6,8 +7,38 @@ import type { EngineEvent, SampleSettings } from './protocol';
  * Runs one sampling job for the UI: streams sub-pixels to the page in
  * small batches (one message per ~30 ms, not one per sub-pixel), honours
  * the slow-motion delay between pixels, and stops promptly when asked.
+ * It needs of the model only its config, and hands the model to the
+ * sampler: a tfjs PixelCNN in the engine, a parsed model file in the
+ * worker entry's early first grid (earlyGrid.ts), which loads no tfjs.
  */
-export type SamplerFn = (model: PixelCNN, options: SampleOptions) => Promise<SampleResult>;
+export type SamplerFn<M extends SampledModel = PixelCNN> = (model: M, options: SampleOptions) => Promise<SampleResult>;
+
+/** What a session reads of the model it samples. */
+export interface SampledModel {
+  readonly config: PixelCNNConfig;
+}
+
+/** A sampling run as the engine holds it, whatever kind of model it samples. */
+export interface SampleRun {
+  readonly finished: Promise<void>;
+  readonly firstPixels: Promise<void>;
+  stop(): void;
+  setDelay(delayMs: number): void;
+  setBeliefImage(image: number): void;
+  drawn(): DrawnImages;
+}
+
+/** The images of a run as drawn so far (SamplingSession.drawn). */
+export interface DrawnImages {
+  pixels: Int32Array | null;
+  completed: number;
+  labels: Int32Array | null;
+  captions: string[] | null;
+  temperature: number;
+  /** The run's settings, with its actual image count. */
+  settings: SampleSettings;
+  columns: number | null;
+}
 
 const FLUSH_INTERVAL_MS = 30;
 /** At full speed, the live belief chart hears at most once per animation frame. */
@@ -32,7 +63,7 @@ export function yieldToMessages(delayMs = 0): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, delayMs));
 }
 
-export class SamplingSession {
+export class SamplingSession<M extends SampledModel = PixelCNN> implements SampleRun {
   private stopRequested = false;
   private delayMs: number;
   /** Which image the live belief chart follows. */
@@ -48,8 +79,8 @@ export class SamplingSession {
   private firstPixelsSent: () => void = () => undefined;
 
   constructor(
-    private readonly model: PixelCNN,
-    private readonly sampler: SamplerFn,
+    private readonly model: M,
+    private readonly sampler: SamplerFn<M>,
     private readonly settings: SampleSettings,
     private readonly emit: (event: EngineEvent, transfer?: Transferable[]) => void,
     private readonly input: SessionInput = {},
@@ -73,13 +104,15 @@ export class SamplingSession {
   }
 
   /** The images as drawn so far, [count, H, W, C] levels (read-only), and how many sub-pixels of each are final. */
-  drawn(): { pixels: Int32Array | null; completed: number; labels: Int32Array | null; captions: string[] | null; temperature: number } {
+  drawn(): DrawnImages {
     return {
       pixels: this.drawnPixels,
       completed: this.drawnCount,
       labels: this.input.labels ?? null,
       captions: this.input.captions ?? null,
       temperature: this.settings.temperature,
+      settings: this.settings,
+      columns: this.input.columns ?? null,
     };
   }
 

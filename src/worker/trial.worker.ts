@@ -16,20 +16,16 @@ import { errorText } from './errors';
 import type { BackendName } from './protocol';
 import type { TrialWorkerMessage, TrialWorkerRequest } from './trialWorkerProtocol';
 import { timeSharedTrialSteps } from './dataParallel/trialSteps';
+import { TRIAL_WORKER_PREFIX, isTrialWorker } from './workerRoles';
+
+export { isTrialWorker };
 
 /** Time for a trial worker's helpers to load the script and start wasm before its shared steps. */
 const SHARING_STARTUP_MS = 10_000;
 
-const PREFIX = 'trial-';
-
 /** The name a trial worker of `backend` is started under. */
 export function trialWorkerName(backend: BackendName): string {
-  return `${PREFIX}${backend}`;
-}
-
-/** True in a worker started as a trial worker (see trialWorkerName). */
-export function isTrialWorker(scope: DedicatedWorkerGlobalScope): boolean {
-  return scope.name.startsWith(PREFIX);
+  return `${TRIAL_WORKER_PREFIX}${backend}`;
 }
 
 /**

@@ -12,12 +12,9 @@ import '../tfBackends';
 import { ChannelHelper } from './channelHelper';
 import type { HelperReply, HelperRequest } from './helperProtocol';
 import { shareServer } from './serve';
+import { TRAINING_HELPER_PREFIX, isTrainingHelper } from '../workerRoles';
 
-const PREFIX = 'training-helper-';
-
-export function isTrainingHelper(scope: DedicatedWorkerGlobalScope): boolean {
-  return scope.name.startsWith(PREFIX);
-}
+export { isTrainingHelper };
 
 /** Answers the engine's requests in this worker. */
 export function serveTrainingHelper(scope: DedicatedWorkerGlobalScope): void {
@@ -34,7 +31,7 @@ export function serveTrainingHelper(scope: DedicatedWorkerGlobalScope): void {
 
 /** Starts helper number `index` as a worker running this worker's own script, wired to a ChannelHelper. */
 export function startBrowserHelper(index: number): ChannelHelper {
-  const worker = new Worker(self.location.href, { type: 'module', name: `${PREFIX}${index}` });
+  const worker = new Worker(self.location.href, { type: 'module', name: `${TRAINING_HELPER_PREFIX}${index}` });
   const helper = new ChannelHelper(
     {
       post: (request, transfer) => worker.postMessage(request, transfer),
