@@ -11,7 +11,8 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import { registerMaskedConvKernels } from '../kernels/webgpu/registerMaskedConvKernels';
 import { MASKED_CONV_KERNELS, maskedConv2d, maskedConv2dReference } from '../model/maskedConv';
-import { buildMask, MASK_REGIONS, openTaps, type MaskRegion, type MaskType } from '../model/masks';
+import { MASK_REGIONS, openTaps, type MaskRegion, type MaskType } from '../model/masks';
+import { buildMask } from '../model/layers';
 import { createPixelCNN } from '../model/pixelcnn';
 import type { PixelCNNConfig } from '../model/config';
 

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useCpuBackend } from '../test/tfSetup';
 import type { PixelCNNConfig } from './config';
-import { buildMask } from './masks';
+import { buildMask } from './layers';
 import { createPixelCNN, type PixelCNN } from './pixelcnn';
 import { findLeaks, measureDependencies, type DependencyMap } from './receptiveField';
 

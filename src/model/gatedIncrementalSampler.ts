@@ -1,12 +1,10 @@
-import * as tf from '@tensorflow/tfjs';
-import type { GatedPixelCNN } from './gatedPixelCNN';
+import type { GatedNetwork, NetworkLayer } from './gatedNetwork';
 import { type IncrementalArithmetic, workspace } from './incrementalArithmetic';
-import { addConstantTerms, type ConstantTerms, readConstantTerms, snapshotConstantTerms } from './incrementalConditioning';
-import type { MaskedLayer } from './layers';
+import { addConstantTerms } from './incrementalConditioning';
+import { writeInputLevel } from './inputLevels';
 import { openTaps } from './masks';
-import { writeInputLevel } from './pixels';
 import { sampleCategorical } from './random';
-import { type SampleOptions, type SampleResult, startSampling, subPixelAt } from './sampler';
+import { type SampleOptions, type SampleResult, startSampling, subPixelAt } from './sampling';
 
 /**
  * Fast generation for the Gated PixelCNN: every activation is computed once,
@@ -66,8 +64,9 @@ function runsOf(taps: Tap[]): TapRun[] {
 }
 
 /** The columns [from, from + width) of a masked layer's weight over its open taps, as [taps · inChannels, width]. */
-function tapColumns(weight: Float32Array, layer: MaskedLayer, colorChannels: number, from: number, width: number): { taps: Tap[]; values: Float32Array } {
-  const [k, , cin, cout] = layer.weight.shape;
+function tapColumns(layer: NetworkLayer, colorChannels: number, from: number, width: number): { taps: Tap[]; values: Float32Array } {
+  const { weight, shape } = layer;
+  const [k, , cin, cout] = shape;
   const centre = (k - 1) / 2;
   const open = openTaps(layer.maskType, k, colorChannels, layer.region);
   const values = new Float32Array(open.length * cin * width);
@@ -117,58 +116,27 @@ function foldResidual(next: Columns, inChannels: number, residual: Columns, g: n
   return { taps: next.taps, values, cols };
 }
 
-interface LayerValues {
-  weight: Float32Array;
-  /** The bias and the position and class terms. */
-  constants: ConstantTerms;
-}
-
-async function readLayers(model: GatedPixelCNN): Promise<{ layers: Map<MaskedLayer, LayerValues>; links: Float32Array[]; embedding: Float32Array | null }> {
-  // Every value in one synchronous step, so training that runs between the reads cannot mix two steps.
-  const snapshot = model.layers.map((layer) => ({
-    layer,
-    weight: tf.tidy(() => tf.mul(layer.weight, layer.mask)),
-    constants: snapshotConstantTerms(layer),
-  }));
-  const links = model.gatedLayers.map(({ link }) => tf.clone(link));
-  const embedding = model.embedding ? tf.clone(model.embedding) : null;
-  try {
-    const layers = new Map<MaskedLayer, LayerValues>();
-    for (const s of snapshot) {
-      layers.set(s.layer, {
-        weight: (await s.weight.data()) as Float32Array,
-        constants: await readConstantTerms(s.layer, s.constants, model.config.height, model.config.width),
-      });
-    }
-    return {
-      layers,
-      links: await Promise.all(links.map((l) => l.data() as Promise<Float32Array>)),
-      embedding: embedding ? ((await embedding.data()) as Float32Array) : null,
-    };
-  } finally {
-    tf.dispose([...snapshot.flatMap((s) => [s.weight, ...s.constants.filter((t): t is tf.Tensor => t !== null)]), ...links]);
-    embedding?.dispose();
-  }
-}
-
-export async function sampleGatedIncremental(model: GatedPixelCNN, options: SampleOptions, arithmetic: IncrementalArithmetic): Promise<SampleResult> {
-  const { height: H, width: W, colorChannels: C, levels, hiddenChannels: p, inputEmbedding: E } = model.config;
+/**
+ * Samples `network` (its values read from a model, or from a model file) with no tfjs: the products and the
+ * gate run in the workspace's arithmetic.
+ */
+export async function sampleGatedNetwork(network: GatedNetwork, options: SampleOptions, arithmetic: IncrementalArithmetic): Promise<SampleResult> {
+  const { height: H, width: W, colorChannels: C, levels, hiddenChannels: p, inputEmbedding: E } = network.config;
   const q = p / C;
-  const { layers: values, links, embedding } = await readLayers(model);
+  const { embedding } = network;
   const matrices: Linear[] = [];
   const linear = (rows: number, cols: number, data: Float32Array): Linear => {
     const matrix = { rows, cols, values: data };
     matrices.push(matrix);
     return matrix;
   };
-  const of = (layer: MaskedLayer) => values.get(layer)!;
-  const columnsOf = (layer: MaskedLayer, from: number, width: number): Columns => ({ ...tapColumns(of(layer).weight, layer, C, from, width), cols: width });
+  const columnsOf = (layer: NetworkLayer, from: number, width: number): Columns => ({ ...tapColumns(layer, C, from, width), cols: width });
   const product_ = ({ taps, values: data, cols }: Columns) => ({ taps, matrix: linear(data.length / cols, cols, data) });
-  const columns = (layer: MaskedLayer, from: number, width: number) => product_(columnsOf(layer, from, width));
+  const columns = (layer: NetworkLayer, from: number, width: number) => product_(columnsOf(layer, from, width));
 
   // Group g's residual columns of each layer that has one, folded into the next product that reads h (foldResidual).
-  const residuals = model.gatedLayers.map(({ residual }) => (residual ? Array.from({ length: C }, (_, g) => columnsOf(residual, g * q, q)) : null));
-  const stacks = model.gatedLayers.map((gated, l) => ({
+  const residuals = network.stacks.map(({ residual }) => (residual ? Array.from({ length: C }, (_, g) => columnsOf(residual, g * q, q)) : null));
+  const stacks = network.stacks.map((gated, l) => ({
     vertical: { layer: gated.vertical, ...columns(gated.vertical, 0, 2 * p) },
     // The horizontal stack's group g: its [f | g] columns, and the residual of the layer before, when it has one.
     horizontal: Array.from({ length: C }, (_, g) => {
@@ -176,12 +144,13 @@ export async function sampleGatedIncremental(model: GatedPixelCNN, options: Samp
       const before = l > 0 ? residuals[l - 1] : null;
       return product_(before ? foldResidual(own, p, before[g], g, q) : own);
     }),
-    link: linear(2 * p, 2 * p, links[l]),
+    horizontalLayer: gated.horizontal,
+    link: linear(2 * p, 2 * p, gated.link),
     residual: gated.residual,
   }));
   const last = residuals[residuals.length - 1];
-  const outputs = model.outputLayers.map((layer, i) => {
-    const width = layer.weight.shape[3] / C;
+  const outputs = network.outputs.map((layer, i) => {
+    const width = layer.shape[3] / C;
     // The head reads h first: the last layer's residual is folded into it.
     const groups = Array.from({ length: C }, (_, g) => {
       const own = columnsOf(layer, g * width, width);
@@ -193,7 +162,7 @@ export async function sampleGatedIncremental(model: GatedPixelCNN, options: Samp
   return await run();
 
   async function run(): Promise<SampleResult> {
-    const { pixels, perImage, start, labels, random } = startSampling(model, options);
+    const { pixels, perImage, start, labels, random } = startSampling(network, options);
     const count = options.count;
     const label = (b: number) => (labels ? labels[b] : 0);
     const cin0 = E > 0 ? C * E : C;
@@ -261,7 +230,7 @@ export async function sampleGatedIncremental(model: GatedPixelCNN, options: Samp
         const rows = stack.vertical.matrix.rows;
         for (let b = 0; b < count; b++) for (let col = 0; col < W; col++) gather(source, channels, stack.vertical.taps, b, row, col, (b * W + col) * rows);
         product(stack.vertical.matrix, count * W);
-        const { constants } = of(stack.vertical.layer);
+        const { constants } = stack.vertical.layer;
         // The last layer's gated vertical output feeds nothing (only its link does): it is not computed.
         const feedsNext = l < stacks.length - 1;
         for (let b = 0; b < count; b++) {
@@ -304,8 +273,7 @@ export async function sampleGatedIncremental(model: GatedPixelCNN, options: Samp
         const channels = l === 0 ? cin0 : p;
         const { taps, matrix } = stack.horizontal[g];
         const pre = foldedProduct(matrix, (b, at) => gather(source, channels, taps, b, row, col, at), owing);
-        const layer = model.gatedLayers[l].horizontal;
-        const { constants } = of(layer);
+        const { constants } = stack.horizontalLayer;
         const width = matrix.cols;
         for (let b = 0; b < count; b++) {
           const link = (b * W + col) * 2 * p + g * 2 * q;
@@ -316,7 +284,7 @@ export async function sampleGatedIncremental(model: GatedPixelCNN, options: Samp
         owing = null;
         if (stack.residual) {
           // h = h + residual(gate(ah)) + bias: h and the bias now, the residual with the next product (foldResidual).
-          const { constants: residualConstants } = of(stack.residual);
+          const { constants: residualConstants } = stack.residual;
           for (let b = 0; b < count; b++) {
             const at = pos(b) * p + g * q;
             hOut[l].fill(0, at, at + q);
@@ -335,7 +303,7 @@ export async function sampleGatedIncremental(model: GatedPixelCNN, options: Samp
         const reads = channels;
         const matrix = output.groups[g].matrix;
         const pre = foldedProduct(matrix, (b, at) => space.copy(from, pos(b) * reads, patch, at, reads), i === 0 ? owing : null);
-        const { constants } = of(output.layer);
+        const { constants } = output.layer;
         const width = output.width;
         for (let b = 0; b < count; b++) {
           const at = b * matrix.cols;

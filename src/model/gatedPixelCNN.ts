@@ -9,7 +9,6 @@ import {
   disposeLayer,
   type InitialValues,
   labelRows,
-  type LayerSpec,
   layerParameters,
   lossFunctions,
   type MaskedLayer,
@@ -19,6 +18,7 @@ import {
   positionVariables,
   withConditioning,
 } from './layers';
+import { gatedPlan, type LayerPlan } from './gatedNetwork';
 import type { PixelCNN } from './pixelcnn';
 
 /**
@@ -110,63 +110,20 @@ function perPosition(a: tf.Tensor4D, matrix: tf.Tensor2D): tf.Tensor4D {
 }
 
 export function createGatedPixelCNN(config: PixelCNNConfig, seed = 1, options: { convolution?: ConvolutionChoice; initial?: InitialValues } = {}): GatedPixelCNN {
-  const { colorChannels: C, levels, hiddenChannels: p, headChannels: head, inputEmbedding: E, height, width } = config;
+  const { colorChannels: C, levels } = config;
   const prefix = nextModelPrefix('gated');
-  const common = { colorChannels: C, classes: config.classes || undefined, initial: options.initial };
-  const position = config.position ? { height, width } : undefined;
+  // What each layer is comes from the plan (gatedNetwork.ts), which the tfjs-free sampler of a model file reads too.
+  const plan = gatedPlan(config);
+  const build = (layer: LayerPlan): MaskedLayer => createLayer({ ...layer, name: `${prefix}/${layer.name}`, seed: seed + layer.seed, initial: options.initial });
 
-  const embedding = E > 0 ? createEmbedding(`${prefix}/embed/table`, C * levels, E, seed + 1000, options.initial) : null;
-  const stackLayer = (l: number, stack: 'v' | 'h', inChannels: number): MaskedLayer => {
-    const first = l === 0;
-    const spec: LayerSpec = {
-      ...common,
-      name: `${prefix}/${stack}${l}`,
-      role: stack === 'v' ? 'vertical' : 'horizontal',
-      maskType: first ? 'A' : 'B',
-      region: stack === 'v' ? 'vertical' : 'horizontal',
-      kernelSize: first ? config.firstKernelSize : config.kernelSize,
-      inChannels,
-      outChannels: 2 * p,
-      seed: seed + 10 * l + (stack === 'v' ? 1 : 2),
-      gain: 1,
-      position: first ? position : undefined,
-    };
-    return createLayer(spec);
-  };
-
-  const gatedLayers: GatedLayer[] = [];
-  for (let l = 0; l < config.layers; l++) {
-    const inChannels = l === 0 ? (E > 0 ? C * E : C) : p;
-    const vertical = stackLayer(l, 'v', inChannels);
-    const horizontal = stackLayer(l, 'h', inChannels);
-    const link = normalVariable<tf.Rank.R2>(`${prefix}/link${l}/weight`, [2 * p, 2 * p], 0.5 / Math.sqrt(2 * p), seed + 10 * l + 3, options.initial);
-    const residual =
-      l === 0
-        ? null
-        : createLayer({
-            colorChannels: C,
-            name: `${prefix}/res${l}`,
-            role: 'gatedResidual',
-            maskType: 'B',
-            region: 'causal',
-            kernelSize: 1,
-            inChannels: p,
-            outChannels: p,
-            seed: seed + 10 * l + 4,
-            gain: 0.5,
-            initial: options.initial,
-          });
-    gatedLayers.push({ vertical, horizontal, link, residual });
-  }
-  const outputLayers: MaskedLayer[] = [];
-  if (head > 0) {
-    outputLayers.push(
-      createLayer({ ...common, name: `${prefix}/head`, role: 'head', maskType: 'B', region: 'causal', kernelSize: 1, inChannels: p, outChannels: head, seed: seed + 997, gain: 0.5 }),
-    );
-  }
-  outputLayers.push(
-    createLayer({ ...common, name: `${prefix}/out`, role: 'output', maskType: 'B', region: 'causal', kernelSize: 1, inChannels: head || p, outChannels: C * levels, seed: seed + 998, gain: 0.25 }),
-  );
+  const embedding = plan.embedding ? createEmbedding(`${prefix}/${plan.embedding.name}`, plan.embedding.rows, plan.embedding.size, seed + 1000, options.initial) : null;
+  const gatedLayers: GatedLayer[] = plan.stacks.map((stack) => ({
+    vertical: build(stack.vertical),
+    horizontal: build(stack.horizontal),
+    link: normalVariable<tf.Rank.R2>(`${prefix}/${stack.link.name}`, [stack.link.size, stack.link.size], 0.5 / Math.sqrt(stack.link.size), seed + stack.link.seed, options.initial),
+    residual: stack.residual ? build(stack.residual) : null,
+  }));
+  const outputLayers = plan.outputs.map(build);
 
   const layers: MaskedLayer[] = [
     ...gatedLayers.flatMap(({ vertical, horizontal, residual }) => (residual ? [vertical, horizontal, residual] : [vertical, horizontal])),

@@ -1,11 +1,9 @@
-import * as tf from '@tensorflow/tfjs';
-import type { MaskedLayer } from './layers';
-
 /**
  * A layer's terms that depend on no pixel, read once for the incremental
  * samplers: its bias, its position tables and its class table. They are
  * combined into two tables, so that adding all of them to one output is a
- * single pass with two reads:
+ * single pass with two reads (no tfjs here: incrementalSampler.ts reads the
+ * values from a model, gatedNetwork.ts from a model file):
  *   byRow[row]                    = bias + position row term,
  *   byColumnAndClass[label][col]  = position column term + class term.
  */
@@ -19,21 +17,16 @@ export interface ConstantTerms {
   columns: number;
 }
 
-/** Copies of the bias and the tables, taken synchronously (so a training step in between cannot mix them); read them with `readConstantTerms`. */
-export function snapshotConstantTerms(layer: MaskedLayer): Array<tf.Tensor | null> {
-  return [
-    tf.clone(layer.bias),
-    layer.position ? tf.clone(layer.position.rows) : null,
-    layer.position ? tf.clone(layer.position.cols) : null,
-    layer.classTable ? tf.clone(layer.classTable) : null,
-  ];
-}
-
-export async function readConstantTerms(layer: MaskedLayer, snapshot: Array<tf.Tensor | null>, height: number, width: number): Promise<ConstantTerms> {
-  const [bias, rows, cols, classTable] = await Promise.all(snapshot.map((t) => (t ? (t.data() as Promise<Float32Array>) : null)));
-  const n = layer.weight.shape[3];
+/** The tables of a layer from its values: bias [n]; position rows [H, n] and columns [W, n]; class table [classes, n]. */
+export function constantTerms(
+  values: { bias: Float32Array; rows: Float32Array | null; cols: Float32Array | null; classTable: Float32Array | null },
+  height: number,
+  width: number,
+): ConstantTerms {
+  const { bias, rows, cols, classTable } = values;
+  const n = bias.length;
   const byRow = new Float32Array(height * n);
-  for (let r = 0; r < height; r++) for (let o = 0; o < n; o++) byRow[r * n + o] = bias![o] + (rows ? rows[r * n + o] : 0);
+  for (let r = 0; r < height; r++) for (let o = 0; o < n; o++) byRow[r * n + o] = bias[o] + (rows ? rows[r * n + o] : 0);
   let byColumnAndClass: Float32Array | null = null;
   if (cols || classTable) {
     const labels = classTable ? classTable.length / n : 1;

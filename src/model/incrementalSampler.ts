@@ -1,13 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LayerRole, PixelCNN } from './pixelcnn';
 import type { GatedPixelCNN } from './gatedPixelCNN';
-import { sampleGatedIncremental } from './gatedIncrementalSampler';
+import type { GatedNetwork, NetworkLayer } from './gatedNetwork';
+import { sampleGatedNetwork } from './gatedIncrementalSampler';
 import { type IncrementalArithmetic, workspace } from './incrementalArithmetic';
-import { addConstantTerms, type ConstantTerms, readConstantTerms, snapshotConstantTerms } from './incrementalConditioning';
-import { writeInputLevel } from './pixels';
+import { addConstantTerms, type ConstantTerms, constantTerms } from './incrementalConditioning';
+import type { MaskedLayer } from './layers';
+import { writeInputLevel } from './inputLevels';
 import { openTaps } from './masks';
 import { sampleCategorical } from './random';
-import { type SampleOptions, type SampleResult, startSampling, subPixelAt } from './sampler';
+import { type SampleOptions, type SampleResult, startSampling, subPixelAt } from './sampling';
 
 /**
  * Fast generation (after Ramachandran et al., 2017, "Fast Generation for
@@ -54,6 +56,60 @@ interface NetworkWeights {
   embedding: Float32Array | null;
 }
 
+/** Copies of a layer's bias and tables, taken synchronously (so a training step in between cannot mix them); read them with `readConstantTerms`. */
+function snapshotConstantTerms(layer: MaskedLayer): Array<tf.Tensor | null> {
+  return [
+    tf.clone(layer.bias),
+    layer.position ? tf.clone(layer.position.rows) : null,
+    layer.position ? tf.clone(layer.position.cols) : null,
+    layer.classTable ? tf.clone(layer.classTable) : null,
+  ];
+}
+
+async function readConstantTerms(snapshot: Array<tf.Tensor | null>, height: number, width: number): Promise<ConstantTerms> {
+  const [bias, rows, cols, classTable] = await Promise.all(snapshot.map((t) => (t ? (t.data() as Promise<Float32Array>) : null)));
+  return constantTerms({ bias: bias!, rows, cols, classTable }, height, width);
+}
+
+/** A Gated PixelCNN's values as the tfjs-free sampler reads them (gatedNetwork.ts). */
+async function readGatedNetwork(model: GatedPixelCNN): Promise<GatedNetwork> {
+  const { height, width } = model.config;
+  // Every value in one synchronous step, so training that runs between the reads cannot mix two steps.
+  const snapshot = new Map(
+    model.layers.map((layer) => [layer, { weight: tf.tidy(() => tf.mul(layer.weight, layer.mask)), constants: snapshotConstantTerms(layer) }]),
+  );
+  const links = model.gatedLayers.map(({ link }) => tf.clone(link));
+  const embedding = model.embedding ? tf.clone(model.embedding) : null;
+  try {
+    const read = async (layer: MaskedLayer): Promise<NetworkLayer> => {
+      const { weight, constants } = snapshot.get(layer)!;
+      return {
+        role: layer.role,
+        maskType: layer.maskType,
+        region: layer.region,
+        shape: layer.weight.shape,
+        weight: (await weight.data()) as Float32Array,
+        constants: await readConstantTerms(constants, height, width),
+      };
+    };
+    const stacks: GatedNetwork['stacks'] = [];
+    for (const [l, gated] of model.gatedLayers.entries()) {
+      stacks.push({
+        vertical: await read(gated.vertical),
+        horizontal: await read(gated.horizontal),
+        link: (await links[l].data()) as Float32Array,
+        residual: gated.residual ? await read(gated.residual) : null,
+      });
+    }
+    const outputs: NetworkLayer[] = [];
+    for (const layer of model.outputLayers) outputs.push(await read(layer));
+    return { config: model.config, embedding: embedding ? ((await embedding.data()) as Float32Array) : null, stacks, outputs };
+  } finally {
+    tf.dispose([...[...snapshot.values()].flatMap((s) => [s.weight, ...s.constants.filter((t): t is tf.Tensor => t !== null)]), ...links]);
+    embedding?.dispose();
+  }
+}
+
 async function readWeights(model: PixelCNN): Promise<NetworkWeights> {
   const { colorChannels } = model.config;
   // Take every weight in one synchronous step, so training that runs
@@ -74,7 +130,7 @@ async function readWeights(model: PixelCNN): Promise<NetworkWeights> {
           offset: (row * k + col) * inChannels * outChannels,
           centre: row === centre && col === centre,
         }));
-        const constants = await readConstantTerms(layer, tables[i], model.config.height, model.config.width);
+        const constants = await readConstantTerms(tables[i], model.config.height, model.config.width);
         return { role: layer.role, maskType: layer.maskType, inChannels, outChannels, weight, taps, constants };
       }),
     );
@@ -110,7 +166,7 @@ export async function sampleIncremental(
   options: SampleOptions,
   arithmetic: IncrementalArithmetic = 'auto',
 ): Promise<SampleResult> {
-  if (model.config.architecture === 'gated') return sampleGatedIncremental(model as GatedPixelCNN, options, arithmetic);
+  if (model.config.architecture === 'gated') return sampleGatedNetwork(await readGatedNetwork(model as GatedPixelCNN), options, arithmetic);
   return sampleWith(model, options, await readWeights(model), arithmetic);
 }
 

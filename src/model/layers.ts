@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { maskValues, standardMask, type MaskRegion, type MaskType } from './masks';
+import { maskValues, standardMask, type MaskOptions, type MaskRegion, type MaskType } from './masks';
 import { maskedConv2d, maskedConv2dReference, maskedConvPlan } from './maskedConv';
 import { softmaxCrossEntropyBits } from './loss';
 import { embedLevels, toNetworkInput } from './pixels';
@@ -219,3 +219,7 @@ export function lossFunctions(logits: PixelCNN['logits'], levels: number, variab
   return { bitsPerDim, trainStep };
 }
 
+/** A [kernelSize, kernelSize, inChannels, outChannels] tensor of 0s and 1s. */
+export function buildMask(type: MaskType, opts: MaskOptions): tf.Tensor4D {
+  return tf.tensor4d(maskValues(type, opts), [opts.kernelSize, opts.kernelSize, opts.inChannels, opts.outChannels]);
+}

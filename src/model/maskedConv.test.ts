@@ -3,7 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { useCpuBackend } from '../test/tfSetup';
 import { MASKED_CONV_KERNELS, maskedConv2d, maskedConv2dReference, maskedConvPlan, tapBlocks } from './maskedConv';
 import { DEFAULT_CONFIG } from './config';
-import { buildMask, identifyMask, MASK_REGIONS, maskValues, openTaps, type MaskRegion, type MaskType } from './masks';
+import { identifyMask, MASK_REGIONS, maskValues, openTaps, type MaskRegion, type MaskType } from './masks';
+import { buildMask } from './layers';
 import { createPixelCNN } from './pixelcnn';
 
 beforeAll(useCpuBackend);

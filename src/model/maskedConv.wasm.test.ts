@@ -3,7 +3,7 @@ import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildMask } from './masks';
+import { buildMask } from './layers';
 import { maskedConv2d, maskedConv2dReference } from './maskedConv';
 import { createPixelCNN } from './pixelcnn';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildMask, identifyMask, MASK_REGIONS, maskValues, openTaps } from './masks';
+import { identifyMask, MASK_REGIONS, maskValues, openTaps } from './masks';
+import { buildMask } from './layers';
 import { createPixelCNN } from './pixelcnn';
 
 // The single-channel 7×7 masks, drawn as in the PixelCNN paper: 1 = open.

@@ -1,5 +1,3 @@
-import * as tf from '@tensorflow/tfjs';
-
 /**
  * Masks for the masked convolutions of PixelCNN (van den Oord et al., 2016).
  *
@@ -90,11 +88,6 @@ export function maskValues(type: MaskType, opts: MaskOptions): Float32Array {
     }
   }
   return values;
-}
-
-/** A [kernelSize, kernelSize, inChannels, outChannels] tensor of 0s and 1s. */
-export function buildMask(type: MaskType, opts: MaskOptions): tf.Tensor4D {
-  return tf.tensor4d(maskValues(type, opts), [opts.kernelSize, opts.kernelSize, opts.inChannels, opts.outChannels]);
 }
 
 /**

@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 
+export { levelToInput, writeInputLevel } from './inputLevels';
+
 /**
  * The single mapping from integer pixel levels to the network's input scale.
  * Training, evaluation and both samplers call it, so a sampled pixel is fed
@@ -11,24 +13,6 @@ export function toNetworkInput(pixels: tf.Tensor4D, levels: number): tf.Tensor4D
   return tf.tidy(() => pixels.toFloat().mul(2 / (levels - 1)).sub(1));
 }
 
-/**
- * Writes sub-pixel `at` (its index in [count, H, W, C] order; colour
- * `channel`) of a sampler's network-input cache: its E embedding values at
- * at·E (the layout `embedLevels` produces), or its scaled level at `at`.
- */
-export function writeInputLevel(input: Float32Array, at: number, channel: number, level: number, levels: number, embedding: Float32Array | null, size: number): void {
-  if (embedding) {
-    const row = (channel * levels + level) * size;
-    input.set(embedding.subarray(row, row + size), at * size);
-  } else {
-    input[at] = levelToInput(level, levels);
-  }
-}
-
-/** The same mapping for one value, for code that works outside tensors. */
-export function levelToInput(level: number, levels: number): number {
-  return (level * 2) / (levels - 1) - 1;
-}
 
 /**
  * The learned alternative to `toNetworkInput`: each sub-pixel's level picks
