@@ -1,6 +1,5 @@
 import type { GatedNetwork, NetworkLayer } from './gatedNetwork';
 import { type IncrementalArithmetic, workspace } from './incrementalArithmetic';
-import { addConstantTerms } from './incrementalConditioning';
 import { writeInputLevel } from './inputLevels';
 import { openTaps } from './masks';
 import { sampleCategorical } from './random';
@@ -169,11 +168,15 @@ export async function sampleGatedNetwork(network: GatedNetwork, options: SampleO
     const plane = count * H * W;
     const L = stacks.length;
     const maxRows = Math.max(...matrices.map((m) => m.rows), p);
-    const maxCols = Math.max(...matrices.map((m) => m.cols));
-    // Every matrix and cache in one workspace, where the products read and write them in place.
+    const maxCols = Math.max(...matrices.map((m) => m.cols), 2 * p);
+    // Each layer's constant terms (incrementalConditioning.ts), as tables in the workspace for the kernels.
+    const termLayers = [...stacks.flatMap((s) => [s.vertical.layer, s.horizontalLayer, ...(s.residual ? [s.residual] : [])]), ...outputs.map((o) => o.layer)];
+    // Every matrix, table and cache in one workspace, where the kernels read and write them in place.
     const space = workspace(
       [
         ...matrices.map((m) => m.values.length),
+        ...termLayers.flatMap(({ constants: { byRow, byColumnAndClass } }) => [byRow.length, byColumnAndClass?.length ?? 0]),
+        maxCols, // zeros: the second term where a layer has only one
         plane * cin0, // x: the network input
         count * W * maxRows, // patch: gathered taps, one row per image (per column of a row for the vertical stack)
         count * W * maxCols, // pre: a product's result
@@ -188,7 +191,28 @@ export async function sampleGatedNetwork(network: GatedNetwork, options: SampleO
       values.set(matrix.values);
       matrix.values = values;
     }
-    const [x, patch, pre] = arrays.splice(0, 3);
+    const terms = new Map(
+      termLayers.map((layer) => {
+        const { byRow, byColumnAndClass } = layer.constants;
+        const [row, columnAndClass] = arrays.splice(0, 2);
+        row.set(byRow);
+        if (byColumnAndClass) columnAndClass.set(byColumnAndClass);
+        return [layer, { byRow: row, byColumnAndClass: byColumnAndClass ? columnAndClass : null }];
+      }),
+    );
+    const [zeros, x, patch, pre] = arrays.splice(0, 4);
+    /**
+     * Adds layer's constant terms for row `row` (output channels [from, from + width)) to n rows of `target`,
+     * `stride` apart from `at` on: the row table to every one; the column-and-class table from `col` on,
+     * a column per target row (a whole image row, n = W), or for one column (n = 1).
+     */
+    const addConstants = (layer: NetworkLayer, target: Float32Array, at: number, stride: number, n: number, from: number, width: number, b: number, row: number, col: number) => {
+      const { outChannels: k, columns } = layer.constants;
+      const { byRow, byColumnAndClass } = terms.get(layer)!;
+      const second = byColumnAndClass ?? zeros;
+      const secondAt = byColumnAndClass ? (label(b) * columns + col) * k + from : 0;
+      space.addTerms(target, at, stride, byRow, row * k + from, 0, second, secondAt, byColumnAndClass ? k : 0, n, width);
+    };
     const vOut = stacks.map((_, l) => arrays[4 * l]);
     const linkRow = stacks.map((_, l) => arrays[4 * l + 1]);
     const hOut = stacks.map((_, l) => arrays[4 * l + 2]);
@@ -230,15 +254,16 @@ export async function sampleGatedNetwork(network: GatedNetwork, options: SampleO
         const rows = stack.vertical.matrix.rows;
         for (let b = 0; b < count; b++) for (let col = 0; col < W; col++) gather(source, channels, stack.vertical.taps, b, row, col, (b * W + col) * rows);
         product(stack.vertical.matrix, count * W);
-        const { constants } = stack.vertical.layer;
         // The last layer's gated vertical output feeds nothing (only its link does): it is not computed.
         const feedsNext = l < stacks.length - 1;
         for (let b = 0; b < count; b++) {
-          for (let col = 0; col < W; col++) addConstantTerms(constants, pre, (b * W + col) * 2 * p, 0, 2 * p, label(b), row, col);
+          addConstants(stack.vertical.layer, pre, b * W * 2 * p, 2 * p, W, 0, 2 * p, b, row, 0);
           // Group g of each column of the row: f and g from pre, 2p apart column to column, into vOut, p apart.
           if (feedsNext) for (let g = 0; g < C; g++) space.gate(pre, b * W * 2 * p + g * 2 * q, 2 * p, vOut[l], (b * H + row) * W * p + g * q, p, W, q);
         }
         product(stack.link, count * W, pre, linkRow[l]);
+        // The horizontal stack's constant terms at this row join its link now, so each step adds one row, not three.
+        for (let b = 0; b < count; b++) addConstants(stack.horizontalLayer, linkRow[l], b * W * 2 * p, 2 * p, W, 0, 2 * p, b, row, 0);
       }
     }
 
@@ -256,13 +281,8 @@ export async function sampleGatedNetwork(network: GatedNetwork, options: SampleO
           if (owing !== null) space.copy(gatedH[owing], pos(b) * p, patch, b * matrix.rows + matrix.rows - p, p);
         }
         const out = product(matrix, count);
-        if (owing !== null) {
-          for (let b = 0; b < count; b++) {
-            const at = pos(b) * p + g * q;
-            const from = b * matrix.cols + matrix.cols - q;
-            for (let o = 0; o < q; o++) hOut[owing][at + o] += out[from + o];
-          }
-        }
+        // Each image's residual: the last q columns of its row of out, added to its position in h, H·W·p apart.
+        if (owing !== null) space.addTerms(hOut[owing], pos(0) * p + g * q, H * W * p, out, matrix.cols - q, matrix.cols, zeros, 0, 0, count, q);
         return out;
       };
 
@@ -273,22 +293,18 @@ export async function sampleGatedNetwork(network: GatedNetwork, options: SampleO
         const channels = l === 0 ? cin0 : p;
         const { taps, matrix } = stack.horizontal[g];
         const pre = foldedProduct(matrix, (b, at) => gather(source, channels, taps, b, row, col, at), owing);
-        const { constants } = stack.horizontalLayer;
         const width = matrix.cols;
-        for (let b = 0; b < count; b++) {
-          const link = (b * W + col) * 2 * p + g * 2 * q;
-          addConstantTerms(constants, pre, b * width, g * 2 * q, 2 * q, label(b), row, col, linkRow[l], link);
-        }
+        // The link and the constant terms (already summed in linkRow), a column W·2p apart image to image.
+        space.addTerms(pre, 0, width, linkRow[l], col * 2 * p + g * 2 * q, W * 2 * p, zeros, 0, 0, count, 2 * q);
         // Each image's f and g are `width` apart in pre; its position is H·W·p apart in the target.
         space.gate(pre, 0, width, stack.residual ? gatedH[l] : hOut[l], pos(0) * p + g * q, H * W * p, count, q);
         owing = null;
         if (stack.residual) {
           // h = h + residual(gate(ah)) + bias: h and the bias now, the residual with the next product (foldResidual).
-          const { constants: residualConstants } = stack.residual;
           for (let b = 0; b < count; b++) {
             const at = pos(b) * p + g * q;
-            hOut[l].fill(0, at, at + q);
-            addConstantTerms(residualConstants, hOut[l], at, g * q, q, label(b), row, col, hOut[l - 1], at);
+            space.copy(hOut[l - 1], at, hOut[l], at, q);
+            addConstants(stack.residual, hOut[l], at, 0, 1, g * q, q, b, row, col);
           }
           owing = l;
         }
@@ -303,17 +319,11 @@ export async function sampleGatedNetwork(network: GatedNetwork, options: SampleO
         const reads = channels;
         const matrix = output.groups[g].matrix;
         const pre = foldedProduct(matrix, (b, at) => space.copy(from, pos(b) * reads, patch, at, reads), i === 0 ? owing : null);
-        const { constants } = output.layer;
         const width = output.width;
-        for (let b = 0; b < count; b++) {
-          const at = b * matrix.cols;
-          addConstantTerms(constants, pre, at, g * width, width, label(b), row, col);
-          if (isLogits) logits.set(pre.subarray(at, at + width), b * levels);
-          else {
-            const target = pos(b) * width * C + g * width;
-            for (let o = 0; o < width; o++) outputCache[i][target + o] = pre[at + o] > 0 ? pre[at + o] : 0;
-          }
-        }
+        for (let b = 0; b < count; b++) addConstants(output.layer, pre, b * matrix.cols, 0, 1, g * width, width, b, row, col);
+        if (isLogits) for (let b = 0; b < count; b++) logits.set(pre.subarray(b * matrix.cols, b * matrix.cols + width), b * levels);
+        // Each image's row of pre, activated, into its position of the cache, H·W·width·C apart.
+        else space.relu(outputCache[i], pos(0) * width * C + g * width, H * W * width * C, pre, 0, matrix.cols, count, width);
         source = outputCache[i];
         channels = width * C;
       }

@@ -27,6 +27,10 @@ export interface Workspace {
    * f = pre[preAt + r·preStride + o] and g = pre[preAt + r·preStride + q + o].
    */
   gate(pre: Float32Array, preAt: number, preStride: number, target: Float32Array, targetAt: number, targetStride: number, n: number, q: number): void;
+  /** target[targetAt + r·targetStride + o] += a[aAt + r·aStride + o] + b[bAt + r·bStride + o] for r < n, o < width; a stride of 0 adds one row to every row. */
+  addTerms(target: Float32Array, targetAt: number, targetStride: number, a: Float32Array, aAt: number, aStride: number, b: Float32Array, bAt: number, bStride: number, n: number, width: number): void;
+  /** target[targetAt + r·targetStride + o] = max(source[sourceAt + r·sourceStride + o], 0) for r < n, o < width. */
+  relu(target: Float32Array, targetAt: number, targetStride: number, source: Float32Array, sourceAt: number, sourceStride: number, n: number, width: number): void;
   /** to[toAt …] = from[fromAt …], n values: one copyWithin over the shared memory, with no loop and no subarray made. */
   copy(from: Float32Array, fromAt: number, to: Float32Array, toAt: number, n: number): void;
 }
@@ -50,7 +54,7 @@ function javascriptSpace(lengths: number[]): Omit<Workspace, 'copy'> {
   const { offsets, bytes } = arrayLayout(lengths);
   const buffer = new ArrayBuffer(bytes);
   const arrays = lengths.map((length, i) => new Float32Array(buffer, offsets[i], length));
-  return { arithmetic: 'javascript', arrays, heap: new Float32Array(buffer), multiply: multiplyInJavaScript, gate: gateInJavaScript };
+  return { arithmetic: 'javascript', arrays, heap: new Float32Array(buffer), multiply: multiplyInJavaScript, gate: gateInJavaScript, addTerms: addTermsInJavaScript, relu: reluInJavaScript };
 }
 
 function multiplyInJavaScript(a: Float32Array, w: Float32Array, out: Float32Array, n: number, rows: number, cols: number): void {
@@ -72,5 +76,22 @@ function gateInJavaScript(pre: Float32Array, preAt: number, preStride: number, t
     const f = preAt + r * preStride;
     const t = targetAt + r * targetStride;
     for (let o = 0; o < q; o++) target[t + o] = (1 - 2 / (Math.exp(2 * pre[f + o]) + 1)) / (1 + Math.exp(-pre[f + q + o]));
+  }
+}
+
+function addTermsInJavaScript(target: Float32Array, targetAt: number, targetStride: number, a: Float32Array, aAt: number, aStride: number, b: Float32Array, bAt: number, bStride: number, n: number, width: number): void {
+  for (let r = 0; r < n; r++) {
+    const t = targetAt + r * targetStride;
+    const x = aAt + r * aStride;
+    const y = bAt + r * bStride;
+    for (let o = 0; o < width; o++) target[t + o] += a[x + o] + b[y + o];
+  }
+}
+
+function reluInJavaScript(target: Float32Array, targetAt: number, targetStride: number, source: Float32Array, sourceAt: number, sourceStride: number, n: number, width: number): void {
+  for (let r = 0; r < n; r++) {
+    const t = targetAt + r * targetStride;
+    const s = sourceAt + r * sourceStride;
+    for (let o = 0; o < width; o++) target[t + o] = source[s + o] > 0 ? source[s + o] : 0;
   }
 }

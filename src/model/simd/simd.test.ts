@@ -78,6 +78,34 @@ describe('SIMD kernels', () => {
     }
   });
 
+  it('addTerms: strided rows, a broadcast row (stride 0), widths not a multiple of 4, nothing else written', () => {
+    const [n, width] = [3, 7];
+    const space = simdSpace([n * 10, 9, n * 11])!;
+    const [target, a, b] = space.arrays;
+    target.forEach((_, i) => (target[i] = i));
+    a.forEach((_, i) => (a[i] = 100 * i));
+    b.forEach((_, i) => (b[i] = 0.5 * i));
+    const before = Float32Array.from(target);
+    space.addTerms(target, 2, 10, a, 1, 0, b, 3, 11, n, width);
+    target.forEach((value, i) => {
+      const [r, o] = [Math.floor((i - 2) / 10), (i - 2) % 10];
+      const inside = i >= 2 && r < n && o < width;
+      expect(value).toBe(inside ? before[i] + a[1 + o] + b[3 + r * 11 + o] : before[i]);
+    });
+  });
+
+  it('relu: max(x, 0) of strided rows, nothing else written', () => {
+    const space = simdSpace([2 * 9, 2 * 6])!;
+    const [target, source] = space.arrays;
+    source.forEach((_, i) => (source[i] = i % 2 === 0 ? -i : i));
+    target.fill(7);
+    space.relu(target, 1, 9, source, 0, 6, 2, 5);
+    target.forEach((value, i) => {
+      const [r, o] = [Math.floor((i - 1) / 9), (i - 1) % 9];
+      expect(value).toBe(i >= 1 && r < 2 && o < 5 ? Math.max(source[r * 6 + o], 0) : 7);
+    });
+  });
+
   it('refuses an array from elsewhere, instead of reading the wrong memory', () => {
     const space = simdSpace([4, 4, 4])!;
     const [a, w] = space.arrays;

@@ -27,6 +27,8 @@ interface KernelExports {
   memory: WebAssembly.Memory;
   multiply(a: number, w: number, out: number, n: number, rows: number, cols: number): void;
   gate(pre: number, preStride: number, target: number, targetStride: number, n: number, q: number): void;
+  addTerms(target: number, targetStride: number, a: number, aStride: number, b: number, bStride: number, n: number, width: number): void;
+  relu(target: number, targetStride: number, source: number, sourceStride: number, n: number, width: number): void;
 }
 
 /** Float32 arrays that the kernels can read and write, all in one module instance's memory. */
@@ -42,6 +44,10 @@ export interface SimdSpace {
    * f = pre[preAt + r·preStride + o] and g = pre[preAt + r·preStride + q + o]; both arrays from `arrays`.
    */
   gate(pre: Float32Array, preAt: number, preStride: number, target: Float32Array, targetAt: number, targetStride: number, n: number, q: number): void;
+  /** target[targetAt + r·targetStride + o] += a[aAt + r·aStride + o] + b[bAt + r·bStride + o] for r < n, o < width. */
+  addTerms(target: Float32Array, targetAt: number, targetStride: number, a: Float32Array, aAt: number, aStride: number, b: Float32Array, bAt: number, bStride: number, n: number, width: number): void;
+  /** target[targetAt + r·targetStride + o] = max(source[sourceAt + r·sourceStride + o], 0) for r < n, o < width. */
+  relu(target: Float32Array, targetAt: number, targetStride: number, source: Float32Array, sourceAt: number, sourceStride: number, n: number, width: number): void;
 }
 
 const PAGE_BYTES = 65_536;
@@ -86,6 +92,14 @@ export function simdSpace(lengths: number[]): SimdSpace | null {
     gate(pre, preAt, preStride, target, targetAt, targetStride, n, q) {
       if (pre.buffer !== buffer || target.buffer !== buffer) throw new Error('SimdSpace.gate: an array is not from this space');
       kernels.gate(pre.byteOffset + 4 * preAt, preStride, target.byteOffset + 4 * targetAt, targetStride, n, q);
+    },
+    addTerms(target, targetAt, targetStride, a, aAt, aStride, b, bAt, bStride, n, width) {
+      if (target.buffer !== buffer || a.buffer !== buffer || b.buffer !== buffer) throw new Error('SimdSpace.addTerms: an array is not from this space');
+      kernels.addTerms(target.byteOffset + 4 * targetAt, targetStride, a.byteOffset + 4 * aAt, aStride, b.byteOffset + 4 * bAt, bStride, n, width);
+    },
+    relu(target, targetAt, targetStride, source, sourceAt, sourceStride, n, width) {
+      if (target.buffer !== buffer || source.buffer !== buffer) throw new Error('SimdSpace.relu: an array is not from this space');
+      kernels.relu(target.byteOffset + 4 * targetAt, targetStride, source.byteOffset + 4 * sourceAt, sourceStride, n, width);
     },
   };
 }
