@@ -11,7 +11,9 @@
 //
 // workerBundleSizes (each worker build): records every worker chunk's size
 // and whether it holds tfjs, for the printout above (tfjs is a chunk of its
-// own in each worker build, see vite.config.ts).
+// own in each worker build, see vite.config.ts), and fails the build if the
+// engine worker's entry chunk, or a chunk it imports statically, holds tfjs:
+// the entry loads tfjs by dynamic import only (src/worker/engine.worker.ts).
 
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -54,10 +56,19 @@ function importChain(context, id, root) {
   return readable(id, root);
 }
 
-export function workerBundleSizes() {
+/**
+ * @param {{ tfjsFreeEntries?: string[] }} [options] `tfjsFreeEntries`: worker entry files whose own chunk,
+ * with every chunk it imports statically, must hold no tfjs (it loads tfjs by dynamic import only), or the
+ * build fails naming the module and the chain of imports that brought it in.
+ */
+export function workerBundleSizes({ tfjsFreeEntries = ['engine.worker.ts'] } = {}) {
+  let root = process.cwd();
   return {
     name: 'worker-bundle-sizes',
     apply: 'build',
+    configResolved(config) {
+      root = config.root;
+    },
     generateBundle(_options, bundle) {
       const chunks = Object.values(bundle).filter((c) => c.type === 'chunk');
       const entry = chunks.find((c) => c.isEntry);
@@ -65,6 +76,26 @@ export function workerBundleSizes() {
       for (const chunk of chunks) {
         const tfjs = chunk.moduleIds.some((id) => TFJS.test(id));
         workerChunks.set(path.basename(chunk.fileName), { worker, tfjs });
+      }
+      if (entry?.facadeModuleId && tfjsFreeEntries.includes(path.basename(entry.facadeModuleId))) {
+        const byName = new Map(chunks.map((c) => [c.fileName, c]));
+        const seen = new Set();
+        const queue = [entry.fileName];
+        while (queue.length > 0) {
+          const name = queue.shift();
+          if (seen.has(name) || !byName.has(name)) continue;
+          seen.add(name);
+          queue.push(...byName.get(name).imports);
+        }
+        for (const name of seen) {
+          const tfjsModule = byName.get(name).moduleIds.find((id) => TFJS.test(id));
+          if (tfjsModule) {
+            this.error(
+              `tfjs reached the worker entry: ${readable(tfjsModule, root)} is in ${name}, which ${path.basename(entry.facadeModuleId)} loads before anything else, ` +
+                `through ${importChain(this, tfjsModule, root)}. The entry loads tfjs only by dynamic import, so a first visit's first grid is not held up by it.`,
+            );
+          }
+        }
       }
     },
   };

@@ -1,13 +1,14 @@
 /**
  * A first visit's first grid, drawn before tfjs has loaded.
  *
- * On an init that looks like a first visit (nothing remembered, no backend
- * pinned, a first grid asked for), the worker entry (engine.worker.ts) calls
- * startEarlyGrid while the engine's code and tfjs are still to load. It makes
- * the checks the engine would make before drawing the shipped model (no model
- * saved in this browser, none of the user's images kept, which built-in set
- * is remembered), reads the shipped model's file and the set's labels, and
- * starts a SamplingSession on `fileSampler` (WebAssembly kernels, no tfjs),
+ * As soon as it runs, the worker entry (engine.worker.ts) makes the checks
+ * the engine makes before it starts from the shipped model (no model saved
+ * in this browser, none of the user's images kept, which built-in set is
+ * remembered) and reads that model's file and the set's labels
+ * (prepareEarlyGrid). On an init that looks like a first visit (nothing
+ * remembered, no backend pinned, a first grid asked for) it then starts a
+ * SamplingSession on `fileSampler` (WebAssembly kernels, no tfjs,
+ * startPreparedGrid), while the engine's code and tfjs are still to load,
  * with the classes and captions the engine would draw (gridClasses). The
  * engine, once loaded, adopts the session as its own first grid
  * (EngineDeps.earlyGrid) or stops it and draws its own.
@@ -18,8 +19,8 @@
 import { BUILTIN_DATASETS, type BuiltinDatasetId } from '../data/builtin';
 import { fetchAppFile } from '../data/appFiles';
 import { MNIST_CLASS_NAMES } from '../data/mnist';
-import type { SampleOptions, SampleResult } from '../model';
-import type { SavedModel } from '../model/serialize';
+import type { SavedModel } from '../model/modelFile';
+import type { SampleOptions, SampleResult } from '../model/sampling';
 import { classNamesOf, gridClasses, trainingSplitCounts } from './conditioning';
 import type { DatasetStore, ModelStore } from './modelStore';
 import type { EngineEvent, EngineRequest } from './protocol';
@@ -62,17 +63,25 @@ export function likelyFirstVisit(request: EngineRequest): request is InitRequest
   return request.type === 'init' && !request.backend && !request.remembered && request.sampleOnStart !== undefined;
 }
 
+/** What an early grid draws from, read before the init request needs it (prepareEarlyGrid). */
+export interface PreparedGrid {
+  id: BuiltinDatasetId;
+  saved: SavedModel;
+  labels: BuiltinLabels | null;
+  sample: (options: SampleOptions) => Promise<SampleResult>;
+}
+
 /**
- * Starts drawing the grid the engine's init would draw first, or returns
- * null when this is not a start the early grid covers (not a likely first
- * visit, a saved model or kept images, no shipped model, an architecture
- * fileSampler cannot run, settings the engine would refuse). A failed read
- * rejects: the engine then reads again and reports it as it always does.
+ * Reads what a first grid from the shipped model needs, when the engine
+ * would start from the shipped model: no model saved in this browser and
+ * none of the user's images kept. Then the engine loads the shipped model
+ * of the remembered built-in set whatever the init request says, so the
+ * worker entry reads it as soon as it runs, before the request arrives.
+ * Null when the engine would not start from it, or this build ships none,
+ * or fileSampler cannot run its architecture. A failed read rejects: the
+ * engine then reads again and reports it as it always does.
  */
-export async function startEarlyGrid(request: EngineRequest, deps: EarlyGridDeps): Promise<EarlyGrid | null> {
-  if (!likelyFirstVisit(request)) return null;
-  const settings = request.sampleOnStart;
-  if (settingsProblem(SAMPLE_SETTINGS, settings)) return null;
+export async function prepareEarlyGrid(deps: Omit<EarlyGridDeps, 'emit'>): Promise<PreparedGrid | null> {
   // As the engine: a model saved in this browser comes first, and the user's kept images decide the classes drawn.
   const [stored, files, remembered] = await Promise.all([deps.store.load(), deps.datasets?.load() ?? null, deps.datasets?.loadBuiltin?.() ?? null]);
   if (stored !== null || files !== null) return null;
@@ -80,8 +89,19 @@ export async function startEarlyGrid(request: EngineRequest, deps: EarlyGridDeps
   const [saved, labels] = await Promise.all([deps.loadPretrained(id), deps.loadLabels(id)]);
   if (!saved) return null;
   const sample = deps.fileSampler(saved);
-  if (!sample) return null;
+  return sample ? { id, saved, labels, sample } : null;
+}
 
+/**
+ * Starts drawing the grid the engine's init would draw first, from what
+ * prepareEarlyGrid read, or returns null when `request` is not a likely
+ * first visit or asks for settings the engine would refuse.
+ */
+export function startPreparedGrid(request: EngineRequest, prepared: PreparedGrid, emit: EarlyGridDeps['emit']): EarlyGrid | null {
+  if (!likelyFirstVisit(request)) return null;
+  const settings = request.sampleOnStart;
+  if (settingsProblem(SAMPLE_SETTINGS, settings)) return null;
+  const { id, saved, labels, sample } = prepared;
   // The classes as the engine draws them once the set is loaded and split: as often as the training split has them.
   const { classes } = saved.config;
   const fits = labels !== null && labels.classNames.length === classes;
@@ -90,7 +110,7 @@ export async function startEarlyGrid(request: EngineRequest, deps: EarlyGridDeps
   const untrained = !(typeof saved.meta.steps === 'number' && saved.meta.steps > 0);
   const classNames = untrained && fits ? labels.classNames : classNamesOf(saved.meta, classes);
   const grid = gridClasses(settings, classes, frequencies, classNames);
-  const session = new SamplingSession(saved, (_model, options) => sample(options), { ...settings, count: grid.count }, deps.emit, {
+  const session = new SamplingSession(saved, (_model, options) => sample(options), { ...settings, count: grid.count }, emit, {
     labels: grid.labels,
     captions: grid.captions,
     columns: grid.columns,
@@ -98,6 +118,13 @@ export async function startEarlyGrid(request: EngineRequest, deps: EarlyGridDeps
   // Its failure is reported by the engine that adopts it (or not at all, when the engine draws its own).
   session.finished.catch(() => undefined);
   return { id, saved, session };
+}
+
+/** prepareEarlyGrid then startPreparedGrid, for a request already at hand. */
+export async function startEarlyGrid(request: EngineRequest, deps: EarlyGridDeps): Promise<EarlyGrid | null> {
+  if (!likelyFirstVisit(request)) return null;
+  const prepared = await prepareEarlyGrid(deps);
+  return prepared && startPreparedGrid(request, prepared, deps.emit);
 }
 
 /**

@@ -1,57 +1,119 @@
 /// <reference lib="webworker" />
 /**
- * The worker entry point: owns TensorFlow.js, so the page never runs it.
- * It wires the engine to postMessage, IndexedDB and the browser's backends,
- * and turns anything that escapes the engine into an error message rather
- * than a silent failure.
+ * The worker entry point. It imports no tfjs: each role's code, and tfjs
+ * with it, comes in by a dynamic import, so this script runs as soon as the
+ * browser has it.
+ *
+ * - The engine (no name): requests are queued until the engine's module
+ *   (engineMain.ts, tfjs included) has loaded, then handed over in order.
+ *   With no model saved in this browser, the shipped model's file is read
+ *   at once; on an init that looks like a first visit its first grid starts
+ *   drawing without tfjs (earlyGrid.ts), the engine's module is loaded once
+ *   the first pixels are out, and the engine adopts the grid.
+ * - Backend-trial workers and training helpers run this same script under a
+ *   name of their own (workerRoles.ts), one bundle and one tfjs for all.
+ *
+ * Anything that escapes becomes an error message for the page rather than a
+ * silent failure.
  */
-import { BUILTIN_DATASETS, loadBuiltin } from '../data/builtin';
-import { loadMnist } from '../data/mnist';
-import { adoptTrial, selectBackend, timeBackends, whenDeviceLost } from './backend';
+import { BUILTIN_DATASETS } from '../data/builtin';
+import { prefetchAppFile } from '../data/appFiles';
+import { fileSampler } from '../model/fileSampler';
+import { type EarlyGrid, likelyFirstVisit, loadBuiltinLabels, prepareEarlyGrid, startPreparedGrid } from './earlyGrid';
 import { errorText } from './errors';
-import { Engine } from './engine';
-import { claimIndexedDbStorage, indexedDbCheckpointStorage, indexedDbDatasetStore, indexedDbModelStore } from './modelStore';
+import { indexedDbDatasetStore, indexedDbModelStore } from './modelStore';
 import { loadPretrainedModel } from './pretrained';
 import type { EngineEvent, EngineRequest } from './protocol';
-import { isTrialWorker, serveTrial } from './trial.worker';
-import { prefetchAppFile } from '../data/appFiles';
-import { isTrainingHelper, serveTrainingHelper, startBrowserHelper } from './dataParallel/helperWorker';
+import { isTrainingHelper, isTrialWorker } from './workerRoles';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 
-// The backend trial's workers run this same script (one bundle, one tfjs to load) under a name of their own.
-// So do the training helpers that share each batch on wasm.
-if (isTrialWorker(scope)) serveTrial(scope);
-else if (isTrainingHelper(scope)) serveTrainingHelper(scope);
+if (isTrialWorker(scope)) serveRole(() => import('./trial.worker').then((m) => m.serveTrial));
+else if (isTrainingHelper(scope)) serveRole(() => import('./dataParallel/helperWorker').then((m) => m.serveTrainingHelper));
 else startEngine();
 
 function emit(event: EngineEvent, transfer: Transferable[] = []): void {
   scope.postMessage(event, transfer);
 }
 
+/**
+ * A trial worker or training helper: its messages wait while its code loads,
+ * then reach the handler it installs, in order. A failure to load is thrown
+ * from the worker, so the engine that started it hears of it as of any
+ * crash of that worker (its error event).
+ */
+function serveRole(load: () => Promise<(scope: DedicatedWorkerGlobalScope) => void>): void {
+  const waiting: MessageEvent[] = [];
+  const hold = (event: MessageEvent) => waiting.push(event);
+  scope.addEventListener('message', hold);
+  load().then(
+    (serve) => {
+      scope.removeEventListener('message', hold);
+      serve(scope);
+      for (const event of waiting) scope.dispatchEvent(new MessageEvent('message', { data: event.data, ports: [...event.ports] }));
+    },
+    (error: unknown) => {
+      setTimeout(() => {
+        throw new Error(`its code could not be loaded (${errorText(error)})`);
+      }, 0);
+    },
+  );
+}
+
 function startEngine(): void {
-  const engine = new Engine({
-    emit,
+  let engine: { handle(request: EngineRequest): Promise<void> } | null = null;
+  let early: EarlyGrid | null = null;
+  let loading = false;
+  const waiting: EngineRequest[] = [];
+  // Read at once, before the page's init arrives: with no model saved, the engine starts from the shipped one in any case.
+  const prepared = prepareEarlyGrid({
     store: indexedDbModelStore(),
     datasets: indexedDbDatasetStore(),
-    selectBackend,
-    lateTrial: { time: timeBackends, adopt: adoptTrial },
-    prefetchFirstVisit: () => {
-      const { modelPath, dataPath, metaPath } = BUILTIN_DATASETS.digits;
-      for (const path of [modelPath, dataPath, metaPath]) prefetchAppFile(path);
-    },
-    loadBuiltinDigits: () => loadMnist(),
-    loadBuiltin: (id) => loadBuiltin(id),
-    deviceLost: whenDeviceLost,
     loadPretrained: loadPretrainedModel,
-    checkpoints: indexedDbCheckpointStorage(),
-    claimStorage: claimIndexedDbStorage,
-    trainingHelpers: { start: startBrowserHelper, cores: navigator.hardwareConcurrency },
-  });
+    loadLabels: loadBuiltinLabels,
+    fileSampler,
+  }).catch(() => null); // the engine reads the same again, and says what failed
 
   scope.onmessage = (message: MessageEvent<EngineRequest>) => {
-    void engine.handle(message.data);
+    const request = message.data;
+    if (engine) {
+      void engine.handle(request);
+      return;
+    }
+    waiting.push(request);
+    // The early grid answers its own controls at once; the engine hears them too, in order, once it is there.
+    if (request.type === 'stopSampling') early?.session.stop();
+    else if (request.type === 'setSampleDelay') early?.session.setDelay(Math.max(0, request.delayMs));
+    else if (request.type === 'setBeliefImage') early?.session.setBeliefImage(request.image);
+    if (!loading) {
+      loading = true;
+      void load(request);
+    }
   };
+
+  async function load(first: EngineRequest): Promise<void> {
+    if (likelyFirstVisit(first)) {
+      const ready = await prepared;
+      early = ready && startPreparedGrid(first, ready, emit);
+      if (early) {
+        // tfjs loads after the first pixels, so its evaluation does not hold them up.
+        await early.session.firstPixels;
+        // The set's images are needed next (the engine loads them before announcing the dataset).
+        prefetchAppFile(BUILTIN_DATASETS[early.id].dataPath);
+      }
+    }
+    let created: { handle(request: EngineRequest): Promise<void> };
+    try {
+      const { createEngine } = await import('./engineMain');
+      created = createEngine(emit, early);
+    } catch (error) {
+      early?.session.stop();
+      emit({ type: 'fatal', message: `the engine's code could not be loaded (${errorText(error)})` });
+      return;
+    }
+    engine = created;
+    for (const request of waiting.splice(0)) void created.handle(request);
+  }
 
   scope.addEventListener('unhandledrejection', (event) => {
     emit({ type: 'error', context: 'worker', message: `Unexpected engine error: ${errorText(event.reason)}` });

@@ -6,7 +6,7 @@
  */
 import { BUILTIN_DATASETS, type BuiltinDatasetId } from '../data/builtin';
 import { fetchAppFile } from '../data/appFiles';
-import { type SavedModel, parseSavedModel } from '../model/serialize';
+import { type SavedModel, parseSavedModel } from '../model/modelFile';
 
 export const PRETRAINED_MODEL_PATH = BUILTIN_DATASETS.digits.modelPath;
 export const PRETRAINED_CARD_PATH = BUILTIN_DATASETS.digits.cardPath;
