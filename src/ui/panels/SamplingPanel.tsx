@@ -95,7 +95,8 @@ function SampleButtons() {
       <button type="button" className="primary" onClick={startSampling} disabled={!ready || running || blocked !== null}>
         Sample
       </button>
-      <button type="button" onClick={stopSampling} disabled={!ready || !running}>
+      {/* A grid that is drawing can be stopped while the engine still starts: a first visit's grid starts before the engine is ready. */}
+      <button type="button" onClick={stopSampling} disabled={!running}>
         Stop
       </button>
       <span className="kbd-hint">
