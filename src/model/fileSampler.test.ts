@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useCpuBackend } from '../test/tfSetup';
 import type { PixelCNNConfig } from './config';
+import { TINY_GATED } from './testConfigs';
 import { fileSampler } from './fileSampler';
 import { gatedNetworkFromFile } from './gatedNetwork';
 import type { GatedPixelCNN } from './gatedPixelCNN';
@@ -15,21 +16,7 @@ import { modelFromSaved, parseSavedModel, saveModel } from './serialize';
 
 beforeAll(useCpuBackend);
 
-const GATED: PixelCNNConfig = {
-  architecture: 'gated',
-  height: 4,
-  width: 5,
-  colorChannels: 1,
-  levels: 6,
-  hiddenChannels: 4,
-  layers: 3,
-  firstKernelSize: 5,
-  kernelSize: 3,
-  headChannels: 0,
-  inputEmbedding: 0,
-  position: false,
-  classes: 0,
-};
+const GATED = TINY_GATED;
 
 /** Random values everywhere, closed taps too: the file path must apply the masks itself. */
 function randomise(model: PixelCNN, seed: number): void {

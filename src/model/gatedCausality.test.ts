@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useCpuBackend } from '../test/tfSetup';
 import type { PixelCNNConfig } from './config';
+import { TINY_GATED } from './testConfigs';
 import { type MaskRegion, type MaskType } from './masks';
 import { buildMask } from './layers';
 import type { GatedPixelCNN } from './gatedPixelCNN';
@@ -16,21 +17,7 @@ import { findLeaks, measureDependencies, type DependencyMap } from './receptiveF
 
 beforeAll(useCpuBackend);
 
-const BASE: PixelCNNConfig = {
-  architecture: 'gated',
-  height: 5,
-  width: 5,
-  colorChannels: 1,
-  levels: 4,
-  hiddenChannels: 4,
-  layers: 3,
-  firstKernelSize: 5,
-  kernelSize: 3,
-  headChannels: 0,
-  inputEmbedding: 0,
-  position: false,
-  classes: 0,
-};
+const BASE: PixelCNNConfig = { ...TINY_GATED, height: 5, width: 5, levels: 4 };
 
 /** The model's logits with every image labelled `label` (a conditional model needs one). */
 function logitsWithLabel(model: PixelCNN, label = 1): (x: tf.Tensor4D) => tf.Tensor5D {

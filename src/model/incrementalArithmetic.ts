@@ -1,4 +1,4 @@
-import { arrayLayout, simdSpace } from './simd/simd';
+import { arrayLayout, type SimdSpace, simdSpace } from './simd/simd';
 
 /**
  * How the incremental samplers multiply a gathered patch by a matrix of
@@ -13,24 +13,9 @@ import { arrayLayout, simdSpace } from './simd/simd';
  */
 export type IncrementalArithmetic = 'auto' | 'javascript' | 'simd';
 
-/** The arrays a sampling run works in, and the product over them. */
-export interface Workspace {
+/** The arrays a sampling run works in (all views of `heap`), and the kernels over them. */
+export interface Workspace extends SimdSpace {
   arithmetic: 'javascript' | 'simd';
-  /** Zeroed arrays of the lengths asked for, in the same order, all views of `heap`. */
-  arrays: Float32Array[];
-  /** The memory that holds every array: arrays[i] starts at heap index arrays[i].byteOffset / 4. */
-  heap: Float32Array;
-  /** out[0 … n·cols) = a[0 … n·rows) · w, with w [rows, cols] row-major; all three from `arrays`. */
-  multiply(a: Float32Array, w: Float32Array, out: Float32Array, n: number, rows: number, cols: number): void;
-  /**
-   * The gated activation of n rows: target[targetAt + r·targetStride + o] = tanh(f) · σ(g) for o < q, where
-   * f = pre[preAt + r·preStride + o] and g = pre[preAt + r·preStride + q + o].
-   */
-  gate(pre: Float32Array, preAt: number, preStride: number, target: Float32Array, targetAt: number, targetStride: number, n: number, q: number): void;
-  /** target[targetAt + r·targetStride + o] += a[aAt + r·aStride + o] + b[bAt + r·bStride + o] for r < n, o < width; a stride of 0 adds one row to every row. */
-  addTerms(target: Float32Array, targetAt: number, targetStride: number, a: Float32Array, aAt: number, aStride: number, b: Float32Array, bAt: number, bStride: number, n: number, width: number): void;
-  /** target[targetAt + r·targetStride + o] = max(source[sourceAt + r·sourceStride + o], 0) for r < n, o < width. */
-  relu(target: Float32Array, targetAt: number, targetStride: number, source: Float32Array, sourceAt: number, sourceStride: number, n: number, width: number): void;
   /** to[toAt …] = from[fromAt …], n values: one copyWithin over the shared memory, with no loop and no subarray made. */
   copy(from: Float32Array, fromAt: number, to: Float32Array, toAt: number, n: number): void;
 }

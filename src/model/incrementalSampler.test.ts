@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useCpuBackend } from '../test/tfSetup';
 import type { PixelCNNConfig } from './config';
+import { TINY_GATED } from './testConfigs';
 import { sampleIncremental } from './incrementalSampler';
 import { createPixelCNN, type PixelCNN } from './pixelcnn';
 import { type SampleOptions, sampleFullRecompute } from './sampler';
@@ -16,21 +17,7 @@ function randomise(model: PixelCNN, seed: number): void {
   for (const layer of model.layers) tf.tidy(() => layer.weight.assign(layer.weight.mul(layer.mask)));
 }
 
-const GATED: PixelCNNConfig = {
-  architecture: 'gated',
-  height: 4,
-  width: 5,
-  colorChannels: 1,
-  levels: 6,
-  hiddenChannels: 4,
-  layers: 3,
-  firstKernelSize: 5,
-  kernelSize: 3,
-  headChannels: 0,
-  inputEmbedding: 0,
-  position: false,
-  classes: 0,
-};
+const GATED = TINY_GATED;
 
 async function run(sampler: typeof sampleFullRecompute, model: PixelCNN, options: SampleOptions) {
   const logits: Float32Array[] = [];

@@ -31,23 +31,30 @@ interface KernelExports {
   relu(target: number, targetStride: number, source: number, sourceStride: number, n: number, width: number): void;
 }
 
+/**
+ * The samplers' kernels over arrays of one space (strides and offsets in floats). The SIMD space runs them in
+ * WebAssembly; incrementalArithmetic.ts has the same in plain JavaScript.
+ */
+export interface SamplerKernels {
+  /** out[0 … n·cols) = a[0 … n·rows) · w, with w [rows, cols] row-major. */
+  multiply(a: Float32Array, w: Float32Array, out: Float32Array, n: number, rows: number, cols: number): void;
+  /**
+   * The gated activation of n rows: target[targetAt + r·targetStride + o] = tanh(f) · σ(g) for o < q, where
+   * f = pre[preAt + r·preStride + o] and g = pre[preAt + r·preStride + q + o].
+   */
+  gate(pre: Float32Array, preAt: number, preStride: number, target: Float32Array, targetAt: number, targetStride: number, n: number, q: number): void;
+  /** target[targetAt + r·targetStride + o] += a[aAt + r·aStride + o] + b[bAt + r·bStride + o] for r < n, o < width; a stride of 0 adds one row to every row. */
+  addTerms(target: Float32Array, targetAt: number, targetStride: number, a: Float32Array, aAt: number, aStride: number, b: Float32Array, bAt: number, bStride: number, n: number, width: number): void;
+  /** target[targetAt + r·targetStride + o] = max(source[sourceAt + r·sourceStride + o], 0) for r < n, o < width. */
+  relu(target: Float32Array, targetAt: number, targetStride: number, source: Float32Array, sourceAt: number, sourceStride: number, n: number, width: number): void;
+}
+
 /** Float32 arrays that the kernels can read and write, all in one module instance's memory. */
-export interface SimdSpace {
+export interface SimdSpace extends SamplerKernels {
   /** Zeroed arrays of the lengths asked for, in the same order. */
   arrays: Float32Array[];
   /** The whole memory: arrays[i] starts at heap index arrays[i].byteOffset / 4. */
   heap: Float32Array;
-  /** out[0 … n·cols) = a[0 … n·rows) · w, with w [rows, cols] row-major; a, w and out are views from `arrays`. */
-  multiply(a: Float32Array, w: Float32Array, out: Float32Array, n: number, rows: number, cols: number): void;
-  /**
-   * The gated activation of n rows: target[targetAt + r·targetStride + o] = tanh(f) · σ(g) for o < q, where
-   * f = pre[preAt + r·preStride + o] and g = pre[preAt + r·preStride + q + o]; both arrays from `arrays`.
-   */
-  gate(pre: Float32Array, preAt: number, preStride: number, target: Float32Array, targetAt: number, targetStride: number, n: number, q: number): void;
-  /** target[targetAt + r·targetStride + o] += a[aAt + r·aStride + o] + b[bAt + r·bStride + o] for r < n, o < width. */
-  addTerms(target: Float32Array, targetAt: number, targetStride: number, a: Float32Array, aAt: number, aStride: number, b: Float32Array, bAt: number, bStride: number, n: number, width: number): void;
-  /** target[targetAt + r·targetStride + o] = max(source[sourceAt + r·sourceStride + o], 0) for r < n, o < width. */
-  relu(target: Float32Array, targetAt: number, targetStride: number, source: Float32Array, sourceAt: number, sourceStride: number, n: number, width: number): void;
 }
 
 const PAGE_BYTES = 65_536;
