@@ -97,6 +97,12 @@ describe("a first visit's early grid", () => {
     expect(done).toHaveLength(1);
     expect(done[0].stopped).toBe(true);
 
+    // The inspection views read the adopted grid's images (the stand-in sampler drew level 1 everywhere).
+    await h.engine.handle({ type: 'inspect', target: { kind: 'sample', image: 3 }, pixel: { row: 0, col: 0 }, field: false });
+    const inspection = h.last('inspection')!.inspection;
+    expect(inspection.pixels[0]).toBe(1);
+    expect(h.last('error')).toBeUndefined();
+
     // The same request drawn by the engine itself gives the same classes and captions.
     await h.engine.handle({ type: 'sample', settings: sampleOnStart });
     const [first] = sampleStarts(early);
