@@ -124,6 +124,24 @@ describe("a first visit's early grid", () => {
     await h.engine.handle({ type: 'stopSampling' });
   });
 
+  it('is not adopted once its sampler has failed: the engine draws its own, and no error is shown', async () => {
+    const saved = await shipped();
+    const { deps, events: early } = earlyDeps(saved, {
+      fileSampler: () => async () => {
+        throw new Error('no WebAssembly here');
+      },
+    });
+    const grid = await startEarlyGrid(init, deps);
+    await grid!.session.firstPixels;
+    expect(grid!.failed()).toBe(true);
+    expect(sampleDones(early)).toHaveLength(1);
+    const h = engineWith(grid!, saved);
+    await h.engine.handle(init);
+    expect(h.all('sampleStart')).toHaveLength(1);
+    expect(h.last('error')).toBeUndefined();
+    await h.engine.handle({ type: 'stopSampling' });
+  });
+
   it('is stopped when the engine finds a model saved in this browser, which it does not sample unasked', async () => {
     const saved = await shipped();
     const { deps, events: early } = earlyDeps(saved);

@@ -34,6 +34,8 @@ export interface EarlyGrid {
   /** That model's file, parsed. */
   saved: SavedModel;
   session: SampleRun;
+  /** True once its sampler has failed: the engine then draws its own first grid instead. */
+  failed(): boolean;
 }
 
 /** A built-in set's classes, read from its small description file without its images. */
@@ -115,9 +117,12 @@ export function startPreparedGrid(request: EngineRequest, prepared: PreparedGrid
     captions: grid.captions,
     columns: grid.columns,
   });
-  // Its failure is reported by the engine that adopts it (or not at all, when the engine draws its own).
-  session.finished.catch(() => undefined);
-  return { id, saved, session };
+  // A grid that failed is not adopted: the engine draws its own (on tfjs), and reports a failure of that one.
+  let failed = false;
+  session.finished.catch(() => {
+    failed = true;
+  });
+  return { id, saved, session, failed: () => failed };
 }
 
 /** prepareEarlyGrid then startPreparedGrid, for a request already at hand. */

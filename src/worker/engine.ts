@@ -351,7 +351,7 @@ export class Engine {
    */
   private adoptEarlyGrid(settings: SampleSettings, shipped: BuiltinDatasetId | null): boolean {
     const early = this.deps.earlyGrid;
-    if (!early || this.earlyGridSettled || shipped !== early.id) return false;
+    if (!early || this.earlyGridSettled || shipped !== early.id || early.failed()) return false;
     const model = this.requireModel();
     if (settingsProblem(SAMPLE_SETTINGS, settings) || !sameArchitecture(model.config, early.saved.config)) return false;
     const grid = gridClasses(settings, model.config.classes, this.trainingClassCounts(), this.classNames);
