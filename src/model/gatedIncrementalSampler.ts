@@ -103,14 +103,20 @@ function foldResidual(next: Columns, inChannels: number, residual: Columns, g: n
   const centre = next.taps.findIndex((t) => t.dy === 0 && t.dx === 0);
   const values = new Float32Array((rows + p) * cols);
   for (let i = 0; i < rows; i++) values.set(next.values.subarray(i * next.cols, (i + 1) * next.cols), i * cols);
+  const { values: r } = residual;
+  const { values: n, cols: nextCols } = next;
+  // Row k of R · (next's centre-tap rows of group g), summed in float64 over c, a whole row at a time.
+  const sums = new Float64Array(nextCols);
   for (let k = 0; k < p; k++) {
-    const out = (rows + k) * cols;
-    for (let j = 0; j < next.cols; j++) {
-      let sum = 0;
-      for (let c = 0; c < q; c++) sum += residual.values[k * q + c] * next.values[(centre * inChannels + g * q + c) * next.cols + j];
-      values[out + j] = sum;
+    sums.fill(0);
+    for (let c = 0; c < q; c++) {
+      const factor = r[k * q + c];
+      const row = (centre * inChannels + g * q + c) * nextCols;
+      for (let j = 0; j < nextCols; j++) sums[j] += factor * n[row + j];
     }
-    for (let c = 0; c < q; c++) values[out + next.cols + c] = residual.values[k * q + c];
+    const out = (rows + k) * cols;
+    values.set(sums, out);
+    for (let c = 0; c < q; c++) values[out + nextCols + c] = r[k * q + c];
   }
   return { taps: next.taps, values, cols };
 }

@@ -110,7 +110,7 @@ export function gatedNetworkFromFile(saved: SavedModel): GatedNetwork {
     const values = decodeFloat32(entry.data, name);
     const size = shape.reduce((a, b) => a * b, 1);
     if (values.length !== size) throw new ModelFileError(`Tensor "${name}" holds ${values.length} values, expected ${size}.`);
-    if (!values.every(Number.isFinite)) throw new ModelFileError(`Tensor "${name}" contains NaN or infinite values.`);
+    for (const value of values) if (!Number.isFinite(value)) throw new ModelFileError(`Tensor "${name}" contains NaN or infinite values.`);
     return values;
   };
   const layer = (plan: LayerPlan): NetworkLayer => {

@@ -41,17 +41,24 @@ export function encodeFloat32(values: Float32Array): string {
   return btoa(binary);
 }
 
+/** The native base64 decoder where the engine has one (current browsers; not Node 20). */
+const fromBase64 = (Uint8Array as unknown as { fromBase64?: (text: string) => Uint8Array }).fromBase64;
+
 export function decodeFloat32(text: string, name: string): Float32Array {
-  let binary: string;
+  let bytes: Uint8Array;
   try {
-    binary = atob(text);
+    bytes = fromBase64 ? fromBase64(text) : bytesOf(atob(text));
   } catch {
     throw new ModelFileError(`Tensor "${name}" is not valid base64.`);
   }
-  if (binary.length % 4 !== 0) throw new ModelFileError(`Tensor "${name}" has a byte length that is not a multiple of 4.`);
+  if (bytes.length % 4 !== 0) throw new ModelFileError(`Tensor "${name}" has a byte length that is not a multiple of 4.`);
+  return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
+}
+
+function bytesOf(binary: string): Uint8Array {
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return new Float32Array(bytes.buffer);
+  return bytes;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
