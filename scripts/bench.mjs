@@ -134,6 +134,15 @@ function table(result) {
     lines.push(`| ${row.size}×${row.size} | ${fmt(row.forwardMs)} | ${fmt(row.fullStepMs)} (${row.fullStepsTimed} timed) | ${fmt(row.fullMsPerImage, 0)} | ${fmt(row.incrementalMsPerImage)} | ${fmt(row.speedup, 0)}× | ${fmt(row.samplingOverForward, 2)}× |`);
   }
   lines.push('');
+  const compared = result.sampling.filter((row) => row.javascriptBatchMs != null);
+  if (compared.length > 0) {
+    lines.push(
+      `The incremental sampler's products, gates and tables run in WebAssembly SIMD kernels (src/model/simd) on every backend; the same sampler in plain JavaScript, timed once after an untimed run, batch of 16: ` +
+        compared.map((row) => `${row.size}×${row.size} ${fmt(row.javascriptBatchMs, 0)} ms against ${fmt(row.incrementalMsPerImage * 16, 0)} ms (kernels ${fmt(row.javascriptBatchMs / (row.incrementalMsPerImage * 16), 1)}× faster)`).join('; ') +
+        '.',
+    );
+    lines.push('');
+  }
   const t = result.trainStep;
   const reference = t.conv2dMs === null ? 'plain conv2d not timed on this backend (wasm cannot train it; the JavaScript CPU backend takes minutes per step)' : `plain conv2d on weights × mask ${fmt(t.conv2dMs)} ms (op is ${fmt(t.speedup, 2)}× faster)`;
   lines.push(`Training step, batch ${t.batch} at 28×28: masked-convolution op (${result.maskedConv ?? 'open-tap conv2d blocks'}) ${fmt(t.maskedKernelMs)} ms (${fmt(t.stepsPerSecond, 2)} steps/s); ${reference}.`);
@@ -205,7 +214,7 @@ try {
       if (outcome.error) console.log(`${backend}: not measured — ${outcome.error}`);
       else measured.push(outcome.result);
     }
-    for (const r of measured) for (const row of r.sampling) console.log(`${r.backend} ${row.size}×${row.size}: forward ${fmt(row.forwardMs)} ms, incremental ${fmt(row.incrementalMsPerImage * 16)} ms for 16, ${fmt(row.samplingOverForward, 2)} forward passes, ${fmt(row.speedup, 0)}× faster than full recompute`);
+    for (const r of measured) for (const row of r.sampling) console.log(`${r.backend} ${row.size}×${row.size}: forward ${fmt(row.forwardMs)} ms, incremental ${fmt(row.incrementalMsPerImage * 16)} ms for 16, ${fmt(row.samplingOverForward, 2)} forward passes, ${fmt(row.speedup, 0)}× faster than full recompute${row.javascriptBatchMs != null ? `; in plain JavaScript ${fmt(row.javascriptBatchMs)} ms` : ''}`);
     console.log(JSON.stringify({ samplingOverForward: samplingOverForwardOf(measured), sampling: Object.fromEntries(measured.map((r) => [r.backend, r.sampling])) }));
     process.exit(0);
   }

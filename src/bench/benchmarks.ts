@@ -21,6 +21,11 @@ export interface SamplingRow {
   forwardMs: number;
   /** Incremental sampling of the whole batch ÷ one forward pass of it. */
   samplingOverForward: number;
+  /**
+   * The same incremental sampler with its products in plain JavaScript instead of the WebAssembly SIMD
+   * kernels, batch ms (one run after an untimed one), where it was timed; null elsewhere.
+   */
+  javascriptBatchMs: number | null;
 }
 
 export interface TrainRow {
@@ -76,7 +81,7 @@ function labelTensor(config: PixelCNNConfig, batch: number): tf.Tensor1D | undef
   return values && tf.tensor1d(values, 'int32');
 }
 
-export async function benchSampling(size: number, fullSteps: number, log: (line: string) => void): Promise<SamplingRow> {
+export async function benchSampling(size: number, fullSteps: number, log: (line: string) => void, compareJavaScript = false): Promise<SamplingRow> {
   const config: PixelCNNConfig = { ...DEFAULT_CONFIG, height: size, width: size, colorChannels: 1 };
   const model = createPixelCNN(config, 1);
   const images = randomImages(config, SAMPLE_BATCH, 2);
@@ -119,6 +124,15 @@ export async function benchSampling(size: number, fullSteps: number, log: (line:
   const incrementalMsPerImage = incrementalBatchMs / SAMPLE_BATCH;
   log(`  ${size}×${size}: incremental batch of ${SAMPLE_BATCH} ${incrementalBatchMs.toFixed(1)} ms`);
 
+  // Side by side, the kernels against the plain-JavaScript arithmetic of the same sampler (many times slower: timed once).
+  let javascriptBatchMs: number | null = null;
+  if (compareJavaScript) {
+    javascriptBatchMs = await timeIt(async () => {
+      await sampleIncremental(model, { count: SAMPLE_BATCH, seed: seed++, temperature: 1, labels: sampleLabels }, 'javascript');
+    }, 1);
+    log(`  ${size}×${size}: incremental batch in plain JavaScript ${javascriptBatchMs.toFixed(1)} ms (${(javascriptBatchMs / incrementalBatchMs).toFixed(1)}× the SIMD kernels)`);
+  }
+
   images.dispose();
   labels?.dispose();
   model.dispose();
@@ -131,6 +145,7 @@ export async function benchSampling(size: number, fullSteps: number, log: (line:
     speedup: fullMsPerImage / incrementalMsPerImage,
     forwardMs,
     samplingOverForward: incrementalBatchMs / forwardMs,
+    javascriptBatchMs,
   };
 }
 
