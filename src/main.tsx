@@ -1,14 +1,13 @@
+// First: the engine worker starts before the rest of the page's code is evaluated (preloadEngine.ts).
+import './preloadEngine';
 import { StrictMode, startTransition } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './ui/App';
-import { preloadEngine, startEngine } from './ui/engineClient';
+import { startEngine } from './ui/engineClient';
 import { claimStorageAtStart, saveWhenLeaving } from './ui/tabStorage';
 import { startUrlState } from './ui/urlState';
 import './ui/styles.css';
 
-// The engine worker first: its script and tfjs load while the page renders and claims storage;
-// it waits for startEngine's init message below.
-preloadEngine();
 // A shared link's settings (the URL hash) apply before the engine's first run.
 startUrlState();
 // Started here, once, rather than in an effect that StrictMode would run twice; first

@@ -10,6 +10,7 @@ import {
   saveBackendChoice,
 } from './backendChoice';
 import { plainEngineText } from '../worker/errors';
+import { createEngineWorker, takePreloadedWorker } from './engineWorker';
 import { downloadText } from './download';
 import { offerSwitch } from './importOffer';
 import { sampleChannel } from './sampleChannel';
@@ -36,34 +37,11 @@ import {
 
 let worker: Worker | null = null;
 
-function createWorker(): Worker {
-  return new Worker(new URL('../worker/engine.worker.ts', import.meta.url), { type: 'module' });
-}
-
-/**
- * The engine worker created as the page starts (preloadEngine), loading its
- * script and tfjs while the page renders and claims storage, until
- * startEngine takes it; `failure` keeps a script error from that time.
- */
-let preloaded: { worker: Worker; failure: string | null } | null = null;
-
-/** Creates the engine worker at once, so loading tfjs overlaps the page's own start; startEngine sends it init later. */
-export function preloadEngine(): void {
-  if (worker || preloaded) return;
-  const early = { worker: createWorker(), failure: null as string | null };
-  early.worker.addEventListener('error', (event: ErrorEvent) => {
-    if (preloaded !== early) return;
-    event.preventDefault();
-    early.failure = event.message ? plainEngineText(event.message) : 'the engine script failed to load or crashed';
-  });
-  preloaded = early;
-}
-
 export function startEngine(config: PixelCNNConfig = useStudio.getState().startConfig, backend: BackendChoice = loadBackendChoice()): void {
   worker?.terminate();
-  const early = preloaded;
-  preloaded = null;
-  const fresh = early?.worker ?? createWorker();
+  // The worker started as the page loaded (engineWorker.ts), the first time; a new one on a restart.
+  const early = takePreloadedWorker();
+  const fresh = early?.worker ?? createEngineWorker();
   worker = fresh;
   // Events from a worker we already replaced must not touch the store.
   fresh.addEventListener('message', (event: MessageEvent<EngineEvent>) => {
