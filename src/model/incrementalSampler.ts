@@ -36,14 +36,12 @@ interface Tap {
   dx: number;
   /** Start of this tap's [inChannels × outChannels] block in the HWIO weights. */
   offset: number;
-  centre: boolean;
 }
 
 interface LayerWeights {
   /** The bias and the position and class terms. */
   constants: ConstantTerms;
   role: LayerRole;
-  maskType: 'A' | 'B';
   inChannels: number;
   outChannels: number;
   weight: Float32Array;
@@ -128,10 +126,9 @@ async function readWeights(model: PixelCNN): Promise<NetworkWeights> {
           dy: row - centre,
           dx: col - centre,
           offset: (row * k + col) * inChannels * outChannels,
-          centre: row === centre && col === centre,
         }));
         const constants = await readConstantTerms(tables[i], model.config.height, model.config.width);
-        return { role: layer.role, maskType: layer.maskType, inChannels, outChannels, weight, taps, constants };
+        return { role: layer.role, inChannels, outChannels, weight, taps, constants };
       }),
     );
     return { layers, embedding };
