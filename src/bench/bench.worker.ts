@@ -12,7 +12,8 @@ import { errorText } from '../worker/errors';
 import { benchLeaks, benchSampling, benchTraining } from './benchmarks';
 import type { BenchRequest, BenchMessage } from './protocol';
 import { benchTrainingWorkers } from './trainingWorkers';
-import { isTrainingHelper, serveTrainingHelper } from '../worker/dataParallel/helperWorker';
+import { serveTrainingHelper } from '../worker/dataParallel/helperWorker';
+import { isTrainingHelper } from '../worker/workerRoles';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const post = (message: BenchMessage) => scope.postMessage(message);

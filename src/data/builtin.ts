@@ -10,7 +10,7 @@
  * class digit per image and whose `classNames` names them.
  */
 import { AppFileError, type FetchAppFileOptions, fetchAppFile } from './appFiles';
-import { MNIST_CREDIT, MNIST_META_URL, MNIST_URL, loadMnist, parseMnist } from './mnist';
+import { MNIST_CREDIT, MNIST_META_URL, MNIST_URL, digitLabels, loadMnist, parseMnist } from './mnist';
 import { quantiseArray } from './quantise';
 import type { ChannelCount, ImageDataset } from './types';
 
@@ -115,7 +115,7 @@ export function parseBuiltin(id: BuiltinDatasetId, bytes: Uint8Array, metaText: 
     if (labels.length !== count || !/^[0-9]*$/.test(labels) || [...labels].some((c) => c.charCodeAt(0) - 48 >= names.length)) {
       throw damaged(set, `expected ${count} labels below ${names.length}, got ${labels.length} characters`);
     }
-    dataset.labels = Int32Array.from(labels, (c) => c.charCodeAt(0) - 48);
+    dataset.labels = digitLabels(labels);
     dataset.classNames = [...(names as string[])];
   }
   return dataset;

@@ -50,10 +50,15 @@ export function parseMnist(bytes: Uint8Array, levels = 256, labels?: string): Im
           'delete public/data and run npm run prepare-data',
       );
     }
-    dataset.labels = Int32Array.from(labels, (c) => c.charCodeAt(0) - 48);
+    dataset.labels = digitLabels(labels);
     dataset.classNames = [...MNIST_CLASS_NAMES];
   }
   return dataset;
+}
+
+/** A built-in set's labels as its description stores them, one digit per image ("3017…"), as class numbers. */
+export function digitLabels(labels: string): Int32Array {
+  return Int32Array.from(labels, (c) => c.charCodeAt(0) - 48);
 }
 
 /** The `labels` string of the JSON description, or undefined when it has none. */

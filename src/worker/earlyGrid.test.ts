@@ -5,7 +5,7 @@ import { createPixelCNN } from '../model/pixelcnn';
 import { type SavedModel, saveModel } from '../model/serialize';
 import type { ImageDataset } from '../data/types';
 import { useCpuBackend } from '../test/tfSetup';
-import { type EarlyGrid, type EarlyGridDeps, likelyFirstVisit, parseBuiltinLabels, startEarlyGrid } from './earlyGrid';
+import { type EarlyGrid, type EarlyGridDeps, likelyFirstVisit, parseBuiltinLabels, prepareEarlyGrid, startPreparedGrid } from './earlyGrid';
 import { memoryDatasetStore, memoryModelStore } from './modelStore';
 import type { EngineEvent, EngineRequest } from './protocol';
 import { recordingEngine } from './testEngine';
@@ -15,6 +15,13 @@ beforeAll(useCpuBackend);
 const tiny: PixelCNNConfig = { height: 4, width: 4, colorChannels: 1, levels: 4, hiddenChannels: 4, layers: 2, kernelSize: 3, headChannels: 0, inputEmbedding: 0, architecture: 'pixelcnn', firstKernelSize: 3, position: false, classes: 5 };
 const sampleOnStart = { count: 12, temperature: 1, seed: 5, delayMs: 0, draw: { kind: 'any' as const } };
 const init: EngineRequest = { type: 'init', config: tiny, sampleOnStart };
+
+/** What the worker entry does, in one call: prepareEarlyGrid, then startPreparedGrid for `request`. */
+async function startEarlyGrid(request: EngineRequest, deps: EarlyGridDeps): Promise<EarlyGrid | null> {
+  if (!likelyFirstVisit(request)) return null;
+  const prepared = await prepareEarlyGrid(deps);
+  return prepared && startPreparedGrid(request, prepared, deps.emit);
+}
 
 /** 40 fake 28×28 "digits", nearly all of class 'c', so a grid drawn in proportion differs from one drawn evenly. */
 function fakeDigits(): ImageDataset {

@@ -18,7 +18,7 @@
  */
 import { BUILTIN_DATASETS, type BuiltinDatasetId } from '../data/builtin';
 import { fetchAppFile } from '../data/appFiles';
-import { MNIST_CLASS_NAMES } from '../data/mnist';
+import { MNIST_CLASS_NAMES, digitLabels } from '../data/mnist';
 import type { SavedModel } from '../model/modelFile';
 import type { SampleOptions, SampleResult } from '../model/sampling';
 import { classNamesOf, gridClasses, trainingSplitCounts } from './conditioning';
@@ -125,13 +125,6 @@ export function startPreparedGrid(request: EngineRequest, prepared: PreparedGrid
   return { id, saved, session, failed: () => failed };
 }
 
-/** prepareEarlyGrid then startPreparedGrid, for a request already at hand. */
-export async function startEarlyGrid(request: EngineRequest, deps: EarlyGridDeps): Promise<EarlyGrid | null> {
-  if (!likelyFirstVisit(request)) return null;
-  const prepared = await prepareEarlyGrid(deps);
-  return prepared && startPreparedGrid(request, prepared, deps.emit);
-}
-
 /**
  * A built-in set's labels and class names from its description file
  * (src/data/builtin.ts), without fetching its images; null when the file is
@@ -155,7 +148,7 @@ export function parseBuiltinLabels(id: BuiltinDatasetId, metaText: string): Buil
   const names = id === 'digits' ? MNIST_CLASS_NAMES : meta.classNames;
   if (typeof meta.labels !== 'string' || !/^[0-9]*$/.test(meta.labels)) return null;
   if (!Array.isArray(names) || names.length === 0 || !names.every((n) => typeof n === 'string')) return null;
-  const labels = Int32Array.from(meta.labels, (c) => c.charCodeAt(0) - 48);
+  const labels = digitLabels(meta.labels);
   if (labels.some((label) => label >= names.length)) return null;
   return { labels, classNames: [...(names as string[])] };
 }

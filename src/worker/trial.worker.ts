@@ -16,9 +16,7 @@ import { errorText } from './errors';
 import type { BackendName } from './protocol';
 import type { TrialWorkerMessage, TrialWorkerRequest } from './trialWorkerProtocol';
 import { timeSharedTrialSteps } from './dataParallel/trialSteps';
-import { TRIAL_WORKER_PREFIX, isTrialWorker } from './workerRoles';
-
-export { isTrialWorker };
+import { TRIAL_WORKER_PREFIX } from './workerRoles';
 
 /** Time for a trial worker's helpers to load the script and start wasm before its shared steps. */
 const SHARING_STARTUP_MS = 10_000;

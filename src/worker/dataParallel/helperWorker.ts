@@ -5,16 +5,14 @@
  * the engine (see step.ts). It runs the script of the worker that starts it
  * (the engine's, or the bench's) under a name of its own, so it loads no
  * second copy of tfjs: that script calls `serveTrainingHelper` when
- * `isTrainingHelper` says it is one.
+ * `isTrainingHelper` (workerRoles.ts) says it is one.
  */
 import * as tf from '@tensorflow/tfjs';
 import '../tfBackends';
 import { ChannelHelper } from './channelHelper';
 import type { HelperReply, HelperRequest } from './helperProtocol';
 import { shareServer } from './serve';
-import { TRAINING_HELPER_PREFIX, isTrainingHelper } from '../workerRoles';
-
-export { isTrainingHelper };
+import { TRAINING_HELPER_PREFIX } from '../workerRoles';
 
 /** Answers the engine's requests in this worker. */
 export function serveTrainingHelper(scope: DedicatedWorkerGlobalScope): void {
