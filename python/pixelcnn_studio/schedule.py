@@ -119,3 +119,21 @@ def split_shares(count, parts):
         if end > start:
             shares.append((start, end))
     return shares
+
+
+def label_dropout_random(seed, step):
+    """The generator of step `step`'s label dropout (labelDropoutRandom in src/pretrain/schedule.ts)."""
+    return mulberry32(imul(seed ^ 0x5BD1E995, 0x27D4EB2F) ^ imul(step + 1, 0x165667B1))
+
+
+def dropped_labels(labels, probability, seed, step, no_class):
+    """
+    The labels of a whole batch with each replaced by `no_class` with
+    probability `probability`: one draw per image, in batch order, from the
+    step's own generator, so every engine and every share of a batch drops
+    the same images (dropLabels in src/pretrain/schedule.ts).
+    """
+    if probability <= 0:
+        return list(labels)
+    random = label_dropout_random(seed, step)
+    return [no_class if random() < probability else int(label) for label in labels]

@@ -36,13 +36,19 @@ import torch
 import torch.distributed as dist
 
 from .adam import TfjsAdam
-from .data import BUILTIN_FILES, fit_to_config, read_builtin_split
+from .data import DATASETS, fit_to_config, read_builtin_split
 from .model import TwinModel
-from .modelfile import write_model
-from .schedule import BatchOrder, learning_rate_at, split_shares
+from .modelfile import read_model, write_model
+from .schedule import BatchOrder, dropped_labels, learning_rate_at, split_shares
 
 CHECKPOINT_FORMAT = "pixelcnn-studio-torch-checkpoint"
 SETTINGS_FIELDS = ("config", "seed", "steps", "batchSize", "peakLearningRate", "finalLearningRate", "warmupSteps")
+#: Settings a run may add: "init", a model file to start from instead of random weights (a path
+#: relative to the settings file or the project root); "guidance", the default guidance weight the
+#: finished model's meta records.
+OPTIONAL_SETTINGS = ("init", "guidance")
+#: The guidance weight a model trained with label dropout samples with unless its settings say otherwise.
+DEFAULT_GUIDANCE = 2.0
 RUNNING_MEAN = 50
 TRAIN_BITS_IMAGES = 1000
 
@@ -64,6 +70,31 @@ def settings_differ(a, b):
         if fa.get(key) != fb.get(key):
             return f"{key} is {fb.get(key)} in the checkpoint but {fa.get(key)} now"
     return None
+
+
+def start_from(model, path):
+    """
+    Copies a model file's weights into `model` (a warm start). The file's
+    config must equal the model's but for labelDropout: when the model gains
+    a "no class" row, it starts as the mean of the class rows, so the
+    unconditional prediction starts as an average of the conditional ones.
+    """
+    source, _ = read_model(path)
+    differ = [f for f in model.config if f != "labelDropout" and model.config[f] != source.config[f]]
+    if differ:
+        field = differ[0]
+        raise ValueError(f"{path} has {field} {source.config[field]!r}, the settings {model.config[field]!r}")
+    with torch.no_grad():
+        for name in model.names:
+            value = source.params[name].detach()
+            target = model.params[name]
+            if name.endswith("/class") and value.shape[0] < target.shape[0]:
+                target[: value.shape[0]].copy_(value)
+                target[value.shape[0] :].copy_(value.mean(dim=0, keepdim=True))
+            elif value.shape == target.shape:
+                target.copy_(value)
+            else:
+                raise ValueError(f"{path}: {name} has shape {tuple(value.shape)}, the model {tuple(target.shape)}")
 
 
 def engine_name(device, threads, world):
@@ -181,14 +212,16 @@ def run(args):
         dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
 
     settings_text = args.settings
+    settings_dir = args.root
     if os.path.exists(settings_text):
+        settings_dir = os.path.dirname(os.path.abspath(settings_text))
         with open(settings_text, "r", encoding="utf-8") as handle:
             settings_text = handle.read()
     settings = json.loads(settings_text)
     missing = [field for field in SETTINGS_FIELDS if field not in settings]
     if missing:
         raise ValueError(f"the settings lack {', '.join(missing)}")
-    settings = {field: settings[field] for field in SETTINGS_FIELDS}
+    settings = {field: settings[field] for field in (*SETTINGS_FIELDS, *OPTIONAL_SETTINGS) if field in settings}
     if args.steps:
         settings["steps"] = args.steps
     model = TwinModel(settings["config"], settings["seed"], independent_channels=args.independent_channels).to(device)
@@ -218,6 +251,15 @@ def run(args):
     step, elapsed_before, train_bits = 0, 0.0, []
     if args.checkpoint and not args.fresh and os.path.exists(args.checkpoint):
         step, elapsed_before, train_bits = load_checkpoint(args.checkpoint, model, optimizer, settings)
+    elif settings.get("init"):
+        init = settings["init"]
+        candidates = [init] if os.path.isabs(init) else [os.path.join(settings_dir, init), os.path.join(args.root, init)]
+        found = next((path for path in candidates if os.path.exists(path)), None)
+        if found is None:
+            raise FileNotFoundError(f"the settings start from {init}, which is not there")
+        start_from(model, found)
+    dropout = config["labelDropout"]
+    no_class = model.no_class
 
     loss_module = Loss(model)
     if world > 1:
@@ -279,9 +321,15 @@ def run(args):
             break
         lr = learning_rate_at(step, settings)
         optimizer.set_learning_rate(lr)
-        indices = torch.tensor(order(step)[start_share:end_share], device=device)
+        batch = order(step)
+        indices = torch.tensor(batch[start_share:end_share], device=device)
         images = train_pixels[indices]
-        labels = train_labels[indices] if conditional else None
+        labels = None
+        if conditional and dropout > 0:
+            kept = dropped_labels(train.labels[batch].tolist(), dropout, settings["seed"], step, no_class)
+            labels = torch.tensor(kept[start_share:end_share], dtype=torch.long, device=device)
+        elif conditional:
+            labels = train_labels[indices]
         bits = train_step(loss_module, optimizer, images, labels, share_weight)
         batch_bits = bits * (end_share - start_share) / batch_size
         if world > 1:
@@ -325,6 +373,7 @@ def run(args):
         train_all = evaluate_bits(model, train_pixels, train_labels, train_count)
         meta = {
             "steps": step,
+            "epochs": round(step * batch_size / train.count, 2),
             "engine": "torch",
             "trainedWith": name,
             "heldOutBitsPerDim": held_out_all,
@@ -334,6 +383,15 @@ def run(args):
             "wallTimeSeconds": round(elapsed()),
             "dataset": args.dataset,
         }
+        if no_class is not None:
+            meta["guidance"] = float(settings.get("guidance", DEFAULT_GUIDANCE))
+            no_class_labels = torch.full_like(test_labels, no_class)
+            meta["unconditionalHeldOutBitsPerDim"] = evaluate_bits(model, test_pixels, no_class_labels, test.count)
+        if args.dataset == "mnist":
+            # The standard test set: figures that compare with published ones.
+            meta["testBitsPerDim"] = held_out_all
+            if no_class is not None:
+                meta["unconditionalTestBitsPerDim"] = meta["unconditionalHeldOutBitsPerDim"]
         if model.independent_channels:
             meta["independentChannels"] = True
         if conditional and train.class_names:
@@ -350,7 +408,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python3 -m pixelcnn_studio.train", description=__doc__.split("\n\n")[0])
     parser.add_argument("--settings", required=True, help="the pretraining settings: a JSON file, or JSON text")
     parser.add_argument("--root", default=".", help="the project root (reads the built-in data in public/data/)")
-    parser.add_argument("--dataset", default="digits", choices=sorted(BUILTIN_FILES), help="the built-in dataset to train on")
+    parser.add_argument("--dataset", default="digits", choices=DATASETS, help="the dataset to train on (mnist: the standard 60,000/10,000 split)")
     parser.add_argument(
         "--independent-channels",
         action="store_true",

@@ -263,7 +263,7 @@ export async function benchTraining(steps: number, log: (line: string) => void, 
 
 /** Change in live tensors over 200 training steps and over 5 sampled images, on a small model so it finishes. */
 export async function benchLeaks(): Promise<{ train: number; sample: number; model: PixelCNNConfig }> {
-  const config: PixelCNNConfig = { height: 8, width: 8, colorChannels: 1, levels: 256, hiddenChannels: 8, layers: 2, kernelSize: 7, headChannels: 0, inputEmbedding: 0, architecture: 'pixelcnn', firstKernelSize: 7, position: false, classes: 0 };
+  const config: PixelCNNConfig = { height: 8, width: 8, colorChannels: 1, levels: 256, hiddenChannels: 8, layers: 2, kernelSize: 7, headChannels: 0, inputEmbedding: 0, architecture: 'pixelcnn', firstKernelSize: 7, position: false, classes: 0, labelDropout: 0 };
   const model = createPixelCNN(config, 1);
   const optimizer = tf.train.adam(1e-3);
   const images = randomImages(config, 4, 6);

@@ -208,6 +208,7 @@ async function model(architecture: PixelCNNConfig['architecture'] = 'pixelcnn'):
     firstKernelSize: gated ? 5 : 3,
     position: gated,
     classes: gated ? 3 : 0,
+    labelDropout: 0,
   };
   const fast = createPixelCNN(config, 5);
   const reference = createPixelCNN(config, 5, { convolution: 'reference' });

@@ -44,14 +44,14 @@ async function trainSomeSteps(model: PixelCNN, steps: number): Promise<void> {
 }
 
 const CASES: Array<[string, PixelCNNConfig]> = [
-  ['gray, 3×3 kernel, 2 layers', { height: 5, width: 5, colorChannels: 1, levels: 4, hiddenChannels: 4, layers: 2, kernelSize: 3, headChannels: 0, inputEmbedding: 0, architecture: 'pixelcnn', firstKernelSize: 3, position: false, classes: 0 }],
-  ['gray, 5×5 kernel, 4 layers, 5-channel head', { height: 6, width: 5, colorChannels: 1, levels: 3, hiddenChannels: 4, layers: 4, kernelSize: 5, headChannels: 5, inputEmbedding: 0, architecture: 'pixelcnn', firstKernelSize: 5, position: false, classes: 0 }],
-  ['RGB, 3×3 kernel, 3 layers, 9-channel head', { height: 4, width: 4, colorChannels: 3, levels: 4, hiddenChannels: 6, layers: 3, kernelSize: 3, headChannels: 9, inputEmbedding: 0, architecture: 'pixelcnn', firstKernelSize: 3, position: false, classes: 0 }],
-  ['RGB, 5×5 kernel, 1 layer', { height: 4, width: 5, colorChannels: 3, levels: 5, hiddenChannels: 6, layers: 1, kernelSize: 5, headChannels: 0, inputEmbedding: 0, architecture: 'pixelcnn', firstKernelSize: 5, position: false, classes: 0 }],
-  ['RGB, 7×7 kernel, 2 layers', { height: 4, width: 4, colorChannels: 3, levels: 3, hiddenChannels: 9, layers: 2, kernelSize: 7, headChannels: 0, inputEmbedding: 0, architecture: 'pixelcnn', firstKernelSize: 7, position: false, classes: 0 }],
-  ['RGB, 7×7 kernel, 2 layers, 12-channel head', { height: 4, width: 4, colorChannels: 3, levels: 3, hiddenChannels: 9, layers: 2, kernelSize: 7, headChannels: 12, inputEmbedding: 0, architecture: 'pixelcnn', firstKernelSize: 7, position: false, classes: 0 }],
-  ['gray, 5×5 kernel, 3 layers, 3-channel level embedding', { height: 5, width: 5, colorChannels: 1, levels: 4, hiddenChannels: 4, layers: 3, kernelSize: 5, headChannels: 4, inputEmbedding: 3, architecture: 'pixelcnn', firstKernelSize: 5, position: false, classes: 0 }],
-  ['RGB, 3×3 kernel, 3 layers, 2-channel level embedding', { height: 4, width: 4, colorChannels: 3, levels: 4, hiddenChannels: 6, layers: 3, kernelSize: 3, headChannels: 9, inputEmbedding: 2, architecture: 'pixelcnn', firstKernelSize: 3, position: false, classes: 0 }],
+  ['gray, 3×3 kernel, 2 layers', { height: 5, width: 5, colorChannels: 1, levels: 4, hiddenChannels: 4, layers: 2, kernelSize: 3, headChannels: 0, inputEmbedding: 0, architecture: 'pixelcnn', firstKernelSize: 3, position: false, classes: 0, labelDropout: 0 }],
+  ['gray, 5×5 kernel, 4 layers, 5-channel head', { height: 6, width: 5, colorChannels: 1, levels: 3, hiddenChannels: 4, layers: 4, kernelSize: 5, headChannels: 5, inputEmbedding: 0, architecture: 'pixelcnn', firstKernelSize: 5, position: false, classes: 0, labelDropout: 0 }],
+  ['RGB, 3×3 kernel, 3 layers, 9-channel head', { height: 4, width: 4, colorChannels: 3, levels: 4, hiddenChannels: 6, layers: 3, kernelSize: 3, headChannels: 9, inputEmbedding: 0, architecture: 'pixelcnn', firstKernelSize: 3, position: false, classes: 0, labelDropout: 0 }],
+  ['RGB, 5×5 kernel, 1 layer', { height: 4, width: 5, colorChannels: 3, levels: 5, hiddenChannels: 6, layers: 1, kernelSize: 5, headChannels: 0, inputEmbedding: 0, architecture: 'pixelcnn', firstKernelSize: 5, position: false, classes: 0, labelDropout: 0 }],
+  ['RGB, 7×7 kernel, 2 layers', { height: 4, width: 4, colorChannels: 3, levels: 3, hiddenChannels: 9, layers: 2, kernelSize: 7, headChannels: 0, inputEmbedding: 0, architecture: 'pixelcnn', firstKernelSize: 7, position: false, classes: 0, labelDropout: 0 }],
+  ['RGB, 7×7 kernel, 2 layers, 12-channel head', { height: 4, width: 4, colorChannels: 3, levels: 3, hiddenChannels: 9, layers: 2, kernelSize: 7, headChannels: 12, inputEmbedding: 0, architecture: 'pixelcnn', firstKernelSize: 7, position: false, classes: 0, labelDropout: 0 }],
+  ['gray, 5×5 kernel, 3 layers, 3-channel level embedding', { height: 5, width: 5, colorChannels: 1, levels: 4, hiddenChannels: 4, layers: 3, kernelSize: 5, headChannels: 4, inputEmbedding: 3, architecture: 'pixelcnn', firstKernelSize: 5, position: false, classes: 0, labelDropout: 0 }],
+  ['RGB, 3×3 kernel, 3 layers, 2-channel level embedding', { height: 4, width: 4, colorChannels: 3, levels: 4, hiddenChannels: 6, layers: 3, kernelSize: 3, headChannels: 9, inputEmbedding: 2, architecture: 'pixelcnn', firstKernelSize: 3, position: false, classes: 0, labelDropout: 0 }],
 ];
 
 describe('the whole network is autoregressive', () => {
@@ -72,7 +72,7 @@ describe('the whole network is autoregressive', () => {
   }
 
   it('a colour sub-pixel sees the earlier channels of its own pixel', async () => {
-    const model = createPixelCNN({ height: 3, width: 3, colorChannels: 3, levels: 4, hiddenChannels: 6, layers: 2, kernelSize: 3, headChannels: 0, inputEmbedding: 0, architecture: 'pixelcnn', firstKernelSize: 3, position: false, classes: 0 }, 5);
+    const model = createPixelCNN({ height: 3, width: 3, colorChannels: 3, levels: 4, hiddenChannels: 6, layers: 2, kernelSize: 3, headChannels: 0, inputEmbedding: 0, architecture: 'pixelcnn', firstKernelSize: 3, position: false, classes: 0, labelDropout: 0 }, 5);
     randomiseWeightsRespectingMasks(model, 2);
     const map = await dependencies(model);
     const pixel = 4 * 3; // centre pixel (1, 1)
@@ -90,7 +90,7 @@ function randomiseWeightsRespectingMasks(model: PixelCNN, seed: number): void {
 }
 
 describe('the causality test catches the classic leaks', () => {
-  const rgb: PixelCNNConfig = { height: 3, width: 3, colorChannels: 3, levels: 4, hiddenChannels: 6, layers: 2, kernelSize: 3, headChannels: 0, inputEmbedding: 0, architecture: 'pixelcnn', firstKernelSize: 3, position: false, classes: 0 };
+  const rgb: PixelCNNConfig = { height: 3, width: 3, colorChannels: 3, levels: 4, hiddenChannels: 6, layers: 2, kernelSize: 3, headChannels: 0, inputEmbedding: 0, architecture: 'pixelcnn', firstKernelSize: 3, position: false, classes: 0, labelDropout: 0 };
 
   async function leaksAfter(mutate: (model: PixelCNN) => void, config = rgb): Promise<number> {
     const model = createPixelCNN(config, 1);
@@ -156,7 +156,7 @@ describe('the causality test catches the classic leaks', () => {
 
 describe('masking lives inside the differentiated computation', () => {
   it('masked weights stay exactly zero through optimizer steps', async () => {
-    const model = createPixelCNN({ height: 4, width: 4, colorChannels: 3, levels: 4, hiddenChannels: 6, layers: 3, kernelSize: 3, headChannels: 0, inputEmbedding: 0, architecture: 'pixelcnn', firstKernelSize: 3, position: false, classes: 0 }, 2);
+    const model = createPixelCNN({ height: 4, width: 4, colorChannels: 3, levels: 4, hiddenChannels: 6, layers: 3, kernelSize: 3, headChannels: 0, inputEmbedding: 0, architecture: 'pixelcnn', firstKernelSize: 3, position: false, classes: 0, labelDropout: 0 }, 2);
     await trainSomeSteps(model, 4);
     for (const layer of model.layers) {
       const [weight, mask] = await Promise.all([layer.weight.data(), layer.mask.data()]);

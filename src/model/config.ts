@@ -56,6 +56,14 @@ export interface PixelCNNConfig {
    * shifts every layer; training and sampling then need a label per image.
    */
   classes: number;
+  /**
+   * The share of training images whose label is replaced by "no class",
+   * 0 for none. A conditional model trained this way learns the
+   * unconditional prediction too, in one extra row of every class table
+   * (label `classes`), and can then be sampled with classifier-free
+   * guidance: logits_u + w·(logits_c − logits_u).
+   */
+  labelDropout: number;
 }
 
 export type Architecture = 'pixelcnn' | 'gated';
@@ -80,7 +88,11 @@ export const DEFAULT_CONFIG: PixelCNNConfig = {
   inputEmbedding: 8,
   position: true,
   classes: 10,
+  labelDropout: 0.15,
 };
+
+/** The largest label dropout a config may ask for: above it a model learns its classes from too few labelled images. */
+export const MAX_LABEL_DROPOUT = 0.5;
 
 /** How one config field is shown, checked and read from older files. */
 export interface ConfigFieldSpec {
@@ -88,8 +100,10 @@ export interface ConfigFieldSpec {
   label: string;
   /** A few words under the control, for a newcomer. */
   hint: string;
-  /** For whole-number fields, the range validateConfig allows. */
+  /** For number fields, the range validateConfig allows (whole numbers unless `fraction`). */
   range?: { min: number; max: number };
+  /** A number field that takes fractions (the others take whole numbers). */
+  fraction?: boolean;
   /**
    * For fields added after the first model files: what a file written before
    * the field existed had instead, given the rest of its config.
@@ -127,17 +141,40 @@ export const CONFIG_SPEC: { readonly [K in keyof PixelCNNConfig]: ConfigFieldSpe
   },
   position: { label: 'Position', hint: 'a learned bias per row and column, so the model knows where in the image it is', older: () => false },
   classes: { label: 'Classes', hint: 'a learned bias per class in every layer, so you can ask for a class', range: { min: 0, max: 1000 }, older: () => 0 },
+  labelDropout: {
+    label: 'Label dropout',
+    hint: 'share of training images shown with "no class", so guidance can sharpen the class; 0 for none',
+    range: { min: 0, max: MAX_LABEL_DROPOUT },
+    fraction: true,
+    older: () => 0,
+  },
 };
+
+/** True when a model's class tables have a "no class" row (label dropout trains it), so it can be sampled with guidance. */
+export function hasNoClassRow(config: PixelCNNConfig): boolean {
+  return config.classes > 0 && config.labelDropout > 0;
+}
+
+/** Rows of every class table: one per class, then the "no class" row when the model has one. */
+export function classRows(config: PixelCNNConfig): number {
+  return config.classes + (hasNoClassRow(config) ? 1 : 0);
+}
+
+/** The label that stands for "no class" (the last row of every class table), or null when the model has no such row. */
+export function noClassLabel(config: PixelCNNConfig): number | null {
+  return hasNoClassRow(config) ? config.classes : null;
+}
 
 /**
  * A whole-number config field as the app's number fields take a setting
  * (the shape of NumberSetting in src/worker/settings.ts): its label, hint
  * and CONFIG_SPEC range.
  */
-export function configNumberSetting(field: keyof PixelCNNConfig): { label: string; hint: string; min: number; max: number; integer: true; step: 1 } {
+export function configNumberSetting(field: keyof PixelCNNConfig): { label: string; hint: string; min: number; max: number; integer: boolean; step: number } {
   const spec = CONFIG_SPEC[field];
   if (!spec.range) throw new Error(`${field} is not a number field.`);
-  return { label: spec.label, hint: spec.hint, min: spec.range.min, max: spec.range.max, integer: true, step: 1 };
+  const integer = !spec.fraction;
+  return { label: spec.label, hint: spec.hint, min: spec.range.min, max: spec.range.max, integer, step: integer ? 1 : 0.05 };
 }
 
 /** A config as read from an older file or store, with the fields added since then filled in (CONFIG_SPEC's `older`). */
@@ -204,6 +241,13 @@ export function validateConfig(config: PixelCNNConfig): void {
   requireInteger(config, 'inputEmbedding');
   if (typeof config.position !== 'boolean') throw new ConfigError(`position must be true or false, got ${String(config.position)}.`);
   requireInteger(config, 'classes');
+  const dropout: unknown = config.labelDropout;
+  if (typeof dropout !== 'number' || !Number.isFinite(dropout) || dropout < 0 || dropout > MAX_LABEL_DROPOUT) {
+    throw new ConfigError(`labelDropout must be a number from 0 to ${MAX_LABEL_DROPOUT}, got ${String(dropout)}.`);
+  }
+  if (dropout > 0 && config.classes === 0) {
+    throw new ConfigError('labelDropout needs classes: an unconditional model has no label to drop.');
+  }
   if (config.hiddenChannels % config.colorChannels !== 0) {
     throw new ConfigError(
       `hiddenChannels (${config.hiddenChannels}) must be divisible by colorChannels (${config.colorChannels}) ` +
@@ -230,7 +274,8 @@ export function describeConfig(config: PixelCNNConfig): string {
     `${config.layers} layers of ${config.hiddenChannels} channels, ${kernels}` +
     (config.headChannels > 0 ? `, a ${config.headChannels}-channel 1×1 head` : '') +
     (config.position ? ', position' : '') +
-    (config.classes > 0 ? `, ${config.classes} classes` : '')
+    (config.classes > 0 ? `, ${config.classes} classes` : '') +
+    (hasNoClassRow(config) ? ` (${Math.round(config.labelDropout * 100)}% of labels dropped, so it can be guided)` : '')
   );
 }
 

@@ -1,4 +1,4 @@
-import type { PixelCNNConfig } from './config';
+import { classRows, type PixelCNNConfig } from './config';
 import { type ConstantTerms, constantTerms } from './incrementalConditioning';
 import type { LayerRole, LayerSpec } from './layers';
 import { maskValues, type MaskRegion, type MaskType } from './masks';
@@ -27,7 +27,7 @@ export interface GatedPlan {
 
 export function gatedPlan(config: PixelCNNConfig): GatedPlan {
   const { colorChannels: C, levels, hiddenChannels: p, headChannels: head, inputEmbedding: E, height, width } = config;
-  const classes = config.classes || undefined;
+  const classes = classRows(config) || undefined;
   const position = config.position ? { height, width } : undefined;
   const stackLayer = (l: number, stack: 'v' | 'h', inChannels: number): LayerPlan => ({
     name: `${stack}${l}`,

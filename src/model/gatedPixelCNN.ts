@@ -152,7 +152,7 @@ export function createGatedPixelCNN(config: PixelCNNConfig, seed = 1, options: {
   function forward(x: tf.Tensor4D, labels: tf.Tensor1D | undefined, inputGradient: boolean): tf.Tensor5D {
     return tf.tidy(() => {
       const [batch, height, width] = x.shape;
-      const oneHot = labelRows(labels, config.classes, batch);
+      const oneHot = labelRows(labels, config, batch);
       let v = x;
       let h = x;
       gatedLayers.forEach(({ vertical, horizontal, link, residual }, l) => {

@@ -32,6 +32,7 @@ const BASE: PixelCNNConfig = {
   inputEmbedding: 0,
   position: false,
   classes: 0,
+  labelDropout: 0,
 };
 
 /** Every weight and table redrawn at a healthy size (masked again), so no dependence hides behind a tiny weight. */

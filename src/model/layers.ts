@@ -4,6 +4,7 @@ import { maskedConv2d, maskedConv2dReference, maskedConvPlan } from './maskedCon
 import { softmaxCrossEntropyBits } from './loss';
 import { embedLevels, toNetworkInput } from './pixels';
 import type { PixelCNN } from './pixelcnn';
+import { classRows, type PixelCNNConfig } from './config';
 
 /**
  * The parts both architectures are built from: masked convolution layers
@@ -136,14 +137,16 @@ export function convolve(layer: MaskedLayer, input: tf.Tensor4D, inputGradient: 
 }
 
 /**
- * The labels of a batch as one-hot rows [B, classes], or null for an
- * unconditional model; checks that a conditional model got a label per image.
+ * The labels of a batch as one-hot rows [B, class rows], or null for an
+ * unconditional model; checks that a conditional model got a label per
+ * image. Label `classes` is "no class" in a model that has that row.
  */
-export function labelRows(labels: tf.Tensor1D | undefined, classes: number, batch: number): tf.Tensor2D | null {
+export function labelRows(labels: tf.Tensor1D | undefined, config: PixelCNNConfig, batch: number): tf.Tensor2D | null {
+  const { classes } = config;
   if (classes === 0) return null;
   if (!labels) throw new Error(`This model draws one of ${classes} classes: it needs a label for each image.`);
   if (labels.shape[0] !== batch) throw new Error(`${labels.shape[0]} labels for ${batch} images.`);
-  return tf.oneHot(tf.cast(labels, 'int32'), classes).toFloat() as tf.Tensor2D;
+  return tf.oneHot(tf.cast(labels, 'int32'), classRows(config)).toFloat() as tf.Tensor2D;
 }
 
 /**

@@ -80,7 +80,7 @@ describe('maskedConv2d on tfjs-backend-wasm', () => {
         const ramp = tf.range(0, 6, 1, 'int32').reshape([1, 6, 1, 1]).tile([1, 1, 6, 1]);
         return tf.mod(ramp.add(offsets), levels) as tf.Tensor4D;
       });
-      const model = createPixelCNN({ height: 6, width: 6, colorChannels: 1, levels, hiddenChannels: 8, layers: 2, kernelSize: 3, headChannels: 0, inputEmbedding, architecture: 'pixelcnn', firstKernelSize: 3, position: false, classes: 0 }, 1);
+      const model = createPixelCNN({ height: 6, width: 6, colorChannels: 1, levels, hiddenChannels: 8, layers: 2, kernelSize: 3, headChannels: 0, inputEmbedding, architecture: 'pixelcnn', firstKernelSize: 3, position: false, classes: 0, labelDropout: 0 }, 1);
       const optimizer = tf.train.adam(0.02);
       const first = model.trainStep(images, optimizer);
       const before = (await first.data())[0];

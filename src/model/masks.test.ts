@@ -89,9 +89,9 @@ describe('masks', () => {
   });
 
   it('rejects hidden widths that do not split into colour groups, and even kernels', () => {
-    const base = { height: 4, width: 4, colorChannels: 3 as const, levels: 4, hiddenChannels: 8, layers: 2, kernelSize: 3, headChannels: 0, inputEmbedding: 0, architecture: 'pixelcnn' as const, firstKernelSize: 3, position: false, classes: 0 };
+    const base = { height: 4, width: 4, colorChannels: 3 as const, levels: 4, hiddenChannels: 8, layers: 2, kernelSize: 3, headChannels: 0, inputEmbedding: 0, architecture: 'pixelcnn' as const, firstKernelSize: 3, position: false, classes: 0, labelDropout: 0 };
     expect(() => createPixelCNN(base)).toThrow(/hiddenChannels \(8\) must be divisible by colorChannels \(3\)/);
-    expect(() => createPixelCNN({ ...base, hiddenChannels: 9, kernelSize: 4, headChannels: 0, inputEmbedding: 0, architecture: 'pixelcnn' as const, firstKernelSize: 4, position: false, classes: 0 })).toThrow(/[kK]ernelSize must be odd/);
+    expect(() => createPixelCNN({ ...base, hiddenChannels: 9, kernelSize: 4, headChannels: 0, inputEmbedding: 0, architecture: 'pixelcnn' as const, firstKernelSize: 4, position: false, classes: 0, labelDropout: 0 })).toThrow(/[kK]ernelSize must be odd/);
   });
 
   it('the gated stacks\' regions: vertical sees whole rows above (B: and the centre row), horizontal the row to the left', () => {

@@ -1,4 +1,4 @@
-import type { PixelCNNConfig } from './config';
+import { classRows, type PixelCNNConfig } from './config';
 
 /**
  * How much memory a model needs for one training step, known before it is
@@ -51,7 +51,7 @@ export interface MemoryEstimate {
 
 /** Floats in the trainable variables and in the fixed masks of a config's model. */
 export function parameterFloats(config: PixelCNNConfig): { trainable: number; masks: number } {
-  const { colorChannels: C, levels, hiddenChannels: p, headChannels: head, inputEmbedding: E, height, width, classes } = config;
+  const { colorChannels: C, levels, hiddenChannels: p, headChannels: head, inputEmbedding: E, height, width } = config;
   let trainable = E > 0 ? C * levels * E : 0;
   let masks = 0;
   const layer = (k: number, inChannels: number, outChannels: number, options: { position?: boolean; classes?: boolean } = {}) => {
@@ -59,7 +59,7 @@ export function parameterFloats(config: PixelCNNConfig): { trainable: number; ma
     trainable += weights + outChannels;
     masks += weights;
     if (options.position) trainable += (height + width) * outChannels;
-    if (options.classes !== false) trainable += classes * outChannels;
+    if (options.classes !== false) trainable += classRows(config) * outChannels;
   };
   const input = E > 0 ? C * E : C;
   if (config.architecture === 'gated') {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { type PixelCNNConfig, validateConfig } from './config';
+import { classRows, type PixelCNNConfig, validateConfig } from './config';
 import {
   classVariables,
   type ConvolutionChoice,
@@ -95,7 +95,7 @@ export function createPixelCNN(config: PixelCNNConfig, seed = 1, options: PixelC
   if (config.architecture === 'gated') return createGatedPixelCNN(config, seed, options);
   const { colorChannels: C, levels, hiddenChannels: hidden, headChannels: head, inputEmbedding: E, height, width } = config;
   const prefix = nextModelPrefix('pixelcnn');
-  const classes = config.classes || undefined;
+  const classes = classRows(config) || undefined;
   const common = { colorChannels: C, classes, initial: options.initial };
 
   const embedding = E > 0 ? createEmbedding(`${prefix}/embed/table`, C * levels, E, seed + config.layers + 2, options.initial) : null;
@@ -154,7 +154,7 @@ export function createPixelCNN(config: PixelCNNConfig, seed = 1, options: PixelC
   function forward(x: tf.Tensor4D, labels: tf.Tensor1D | undefined, firstInputGradient: boolean): tf.Tensor5D {
     return tf.tidy(() => {
       const [batch, height, width] = x.shape;
-      const oneHot = labelRows(labels, config.classes, batch);
+      const oneHot = labelRows(labels, config, batch);
       let h = x;
       for (const layer of layers) {
         const inputGradient = layer.role !== 'input' || firstInputGradient;

@@ -36,6 +36,7 @@ const BASE: PixelCNNConfig = {
   inputEmbedding: 2,
   position: true,
   classes: 0,
+  labelDropout: 0,
 };
 
 const CASES: Array<[string, PixelCNNConfig]> = [

@@ -6,7 +6,7 @@ import { loadWeights, ModelFileError, parseSavedModel, saveModel } from './seria
 
 beforeAll(useCpuBackend);
 
-const config = { height: 4, width: 4, colorChannels: 3 as const, levels: 4, hiddenChannels: 6, layers: 2, kernelSize: 3, headChannels: 0, inputEmbedding: 0, architecture: 'pixelcnn' as const, firstKernelSize: 3, position: false, classes: 0 };
+const config = { height: 4, width: 4, colorChannels: 3 as const, levels: 4, hiddenChannels: 6, layers: 2, kernelSize: 3, headChannels: 0, inputEmbedding: 0, architecture: 'pixelcnn' as const, firstKernelSize: 3, position: false, classes: 0, labelDropout: 0 };
 
 async function bits(model: ReturnType<typeof createPixelCNN>, images: tf.Tensor4D): Promise<number> {
   const value = model.bitsPerDim(images);

@@ -15,4 +15,5 @@ export const TINY_GATED: PixelCNNConfig = {
   inputEmbedding: 0,
   position: false,
   classes: 0,
+  labelDropout: 0,
 };

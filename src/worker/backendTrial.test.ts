@@ -15,7 +15,7 @@ import {
   trialKey,
 } from './backendTrial';
 
-const tiny: PixelCNNConfig = { height: 6, width: 6, colorChannels: 1, levels: 8, hiddenChannels: 4, layers: 2, kernelSize: 3, headChannels: 0, inputEmbedding: 0, architecture: 'pixelcnn', firstKernelSize: 3, position: false, classes: 0 };
+const tiny: PixelCNNConfig = { height: 6, width: 6, colorChannels: 1, levels: 8, hiddenChannels: 4, layers: 2, kernelSize: 3, headChannels: 0, inputEmbedding: 0, architecture: 'pixelcnn', firstKernelSize: 3, position: false, classes: 0, labelDropout: 0 };
 
 const wasm: TrialCandidate = { name: 'wasm', adapter: 'WebAssembly on the CPU', software: false };
 const cpu: TrialCandidate = { name: 'cpu', adapter: 'plain JavaScript on the CPU', software: false };

@@ -12,7 +12,7 @@ import { recordingEngine } from './testEngine';
 
 beforeAll(useCpuBackend);
 
-const tiny: PixelCNNConfig = { height: 4, width: 4, colorChannels: 1, levels: 4, hiddenChannels: 4, layers: 2, kernelSize: 3, headChannels: 0, inputEmbedding: 0, architecture: 'pixelcnn', firstKernelSize: 3, position: false, classes: 5 };
+const tiny: PixelCNNConfig = { height: 4, width: 4, colorChannels: 1, levels: 4, hiddenChannels: 4, layers: 2, kernelSize: 3, headChannels: 0, inputEmbedding: 0, architecture: 'pixelcnn', firstKernelSize: 3, position: false, classes: 5, labelDropout: 0 };
 const sampleOnStart = { count: 12, temperature: 1, seed: 5, delayMs: 0, draw: { kind: 'any' as const } };
 const init: EngineRequest = { type: 'init', config: tiny, sampleOnStart };
 

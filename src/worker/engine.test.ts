@@ -12,7 +12,7 @@ import type { BackendTrial, EngineEvent } from './protocol';
 
 beforeAll(useCpuBackend);
 
-const tiny: PixelCNNConfig = { height: 4, width: 4, colorChannels: 1, levels: 4, hiddenChannels: 4, layers: 2, kernelSize: 3, headChannels: 0, inputEmbedding: 0, architecture: 'pixelcnn', firstKernelSize: 3, position: false, classes: 0 };
+const tiny: PixelCNNConfig = { height: 4, width: 4, colorChannels: 1, levels: 4, hiddenChannels: 4, layers: 2, kernelSize: 3, headChannels: 0, inputEmbedding: 0, architecture: 'pixelcnn', firstKernelSize: 3, position: false, classes: 0, labelDropout: 0 };
 
 /** 40 fake 28×28 "digits": a bright square whose position varies, labelled 0–4 by that position. */
 function fakeDigits(): ImageDataset {

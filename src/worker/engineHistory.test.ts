@@ -15,7 +15,7 @@ import { recordingEngine } from './testEngine';
 
 beforeAll(useCpuBackend);
 
-const tiny: PixelCNNConfig = { height: 4, width: 4, colorChannels: 1, levels: 4, hiddenChannels: 4, layers: 2, kernelSize: 3, headChannels: 0, inputEmbedding: 0, architecture: 'pixelcnn', firstKernelSize: 3, position: false, classes: 0 };
+const tiny: PixelCNNConfig = { height: 4, width: 4, colorChannels: 1, levels: 4, hiddenChannels: 4, layers: 2, kernelSize: 3, headChannels: 0, inputEmbedding: 0, architecture: 'pixelcnn', firstKernelSize: 3, position: false, classes: 0, labelDropout: 0 };
 
 /** 40 "digits": a bright square at a varying height. */
 function squares(): ImageDataset {

@@ -3,6 +3,7 @@ import {
   type Architecture,
   CONFIG_SPEC,
   ConfigError,
+  DEFAULT_CONFIG,
   configNumberSetting,
   type PixelCNNConfig,
   describeConfig,
@@ -99,9 +100,11 @@ interface Draft {
   position: boolean;
   /** Conditioned on the dataset's classes. */
   conditioned: boolean;
+  /** For a conditioned model: the share of labels dropped in training, for guidance. */
+  labelDropout: string;
 }
 
-type NumberFieldName = 'size' | 'levels' | 'hiddenChannels' | 'layers' | 'headChannels' | 'inputEmbedding';
+type NumberFieldName = 'size' | 'levels' | 'hiddenChannels' | 'layers' | 'headChannels' | 'inputEmbedding' | 'labelDropout';
 
 const KERNEL_SIZES = [1, 3, 5, 7, 9];
 
@@ -135,6 +138,7 @@ function draftOf(config: PixelCNNConfig): Draft {
     inputEmbedding: String(config.inputEmbedding),
     position: config.position,
     conditioned: config.classes > 0,
+    labelDropout: String(config.classes > 0 ? config.labelDropout : DEFAULT_CONFIG.labelDropout),
   };
 }
 
@@ -159,6 +163,7 @@ function configOf(draft: Draft, datasetClasses: number | null, currentClasses: n
     inputEmbedding: Number(draft.inputEmbedding),
     position: draft.position,
     classes: draft.conditioned ? (datasetClasses ?? currentClasses) : 0,
+    labelDropout: draft.conditioned ? Number(draft.labelDropout) : 0,
   };
 }
 
@@ -320,6 +325,7 @@ function ConfigForm({ current }: { current: PixelCNNConfig | null }) {
           onChange={(value) => update({ conditioned: value })}
         />
       </div>
+      {conditioned && <div className="field-grid">{number('labelDropout')}</div>}
       {problem && (
         <p className="alert" role="alert">
           {problem}

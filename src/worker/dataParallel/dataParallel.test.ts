@@ -11,7 +11,7 @@ import { channelHelper } from './testHelpers';
 
 beforeAll(useCpuBackend);
 
-const tiny: PixelCNNConfig = { height: 5, width: 5, colorChannels: 1, levels: 4, hiddenChannels: 6, layers: 2, kernelSize: 3, headChannels: 0, inputEmbedding: 0, architecture: 'pixelcnn', firstKernelSize: 3, position: false, classes: 0 };
+const tiny: PixelCNNConfig = { height: 5, width: 5, colorChannels: 1, levels: 4, hiddenChannels: 6, layers: 2, kernelSize: 3, headChannels: 0, inputEmbedding: 0, architecture: 'pixelcnn', firstKernelSize: 3, position: false, classes: 0, labelDropout: 0 };
 const gatedConditional: PixelCNNConfig = { ...tiny, architecture: 'gated', inputEmbedding: 3, position: true, classes: 3, headChannels: 8 };
 
 function images(config: PixelCNNConfig, count: number, seed: number): Int32Array {
