@@ -7,7 +7,14 @@ import pytest
 
 from conftest import ROOT, check_answer, run_tfjs
 from pixelcnn_studio.data import read_builtin_split, read_mnist, read_mnist_split
-from pixelcnn_studio.schedule import BatchOrder, learning_rate_at, mulberry32, split_indices
+from pixelcnn_studio.schedule import (
+    BatchOrder,
+    dropped_labels,
+    label_dropout_random,
+    learning_rate_at,
+    mulberry32,
+    split_indices,
+)
 
 SETTINGS = {
     "config": {},
@@ -67,3 +74,54 @@ def test_same_split_and_pixels_of_the_colour_icons():
     assert answer["testLabels"] == test.labels.tolist()
     assert answer["trainSums"] == train.pixels.reshape(train.count, -1).sum(axis=1, dtype=np.int64).tolist()
     assert answer["testSums"] == test.pixels.reshape(test.count, -1).sum(axis=1, dtype=np.int64).tolist()
+
+
+# ---- label dropout: the labels training keeps at each step ----
+
+DROPOUT_STEPS = [0, 1, 2, 199, 562, 6999, 123456]
+
+
+DROPOUT_CASES = [(2026, 0.15), (5, 0.5), (-3, 0.3), (2**32 + 7, 0.2)]
+
+
+def test_same_labels_dropped_as_the_app():
+    """dropped_labels and label_dropout_random give what dropLabels and labelDropoutRandom (src/pretrain/schedule.ts) give."""
+    labels = [n % 10 for n in range(16)]
+    jobs = [
+        {"op": "labelDropout", "labels": labels, "probability": p, "seed": seed, "steps": DROPOUT_STEPS, "noClass": 10, "draws": 4}
+        for seed, p in DROPOUT_CASES
+    ]
+    for (seed, probability), answer in zip(DROPOUT_CASES, run_tfjs(jobs)):
+        answer = check_answer(answer)
+        ours = [dropped_labels(labels, probability, seed, step, 10) for step in DROPOUT_STEPS]
+        assert answer["labels"] == ours, f"seed {seed}, p = {probability}"
+        draws = []
+        for step in DROPOUT_STEPS:
+            random = label_dropout_random(seed, step)
+            draws.append([random() for _ in range(4)])
+        assert answer["draws"] == draws, f"seed {seed}"
+        assert any(10 in kept for kept in ours), "no label was dropped: the comparison would pass vacuously"
+
+
+def test_dropped_labels_drop_about_the_share_asked_and_are_deterministic():
+    labels = [n % 10 for n in range(16)]
+    for probability in (0.1, 0.15, 0.5):
+        dropped = total = 0
+        for step in range(2000):
+            kept = dropped_labels(labels, probability, 2026, step, 10)
+            assert kept == dropped_labels(labels, probability, 2026, step, 10)
+            assert all(k == 10 or k == label for k, label in zip(kept, labels))
+            dropped += sum(k == 10 for k in kept)
+            total += len(kept)
+        # 32,000 draws: the share's standard error is at most 0.003.
+        assert abs(dropped / total - probability) < 0.015, f"{dropped / total} dropped at p = {probability}"
+    # Steps and seeds have their own draws.
+    assert dropped_labels(labels, 0.5, 2026, 1, 10) != dropped_labels(labels, 0.5, 2026, 2, 10)
+    assert dropped_labels(labels, 0.5, 2027, 1, 10) != dropped_labels(labels, 0.5, 2026, 1, 10)
+    assert dropped_labels(labels, 0, 2026, 1, 10) == labels
+
+
+def test_label_dropout_has_its_own_stream():
+    """The dropout draws are not the batch order's (mulberry32 of the seed), so dropping labels changes no batch."""
+    random, plain = label_dropout_random(2026, 0), mulberry32(2026)
+    assert [random() for _ in range(4)] != [plain() for _ in range(4)]

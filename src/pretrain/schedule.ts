@@ -6,7 +6,7 @@
  */
 import type { BuiltinDatasetId } from '../data/builtin';
 import { DEFAULT_CONFIG, type PixelCNNConfig } from '../model/config';
-import { seededRandom } from '../model/random';
+import { type Random, seededRandom } from '../model/random';
 
 export interface PretrainSettings {
   config: PixelCNNConfig;
@@ -103,4 +103,30 @@ export function batchIndices(step: number, trainCount: number, batchSize: number
   const epoch = Math.floor(step / perEpoch);
   const start = (step % perEpoch) * batchSize;
   return Array.from(epochOrder(trainCount, seed, epoch).subarray(start, start + batchSize));
+}
+
+/**
+ * The generator of step `step`'s label dropout, from the run's seed: its own
+ * stream, apart from the batch order's, so dropping labels changes no batch.
+ * The twin's label_dropout_random (python/pixelcnn_studio/schedule.py) gives
+ * the same draws.
+ */
+export function labelDropoutRandom(seed: number, step: number): Random {
+  return seededRandom((Math.imul(seed ^ 0x5bd1e995, 0x27d4eb2f) ^ Math.imul(step + 1, 0x165667b1)) >>> 0);
+}
+
+/**
+ * The labels of a whole batch with each replaced by `noClass` (the "no class"
+ * label, = classes) with probability `probability`: one draw per image, in
+ * batch order, from step `step`'s own generator. Every engine, and every
+ * share of a batch split across workers, drops the same images, as the
+ * twin's dropped_labels does. A probability of 0 keeps every label and
+ * draws nothing.
+ */
+export function dropLabels(labels: ArrayLike<number>, probability: number, seed: number, step: number, noClass: number): Int32Array {
+  const out = Int32Array.from(labels);
+  if (!(probability > 0)) return out;
+  const random = labelDropoutRandom(seed, step);
+  for (let i = 0; i < out.length; i++) if (random() < probability) out[i] = noClass;
+  return out;
 }

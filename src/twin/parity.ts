@@ -9,6 +9,7 @@
  *   heldOut    bits/dim on the app's held-out digits      → a number
  *   sample     the reference sampler (full recompute)     → the images' levels
  *   schedule   the app's split, data and batch order      → index lists, labels, pixel sums, learning rates
+ *   labelDropout  the labels training keeps at each step   → label lists, and each step's first draws
  */
 import * as tf from '@tensorflow/tfjs';
 import fs from 'node:fs';
@@ -20,7 +21,7 @@ import { splitIndices } from '../data/split';
 import { useNodeBackend } from '../node/backend';
 import type { BuiltinDatasetId } from '../data/builtin';
 import { readBuiltinSplit, readMnistSplit } from '../node/mnist';
-import { batchIndices, learningRateAt, type PretrainSettings } from '../pretrain/schedule';
+import { batchIndices, dropLabels, labelDropoutRandom, learningRateAt, type PretrainSettings } from '../pretrain/schedule';
 
 export interface Batch {
   /** Levels, row-major [B, H, W, C]. */
@@ -34,7 +35,8 @@ export type ParityJob =
   | { op: 'adamSteps'; model: string; learningRate: number; out: string; batches: Batch[] }
   | { op: 'sample'; model: string; count: number; seed: number; temperature: number; labels?: number[] }
   | { op: 'heldOut'; model: string; images?: number }
-  | { op: 'schedule'; count: number; settings: PretrainSettings; trainCount: number; steps: number[]; dataset?: BuiltinDatasetId };
+  | { op: 'schedule'; count: number; settings: PretrainSettings; trainCount: number; steps: number[]; dataset?: BuiltinDatasetId }
+  | { op: 'labelDropout'; labels: number[]; probability: number; seed: number; steps: number[]; noClass: number; draws: number };
 
 export type ParityAnswer =
   | { ok: true; [key: string]: unknown }
@@ -145,6 +147,17 @@ function scheduleJob(job: Extract<ParityJob, { op: 'schedule' }>, root: string):
   };
 }
 
+function labelDropoutJob(job: Extract<ParityJob, { op: 'labelDropout' }>): ParityAnswer {
+  return {
+    ok: true,
+    labels: job.steps.map((step) => Array.from(dropLabels(job.labels, job.probability, job.seed, step, job.noClass))),
+    draws: job.steps.map((step) => {
+      const random = labelDropoutRandom(job.seed, step);
+      return Array.from({ length: job.draws }, () => random());
+    }),
+  };
+}
+
 /** Runs every job in order; a job that throws answers with its error, and the rest still run. */
 export async function runParityJobs(root: string, jobs: ParityJob[]): Promise<{ backend: string; answers: ParityAnswer[] }> {
   const backend = await useNodeBackend('wasm');
@@ -155,6 +168,7 @@ export async function runParityJobs(root: string, jobs: ParityJob[]): Promise<{ 
       else if (job.op === 'adamSteps') answers.push(await adamStepsJob(job));
       else if (job.op === 'heldOut') answers.push(await heldOutJob(job, root));
       else if (job.op === 'sample') answers.push(await sampleJob(job));
+      else if (job.op === 'labelDropout') answers.push(labelDropoutJob(job));
       else answers.push(scheduleJob(job, root));
     } catch (error) {
       answers.push({ ok: false, error: error instanceof Error ? error.message : String(error) });
