@@ -2,7 +2,6 @@ import type { GatedNetwork, NetworkLayer } from './gatedNetwork';
 import { type IncrementalArithmetic, workspace } from './incrementalArithmetic';
 import { writeInputLevel } from './inputLevels';
 import { openTaps } from './masks';
-import { sampleCategorical } from './random';
 import { type SampleOptions, type SampleResult, startSampling, subPixelAt } from './sampling';
 
 /**
@@ -167,8 +166,8 @@ export async function sampleGatedNetwork(network: GatedNetwork, options: SampleO
   return await run();
 
   async function run(): Promise<SampleResult> {
-    const { pixels, perImage, start, labels, random } = startSampling(network, options);
-    const count = options.count;
+    const samplingRun = startSampling(network, options);
+    const { pixels, images, perImage, start, labels, batch: count } = samplingRun;
     const label = (b: number) => (labels ? labels[b] : 0);
     const cin0 = E > 0 ? C * E : C;
     const plane = count * H * W;
@@ -225,7 +224,6 @@ export async function sampleGatedNetwork(network: GatedNetwork, options: SampleO
     const gatedH = stacks.map((_, l) => arrays[4 * l + 3]);
     const outputCache = outputs.map((_, i) => arrays[4 * L + i]);
     const logits = new Float32Array(count * levels);
-    const drawn = new Int32Array(count);
 
     /** `source` × matrix for n rows of `source`, into `target`. */
     function product(matrix: Linear, n: number, source: Float32Array = patch, target: Float32Array = pre): Float32Array {
@@ -338,17 +336,16 @@ export async function sampleGatedNetwork(network: GatedNetwork, options: SampleO
     for (let index = 0; index < perImage; index++) {
       const { row, col, channel } = subPixelAt(index, W, C);
       const known = index < start;
-      if (!known && options.shouldStop?.()) return { pixels, completed: index };
+      if (!known && options.shouldStop?.()) return { pixels: images, completed: index };
       if (col === 0 && channel === 0) verticalRow(row);
       horizontalStep(row, col, channel, known);
+      if (!known) samplingRun.draw(index, logits);
       for (let b = 0; b < count; b++) {
         const at = b * perImage + index;
-        if (!known) pixels[at] = sampleCategorical(logits, b * levels, levels, options.temperature, random());
-        drawn[b] = pixels[at];
         writeInputLevel(x, at, channel, pixels[at], levels, embedding, E);
       }
-      if (!known) await options.onSubPixel?.({ row, col, channel, index, values: drawn, pixels, logits });
+      if (!known) await options.onSubPixel?.(samplingRun.step(index));
     }
-    return { pixels, completed: perImage };
+    return { pixels: images, completed: perImage };
   }
 }

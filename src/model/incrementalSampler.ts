@@ -8,7 +8,6 @@ import { addConstantTerms, type ConstantTerms, constantTerms } from './increment
 import type { MaskedLayer } from './layers';
 import { writeInputLevel } from './inputLevels';
 import { openTaps } from './masks';
-import { sampleCategorical } from './random';
 import { type SampleOptions, type SampleResult, startSampling, subPixelAt } from './sampling';
 
 /**
@@ -174,9 +173,9 @@ async function sampleWith(
   arithmetic: IncrementalArithmetic,
 ): Promise<SampleResult> {
   const { height: H, width: W, colorChannels: C, levels, inputEmbedding: E } = model.config;
-  const { pixels, perImage, start, labels, random } = startSampling(model, options);
+  const run = startSampling(model, options);
+  const { pixels, images, perImage, start, labels, batch: count } = run;
   const label = (b: number) => (labels ? labels[b] : 0);
-  const count = options.count;
   const hidden = layers.slice(0, -1);
   const matrices = layers.map((layer) => groupMatrices(layer, C));
 
@@ -204,7 +203,6 @@ async function sampleWith(
   const activations = hidden.map(() => arrays.shift()!);
   const [patch, product] = arrays;
   const logits = new Float32Array(count * levels);
-  const values = new Int32Array(count);
 
   /**
    * Output features of group `group` of layer `layerIndex` at (row, col), for every image at once: the
@@ -249,7 +247,7 @@ async function sampleWith(
   for (let index = 0; index < perImage; index++) {
     const { row, col, channel } = subPixelAt(index, W, C);
     const known = index < start;
-    if (!known && options.shouldStop?.()) return { pixels, completed: index };
+    if (!known && options.shouldStop?.()) return { pixels: images, completed: index };
 
     let source = input;
     for (let l = 0; l < hidden.length; l++) {
@@ -261,13 +259,12 @@ async function sampleWith(
       logits.set(product.subarray(0, count * levels));
     }
 
+    if (!known) run.draw(index, logits);
     for (let b = 0; b < count; b++) {
       const at = b * perImage + index;
-      if (!known) pixels[at] = sampleCategorical(logits, b * levels, levels, options.temperature, random());
-      values[b] = pixels[at];
       writeInputLevel(input, at, channel, pixels[at], levels, embedding, E);
     }
-    if (!known) await options.onSubPixel?.({ row, col, channel, index, values, pixels, logits });
+    if (!known) await options.onSubPixel?.(run.step(index));
   }
-  return { pixels, completed: perImage };
+  return { pixels: images, completed: perImage };
 }

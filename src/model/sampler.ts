@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
 import type { PixelCNN } from './pixelcnn';
-import { sampleCategorical } from './random';
 import { type SampleOptions, type SampleResult, startSampling, subPixelAt } from './sampling';
 
 export * from './sampling';
@@ -12,25 +11,22 @@ export * from './sampling';
  */
 export async function sampleFullRecompute(model: PixelCNN, options: SampleOptions): Promise<SampleResult> {
   const { height, width, colorChannels, levels } = model.config;
-  const { pixels, perImage, start, labels, random } = startSampling(model, options);
-  const values = new Int32Array(options.count);
+  const run = startSampling(model, options);
+  const { pixels, images, perImage, start, labels, batch } = run;
 
   for (let index = start; index < perImage; index++) {
-    if (options.shouldStop?.()) return { pixels, completed: index };
+    if (options.shouldStop?.()) return { pixels: images, completed: index };
     const { row, col, channel } = subPixelAt(index, width, colorChannels);
 
     const stepLogits = tf.tidy(() => {
-      const images = tf.tensor4d(pixels, [options.count, height, width, colorChannels], 'int32');
-      return model.logits(images, labels ? tf.tensor1d(labels, 'int32') : undefined).slice([0, row, col, channel, 0], [options.count, 1, 1, 1, levels]);
+      const all = tf.tensor4d(pixels, [batch, height, width, colorChannels], 'int32');
+      return model.logits(all, labels ? tf.tensor1d(labels, 'int32') : undefined).slice([0, row, col, channel, 0], [batch, 1, 1, 1, levels]);
     });
     const logits = (await stepLogits.data()) as Float32Array;
     stepLogits.dispose();
 
-    for (let b = 0; b < options.count; b++) {
-      values[b] = sampleCategorical(logits, b * levels, levels, options.temperature, random());
-      pixels[b * perImage + index] = values[b];
-    }
-    await options.onSubPixel?.({ row, col, channel, index, values, pixels, logits });
+    run.draw(index, logits);
+    await options.onSubPixel?.(run.step(index));
   }
-  return { pixels, completed: perImage };
+  return { pixels: images, completed: perImage };
 }

@@ -1,5 +1,5 @@
-import type { PixelCNNConfig } from './config';
-import { seededRandom } from './random';
+import { noClassLabel, type PixelCNNConfig } from './config';
+import { sampleCategorical, seededRandom } from './random';
 
 /**
  * What every sampler shares, with no tfjs (the worker's first grid runs
@@ -20,8 +20,21 @@ export interface SampleOptions {
   seed: number;
   /** Softmax temperature: 1 samples the model, lower is greedier, 0 is argmax. */
   temperature: number;
-  /** One class label per image, 0..classes-1; required by a conditional model (config.classes > 0). */
+  /**
+   * One class label per image, 0..classes-1; required by a conditional model
+   * (config.classes > 0). A model with a "no class" row also takes
+   * `classes` itself, for an image drawn with no class.
+   */
   labels?: Int32Array;
+  /**
+   * Classifier-free guidance weight w (default 1): each sub-pixel is drawn
+   * from logits_u + w·(logits_c − logits_u), where logits_c are the logits
+   * given the image's label and logits_u given "no class". 1 is the plain
+   * conditional model, 0 the unconditional one, above 1 sharpens the class.
+   * Any w but 1 needs a model with a "no class" row (config.labelDropout > 0).
+   * A guided run (w neither 0 nor 1) runs the network on twice the images.
+   */
+  guidance?: number;
   /**
    * Known leading sub-pixels to continue from: `pixels` holds whole images
    * ([count, H, W, C] flattened); the first `length` sub-pixels of each, in
@@ -42,7 +55,7 @@ export interface SubPixelStep {
   index: number;
   /** The level drawn for each image. */
   values: Int32Array;
-  /** The logits each image's level was drawn from, count × levels (before temperature). */
+  /** The logits each image's level was drawn from, count × levels (before temperature; guided when guidance is on). */
   logits: Float32Array;
   /** All images so far, [count, H, W, C] flattened; read-only for the callback. */
   pixels: Int32Array;
@@ -69,27 +82,102 @@ export function samplingLabels(model: { config: PixelCNNConfig }, options: Sampl
   const labels = options.labels;
   if (!labels) throw new Error(`This model draws one of ${classes} classes: say which class each image should be.`);
   if (labels.length !== options.count) throw new Error(`${labels.length} labels for ${options.count} images.`);
+  const top = noClassLabel(model.config) ?? classes - 1;
   for (const label of labels) {
-    if (!(Number.isInteger(label) && label >= 0 && label < classes)) throw new Error(`Label ${label} is not a class of this model (0 to ${classes - 1}).`);
+    if (!(Number.isInteger(label) && label >= 0 && label <= top)) throw new Error(`Label ${label} is not a class of this model (0 to ${classes - 1}).`);
   }
   return labels;
 }
 
-/** The state every sampler shares: the canvas of levels, the labels and the dice. */
+/** How a run applies guidance: 'plain' (w = 1, or an unconditional model), 'unconditional' (w = 0) or 'guided'. */
+export type GuidanceMode = 'plain' | 'unconditional' | 'guided';
+
+/** The guidance mode of a run, checked against the model: w must be a finite number ≥ 0, and w ≠ 1 needs a "no class" row. */
+export function guidanceMode(config: PixelCNNConfig, guidance: number | undefined): GuidanceMode {
+  const w = guidance ?? 1;
+  if (typeof w !== 'number' || !Number.isFinite(w) || w < 0) throw new Error(`Guidance must be a number of at least 0, got ${String(w)}.`);
+  if (w === 1) return 'plain';
+  if (noClassLabel(config) === null) {
+    throw new Error(
+      config.classes === 0
+        ? 'Guidance needs a model conditioned on classes; this one is unconditional.'
+        : 'Guidance needs a model trained with label dropout (a "no class" row); this one has none.',
+    );
+  }
+  return w === 0 ? 'unconditional' : 'guided';
+}
+
+/**
+ * The state every sampler shares: the canvas of levels, the labels, the
+ * dice, and the draw of each sub-pixel from the network's logits.
+ *
+ * The network runs on `batch` images: `count`, or for a guided run 2·count,
+ * the images with their labels then the same images with "no class". Both
+ * halves always hold the same levels: `draw` writes each drawn level into
+ * both. `pixels` holds all `batch` images; `images` is the first `count`,
+ * what the run returns.
+ */
 export function startSampling(model: { config: PixelCNNConfig }, options: SampleOptions) {
-  const { height, width, colorChannels } = model.config;
-  const labels = samplingLabels(model, options);
+  const { height, width, colorChannels, levels } = model.config;
+  const count = options.count;
+  const asked = samplingLabels(model, options);
+  const mode = guidanceMode(model.config, options.guidance);
+  const w = options.guidance ?? 1;
+  const noClass = noClassLabel(model.config) ?? 0;
+  const batch = mode === 'guided' ? 2 * count : count;
+  let labels = asked;
+  if (asked && mode === 'unconditional') labels = new Int32Array(count).fill(noClass);
+  if (asked && mode === 'guided') {
+    labels = new Int32Array(batch).fill(noClass);
+    labels.set(asked);
+  }
   const perImage = height * width * colorChannels;
-  const pixels = new Int32Array(options.count * perImage);
+  const pixels = new Int32Array(batch * perImage);
+  const images = pixels.subarray(0, count * perImage);
   const start = options.prefix ? Math.min(options.prefix.length, perImage) : 0;
   if (options.prefix) {
-    if (options.prefix.pixels.length !== pixels.length) {
-      throw new Error(`Completion prefix has ${options.prefix.pixels.length} values, expected ${pixels.length}.`);
+    if (options.prefix.pixels.length !== images.length) {
+      throw new Error(`Completion prefix has ${options.prefix.pixels.length} values, expected ${images.length}.`);
     }
-    for (let b = 0; b < options.count; b++) {
-      pixels.set(options.prefix.pixels.subarray(b * perImage, b * perImage + start), b * perImage);
+    for (let b = 0; b < batch; b++) {
+      const from = (b % count) * perImage;
+      pixels.set(options.prefix.pixels.subarray(from, from + start), b * perImage);
     }
   }
-  return { pixels, perImage, start, labels, random: seededRandom(options.seed) };
+  const random = seededRandom(options.seed);
+  const values = new Int32Array(count);
+  const mixed = mode === 'guided' ? new Float32Array(count * levels) : null;
+  let drawnFrom: Float32Array = mixed ?? new Float32Array(0);
+
+  /**
+   * Draws sub-pixel `index` of every image from `logits` ([batch, levels],
+   * the network's output for the batch): guided logits mixed per image, one
+   * uniform per image in image order, the level written to every copy of
+   * the image. Returns the levels drawn, one per image.
+   */
+  function draw(index: number, logits: Float32Array): Int32Array {
+    drawnFrom = logits;
+    if (mixed) {
+      const half = count * levels;
+      for (let i = 0; i < half; i++) {
+        const u = logits[half + i];
+        mixed[i] = u + w * (logits[i] - u);
+      }
+      drawnFrom = mixed;
+    }
+    for (let b = 0; b < count; b++) {
+      const value = sampleCategorical(drawnFrom, b * levels, levels, options.temperature, random());
+      values[b] = value;
+      for (let copy = b; copy < batch; copy += count) pixels[copy * perImage + index] = value;
+    }
+    return values;
+  }
+
+  /** What onSubPixel is told after sub-pixel `index` was drawn. */
+  function step(index: number): SubPixelStep {
+    return { ...subPixelAt(index, width, colorChannels), index, values, pixels: images, logits: drawnFrom };
+  }
+
+  return { pixels, images, perImage, start, labels, batch, count, draw, step };
 }
 
