@@ -7,12 +7,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { createPixelCNN, type PixelCNN } from '../model/pixelcnn';
+import { noClassLabel } from '../model/config';
 import { evaluateBitsPerDim } from '../model/evaluate';
 import { selectImages } from '../data/split';
 import type { ImageDataset } from '../data/types';
 import { type Checkpoint, makeCheckpoint, restoreCheckpoint, settingsDiffer, CheckpointError } from './checkpoint';
 import { type GradientHelper, applyShares, shareGradient, splitShares } from './gradients';
-import { type PretrainSettings, batchIndices, learningRateAt } from './schedule';
+import { type PretrainSettings, batchIndices, dropLabels, learningRateAt } from './schedule';
 
 export interface Progress {
   step: number;
@@ -128,7 +129,9 @@ export async function pretrain(run: PretrainRun, hooks: PretrainHooks): Promise<
       }
       adjustable.learningRate = learningRateAt(step, settings);
       const images = selectImages(train, batchIndices(step, train.count, settings.batchSize, settings.seed));
-      const bits = await trainOn(Int32Array.from(images.pixels), conditional ? images.labels : undefined);
+      const noClass = noClassLabel(settings.config);
+      const labels = conditional && noClass !== null ? dropLabels(images.labels!, settings.config.labelDropout, settings.seed, step, noClass) : images.labels;
+      const bits = await trainOn(Int32Array.from(images.pixels), conditional ? labels : undefined);
       if (!Number.isFinite(bits)) {
         throw new Error(`the loss became ${bits} at step ${step + 1}; the last checkpoint is intact (lower the learning rate and start afresh)`);
       }

@@ -18,6 +18,8 @@ import {
   describeConfig,
   sameArchitecture,
 } from '../model';
+import { noClassLabel } from '../model/config';
+import { dropLabelsWith } from '../model/labelDropout';
 import { isModelCard, stepsBeyondCard } from '../model/card';
 import { BUILTIN_DATASETS, BUILTIN_DATASET_IDS, type BuiltinDatasetId, isBuiltinDatasetId } from '../data/builtin';
 import { importImages, type ImageDecoder } from '../data/importImages';
@@ -901,12 +903,16 @@ export class Engine {
     const data = this.requireFittingData();
     const { width, height, channels } = data.train;
     const batchSize = this.trainSettings.batchSize;
-    const { pixels, labels } = sampleLabelledBatch(data.train, batchSize, this.batchRandom);
+    const { pixels, labels: datasetLabels } = sampleLabelledBatch(data.train, batchSize, this.batchRandom);
     // requireFittingData made sure a conditional model has a label for every image.
-    const conditional = this.requireModel().config.classes > 0 && labels !== null;
-    const shared = this.sharedBatch(Int32Array.from(pixels), batchSize, conditional ? labels : undefined);
+    const { config } = this.requireModel();
+    const conditional = config.classes > 0 && datasetLabels !== null;
+    // A model with a "no class" row learns it from the labels label dropout replaces.
+    const noClass = noClassLabel(config);
+    const labels = !conditional ? undefined : noClass !== null ? dropLabelsWith(datasetLabels, config.labelDropout, noClass, this.batchRandom) : datasetLabels;
+    const shared = this.sharedBatch(Int32Array.from(pixels), batchSize, labels);
     const batch = shared ? null : tf.tensor4d(Int32Array.from(pixels), [batchSize, height, width, channels], 'int32');
-    const labelTensor = !shared && conditional ? tf.tensor1d(labels, 'int32') : undefined;
+    const labelTensor = !shared && labels ? tf.tensor1d(labels, 'int32') : undefined;
     try {
       const bits = await this.trainer!.step(shared ?? batch!, labelTensor);
       this.announceCores();
