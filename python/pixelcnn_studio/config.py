@@ -75,8 +75,6 @@ def validate_config(config):
     dropout = config["labelDropout"]
     if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout <= MAX_LABEL_DROPOUT:
         raise ConfigError(f"labelDropout must be a number from 0 to {MAX_LABEL_DROPOUT}, got {dropout!r}.")
-    if dropout > 0 and config["classes"] == 0:
-        raise ConfigError("labelDropout needs classes: an unconditional model has no label to drop.")
     colors = config["colorChannels"]
     for field in ("hiddenChannels", "headChannels"):
         if config[field] % colors != 0:

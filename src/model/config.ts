@@ -61,7 +61,8 @@ export interface PixelCNNConfig {
    * 0 for none. A conditional model trained this way learns the
    * unconditional prediction too, in one extra row of every class table
    * (label `classes`), and can then be sampled with classifier-free
-   * guidance: logits_u + w·(logits_c − logits_u).
+   * guidance: logits_u + w·(logits_c − logits_u). An unconditional model
+   * (classes 0) has no label to drop and ignores it.
    */
   labelDropout: number;
 }
@@ -244,9 +245,6 @@ export function validateConfig(config: PixelCNNConfig): void {
   const dropout: unknown = config.labelDropout;
   if (typeof dropout !== 'number' || !Number.isFinite(dropout) || dropout < 0 || dropout > MAX_LABEL_DROPOUT) {
     throw new ConfigError(`labelDropout must be a number from 0 to ${MAX_LABEL_DROPOUT}, got ${String(dropout)}.`);
-  }
-  if (dropout > 0 && config.classes === 0) {
-    throw new ConfigError('labelDropout needs classes: an unconditional model has no label to drop.');
   }
   if (config.hiddenChannels % config.colorChannels !== 0) {
     throw new ConfigError(

@@ -19,6 +19,7 @@
 import { BUILTIN_DATASETS, type BuiltinDatasetId } from '../data/builtin';
 import { fetchAppFile } from '../data/appFiles';
 import { MNIST_CLASS_NAMES, digitLabels } from '../data/mnist';
+import { modelGuidance, runGuidance } from '../model/guidance';
 import type { SavedModel } from '../model/modelFile';
 import type { SampleOptions, SampleResult } from '../model/sampling';
 import { classNamesOf, gridClasses, trainingSplitCounts } from './conditioning';
@@ -102,7 +103,7 @@ export async function prepareEarlyGrid(deps: Omit<EarlyGridDeps, 'emit'>): Promi
 export function startPreparedGrid(request: EngineRequest, prepared: PreparedGrid, emit: EarlyGridDeps['emit']): EarlyGrid | null {
   if (!likelyFirstVisit(request)) return null;
   const settings = request.sampleOnStart;
-  if (settingsProblem(SAMPLE_SETTINGS, settings)) return null;
+  if (settingsProblem(SAMPLE_SETTINGS, settings, ['guidance'])) return null;
   const { id, saved, labels, sample } = prepared;
   // The classes as the engine draws them once the set is loaded and split: as often as the training split has them.
   const { classes } = saved.config;
@@ -112,10 +113,12 @@ export function startPreparedGrid(request: EngineRequest, prepared: PreparedGrid
   const untrained = !(typeof saved.meta.steps === 'number' && saved.meta.steps > 0);
   const classNames = untrained && fits ? labels.classNames : classNamesOf(saved.meta, classes);
   const grid = gridClasses(settings, classes, frequencies, classNames);
+  const { guidance } = runGuidance(saved.config, modelGuidance(saved.config, saved.meta), settings.guidance);
   const session = new SamplingSession(saved, (_model, options) => sample(options), { ...settings, count: grid.count }, emit, {
     labels: grid.labels,
     captions: grid.captions,
     columns: grid.columns,
+    guidance,
   });
   // A grid that failed is not adopted: the engine draws its own (on tfjs), and reports a failure of that one.
   let failed = false;

@@ -19,6 +19,7 @@ import {
   sameArchitecture,
 } from '../model';
 import { noClassLabel } from '../model/config';
+import { guidanceUnavailable, modelGuidance, runGuidance } from '../model/guidance';
 import { dropLabelsWith } from '../model/labelDropout';
 import { isModelCard, stepsBeyondCard } from '../model/card';
 import { BUILTIN_DATASETS, BUILTIN_DATASET_IDS, type BuiltinDatasetId, isBuiltinDatasetId } from '../data/builtin';
@@ -143,6 +144,8 @@ export class Engine {
   private trainer: Trainer | null = null;
   private origin: ModelOrigin = 'new';
   private card: Record<string, unknown> = {};
+  /** The weight the model samples with unless a request says otherwise (meta.guidance; 1 for a model that cannot be guided). */
+  private guidance = 1;
   /** A conditional model's class names in label order, kept with its weights (meta.classNames). */
   private classNames: string[] = [];
   /** The model's masks never change, so their picture is read back once per model. */
@@ -320,7 +323,7 @@ export class Engine {
     if (!(await this.restoreSavedModel(storedRead))) {
       if (await this.startFromPretrained(builtin, shippedRead)) shipped = builtin;
       else {
-        this.installModel(createPixelCNN(config, Date.now() % 100000), 'new', 0, {});
+        this.installModel(createPixelCNN(config, Date.now() % 100000), 'new', newModelFacts(config));
         await this.persist();
       }
     }
@@ -355,15 +358,18 @@ export class Engine {
     const early = this.deps.earlyGrid;
     if (!early || this.earlyGridSettled || shipped !== early.id || early.failed()) return false;
     const model = this.requireModel();
-    if (settingsProblem(SAMPLE_SETTINGS, settings) || !sameArchitecture(model.config, early.saved.config)) return false;
+    if (settingsProblem(SAMPLE_SETTINGS, settings, ['guidance']) || !sameArchitecture(model.config, early.saved.config)) return false;
     const grid = gridClasses(settings, model.config.classes, this.trainingClassCounts(), this.classNames);
     const drawn = early.session.drawn();
+    const { guidance, dropped } = runGuidance(model.config, this.guidance, settings.guidance);
     const same =
       sameDrawSettings(drawn.settings, { ...settings, count: grid.count }) &&
+      drawn.guidance === guidance &&
       sameList(drawn.labels, grid.labels ?? null) &&
       sameList(drawn.captions, grid.captions) &&
       drawn.columns === grid.columns;
     if (!same) return false;
+    if (dropped) this.deps.emit({ type: 'notice', message: dropped });
     this.earlyGridSettled = true;
     this.follow(early.session);
     return true;
@@ -399,7 +405,7 @@ export class Engine {
     try {
       const saved = early ? unwrap(await early) : await this.deps.loadPretrained(id);
       if (!saved) return false;
-      this.installModel(modelFromSaved(saved), 'pretrained', stepsOf(saved.meta), cardOf(saved.meta), classNamesOf(saved.meta, saved.config.classes));
+      this.installModel(modelFromSaved(saved), 'pretrained', factsOf(saved));
       return true;
     } catch (error) {
       this.deps.emit({ type: 'notice', message: `The pretrained model could not be loaded (${errorText(error)}); starting from random weights.` });
@@ -421,7 +427,7 @@ export class Engine {
       return false;
     }
     const origin = isOrigin(saved.meta.origin) && saved.meta.origin !== 'new' ? saved.meta.origin : 'restored';
-    this.installModel(model, origin === 'pretrained' ? 'pretrained' : 'restored', stepsOf(saved.meta), cardOf(saved.meta), classNamesOf(saved.meta, saved.config.classes));
+    this.installModel(model, origin === 'pretrained' ? 'pretrained' : 'restored', factsOf(saved));
     return true;
   }
 
@@ -436,14 +442,16 @@ export class Engine {
     return this.model;
   }
 
-  /** `classNames`: the model's own (from its file); a new model takes the dataset's when they fit. */
-  private installModel(model: PixelCNN, origin: ModelOrigin, steps: number, card: Record<string, unknown>, classNames?: string[]): void {
+  /** `facts.classNames`: the model's own (from its file); a new model takes the dataset's when they fit. */
+  private installModel(model: PixelCNN, origin: ModelOrigin, facts: RecordedFacts): void {
+    const { steps, card, classNames, guidance } = facts;
     this.trainer?.dispose();
     this.model?.dispose();
     this.model = model;
     this.masks = maskPicture(model);
     this.origin = origin;
     this.card = card;
+    this.guidance = guidance;
     this.classNames = classNames ?? this.fittingClassNames(model.config.classes) ?? defaultClassNames(model.config.classes);
     this.trainer = new Trainer(model, this.trainSettings, steps);
     this.watch = new DivergenceWatch(model.config.levels);
@@ -457,10 +465,12 @@ export class Engine {
     return classes > 0 && names && names.length === classes ? [...names] : null;
   }
 
-  /** What is recorded with the weights: steps, origin, card, and a conditional model's class names. */
+  /** What is recorded with the weights: steps, origin, card, a conditional model's class names, and a guidable model's default guidance. */
   private meta(extra: Record<string, unknown>): Record<string, unknown> {
-    const classNames = this.requireModel().config.classes > 0 ? { classNames: this.classNames } : {};
-    return { steps: this.trainer?.steps ?? 0, origin: this.origin, card: this.card, ...classNames, ...extra };
+    const { config } = this.requireModel();
+    const classNames = config.classes > 0 ? { classNames: this.classNames } : {};
+    const guidance = guidanceUnavailable(config) === null ? { guidance: this.guidance } : {};
+    return { steps: this.trainer?.steps ?? 0, origin: this.origin, card: this.card, ...classNames, ...guidance, ...extra };
   }
 
   private async emitModel(): Promise<void> {
@@ -475,6 +485,8 @@ export class Engine {
         masks: await this.masks!,
         card: this.card,
         classNames: model.config.classes > 0 ? [...this.classNames] : [],
+        guidance: this.guidance,
+        guidanceUnavailable: guidanceUnavailable(model.config),
       },
     });
   }
@@ -492,7 +504,7 @@ export class Engine {
     await this.quiesce();
     const previous = this.model?.config;
     await this.checkpoint(note);
-    this.installModel(createPixelCNN(config, Date.now() % 100000), 'new', 0, {});
+    this.installModel(createPixelCNN(config, Date.now() % 100000), 'new', newModelFacts(config));
     await this.persist();
     await this.emitModel();
     if (!previous || !sameGeometry(previous, config)) await this.useDataset(this.source);
@@ -575,7 +587,7 @@ export class Engine {
     const previous = this.requireModel().config;
     await this.quiesce();
     await this.checkpoint('before importing a file');
-    this.installModel(model, 'imported', stepsOf(saved.meta), cardOf(saved.meta), classNamesOf(saved.meta, saved.config.classes));
+    this.installModel(model, 'imported', factsOf(saved));
     this.watch = new DivergenceWatch(saved.config.levels);
     this.checkpointed = false;
     this.lastEvaluation = null;
@@ -1019,12 +1031,20 @@ export class Engine {
     await this.stopSampling();
     await this.stopEarlyGrid();
     const session = new SamplingSession(model, this.deps.sampler ?? sampleIncremental, { ...settings, count }, this.deps.emit, {
+      guidance: this.guidanceFor(settings),
       prefix: prefix?.(count),
       labels: grid.labels,
       captions: grid.captions,
       columns: grid.columns ?? (oneRow ? sideBySide(count) : null),
     });
     this.follow(session);
+  }
+
+  /** The guidance weight a run with `settings` samples with; a weight the model cannot use is dropped with a notice. */
+  private guidanceFor(settings: SampleSettings): number {
+    const { guidance, dropped } = runGuidance(this.requireModel().config, this.guidance, settings.guidance);
+    if (dropped) this.deps.emit({ type: 'notice', message: dropped });
+    return guidance;
   }
 
   /** Makes `session` the running (and the last) sampling run, its failure reported and its end noted. */
@@ -1158,7 +1178,7 @@ export class Engine {
   private installSaved(saved: SavedModel, origin?: ModelOrigin): void {
     const recorded = isOrigin(saved.meta.origin) && saved.meta.origin !== 'new' ? saved.meta.origin : 'restored';
     const kept = origin ?? (recorded === 'pretrained' ? 'pretrained' : 'restored');
-    this.installModel(modelFromSaved(saved), kept, stepsOf(saved.meta), cardOf(saved.meta), classNamesOf(saved.meta, saved.config.classes));
+    this.installModel(modelFromSaved(saved), kept, factsOf(saved));
   }
 
   /** Goes back to checkpoint `target` of the history, or to the shipped model; the current weights join the history first. */
@@ -1308,7 +1328,7 @@ function sideBySide(count: number): number {
 
 /** Checked against SAMPLE_SETTINGS, the Sampling panel's limits. */
 function checkSampleSettings(settings: SampleSettings): void {
-  const problem = settingsProblem(SAMPLE_SETTINGS, settings);
+  const problem = settingsProblem(SAMPLE_SETTINGS, settings, ['guidance']);
   if (problem) throw new UserFacingError('sampling', problem);
 }
 
@@ -1334,6 +1354,25 @@ function isOrigin(value: unknown): value is ModelOrigin {
 
 function stepsOf(meta: Record<string, unknown>): number {
   return typeof meta.steps === 'number' && Number.isInteger(meta.steps) && meta.steps >= 0 ? meta.steps : 0;
+}
+
+/** What a model file records beside its weights, read once: its steps, card, class names and default guidance. */
+interface RecordedFacts {
+  steps: number;
+  card: Record<string, unknown>;
+  /** The model's own class names; absent for a new model, which takes the dataset's when they fit. */
+  classNames?: string[];
+  guidance: number;
+}
+
+function factsOf(saved: SavedModel): RecordedFacts {
+  const { meta, config } = saved;
+  return { steps: stepsOf(meta), card: cardOf(meta), classNames: classNamesOf(meta, config.classes), guidance: modelGuidance(config, meta) };
+}
+
+/** A new model's facts: no steps or card; it records the app's default guidance when it can be guided. */
+function newModelFacts(config: PixelCNNConfig): RecordedFacts {
+  return { steps: 0, card: {}, guidance: modelGuidance(config, {}) };
 }
 
 function cardOf(meta: Record<string, unknown>): Record<string, unknown> {

@@ -164,6 +164,12 @@ export interface SampleSettings {
   delayMs: number;
   /** The classes to draw, for a conditional model. */
   draw: ClassDraw;
+  /**
+   * Classifier-free guidance weight (SAMPLE_SETTINGS.guidance); absent: the
+   * model's own default (ModelSummary.guidance). Ignored, with a notice, by
+   * a model that cannot be guided.
+   */
+  guidance?: number;
 }
 
 /** Where the current weights came from, shown in the model panel. */
@@ -213,6 +219,10 @@ export interface ModelSummary {
   card: Record<string, unknown>;
   /** A conditional model's class names in label order (config.classes of them); empty for an unconditional one. */
   classNames: string[];
+  /** The guidance weight the model samples with unless the user picks another (meta.guidance); 1 when it cannot be guided. */
+  guidance: number;
+  /** Why the model cannot be sampled with guidance, or null when it can. */
+  guidanceUnavailable: string | null;
 }
 
 /** A class of the dataset and how many of its images are in each set. */

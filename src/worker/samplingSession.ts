@@ -35,6 +35,8 @@ export interface DrawnImages {
   labels: Int32Array | null;
   captions: string[] | null;
   temperature: number;
+  /** The guidance weight the run samples with. */
+  guidance: number;
   /** The run's settings, with its actual image count. */
   settings: SampleSettings;
   columns: number | null;
@@ -56,6 +58,8 @@ export interface SessionInput {
   columns?: number | null;
   /** Send the chosen image's belief (sampleBelief events); true unless a benchmark measures the run without them. */
   belief?: boolean;
+  /** Classifier-free guidance weight, resolved against the model (runGuidance); 1 (none) when absent. */
+  guidance?: number;
 }
 
 /** Gives queued worker messages (Pause, Stop, a new delay) a chance to run. */
@@ -111,6 +115,7 @@ export class SamplingSession<M extends SampledModel = PixelCNN> implements Sampl
       labels: this.input.labels ?? null,
       captions: this.input.captions ?? null,
       temperature: this.settings.temperature,
+      guidance: this.input.guidance ?? 1,
       settings: this.settings,
       columns: this.input.columns ?? null,
     };
@@ -198,6 +203,7 @@ export class SamplingSession<M extends SampledModel = PixelCNN> implements Sampl
         temperature: this.settings.temperature,
         prefix,
         labels,
+        guidance: this.input.guidance,
         onSubPixel,
         shouldStop: () => this.stopRequested,
       });

@@ -61,7 +61,8 @@ describe('one declaration per setting', () => {
       expect(at(spec.range.min), field).not.toThrow();
       expect(at(spec.range.max), field).not.toThrow();
       expect(at(spec.range.min - 1), field).toThrow(ConfigError);
-      expect(at(spec.range.max + 1), field).toThrow(new RegExp(`^${field} must be an integer from ${spec.range.min} to ${spec.range.max}`));
+      const kind = spec.fraction ? 'a number' : 'an integer';
+      expect(at(spec.range.max + 1), field).toThrow(new RegExp(`^${field} must be ${kind} from ${spec.range.min} to ${spec.range.max}`));
     }
   });
 });

@@ -7,6 +7,8 @@
  * page imports it through protocol.ts.
  */
 
+import { MAX_GUIDANCE } from '../model/guidance';
+
 export interface NumberSetting {
   /** The field's label, and the name the message uses. */
   label: string;
@@ -42,6 +44,14 @@ export const SAMPLE_SETTINGS = {
   temperature: { label: 'Temperature', hint: 'below 1: safer, plainer images; above 1: wilder ones', min: 0.1, max: 2, integer: false, step: 0.05 },
   seed: { label: 'Seed', hint: `a whole number from 0 to ${MAX_SEED.toLocaleString('en-US')} (32 bits); the same seed and model give the same images`, min: 0, max: MAX_SEED, integer: true, step: 1 },
   delayMs: { label: 'Speed', hint: 'pause after each pixel, in ms', min: 0, max: 10_000, integer: true, step: 1 },
+  guidance: {
+    label: 'Guidance',
+    hint: '1 draws from the model as trained; above 1 each pixel leans harder toward the class asked for, 0 ignores the class',
+    min: 0,
+    max: MAX_GUIDANCE,
+    integer: false,
+    step: 0.25,
+  },
 } as const satisfies Record<string, NumberSetting>;
 
 function formatLimit(value: number): string {
