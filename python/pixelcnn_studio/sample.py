@@ -10,7 +10,16 @@ Each sub-pixel's logits come from a pass over its row only (model.row_logits),
 with every layer's output for the rows above kept: no layer reads a row below
 its output, so those never change again.
 
-    python3 -m pixelcnn_studio.sample --model model.json --count 80 --labels 0,1,... --out levels.bin
+Classifier-free guidance (docs/ARCHITECTURES.md, "Guidance"), for a model
+trained with label dropout (a "no class" row, label = classes): each
+sub-pixel is drawn from logits_u + w·(logits_c − logits_u), logits_c given
+the image's label and logits_u given "no class". w = 1 (the default) is the
+plain conditional model and w = 0 the unconditional one; both run the
+network once on `count` images. Any other w runs it on 2·count, the images
+with their labels then the same images with "no class", draws once per image
+and writes the level into both copies.
+
+    python3 -m pixelcnn_studio.sample --model model.json --count 80 --labels 0,1,... [--guidance 2] --out levels.bin
 
 writes count × H × W × C levels as bytes.
 """
@@ -21,6 +30,7 @@ import sys
 import numpy as np
 import torch
 
+from .config import has_no_class_row
 from .modelfile import read_model
 from .schedule import mulberry32
 
@@ -39,33 +49,89 @@ def sample_categorical(logits, temperature, uniforms):
     return np.where(exceeded, chosen, logits.shape[1] - 1)
 
 
+def guidance_mode(config, guidance):
+    """
+    'plain' (w = 1), 'unconditional' (w = 0) or 'guided', checked against the
+    model as the app's guidanceMode (src/model/sampling.ts) checks it: w is a
+    finite number >= 0, and any w but 1 needs a "no class" row.
+    """
+    w = guidance
+    if isinstance(w, bool) or not isinstance(w, (int, float)) or not np.isfinite(w) or w < 0:
+        raise ValueError(f"guidance must be a number of at least 0, got {w!r}")
+    if w == 1:
+        return "plain"
+    if not has_no_class_row(config):
+        if config["classes"] == 0:
+            raise ValueError("guidance needs a model conditioned on classes; this one is unconditional")
+        raise ValueError(
+            'guidance needs a model trained with label dropout (a "no class" row); this one has none: '
+            "sample it at guidance 1"
+        )
+    return "unconditional" if w == 0 else "guided"
+
+
+def mix_guided(conditional, unconditional, w):
+    """
+    logits_u + w·(logits_c − logits_u), as the app mixes them: float64
+    arithmetic on the float32 logits, rounded once to float32.
+    """
+    c = conditional.astype(np.float64)
+    u = unconditional.astype(np.float64)
+    return (u + w * (c - u)).astype(np.float32)
+
+
 @torch.no_grad()
-def sample(model, count, seed=1, temperature=1.0, labels=None, device="cpu"):
-    """count images [count, H, W, C] of levels (numpy uint8)."""
+def sample(model, count, seed=1, temperature=1.0, labels=None, device="cpu", guidance=1.0, on_sub_pixel=None):
+    """
+    count images [count, H, W, C] of levels (numpy uint8), drawn at guidance
+    weight `guidance`. on_sub_pixel(index, values, logits), if given, is
+    called after each sub-pixel (index in generation order) with the levels
+    drawn and the float32 logits [count, L] they were drawn from (mixed when
+    guided), as the app's onSubPixel is.
+    """
     config = model.config
     H, W, C, L = config["height"], config["width"], config["colorChannels"], config["levels"]
+    mode = guidance_mode(config, guidance)
+    batch = count
     if config["classes"] > 0:
+        K = config["classes"]
         if labels is None or len(labels) != count:
-            raise ValueError(f"this model draws one of {config['classes']} classes: give one label per image")
-        labels = torch.tensor(list(labels), dtype=torch.long, device=device)
+            raise ValueError(f"this model draws one of {K} classes: give one label per image")
+        labels = [int(v) for v in labels]
+        top = model.no_class if model.no_class is not None else K - 1
+        bad = [v for v in labels if not 0 <= v <= top]
+        if bad:
+            extra = f", or {K} for no class" if model.no_class is not None else ""
+            raise ValueError(f"label {bad[0]} is not a class of this model (0 to {K - 1}{extra})")
+        if mode == "unconditional":
+            labels = [model.no_class] * count
+        elif mode == "guided":
+            labels = labels + [model.no_class] * count
+            batch = 2 * count
+        labels = torch.tensor(labels, dtype=torch.long, device=device)
     else:
         labels = None
     random = mulberry32(seed)
-    pixels = torch.zeros(count, H, W, C, dtype=torch.long, device=device)
+    pixels = torch.zeros(batch, H, W, C, dtype=torch.long, device=device)
     model.eval()
     state = {"x": model.network_input(pixels)}
     for row in range(H):
         for col in range(W):
             for channel in range(C):
                 state["x"][:, :, row : row + 1] = model.network_input(pixels[:, row : row + 1])
-                logits = model.row_logits(state, row, labels)[:, channel * L : (channel + 1) * L, 0, col]
+                logits = model.row_logits(state, row, labels)[:, channel * L : (channel + 1) * L, 0, col].cpu().numpy()
+                if mode == "guided":
+                    logits = mix_guided(logits[:count], logits[count:], float(guidance))
                 uniforms = np.array([random() for _ in range(count)])
-                drawn = sample_categorical(logits.double().cpu().numpy(), temperature, uniforms)
-                pixels[:, row, col, channel] = torch.from_numpy(drawn).to(device)
+                drawn = torch.from_numpy(sample_categorical(logits.astype(np.float64), temperature, uniforms)).to(device)
+                # Every copy of an image (both halves of a guided batch) gets the same level.
+                pixels[:, row, col, channel] = drawn.repeat(2 if mode == "guided" else 1)
+                if on_sub_pixel is not None:
+                    on_sub_pixel((row * W + col) * C + channel, drawn.cpu().numpy(), logits)
         # The row is complete: its cached features must see its last sub-pixel before the rows below read them.
         state["x"][:, :, row : row + 1] = model.network_input(pixels[:, row : row + 1])
         model.row_logits(state, row, labels)
-    return pixels.cpu().numpy().astype(np.uint8)
+    return pixels[:count].cpu().numpy().astype(np.uint8)
 
 
 def main(argv=None):
@@ -75,6 +141,13 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--temperature", type=float, default=1.0)
     parser.add_argument("--labels", default="", help="comma-separated class labels, one per image")
+    parser.add_argument(
+        "--guidance",
+        type=float,
+        default=1.0,
+        help="classifier-free guidance weight: 1 plain conditional (default), 0 unconditional, above 1 guided; "
+        "any but 1 needs a model trained with label dropout",
+    )
     parser.add_argument("--threads", type=int, default=0)
     parser.add_argument("--out", required=True)
     args = parser.parse_args(argv)
@@ -84,7 +157,7 @@ def main(argv=None):
     model, _ = read_model(args.model, device)
     labels = [int(v) for v in args.labels.split(",")] if args.labels else None
     try:
-        levels = sample(model, args.count, args.seed, args.temperature, labels, device)
+        levels = sample(model, args.count, args.seed, args.temperature, labels, device, args.guidance)
     except ValueError as error:
         print(f"pixelcnn_studio.sample: {error}", file=sys.stderr)
         return 1

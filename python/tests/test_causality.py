@@ -11,15 +11,21 @@ from conftest import batch_for, config, randomise
 from pixelcnn_studio import TwinModel
 from pixelcnn_studio.adam import TfjsAdam
 from pixelcnn_studio.masks import build_mask
+from pixelcnn_studio.schedule import dropped_labels
 
 
 @torch.no_grad()
-def dependencies(model, seed=0):
-    """depends[o, i]: whether the logits of sub-pixel o change when sub-pixel i does (generation order)."""
+def dependencies(model, seed=0, label=None):
+    """
+    depends[o, i]: whether the logits of sub-pixel o change when sub-pixel i does (generation order).
+    `label` conditions a conditional model on that label (the "no class" label too) instead of a random class.
+    """
     cfg = model.config
     H, W, C, L = cfg["height"], cfg["width"], cfg["colorChannels"], cfg["levels"]
     n = H * W * C
     base, labels = batch_for(cfg, seed, count=1)
+    if label is not None:
+        labels = torch.tensor([label])
     images = base.repeat(n + 1, 1, 1, 1)
     flat = images.view(n + 1, n)
     for i in range(n):
@@ -51,6 +57,22 @@ CASES = {
     "gated RGB, 1 layer, scaled levels": config(architecture="gated", colorChannels=3, layers=1, firstKernelSize=3),
 }
 
+#: Conditional models trained with label dropout: every class table has a "no class" row (label = classes).
+#: The RGB heads are 12 wide (4 units per colour group), so random class biases rarely switch off every path
+#: from a sub-pixel to the one after it (which the orphan check would report).
+NO_CLASS_CASES = {
+    "pixelcnn gray, position, no-class row": config(position=True, classes=2, labelDropout=0.2),
+    "pixelcnn RGB, embedding, head, position, no-class row": config(
+        colorChannels=3, hiddenChannels=12, inputEmbedding=2, headChannels=12, position=True, classes=2, labelDropout=0.2
+    ),
+    "gated gray, embedding, position, no-class row": config(
+        architecture="gated", inputEmbedding=2, position=True, classes=3, labelDropout=0.15
+    ),
+    "gated RGB, embedding, head, no-class row": config(
+        architecture="gated", colorChannels=3, inputEmbedding=2, headChannels=12, classes=2, labelDropout=0.3
+    ),
+}
+
 
 @pytest.mark.parametrize("name", list(CASES))
 def test_autoregressive_at_random_weights_and_after_training(name):
@@ -68,6 +90,41 @@ def test_autoregressive_at_random_weights_and_after_training(name):
         optimizer.step()
     # Training may switch units off (fewer dependencies), never open a path to the future.
     assert leaks(dependencies(model, seed=1)) == []
+
+
+@pytest.mark.parametrize("name", list(NO_CLASS_CASES))
+def test_autoregressive_with_the_no_class_row(name):
+    """With the "no class" label and with a class label, before and after training on dropped labels."""
+    cfg = NO_CLASS_CASES[name]
+    model = TwinModel(cfg, seed=2)
+    no_class = model.no_class
+    assert no_class == cfg["classes"]
+    assert all(model.params[n].shape[0] == cfg["classes"] + 1 for n in model.names if n.endswith("/class"))
+    randomise(model, 7, scale=0.5)
+    for label in (no_class, 0):
+        depends = dependencies(model, label=label)
+        assert leaks(depends) == [], f"label {label}"
+        assert orphans(depends) == [], f"label {label}"
+    optimizer = TfjsAdam(model.parameter_list(), lr=0.01)
+    for step in range(3):
+        images, _ = batch_for(cfg, 50 + step, count=4)
+        labels = dropped_labels([n % cfg["classes"] for n in range(4)], 0.5, 11, step, no_class)
+        optimizer.zero_grad()
+        model.bits_per_dim(images, torch.tensor(labels)).backward()
+        optimizer.step()
+    for label in (no_class, 1):
+        assert leaks(dependencies(model, seed=1, label=label)) == [], f"label {label} after training"
+
+
+@pytest.mark.parametrize("name", list(NO_CLASS_CASES))
+def test_a_leak_is_caught_with_the_no_class_label(monkeypatch, name):
+    """Mask B on the first layer (the current sub-pixel sees itself): the check above must fail with "no class" too."""
+    monkeypatch.setattr(
+        twin_model, "build_mask", mutated_masks(lambda t, region, k: ("B", region) if t == "A" else (t, region))
+    )
+    model = TwinModel(NO_CLASS_CASES[name], seed=2)
+    randomise(model, 7, scale=0.5)
+    assert leaks(dependencies(model, label=model.no_class)) != []
 
 
 def test_gated_has_no_blind_spot_and_pixelcnn_has_one():
