@@ -57,6 +57,8 @@ export interface PixelBelief {
   channels: number;
   /** The temperature the distributions are taken at (1 for data the model did not draw). */
   temperature: number;
+  /** The guidance weight of the logits (1 when unguided): the distributions are the guided ones the levels were drawn from. */
+  guidance?: number;
   /** Sub-pixels of this pixel with a distribution: 1..channels, in the order R, G, B. */
   known: number;
   /** known × levels probabilities, channel-major. */
@@ -70,7 +72,7 @@ export interface PixelBelief {
 /** A PixelBelief from `known` rows of logits (known × levels, row c starting at c·levels). */
 export function pixelBelief(
   logits: ArrayLike<number>,
-  at: { image: number; row: number; col: number; channels: number; levels: number; temperature: number; known: number },
+  at: { image: number; row: number; col: number; channels: number; levels: number; temperature: number; guidance?: number; known: number },
   values: ArrayLike<number>,
 ): PixelBelief {
   const { levels, known, temperature } = at;

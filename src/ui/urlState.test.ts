@@ -1,31 +1,58 @@
 import { describe, expect, it } from 'vitest';
+import { SAMPLE_SETTINGS } from '../worker/settings';
 import { formatHash, parseHash } from './urlState';
 
 describe('the link hash', () => {
   it('reads every setting and the built-in model, and writes them back the same', () => {
-    const hash = '#model=icons&seed=1234&t=0.85&n=6&draw=class:3&speed=50';
+    const hash = '#model=icons&seed=1234&t=0.85&n=6&draw=class:3&speed=50&g=2.5';
     const { state, problems, unknown } = parseHash(hash);
     expect(problems).toEqual([]);
     expect(unknown).toEqual([]);
-    expect(state).toEqual({ model: 'icons', settings: { seed: 1234, temperature: 0.85, count: 6, draw: { kind: 'class', label: 3 }, delayMs: 50 } });
+    expect(state).toEqual({ model: 'icons', settings: { seed: 1234, temperature: 0.85, count: 6, draw: { kind: 'class', label: 3 }, delayMs: 50, guidance: 2.5 } });
     expect(formatHash(state)).toBe(hash);
     expect(parseHash('draw=rows:4&draw=any').state.settings.draw).toEqual({ kind: 'any' });
     expect(parseHash('#draw=rows:4').state.settings.draw).toEqual({ kind: 'rows', perClass: 4 });
   });
 
   it('names values that do not read and leaves them out; keeps keys it does not know', () => {
-    const { state, problems, unknown } = parseHash('#model=cats&seed=-1&t=hot&n=17&draw=rows:0&speed=fast&mine=1&seed=7');
+    const { state, problems, unknown } = parseHash('#model=cats&seed=-1&t=hot&n=65&draw=rows:0&speed=fast&g=11&mine=1&seed=7');
     expect(state).toEqual({ settings: { seed: 7 } });
     expect(problems).toEqual([
       '“model=cats” is not a built-in model (digits or icons)',
-      '“seed=-1” is not a whole number from 0',
-      '“t=hot” is not a temperature from 0 to 2',
-      '“n=17” is not a number of images from 1 to 16',
+      '“seed=-1” is not seed: a whole number from 0 to 4,294,967,295',
+      '“t=hot” is not temperature: a number from 0.1 to 2',
+      '“n=65” is not images: a whole number from 1 to 64',
       '“draw=rows:0” is not any, class:N or rows:N',
-      '“speed=fast” is not a pause per pixel in ms, from 0 to 2000',
+      '“speed=fast” is not speed: a whole number from 0 to 10,000',
+      '“g=11” is not guidance: a number from 0 to 10',
     ]);
     expect(unknown).toEqual([['mine', '1']]);
     expect(formatHash(state, unknown)).toBe('#seed=7&mine=1');
+  });
+
+  it("reads each number with the setting's own limits: what the panel and the engine take, and nothing else", () => {
+    for (const [field, setting] of Object.entries(SAMPLE_SETTINGS)) {
+      const key = { seed: 'seed', temperature: 't', count: 'n', delayMs: 'speed', guidance: 'g' }[field]!;
+      for (const value of [setting.min, setting.max]) {
+        const { state, problems } = parseHash(`#${key}=${value}`);
+        expect(problems, `${key}=${value}`).toEqual([]);
+        expect(state.settings, `${key}=${value}`).toEqual({ [field]: value });
+        // A link written for it reads back the same.
+        expect(parseHash(formatHash(state)).state).toEqual(state);
+      }
+      const step = setting.integer ? 1 : 0.05;
+      for (const value of [setting.min - step, setting.max + step]) {
+        if (value < 0) continue;
+        expect(parseHash(`#${key}=${Number(value.toFixed(2))}`).problems, `${key}=${value}`).toHaveLength(1);
+      }
+    }
+    // Numbers only as decimals: no hex, sign, exponent or blanks.
+    for (const value of ['0x2', '+1', '1e1', ' 1', '', '1.']) expect(parseHash(`#t=${value}`).problems, value).toHaveLength(1);
+    expect(parseHash('#t=0').problems).toHaveLength(1);
+    expect(parseHash('#n=32').state.settings.count).toBe(32);
+    expect(parseHash('#speed=5000').state.settings.delayMs).toBe(5000);
+    expect(parseHash('#draw=class:1000').problems).toHaveLength(1);
+    expect(parseHash('#draw=class:999').state.settings.draw).toEqual({ kind: 'class', label: 999 });
   });
 
   it('writes only what is set, in one order', () => {

@@ -1,5 +1,7 @@
 import { BUILTIN_DATASETS, type BuiltinDatasetId, isBuiltinDatasetId } from '../data/builtin';
+import { CONFIG_SPEC } from '../model/config';
 import { type ClassDraw, MAX_SAMPLE_IMAGES, type SampleSettings } from '../worker/protocol';
+import { SAMPLE_SETTINGS, allowedRange, settingProblem } from '../worker/settings';
 import { loadBuiltinDataset } from './actions';
 import { hasOwnModel, modelStanding } from './builtinModel';
 import { addNotice, type StudioState, useStudio } from './store';
@@ -8,13 +10,15 @@ import { addNotice, type StudioState, useStudio } from './store';
  * A shareable link: the URL hash holds the sampling settings and which
  * built-in model draws, e.g.
  *
- *   #model=digits&seed=1234&t=1&n=16&draw=class:3&speed=10
+ *   #model=digits&seed=1234&t=1&n=16&draw=class:3&speed=10&g=2
  *
  * so opening it draws the same images (same model, seed and settings, same
  * backend). Every key is declared once in HASH_KEYS (name, how it reads, how
- * it writes); a new setting is one more entry. Keys the app does not know
- * are kept as they are, and a value that does not read is named in a notice
- * and left at its default.
+ * it writes); a new setting is one more entry. The number keys are read with
+ * the settings' own declarations (SAMPLE_SETTINGS), which the Sampling panel
+ * and the engine use too, so a link cannot ask for what they refuse. Keys
+ * the app does not know are kept as they are, and a value that does not
+ * read is named in a notice and left at its default.
  */
 
 export interface HashState {
@@ -31,6 +35,11 @@ interface HashKey {
   write(state: HashState): string | null;
 }
 
+/** A decimal number as a link writes it ("12", "0.85"): no sign, exponent, hex or blanks. */
+function decimal(value: string): number | null {
+  return /^\d+(\.\d+)?$/.test(value) ? Number(value) : null;
+}
+
 function wholeNumber(value: string, min: number, max: number): number | null {
   if (!/^\d+$/.test(value)) return null;
   const n = Number(value);
@@ -41,7 +50,7 @@ function readDraw(value: string): ClassDraw | null {
   if (value === 'any') return { kind: 'any' };
   const [kind, number] = value.split(':');
   if (kind === 'class') {
-    const label = wholeNumber(number ?? '', 0, 1_000_000);
+    const label = wholeNumber(number ?? '', 0, MAX_CLASSES - 1);
     return label === null ? null : { kind: 'class', label };
   }
   if (kind === 'rows') {
@@ -62,8 +71,27 @@ function writeDraw(draw: ClassDraw): string {
   }
 }
 
-/** Most images the Sampling panel's Images field allows. */
-export const MAX_LINK_COUNT = 16;
+/** The most classes a model may have (CONFIG_SPEC), so a class number above it cannot be one. */
+const MAX_CLASSES = CONFIG_SPEC.classes.range!.max;
+
+type NumberField = 'seed' | 'temperature' | 'count' | 'delayMs' | 'guidance';
+
+/** A key holding one of the Sampling panel's number settings, read and checked with its SAMPLE_SETTINGS declaration. */
+function numberKey(key: string, field: NumberField): HashKey {
+  const setting = SAMPLE_SETTINGS[field];
+  return {
+    key,
+    what: `${setting.label.toLowerCase()}: ${allowedRange(setting)}`,
+    read: (value, into) => {
+      const n = decimal(value);
+      return n !== null && settingProblem(setting, n) === null && ((into.settings[field] = n), true);
+    },
+    write: (state) => {
+      const n = state.settings[field];
+      return n === undefined ? null : String(setting.integer ? n : Number(n.toFixed(3)));
+    },
+  };
+}
 
 export const HASH_KEYS: readonly HashKey[] = [
   {
@@ -72,33 +100,9 @@ export const HASH_KEYS: readonly HashKey[] = [
     read: (value, into) => isBuiltinDatasetId(value) && ((into.model = value), true),
     write: (state) => state.model ?? null,
   },
-  {
-    key: 'seed',
-    what: 'a whole number from 0',
-    read: (value, into) => {
-      const seed = wholeNumber(value, 0, 2 ** 32 - 1);
-      return seed !== null && ((into.settings.seed = seed), true);
-    },
-    write: (state) => (state.settings.seed === undefined ? null : String(state.settings.seed)),
-  },
-  {
-    key: 't',
-    what: 'a temperature from 0 to 2',
-    read: (value, into) => {
-      const t = Number(value);
-      return value.trim() !== '' && Number.isFinite(t) && t >= 0 && t <= 2 && ((into.settings.temperature = t), true);
-    },
-    write: (state) => (state.settings.temperature === undefined ? null : String(Number(state.settings.temperature.toFixed(3)))),
-  },
-  {
-    key: 'n',
-    what: `a number of images from 1 to ${MAX_LINK_COUNT}`,
-    read: (value, into) => {
-      const count = wholeNumber(value, 1, MAX_LINK_COUNT);
-      return count !== null && ((into.settings.count = count), true);
-    },
-    write: (state) => (state.settings.count === undefined ? null : String(state.settings.count)),
-  },
+  numberKey('seed', 'seed'),
+  numberKey('t', 'temperature'),
+  numberKey('n', 'count'),
   {
     key: 'draw',
     what: 'any, class:N or rows:N',
@@ -108,15 +112,8 @@ export const HASH_KEYS: readonly HashKey[] = [
     },
     write: (state) => (state.settings.draw ? writeDraw(state.settings.draw) : null),
   },
-  {
-    key: 'speed',
-    what: 'a pause per pixel in ms, from 0 to 2000',
-    read: (value, into) => {
-      const delayMs = wholeNumber(value, 0, 2000);
-      return delayMs !== null && ((into.settings.delayMs = delayMs), true);
-    },
-    write: (state) => (state.settings.delayMs === undefined ? null : String(state.settings.delayMs)),
-  },
+  numberKey('speed', 'delayMs'),
+  numberKey('g', 'guidance'),
 ];
 
 /** Reads a hash ("#a=1&b=2" or without the #): what it sets, what did not read, and the keys it does not know (kept). */

@@ -163,7 +163,16 @@ export class SamplingSession<M extends SampledModel = PixelCNN> implements Sampl
       const first = step.index - step.channel;
       const belief = pixelBelief(
         pixelLogits,
-        { image, row: step.row, col: step.col, channels: colorChannels, levels, temperature: this.settings.temperature, known: step.channel + 1 },
+        {
+          image,
+          row: step.row,
+          col: step.col,
+          channels: colorChannels,
+          levels,
+          temperature: this.settings.temperature,
+          guidance: this.input.guidance ?? 1,
+          known: step.channel + 1,
+        },
         step.pixels.subarray(image * perImage + first, image * perImage + first + colorChannels),
       );
       this.emit({ type: 'sampleBelief', belief }, [belief.probabilities.buffer]);

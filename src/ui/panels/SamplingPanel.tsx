@@ -264,9 +264,55 @@ function DrawChoice() {
           </Field>
         )}
       </div>
+      <GuidanceControl />
     </fieldset>
   );
 }
+
+/**
+ * Classifier-free guidance: how hard each pixel leans toward the class asked
+ * for. Shows the model's own default until the user moves it; a model
+ * trained without label dropout cannot be guided, and the control says why.
+ */
+function GuidanceControl() {
+  const model = useStudio((s) => s.model);
+  const asked = useStudio((s) => s.sampleSettings.guidance);
+  if (!model) return null;
+  const setting = SAMPLE_SETTINGS.guidance;
+  const unavailable = model.guidanceUnavailable;
+  const value = unavailable ? 1 : (asked ?? model.guidance);
+  const isDefault = unavailable !== null || asked === undefined || asked === model.guidance;
+  const shown = `${value.toFixed(2)}${unavailable ? ' (off)' : isDefault ? ' (this model’s default)' : ''}`;
+  return (
+    <div className="guidance-control" data-testid="guidance-control">
+      <Field label={setting.label} value={shown} hint={unavailable ?? GUIDANCE_SENTENCE} className="field-wide">
+        {({ id, describedBy }) => (
+          <input
+            id={id}
+            aria-describedby={describedBy}
+            type="range"
+            min={setting.min}
+            max={setting.max}
+            step={setting.step}
+            value={value}
+            disabled={unavailable !== null}
+            onChange={(e) => changeSampleSettings({ guidance: Number(e.currentTarget.value) })}
+          />
+        )}
+      </Field>
+      {!isDefault && (
+        <button type="button" className="link-button" onClick={() => changeSampleSettings({ guidance: undefined })}>
+          Back to this model’s default ({model.guidance})
+        </button>
+      )}
+    </div>
+  );
+}
+
+const GUIDANCE_SENTENCE =
+  'Each sub-pixel is drawn from the class prediction pushed away from the model’s “no class” prediction: ' +
+  '1 draws from the model as trained, higher makes the class asked for clearer (and the images less varied), 0 ignores the class. ' +
+  'Guided drawing runs the network twice per step.';
 
 function SampleSettingsForm() {
   const settings = useStudio((s) => s.sampleSettings);

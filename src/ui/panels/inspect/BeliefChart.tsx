@@ -115,6 +115,7 @@ export function PixelBeliefView({ belief, title }: { belief: PixelBelief; title:
     <div className="belief-view" role="group" aria-label={title}>
       <p className="belief-title">
         {title}
+        {belief.guidance !== undefined && belief.guidance !== 1 && <span className="muted"> · guided, weight {belief.guidance.toFixed(2)}</span>}
         {belief.temperature !== 1 && <span className="muted"> · at temperature {belief.temperature.toFixed(2)}</span>}
       </p>
       <div className="belief-charts">
