@@ -7,14 +7,18 @@
  *   logits     the logits of a batch                     → base64 float32 [B, H, W, C, L]
  *   adamSteps  tf.train.adam steps, one per batch       → the model file after them, and each batch's bits
  *   heldOut    bits/dim on the app's held-out digits      → a number
- *   sample     the reference sampler (full recompute)     → the images' levels
+ *   sample     a sampler of the app (the reference, full recompute, unless asked),
+ *              at a guidance weight                        → the images' levels, and with `logits` the logits
+ *                                                            each sub-pixel was drawn from (base64 float32)
  *   schedule   the app's split, data and batch order      → index lists, labels, pixel sums, learning rates
  *   labelDropout  the labels training keeps at each step   → label lists, and each step's first draws
  */
 import * as tf from '@tensorflow/tfjs';
 import fs from 'node:fs';
 import { createPixelCNN, type PixelCNN } from '../model/pixelcnn';
-import { sampleFullRecompute } from '../model/sampler';
+import { fileSampler } from '../model/fileSampler';
+import { sampleIncremental } from '../model/incrementalSampler';
+import { sampleFullRecompute, type SampleOptions, type SampleResult } from '../model/sampler';
 import { encodeFloat32, loadWeights, parseSavedModel, saveModel, type SavedModel } from '../model/serialize';
 import { retargetDataset } from '../data/retarget';
 import { splitIndices } from '../data/split';
@@ -33,7 +37,19 @@ export interface Batch {
 export type ParityJob =
   | ({ op: 'logits'; model: string } & Batch)
   | { op: 'adamSteps'; model: string; learningRate: number; out: string; batches: Batch[] }
-  | { op: 'sample'; model: string; count: number; seed: number; temperature: number; labels?: number[] }
+  | {
+      op: 'sample';
+      model: string;
+      count: number;
+      seed: number;
+      temperature: number;
+      labels?: number[];
+      guidance?: number;
+      /** Which sampler: 'reference' (default), 'incremental' or 'file' (the tfjs-free file sampler). */
+      sampler?: 'reference' | 'incremental' | 'file';
+      /** Answer the logits each sub-pixel was drawn from too, [H·W·C, count, levels] in generation order. */
+      logits?: boolean;
+    }
   | { op: 'heldOut'; model: string; images?: number }
   | { op: 'schedule'; count: number; settings: PretrainSettings; trainCount: number; steps: number[]; dataset?: BuiltinDatasetId }
   | { op: 'labelDropout'; labels: number[]; probability: number; seed: number; steps: number[]; noClass: number; draws: number };
@@ -95,11 +111,41 @@ async function adamStepsJob(job: Extract<ParityJob, { op: 'adamSteps' }>): Promi
 }
 
 async function sampleJob(job: Extract<ParityJob, { op: 'sample' }>): Promise<ParityAnswer> {
-  const { model } = loadModel(job.model);
   const labels = job.labels ? Int32Array.from(job.labels) : undefined;
-  const { pixels } = await sampleFullRecompute(model, { count: job.count, seed: job.seed, temperature: job.temperature, labels });
-  model.dispose();
-  return { ok: true, pixels: Array.from(pixels) };
+  const drawnFrom: Float32Array[] = [];
+  const options: SampleOptions = {
+    count: job.count,
+    seed: job.seed,
+    temperature: job.temperature,
+    labels,
+    guidance: job.guidance,
+    // The sampler may reuse its buffer of logits: keep a copy.
+    onSubPixel: job.logits ? (step) => void drawnFrom.push(step.logits.slice()) : undefined,
+  };
+  let result: SampleResult;
+  if (job.sampler === 'file') {
+    const sampler = fileSampler(readSaved(job.model));
+    if (!sampler) throw new Error('the file sampler cannot sample this architecture');
+    result = await sampler(options);
+  } else {
+    const { model } = loadModel(job.model);
+    try {
+      result = job.sampler === 'incremental' ? await sampleIncremental(model, options) : await sampleFullRecompute(model, options);
+    } finally {
+      model.dispose();
+    }
+  }
+  const answer: ParityAnswer = { ok: true, pixels: Array.from(result.pixels) };
+  if (job.logits) {
+    const all = new Float32Array(drawnFrom.reduce((n, a) => n + a.length, 0));
+    let at = 0;
+    for (const values of drawnFrom) {
+      all.set(values, at);
+      at += values.length;
+    }
+    answer.logits = encodeFloat32(all);
+  }
+  return answer;
 }
 
 async function heldOutJob(job: Extract<ParityJob, { op: 'heldOut' }>, root: string): Promise<ParityAnswer> {
