@@ -7,6 +7,7 @@
 import type { BuiltinDatasetId } from '../data/builtin';
 import { DEFAULT_CONFIG, type PixelCNNConfig } from '../model/config';
 import { type Random, seededRandom } from '../model/random';
+import { dropLabelsWith } from '../model/labelDropout';
 
 export interface PretrainSettings {
   config: PixelCNNConfig;
@@ -124,9 +125,5 @@ export function labelDropoutRandom(seed: number, step: number): Random {
  * draws nothing.
  */
 export function dropLabels(labels: ArrayLike<number>, probability: number, seed: number, step: number, noClass: number): Int32Array {
-  const out = Int32Array.from(labels);
-  if (!(probability > 0)) return out;
-  const random = labelDropoutRandom(seed, step);
-  for (let i = 0; i < out.length; i++) if (random() < probability) out[i] = noClass;
-  return out;
+  return dropLabelsWith(labels, probability, noClass, labelDropoutRandom(seed, step));
 }
