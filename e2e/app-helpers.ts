@@ -26,7 +26,12 @@ export interface TinyConfig {
   position?: boolean;
   /** Conditioned on the dataset's classes, which must be this many; absent or 0 means unconditional. */
   classes?: number;
+  /** A conditioned model's label dropout (so it can be guided); absent means the app's default, 0.15. */
+  labelDropout?: number;
 }
+
+/** The Model panel's default label dropout for a conditioned model (DEFAULT_CONFIG.labelDropout). */
+const DEFAULT_LABEL_DROPOUT = 0.15;
 
 /** The default tiny model: a few hundred parameters, fast even on SwiftShader; it embeds its levels, as the default model does. */
 export const TINY: TinyConfig = { size: 8, levels: 16, hidden: 8, layers: 2, kernel: 3, embedding: 2 };
@@ -45,8 +50,13 @@ export function describeTiny(config: TinyConfig): string {
     `${config.layers} layers of ${config.hidden} channels, ${kernels}` +
     (config.head ? `, a ${config.head}-channel 1×1 head` : '') +
     (config.position ? ', position' : '') +
-    (config.classes ? `, ${config.classes} classes` : '')
+    (config.classes ? `, ${config.classes} classes` : '') +
+    (config.classes && labelDropoutOf(config) > 0 ? ` (${Math.round(labelDropoutOf(config) * 100)}% of labels dropped, so it can be guided)` : '')
   );
+}
+
+function labelDropoutOf(config: TinyConfig): number {
+  return config.labelDropout ?? DEFAULT_LABEL_DROPOUT;
 }
 
 export const region = (page: Page, name: 'Model' | 'Dataset' | 'Training' | 'Sampling' | 'Masks'): Locator =>
@@ -94,6 +104,7 @@ export async function applyModel(page: Page, config: TinyConfig): Promise<void> 
   await model.getByLabel('Level embedding', { exact: true }).fill(String(config.embedding ?? 0));
   await model.getByLabel('Position', { exact: true }).setChecked(config.position ?? false);
   await model.getByLabel('Condition on classes', { exact: true }).setChecked((config.classes ?? 0) > 0);
+  if ((config.classes ?? 0) > 0) await model.getByLabel('Label dropout', { exact: true }).fill(String(labelDropoutOf(config)));
   await model.getByRole('button', { name: 'Apply', exact: true }).click();
   const confirm = model.getByRole('group', { name: 'Confirm' }).getByRole('button', { name: /^Discard/ });
   const described = model.getByText(describeTiny(config), { exact: true });
