@@ -128,10 +128,12 @@ function table(result) {
   lines.push('');
   lines.push(`Default model: ${result.model.description}; batch of 16.`);
   lines.push('');
-  lines.push('| size | forward (batch) ms | full-recompute step ms | full ms/image | incremental ms/image | speedup | incremental batch ÷ forward |');
-  lines.push('|---:|---:|---:|---:|---:|---:|---:|');
+  lines.push('| size | forward (batch) ms | full-recompute step ms | full ms/image | incremental ms/image | speedup | incremental batch ÷ forward | guided batch ms (w = 2) | guided ÷ unguided |');
+  lines.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const row of result.sampling) {
-    lines.push(`| ${row.size}×${row.size} | ${fmt(row.forwardMs)} | ${fmt(row.fullStepMs)} (${row.fullStepsTimed} timed) | ${fmt(row.fullMsPerImage, 0)} | ${fmt(row.incrementalMsPerImage)} | ${fmt(row.speedup, 0)}× | ${fmt(row.samplingOverForward, 2)}× |`);
+    lines.push(
+      `| ${row.size}×${row.size} | ${fmt(row.forwardMs)} | ${fmt(row.fullStepMs)} (${row.fullStepsTimed} timed) | ${fmt(row.fullMsPerImage, 0)} | ${fmt(row.incrementalMsPerImage)} | ${fmt(row.speedup, 0)}× | ${fmt(row.samplingOverForward, 2)}× | ${fmt(row.guidedBatchMs, 0)} | ${fmt(row.guidedOverUnguided, 2)}× |`,
+    );
   }
   lines.push('');
   const compared = result.sampling.filter((row) => row.javascriptBatchMs != null);
@@ -300,6 +302,7 @@ try {
     colourFirstPixelRunsMs: colour.runsMs,
     pageJsBytes: bundles.pageJsBytes,
     samplingOverForward: samplingOverForwardOf(results),
+    guidedOverUnguided: Object.fromEntries(results.map((r) => [r.backend, r.sampling.at(-1)?.guidedOverUnguided ?? null])),
     trainingByWorkers: byWorkers ? workersJson(byWorkers) : null,
     otherBackends: results.filter((r) => r !== primary).map((r) => ({ backend: r.backend, sampling: r.sampling, trainStep: r.trainStep, leaks: r.leaks })),
   };

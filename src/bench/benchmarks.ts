@@ -26,6 +26,10 @@ export interface SamplingRow {
    * kernels, batch ms (one run after an untimed one), where it was timed; null elsewhere.
    */
   javascriptBatchMs: number | null;
+  /** The same sampler with classifier-free guidance (weight 2: the network on twice the images), batch ms, median. */
+  guidedBatchMs: number;
+  /** guidedBatchMs ÷ the unguided batch, timed side by side. */
+  guidedOverUnguided: number;
 }
 
 export interface TrainRow {
@@ -123,6 +127,11 @@ export async function benchSampling(size: number, fullSteps: number, log: (line:
   }, 3);
   const incrementalMsPerImage = incrementalBatchMs / SAMPLE_BATCH;
   log(`  ${size}×${size}: incremental batch of ${SAMPLE_BATCH} ${incrementalBatchMs.toFixed(1)} ms`);
+  // Guided (the default model has a "no class" row), timed the same way right after.
+  const guidedBatchMs = await timeIt(async () => {
+    await sampleIncremental(model, { count: SAMPLE_BATCH, seed: seed++, temperature: 1, labels: sampleLabels, guidance: 2 });
+  }, 3);
+  log(`  ${size}×${size}: guided batch of ${SAMPLE_BATCH} ${guidedBatchMs.toFixed(1)} ms (${(guidedBatchMs / incrementalBatchMs).toFixed(2)}× unguided)`);
 
   // Side by side, the kernels against the plain-JavaScript arithmetic of the same sampler (many times slower: timed once).
   let javascriptBatchMs: number | null = null;
@@ -146,6 +155,8 @@ export async function benchSampling(size: number, fullSteps: number, log: (line:
     forwardMs,
     samplingOverForward: incrementalBatchMs / forwardMs,
     javascriptBatchMs,
+    guidedBatchMs,
+    guidedOverUnguided: guidedBatchMs / incrementalBatchMs,
   };
 }
 

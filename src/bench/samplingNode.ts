@@ -20,6 +20,10 @@ export interface SamplingNodeRow {
   samplingOverForwardCpu: number;
   /** tfjs tensors left behind by one sampling run (0 when nothing leaks). */
   leakedTensors: number;
+  /** The same batch sampled with classifier-free guidance (weight 2), median ms, timed in the same rounds. */
+  guidedBatchMs: number;
+  /** Guided ÷ unguided sampling of the batch, from the same rounds. */
+  guidedOverUnguided: number;
 }
 
 export async function benchSamplingNode(log: (line: string) => void, runs = 3): Promise<SamplingNodeRow> {
@@ -37,8 +41,10 @@ export async function benchSamplingNode(log: (line: string) => void, runs = 3): 
   // One untimed run of each first: tfjs' buffers for the forward pass, the JIT for the sampler.
   await forward();
   await sampleIncremental(model, { count: SAMPLE_BATCH, seed: 3, temperature: 1, labels: labelValues });
+  await sampleIncremental(model, { count: SAMPLE_BATCH, seed: 3, temperature: 1, labels: labelValues, guidance: 2 });
   const forwardTimes: number[] = [];
   const sampleTimes: number[] = [];
+  const guidedTimes: number[] = [];
   const forwardCpu: number[] = [];
   const sampleCpu: number[] = [];
   const cpuMs = (since: NodeJS.CpuUsage) => {
@@ -58,8 +64,14 @@ export async function benchSamplingNode(log: (line: string) => void, runs = 3): 
     await sampleIncremental(model, { count: SAMPLE_BATCH, seed: 4 + run, temperature: 1, labels: labelValues });
     sampleTimes.push(performance.now() - start);
     sampleCpu.push(cpuMs(cpu));
+    start = performance.now();
+    await sampleIncremental(model, { count: SAMPLE_BATCH, seed: 4 + run, temperature: 1, labels: labelValues, guidance: 2 });
+    guidedTimes.push(performance.now() - start);
     leakedTensors = Math.max(leakedTensors, tf.memory().numTensors - before);
-    log(`  run ${run + 1}: forward ${forwardTimes.at(-1)!.toFixed(1)} ms (CPU ${forwardCpu.at(-1)!.toFixed(0)}), incremental ${sampleTimes.at(-1)!.toFixed(1)} ms (CPU ${sampleCpu.at(-1)!.toFixed(0)})`);
+    log(
+      `  run ${run + 1}: forward ${forwardTimes.at(-1)!.toFixed(1)} ms (CPU ${forwardCpu.at(-1)!.toFixed(0)}), incremental ${sampleTimes.at(-1)!.toFixed(1)} ms ` +
+        `(CPU ${sampleCpu.at(-1)!.toFixed(0)}), guided ${guidedTimes.at(-1)!.toFixed(1)} ms`,
+    );
   }
   images.dispose();
   labels?.dispose();
@@ -67,5 +79,16 @@ export async function benchSamplingNode(log: (line: string) => void, runs = 3): 
   const forwardMs = median(forwardTimes);
   const incrementalBatchMs = median(sampleTimes);
   const samplingOverForwardCpu = median(sampleCpu) / median(forwardCpu);
-  return { backend, size: config.height, forwardMs, incrementalBatchMs, samplingOverForward: incrementalBatchMs / forwardMs, samplingOverForwardCpu, leakedTensors };
+  const guidedBatchMs = median(guidedTimes);
+  return {
+    backend,
+    size: config.height,
+    forwardMs,
+    incrementalBatchMs,
+    samplingOverForward: incrementalBatchMs / forwardMs,
+    samplingOverForwardCpu,
+    leakedTensors,
+    guidedBatchMs,
+    guidedOverUnguided: guidedBatchMs / incrementalBatchMs,
+  };
 }
