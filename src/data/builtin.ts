@@ -6,8 +6,10 @@
  * and the Node scripts all read the same list.
  *
  * Each dataset is raw bytes (count × height × width × channels, row-major,
- * 0..255) with a JSON description beside it whose `labels` string holds one
- * class digit per image and whose `classNames` names them.
+ * 0..255; the digits' gzipped, see mnist.ts) with a JSON description beside
+ * it whose `labels` string holds one class digit per image and whose
+ * `classNames` names them. The digits are laid out so that the app's split
+ * holds out standard MNIST test digits only (src/node/mnist.ts, builtinDigits).
  */
 import { AppFileError, type FetchAppFileOptions, fetchAppFile } from './appFiles';
 import { MNIST_CREDIT, MNIST_META_URL, MNIST_URL, digitLabels, loadMnist, parseMnist } from './mnist';
@@ -42,7 +44,8 @@ export const BUILTIN_DATASETS: Readonly<Record<BuiltinDatasetId, BuiltinDataset>
     id: 'digits',
     title: 'Digits',
     label: 'MNIST digits (built in)',
-    about: '10,000 handwritten digits, 28×28 grayscale, in 10 classes (0–9).',
+    about:
+      '12,000 handwritten digits from the standard MNIST split, 28×28 grayscale, in 10 classes (0–9): 10,800 training digits, and 1,200 test digits held out.',
     width: 28,
     height: 28,
     channels: 1,

