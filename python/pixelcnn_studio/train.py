@@ -44,8 +44,8 @@ from .schedule import BatchOrder, dropped_labels, learning_rate_at, split_shares
 CHECKPOINT_FORMAT = "pixelcnn-studio-torch-checkpoint"
 SETTINGS_FIELDS = ("config", "seed", "steps", "batchSize", "peakLearningRate", "finalLearningRate", "warmupSteps")
 #: Settings a run may add: "init", a model file to start from instead of random weights (a path
-#: relative to the settings file or the project root); "guidance", the default guidance weight the
-#: finished model's meta records.
+#: relative to the project root, or to the settings file); "guidance", the default guidance weight
+#: the finished model's meta records.
 OPTIONAL_SETTINGS = ("init", "guidance")
 #: The guidance weight a model trained with label dropout samples with unless its settings say otherwise.
 DEFAULT_GUIDANCE = 2.0
@@ -58,11 +58,16 @@ class CheckpointError(RuntimeError):
 
 
 def settings_differ(a, b):
-    """The first field in which two settings differ, as a sentence, or None (like settingsDiffer in checkpoint.ts)."""
+    """
+    The first field in which two settings differ, as a sentence, or None (like
+    settingsDiffer in checkpoint.ts). "init" is not compared: where a run
+    started matters only at its first step, and a checkpoint already holds
+    what came of it.
+    """
 
     def flat(s):
         out = dict(s["config"])
-        out.update({k: v for k, v in s.items() if k != "config"})
+        out.update({k: v for k, v in s.items() if k not in ("config", "init")})
         return out
 
     fa, fb = flat(a), flat(b)
@@ -253,7 +258,7 @@ def run(args):
         step, elapsed_before, train_bits = load_checkpoint(args.checkpoint, model, optimizer, settings)
     elif settings.get("init"):
         init = settings["init"]
-        candidates = [init] if os.path.isabs(init) else [os.path.join(settings_dir, init), os.path.join(args.root, init)]
+        candidates = [init] if os.path.isabs(init) else [os.path.join(args.root, init), os.path.join(settings_dir, init)]
         found = next((path for path in candidates if os.path.exists(path)), None)
         if found is None:
             raise FileNotFoundError(f"the settings start from {init}, which is not there")

@@ -5,7 +5,9 @@
  * uninterrupted run would.
  */
 import type { BuiltinDatasetId } from '../data/builtin';
-import { DEFAULT_CONFIG, type PixelCNNConfig } from '../model/config';
+import { type PixelCNNConfig, isConfigShape, validateConfig, withLaterFields } from '../model/config';
+import digitsRun from '../../pretraining/digits/settings.json';
+import iconsRun from '../../pretraining/icons/settings.json';
 import { type Random, seededRandom } from '../model/random';
 import { dropLabelsWith } from '../model/labelDropout';
 
@@ -18,48 +20,45 @@ export interface PretrainSettings {
   peakLearningRate: number;
   finalLearningRate: number;
   warmupSteps: number;
+  /**
+   * A model file the run starts from instead of random weights (a warm
+   * start), relative to the project root. Its config must be the run's but
+   * for labelDropout: a "no class" row it lacks starts as the mean of its
+   * class rows (docs/ARCHITECTURES.md). Only the torch engine warm-starts.
+   */
+  init?: string;
+  /** The guidance weight the trained model records as its default (meta.guidance), for a model with a "no class" row. */
+  guidance?: number;
+}
+
+/** A run's settings as committed in pretraining/<set>/settings.json: the config filled in as an older file would be, and checked. */
+function committedSettings(json: Record<string, unknown>, file: string): PretrainSettings {
+  const settings = { ...json, config: withLaterFields(json.config as Record<string, unknown>) } as unknown as PretrainSettings;
+  const numbers = ['seed', 'steps', 'batchSize', 'peakLearningRate', 'finalLearningRate', 'warmupSteps'] as const;
+  const missing = numbers.filter((key) => typeof settings[key] !== 'number');
+  if (missing.length > 0 || !isConfigShape(settings.config)) throw new Error(`${file} lacks ${missing.join(', ') || 'a whole config'}.`);
+  validateConfig(settings.config);
+  return settings;
 }
 
 /**
  * The shipped MNIST model: the app's default architecture (a conditional
- * Gated PixelCNN that knows where it is), 5,000 steps of 16 digits, about 9
- * passes over the training digits: 65 minutes on one busy core of a small
- * cloud VM with the PyTorch twin (`--engine torch`); README says more.
+ * Gated PixelCNN that knows where it is, with a "no class" row for
+ * guidance), trained on the standard 60,000 training digits, continuing the
+ * earlier 5,000-step model (pretraining/digits/start-model.json). The
+ * settings are committed with the run's checkpoint in pretraining/digits/,
+ * so `npm run pretrain -- --engine torch` resumes it from any clone; README
+ * says more.
  */
-export const DEFAULT_PRETRAIN: PretrainSettings = {
-  config: DEFAULT_CONFIG,
-  seed: 2026,
-  steps: 5000,
-  batchSize: 16,
-  peakLearningRate: 4e-3,
-  finalLearningRate: 5e-5,
-  warmupSteps: 200,
-};
+export const DEFAULT_PRETRAIN: PretrainSettings = committedSettings(digitsRun, 'pretraining/digits/settings.json');
 
 /**
  * The shipped colour-icons model: the same architecture at 16×16 RGB, 24
  * channels (8 per colour group) and a 5×5 first layer so the file stays under
- * 2 MB, conditioned on the 9 emoji categories; 3,000 steps of 16 icons, about
- * 28 passes over the 1,715 training icons. README says more.
+ * 2 MB, conditioned on the 9 emoji categories, with a "no class" row;
+ * continuing the earlier 3,000-step model (pretraining/icons/). README says more.
  */
-export const ICONS_PRETRAIN: PretrainSettings = {
-  config: {
-    ...DEFAULT_CONFIG,
-    height: 16,
-    width: 16,
-    colorChannels: 3,
-    hiddenChannels: 24,
-    firstKernelSize: 5,
-    headChannels: 96,
-    classes: 9,
-  },
-  seed: 2026,
-  steps: 3000,
-  batchSize: 16,
-  peakLearningRate: 4e-3,
-  finalLearningRate: 5e-5,
-  warmupSteps: 200,
-};
+export const ICONS_PRETRAIN: PretrainSettings = committedSettings(iconsRun, 'pretraining/icons/settings.json');
 
 /** What `npm run pretrain -- --dataset NAME` trains, by built-in dataset. */
 export const PRETRAIN_BY_DATASET: Readonly<Record<BuiltinDatasetId, PretrainSettings>> = {
