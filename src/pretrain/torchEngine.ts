@@ -47,8 +47,8 @@ export interface TorchRun {
   /** Tests: train on only the first N training digits, hold out the first M held-out ones. */
   trainImages?: number;
   testImages?: number;
-  /** The built-in dataset to train on (default: the digits). */
-  dataset?: BuiltinDatasetId;
+  /** The built-in dataset to train on (default: the digits), or "mnist": the standard 60,000/10,000 split. */
+  dataset?: BuiltinDatasetId | 'mnist';
   /** The baseline without colour groups (train.py --independent-channels): scored by the twin, not loadable by the app. */
   independentChannels?: boolean;
 }
