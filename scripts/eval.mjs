@@ -1,15 +1,22 @@
 #!/usr/bin/env node
-// `npm run eval`: judges a digits model file by its likelihood and its
-// samples (src/eval/run.ts says what it measures).
+// `npm run eval`: judges a digits model file by its likelihood on the standard
+// MNIST test digits and by its samples at several classifier-free guidance
+// weights (src/eval/run.ts says what it measures).
 //
-//   npm run eval -- [model.json] [--samples N] [--temperature T] [--seed S] [--grid FILE] [--batch N]
+//   npm run eval -- [model.json] [--samples N] [--guidance W,W,…] [--test-images N]
+//                   [--temperature T] [--seed S] [--grid FILE] [--batch N]
 //
-//   model.json      default public/models/mnist-pixelcnn.json
-//   --samples N     images to draw (default 1024)
-//   --temperature T softmax temperature (default 1.0)
-//   --seed S        seeds the samples and, for a conditional model, their labels (default 1)
-//   --grid FILE     PNG of the samples (default .cache/eval/samples-<model>-T<T>-s<S>.png)
-//   --batch N       images sampled together (default 128)
+//   model.json       default public/models/mnist-pixelcnn.json
+//   --samples N      images to draw at each guidance weight (default 256; 1024 for tighter figures)
+//   --guidance LIST  the weights, comma-separated (default 0,1,1.5,2,3,5); a model without a
+//                    "no class" row is drawn at 1 only
+//   --test-images N  standard test digits to score, spread evenly over the 10,000
+//                    (default 2000; 10000 scores them all, as the card does)
+//   --temperature T  softmax temperature (default 1.0)
+//   --seed S         seeds the samples and, for a conditional model, their labels (default 1)
+//   --grid FILE      PNG of the samples, one per weight with "-w<w>" added
+//                    (default .cache/eval/samples-<model>-T<T>-s<S>.png)
+//   --batch N        images sampled together (default 128)
 //
 // Progress goes to stderr; the report to stdout, ending with one JSON line.
 // TypeScript sources load through Vite's module runner, so no TS runner is needed.
@@ -26,7 +33,7 @@ function fail(message) {
   process.exit(1);
 }
 
-const valued = new Set(['--samples', '--temperature', '--seed', '--grid', '--batch']);
+const valued = new Set(['--samples', '--guidance', '--test-images', '--temperature', '--seed', '--grid', '--batch']);
 const values = {};
 const positional = [];
 for (let i = 0; i < args.length; i++) {
@@ -50,7 +57,13 @@ function wholeNumber(name, fallback, min) {
 }
 
 const modelFile = positional[0] ?? 'public/models/mnist-pixelcnn.json';
-const samples = wholeNumber('--samples', 1024, 1);
+const samples = wholeNumber('--samples', 256, 1);
+const testImages = wholeNumber('--test-images', 2000, 1);
+const guidanceText = values['--guidance'];
+const guidance = guidanceText === undefined ? undefined : guidanceText.split(',').map((text) => Number(text.trim()));
+if (guidance && !guidance.every((w) => Number.isFinite(w) && w >= 0)) {
+  fail(`--guidance must be weights of at least 0, separated by commas, got ${guidanceText}`);
+}
 const seed = wholeNumber('--seed', 1, 0);
 const batchSize = wholeNumber('--batch', 128, 1);
 const temperatureText = values['--temperature'];
@@ -62,7 +75,7 @@ const gridFile =
 const { module } = await runnerImport(`${root}src/eval/run.ts`, { root, logLevel: 'error' });
 try {
   const report = await module.runEval(
-    { root, modelFile, samples, temperature, seed, gridFile, batchSize, interactive: Boolean(process.stderr.isTTY) },
+    { root, modelFile, samples, guidance, testImages, temperature, seed, gridFile, batchSize, interactive: Boolean(process.stderr.isTTY) },
     (line) => console.error(line),
   );
   for (const line of module.formatReport(report)) console.log(line);

@@ -3,6 +3,8 @@ import {
   askedForShares,
   confidentShare,
   countStrokes,
+  entropyBits,
+  readClassEntropy,
   hasLastRowInk,
   readingsFromProbabilities,
   shapeFigures,
@@ -108,5 +110,20 @@ describe('classifier shares', () => {
   it('shareTrue of nothing is 0', () => {
     expect(shareTrue([])).toBe(0);
     expect(shareTrue([true, false, false, true])).toBe(0.5);
+  });
+});
+
+describe('class entropy', () => {
+  it('is log2 of the classes for an even spread, 0 for one class, and between for a skew', () => {
+    expect(entropyBits([5, 5, 5, 5])).toBeCloseTo(2, 12);
+    expect(entropyBits([0, 9, 0])).toBe(0);
+    expect(entropyBits([])).toBe(0);
+    expect(entropyBits([3, 1])).toBeCloseTo(-(0.75 * Math.log2(0.75) + 0.25 * Math.log2(0.25)), 12);
+  });
+
+  it('of readings counts their top classes, whatever the confidence', () => {
+    const readings = { classes: 10, top: Int32Array.from([0, 1, 2, 3, 0, 1, 2, 3]), confidence: Float32Array.from([0.1, 1, 1, 1, 1, 1, 1, 0.2]) };
+    expect(readClassEntropy(readings)).toBeCloseTo(2, 12);
+    expect(readClassEntropy({ ...readings, top: new Int32Array(8).fill(7) })).toBe(0);
   });
 });

@@ -179,3 +179,32 @@ export function askedForShares(readings: Readings, asked: ArrayLike<number>, thr
   }
   return count === 0 ? { confident: 0, argmax: 0 } : { confident: confident / count, argmax: argmax / count };
 }
+
+/**
+ * Entropy in bits of a distribution over classes given as counts (or any
+ * non-negative weights): log2(classes) when every class is equally common,
+ * 0 when one class takes all. 0 for no counts at all.
+ */
+export function entropyBits(counts: ArrayLike<number>): number {
+  let total = 0;
+  for (let k = 0; k < counts.length; k++) total += counts[k];
+  if (!(total > 0)) return 0;
+  let bits = 0;
+  for (let k = 0; k < counts.length; k++) {
+    const p = counts[k] / total;
+    if (p > 0) bits -= p * Math.log2(p);
+  }
+  return bits;
+}
+
+/**
+ * How diverse a set of draws is, by class: the entropy (bits) of the classes
+ * the classifier reads them as (its top guess for each). Draws that cover the
+ * ten digits evenly score log2(10) ≈ 3.32; draws that all look like one digit
+ * score 0.
+ */
+export function readClassEntropy(readings: Readings): number {
+  const counts = new Array<number>(readings.classes).fill(0);
+  for (const top of readings.top) counts[top]++;
+  return entropyBits(counts);
+}
