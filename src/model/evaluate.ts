@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { PixelCNN } from './pixelcnn';
+import type { PixelCNN } from './network';
 
 /**
  * Mean bits per sub-pixel of `model` over `count` images of levels, packed

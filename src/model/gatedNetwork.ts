@@ -1,6 +1,7 @@
 import { classRows, type PixelCNNConfig } from './config';
 import { type ConstantTerms, constantTerms } from './incrementalConditioning';
-import type { LayerRole, LayerSpec } from './layers';
+import type { LayerSpec } from './layers';
+import type { LayerRole } from './network';
 import { maskValues, type MaskRegion, type MaskType } from './masks';
 import { decodeFloat32, ModelFileError, type SavedModel } from './modelFile';
 

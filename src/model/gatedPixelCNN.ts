@@ -2,16 +2,13 @@ import * as tf from '@tensorflow/tfjs';
 import type { PixelCNNConfig } from './config';
 import {
   classVariables,
-  type ConvolutionChoice,
   convolve,
   createEmbedding,
   createLayer,
   disposeLayer,
-  type InitialValues,
   labelRows,
   layerParameters,
   lossFunctions,
-  type MaskedLayer,
   networkInput,
   nextModelPrefix,
   normalVariable,
@@ -19,7 +16,7 @@ import {
   withConditioning,
 } from './layers';
 import { gatedPlan, type LayerPlan } from './gatedNetwork';
-import type { PixelCNN } from './pixelcnn';
+import type { MaskedLayer, PixelCNN, PixelCNNOptions } from './network';
 
 /**
  * Gated PixelCNN (van den Oord et al., 2016, "Conditional Image Generation
@@ -109,7 +106,7 @@ function perPosition(a: tf.Tensor4D, matrix: tf.Tensor2D): tf.Tensor4D {
   return tf.matMul(a.reshape([batch * height * width, channels]), matrix).reshape([batch, height, width, matrix.shape[1]]);
 }
 
-export function createGatedPixelCNN(config: PixelCNNConfig, seed = 1, options: { convolution?: ConvolutionChoice; initial?: InitialValues } = {}): GatedPixelCNN {
+export function createGatedPixelCNN(config: PixelCNNConfig, seed = 1, options: PixelCNNOptions = {}): GatedPixelCNN {
   const { colorChannels: C, levels } = config;
   const prefix = nextModelPrefix('gated');
   // What each layer is comes from the plan (gatedNetwork.ts), which the tfjs-free sampler of a model file reads too.

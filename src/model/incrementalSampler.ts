@@ -1,11 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
-import type { LayerRole, PixelCNN } from './pixelcnn';
+import type { LayerRole, MaskedLayer, PixelCNN } from './network';
 import type { GatedPixelCNN } from './gatedPixelCNN';
 import type { GatedNetwork, NetworkLayer } from './gatedNetwork';
 import { sampleGatedNetwork } from './gatedIncrementalSampler';
 import { type IncrementalArithmetic, workspace } from './incrementalArithmetic';
 import { addConstantTerms, type ConstantTerms, constantTerms } from './incrementalConditioning';
-import type { MaskedLayer } from './layers';
 import { writeInputLevel } from './inputLevels';
 import { openTaps } from './masks';
 import { type SampleOptions, type SampleResult, startSampling, subPixelAt } from './sampling';

@@ -4,6 +4,8 @@ export * from './masks';
 export * from './pixels';
 export * from './maskedConv';
 export * from './loss';
+export * from './network';
+export * from './plainPixelCNN';
 export * from './pixelcnn';
 export * from './random';
 export * from './sampler';

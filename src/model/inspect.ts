@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { networkInput } from './layers';
-import type { PixelCNN } from './pixelcnn';
+import type { PixelCNN } from './network';
 
 /**
  * Looking inside a model at one image, each with one pass of the network:

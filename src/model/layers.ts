@@ -3,7 +3,7 @@ import { maskValues, standardMask, type MaskOptions, type MaskRegion, type MaskT
 import { maskedConv2d, maskedConv2dReference, maskedConvPlan } from './maskedConv';
 import { softmaxCrossEntropyBits } from './loss';
 import { embedLevels, toNetworkInput } from './pixels';
-import type { PixelCNN } from './pixelcnn';
+import type { ConvolutionChoice, InitialValues, LayerRole, MaskedLayer, PixelCNN } from './network';
 import { classRows, type PixelCNNConfig } from './config';
 
 /**
@@ -11,44 +11,9 @@ import { classRows, type PixelCNNConfig } from './config';
  * with their fixed masks, the level-embedding table, and the two kinds of
  * bias that depend on no pixel, so may reach every colour group at every
  * position: a learned bias per row and per column (position), and a learned
- * bias per class (conditioning).
+ * bias per class (conditioning). Their types are in network.ts, beside the
+ * PixelCNN contract.
  */
-
-/**
- * What a layer does in its network (the forward passes and the incremental
- * samplers read it):
- * 'input'      PixelCNN's first layer, relu(c), on the image (mask A);
- * 'residual'   PixelCNN's later layers, h + relu(c);
- * 'head'       relu(c), a 1×1 layer of another width;
- * 'output'     c, the logits;
- * 'vertical'   a gated vertical-stack convolution (rows above);
- * 'horizontal' a gated horizontal-stack convolution (the row to the left);
- * 'gatedResidual' the gated stack's 1×1 back to h: h + c.
- */
-export type LayerRole = 'input' | 'residual' | 'head' | 'output' | 'vertical' | 'horizontal' | 'gatedResidual';
-
-/** A learned bias per row [H, n] and per column [W, n], added at (i, j) as rows[i] + cols[j]. */
-export interface PositionTables {
-  rows: tf.Variable<tf.Rank.R2>;
-  cols: tf.Variable<tf.Rank.R2>;
-}
-
-/** One masked convolution's parameters and its fixed mask. */
-export interface MaskedLayer {
-  name: string;
-  role: LayerRole;
-  maskType: MaskType;
-  region: MaskRegion;
-  weight: tf.Variable<tf.Rank.R4>;
-  bias: tf.Variable<tf.Rank.R1>;
-  mask: tf.Tensor4D;
-  /** How many entries of the mask are 1: the layer's trainable weights. */
-  openWeights: number;
-  /** Position tables added to this layer's pre-activation (the first layer of a model with `position`). */
-  position: PositionTables | null;
-  /** A bias per class [classes, outChannels] added to the pre-activation (a conditional model). */
-  classTable: tf.Variable<tf.Rank.R2> | null;
-}
 
 export interface LayerSpec {
   name: string;
@@ -69,9 +34,6 @@ export interface LayerSpec {
   /** 'zeros' for weights that are loaded right after (a model file): drawing random numbers would be wasted work. */
   initial?: InitialValues;
 }
-
-/** How a new model's variables start: He/normal random draws, or all zeros when a file's weights replace them at once. */
-export type InitialValues = 'random' | 'zeros';
 
 /** He initialisation over the taps the mask leaves open, so masking does not shrink activations. */
 function initialWeight(shape: [number, number, number, number], mask: tf.Tensor4D, openWeights: number, seed: number, gain: number, initial: InitialValues): tf.Tensor4D {
@@ -127,8 +89,6 @@ export function createLayer(spec: LayerSpec): MaskedLayer {
 export function createEmbedding(name: string, rows: number, size: number, seed: number, initial: InitialValues = 'random'): tf.Variable<tf.Rank.R2> {
   return normalVariable<tf.Rank.R2>(name, [rows, size], 0.5, seed, initial);
 }
-
-export type ConvolutionChoice = 'open-taps' | 'reference';
 
 /** The layer's masked convolution of `input`, bias included. */
 export function convolve(layer: MaskedLayer, input: tf.Tensor4D, inputGradient: boolean, convolution: ConvolutionChoice = 'open-taps'): tf.Tensor4D {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { PixelCNN } from './pixelcnn';
+import type { PixelCNN } from './network';
 import { type SampleOptions, type SampleResult, startSampling, subPixelAt } from './sampling';
 
 export * from './sampling';

@@ -5,7 +5,7 @@
  * number of cores again.
  */
 import type { PixelCNNConfig } from '../../model/config';
-import type { PixelCNN } from '../../model/pixelcnn';
+import type { PixelCNN } from '../../model/network';
 import type { ChannelHelper } from './channelHelper';
 import { sameConfig } from './sameConfig';
 

@@ -12,7 +12,7 @@
  * both build on it.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { PixelCNN } from '../../model/pixelcnn';
+import type { PixelCNN } from '../../model/network';
 
 /** The gradient of one share of a batch, as plain arrays that can cross a thread boundary. */
 export interface ShareGradient {

@@ -10,7 +10,7 @@
  * its share is computed here instead, so the step stays whole.
  */
 import type * as tf from '@tensorflow/tfjs';
-import type { PixelCNN } from '../../model/pixelcnn';
+import type { PixelCNN } from '../../model/network';
 import type { HelperPool } from './pool';
 import { type ShareGradient, applyShares, readWeights, shareGradient, splitShares } from './shares';
 
