@@ -1,6 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ROOT, resolveLocal, valueImports } from './moduleImports';
 
 /**
  * Modules that must load without tfjs: what the worker runs to draw a first
@@ -9,24 +9,6 @@ import { describe, expect, it } from 'vitest';
  * a tfjs package.
  */
 const TFJS_FREE = ['src/model/fileSampler.ts', 'src/model/modelFile.ts', 'src/model/sampling.ts', 'src/model/incrementalArithmetic.ts', 'src/worker/earlyGrid.ts'];
-
-const ROOT = path.resolve(__dirname, '../..');
-
-/** The modules `file` imports for their values: `import … from`, `export … from` and bare `import '…'`, not `import type`/`export type`. */
-function valueImports(file: string): string[] {
-  const text = readFileSync(file, 'utf8');
-  const found: string[] = [];
-  for (const match of text.matchAll(/^(?:import|export)\s+(type\s+)?[^'"]*?from\s+['"]([^'"]+)['"]/gm)) if (!match[1]) found.push(match[2]);
-  for (const match of text.matchAll(/^import\s+['"]([^'"]+)['"]/gm)) found.push(match[1]);
-  return found;
-}
-
-function resolveLocal(from: string, specifier: string): string | null {
-  if (!specifier.startsWith('.')) return null;
-  const base = path.resolve(path.dirname(from), specifier);
-  for (const candidate of [base, `${base}.ts`, `${base}.tsx`, path.join(base, 'index.ts')]) if (existsSync(candidate) && candidate.match(/\.tsx?$/)) return candidate;
-  throw new Error(`${path.relative(ROOT, from)} imports ${specifier}, which is not a TypeScript file here`);
-}
 
 /** The chain of modules from `entry` to the first package import matching `forbidden`, or null. */
 function pathTo(entry: string, forbidden: RegExp): string[] | null {
