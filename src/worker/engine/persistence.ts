@@ -1,0 +1,174 @@
+import { type PixelCNN, saveModel } from '../../model';
+import { CheckpointHistory, memoryCheckpointStorage } from '../checkpoints';
+import { errorText } from '../errors';
+import type { EngineEvent } from '../protocol';
+import type { EngineDeps } from './deps';
+import type { ModelSlot } from './modelSlot';
+
+/**
+ * Persistence: the model saved in this browser, the training history
+ * (checkpoints), the file a user exports, and the claim on browser storage
+ * that decides whether this tab writes at all. It knows when the current
+ * weights were last saved or checkpointed, not how they came to change.
+ */
+export interface PersistenceDeps {
+  emit(event: EngineEvent, transfer?: Transferable[]): void;
+  /** Where the model and the history are kept (the history in memory without `checkpoints`), and the claim on browser storage. */
+  storage: Pick<EngineDeps, 'store' | 'checkpoints' | 'claimStorage'>;
+  /** The model in use (null before the first), its steps and origin, and what is recorded with its weights. */
+  slot: Pick<ModelSlot, 'model' | 'steps' | 'origin' | 'meta'>;
+  /** The held-out bits/dim of the weights after `steps` steps, when they were scored. */
+  heldOutScore(steps: number): number | null;
+  /** Whether the app ships a model the history offers to go back to. */
+  shipsModels: boolean;
+}
+
+/** Steps between saves to browser storage while training… */
+const SAVE_EVERY = 50;
+/** …and the longest wait between them: with the step under way, a reload or crash loses at most about 5 s of work. */
+const SAVE_INTERVAL_MS = 4_000;
+/** While training, a checkpoint joins the history at the first evaluation this long after the last one. */
+const CHECKPOINT_INTERVAL_MS = 120_000;
+
+export class Persistence {
+  /** False while another tab owns browser storage: nothing is written, and the history lives in memory. */
+  private writing = true;
+  private readonly savedHistory: CheckpointHistory;
+  private readonly localHistory = new CheckpointHistory(memoryCheckpointStorage());
+  /** Whether the current weights are already in the history. */
+  checkpointed = false;
+  /** Whether the current weights changed since they were last saved. */
+  private unsaved = false;
+  private saveRequested = false;
+  private lastSaveTime = 0;
+  private lastCheckpointTime = 0;
+
+  constructor(private readonly deps: PersistenceDeps) {
+    this.savedHistory = new CheckpointHistory(deps.storage.checkpoints ?? memoryCheckpointStorage());
+  }
+
+  /** Whether this tab writes browser storage. */
+  get saving(): boolean {
+    return this.writing;
+  }
+
+  /** At start-up: saves when `saving` (the page's lock says this tab may), claiming storage first. */
+  async start(saving: boolean): Promise<void> {
+    this.writing = saving;
+    if (saving) await this.claimStorage();
+  }
+
+  /** Gains or gives up browser storage; false when it was so already. */
+  async setSaving(saving: boolean): Promise<boolean> {
+    if (saving === this.writing) return false;
+    this.writing = saving;
+    if (saving) await this.claimStorage();
+    return true;
+  }
+
+  /** A training step changed the weights: neither saved nor in the history now. */
+  weightsChanged(): void {
+    this.checkpointed = false;
+    this.unsaved = true;
+  }
+
+  /** `saveNow`: saves at once, or at the next step while training runs. */
+  async saveNow(training: boolean): Promise<void> {
+    if (training) this.saveRequested = true;
+    else if (this.unsaved) await this.persist();
+  }
+
+  /** While training: whether the step just taken should be saved. */
+  saveDue(step: number, now: number): boolean {
+    return step % SAVE_EVERY === 0 || this.saveRequested || now - this.lastSaveTime >= SAVE_INTERVAL_MS;
+  }
+
+  /** While training: whether a scored step should join the history. */
+  checkpointDue(now: number): boolean {
+    return now - this.lastCheckpointTime >= CHECKPOINT_INTERVAL_MS;
+  }
+
+  /** The saved history while this tab owns storage; otherwise this tab's own, in memory. */
+  history(): CheckpointHistory {
+    return this.writing ? this.savedHistory : this.localHistory;
+  }
+
+  /** Saves the model in this browser (while this tab owns storage); a failure is a notice. */
+  async persist(): Promise<void> {
+    const model = this.requireModel();
+    if (!this.writing) return;
+    try {
+      const saved = await saveModel(model, this.deps.slot.meta({ savedAt: new Date().toISOString() }));
+      await this.deps.storage.store.save(saved);
+      this.unsaved = false;
+      this.saveRequested = false;
+      this.lastSaveTime = performance.now();
+    } catch (error) {
+      if (this.storageTaken(error)) return;
+      this.deps.emit({ type: 'notice', message: `The model could not be saved in this browser: ${errorText(error)}` });
+    }
+  }
+
+  /** Adds the current weights to the history, unless they are there already; a failure is a notice. */
+  async checkpoint(note: string): Promise<void> {
+    const model = this.deps.slot.model;
+    if (!model || this.checkpointed) return;
+    const steps = this.deps.slot.steps;
+    try {
+      const saved = await saveModel(model, this.deps.slot.meta({ savedAt: new Date().toISOString() }));
+      await this.history().add(saved, { steps, heldOutBitsPerDim: this.deps.heldOutScore(steps), origin: this.deps.slot.origin, note });
+      this.checkpointed = true;
+      this.lastCheckpointTime = performance.now();
+      await this.emitCheckpoints();
+    } catch (error) {
+      if (this.storageTaken(error)) return;
+      this.deps.emit({ type: 'notice', message: `A checkpoint could not be kept in this browser: ${errorText(error)}` });
+    }
+  }
+
+  async emitCheckpoints(): Promise<void> {
+    try {
+      const list = await this.history().listing(this.deps.slot.model?.config ?? null, this.deps.shipsModels);
+      this.deps.emit({ type: 'checkpoints', list });
+    } catch (error) {
+      this.deps.emit({ type: 'notice', message: `The checkpoint history could not be read: ${errorText(error)}` });
+    }
+  }
+
+  /** The model as a file to download (the `exported` event). */
+  async exportModel(): Promise<void> {
+    const model = this.requireModel();
+    const steps = this.deps.slot.steps;
+    const saved = await saveModel(model, this.deps.slot.meta({ exportedAt: new Date().toISOString() }));
+    const { width, height, colorChannels } = model.config;
+    const fileName = `pixelcnn-${width}x${height}${colorChannels === 3 ? '-rgb' : ''}-${steps}steps.json`;
+    this.deps.emit({ type: 'exported', text: JSON.stringify(saved), fileName });
+  }
+
+  /**
+   * True when a write was refused because another tab's engine claimed
+   * storage since: this engine then stops writing, and tells its page once
+   * (which usually knows already, from its lock).
+   */
+  storageTaken(error: unknown): boolean {
+    if (!(error instanceof Error) || error.name !== 'StorageTakenError') return false;
+    if (this.writing) this.deps.emit({ type: 'storageTaken' });
+    this.writing = false;
+    return true;
+  }
+
+  /** Makes this tab the one that writes; a tab that cannot claim storage saves as before. */
+  private async claimStorage(): Promise<void> {
+    try {
+      await this.deps.storage.claimStorage?.();
+    } catch (error) {
+      this.deps.emit({ type: 'notice', message: `This tab could not claim browser storage (${errorText(error)}); it saves as before.` });
+    }
+  }
+
+  private requireModel(): PixelCNN {
+    const model = this.deps.slot.model;
+    if (!model) throw new Error('The engine is still starting; try again in a moment.');
+    return model;
+  }
+}

@@ -1,0 +1,330 @@
+import * as tf from '@tensorflow/tfjs';
+import { evaluateBitsPerDim, parseSavedModel, seededRandom } from '../../model';
+import { noClassLabel } from '../../model/config';
+import { dropLabelsWith } from '../../model/labelDropout';
+import { type MemoryBackend, memoryProblem } from '../../model/memory';
+import { listNames } from '../../data/classes';
+import { sampleLabelledBatch } from '../../data/split';
+import { HelperPool, type StartHelper } from '../dataParallel/pool';
+import { DivergenceWatch } from '../divergence';
+import { UserFacingError, errorText, fatalEngineProblem } from '../errors';
+import { type EngineEvent, type ErrorContext, type TrainSettings, defaultTrainingCores } from '../protocol';
+import { yieldToMessages } from '../samplingSession';
+import { TRAIN_SETTINGS, settingsProblem } from '../settings';
+import { DivergenceError, type SharedBatch } from '../trainer';
+import type { Datasets, LoadedData } from './datasets';
+import type { ModelSlot } from './modelSlot';
+import type { Persistence } from './persistence';
+
+/**
+ * Training control: the settings, the loop that trains in the background
+ * (step, report, score the held-out images, save, checkpoint, watch for
+ * divergence, and go back to the best checkpoint after a diverging step),
+ * single steps, and the helper workers that share each batch.
+ */
+export interface TrainingDeps {
+  emit(event: EngineEvent, transfer?: Transferable[]): void;
+  slot: Pick<ModelSlot, 'model' | 'trainer' | 'steps' | 'classNames' | 'require' | 'adoptDataClassNames' | 'installSaved'>;
+  datasets: Pick<Datasets, 'data' | 'require' | 'mismatch'>;
+  persistence: Pick<Persistence, 'persist' | 'checkpoint' | 'checkpointed' | 'weightsChanged' | 'saveDue' | 'checkpointDue' | 'history' | 'emitCheckpoints'>;
+  /** The backend whose memory budget applies (the running one). */
+  memoryBackend(): MemoryBackend;
+  /** What must happen before the first step (a first visit's backend trial, lateTrial.ts). */
+  beforeTraining(): Promise<void>;
+  /** Stops the grid drawing now, before the model goes back to a checkpoint. */
+  stopSampling(): Promise<void>;
+  announceModel(): Promise<void>;
+  /** Reports a failure; a fatal one ends the engine (Engine.fail). */
+  fail(context: ErrorContext, error: unknown): void;
+  /** Helper workers that share every batch (EngineDeps.trainingHelpers). */
+  helpers?: { start: StartHelper; cores?: number; backends?: string[] };
+}
+
+/** Steps between held-out evaluations while training. */
+const EVALUATE_EVERY = 25;
+/** Held-out images used per evaluation: enough for a stable number, cheap enough to run often. */
+const EVALUATION_IMAGES = 64;
+const DEFAULT_TRAIN: TrainSettings = { learningRate: 0.001, batchSize: 16 };
+
+export class TrainingControl {
+  private current: TrainSettings = DEFAULT_TRAIN;
+  private training = false;
+  private loop: Promise<void> | null = null;
+  private batchRandom = seededRandom(12345);
+  private watch: DivergenceWatch | null = null;
+  private lastEvaluation: { step: number; bits: number } | null = null;
+  /** The helper workers, once training first shares a batch. */
+  private helperPool: HelperPool | null = null;
+  /** The cores last announced to the page (a `trainingCores` event). */
+  private announcedCores = 0;
+
+  constructor(private readonly deps: TrainingDeps) {}
+
+  get settings(): TrainSettings {
+    return this.current;
+  }
+
+  get running(): boolean {
+    return this.training;
+  }
+
+  /** Takes `settings` for the next steps, once checked (their limits, and that a step fits in memory with the current model). */
+  use(settings: TrainSettings): void {
+    const checked = checkTrainSettings(settings);
+    const model = this.deps.slot.model;
+    if (model) {
+      const tooBig = memoryProblem(model.config, checked.batchSize, this.deps.memoryBackend());
+      if (tooBig) throw new UserFacingError('training', tooBig);
+    }
+    this.current = checked;
+  }
+
+  /** Settings changed while training may run: the learning rate and the cores apply at once. */
+  update(settings: TrainSettings): void {
+    this.use(settings);
+    this.deps.slot.trainer?.setLearningRate(this.current.learningRate);
+    this.announceCores();
+  }
+
+  /** Other weights: a new watch for divergence, and no score yet. */
+  modelChanged(levels: number): void {
+    this.watch = new DivergenceWatch(levels);
+    this.lastEvaluation = null;
+  }
+
+  /** Other data, other losses: a rise is no sign of divergence, and the last score was on other images. */
+  dataChanged(): void {
+    this.watch?.reset();
+    this.lastEvaluation = null;
+  }
+
+  /** The held-out bits/dim after `steps` steps, when the weights of that step were scored. */
+  scoreAt(steps: number): number | null {
+    return this.lastEvaluation?.step === steps ? this.lastEvaluation.bits : null;
+  }
+
+  /** Stops the loop after its step, without waiting (the engine is dead, or a diverged run is being undone). */
+  halt(): void {
+    this.training = false;
+  }
+
+  async start(): Promise<void> {
+    this.deps.slot.require();
+    this.requireFittingData();
+    this.deps.slot.trainer?.setLearningRate(this.current.learningRate);
+    if (this.training) return;
+    await this.deps.beforeTraining();
+    // The weights training starts from join the history (scored, when there is held-out data), so a run can be undone.
+    if (!this.deps.persistence.checkpointed) {
+      if (this.lastEvaluation?.step !== this.deps.slot.trainer?.steps) await this.evaluate();
+      await this.deps.persistence.checkpoint('before training');
+    }
+    // The score training starts from is the guard's first reference (divergence.ts).
+    if (this.lastEvaluation && this.lastEvaluation.step === this.deps.slot.trainer?.steps) this.watch?.addHeldOut(this.lastEvaluation.bits);
+    this.training = true;
+    this.deps.emit({ type: 'training', running: true });
+    this.loop = this.run();
+  }
+
+  async pause(): Promise<void> {
+    this.training = false;
+    await this.loop;
+    this.loop = null;
+  }
+
+  async singleStep(): Promise<void> {
+    this.deps.slot.require();
+    await this.pause();
+    await this.deps.beforeTraining();
+    this.deps.slot.trainer?.setLearningRate(this.current.learningRate);
+    let bits: number;
+    try {
+      bits = await this.trainOneBatch();
+    } catch (error) {
+      if (error instanceof DivergenceError) throw new UserFacingError('training', error.message);
+      throw error;
+    }
+    // Saved before it is announced, so a reload after the counter moves keeps the step.
+    await this.deps.persistence.persist();
+    this.deps.emit({ type: 'trainStep', step: this.deps.slot.steps, bitsPerDim: bits, stepsPerSecond: 0 });
+    await this.evaluate();
+    await this.deps.announceModel();
+  }
+
+  /** Scores the held-out images and reports it; returns the bits/dim, or null when there is nothing to score on. */
+  async evaluate(): Promise<number | null> {
+    const data = this.deps.datasets.data;
+    const trainer = this.deps.slot.trainer;
+    if (!data || !trainer || data.test.count === 0) return null;
+    const { test } = data;
+    const model = this.deps.slot.require();
+    const { classes } = model.config;
+    // A conditional model is scored with the held-out images' labels, so only on data whose classes fit it.
+    if (this.deps.datasets.mismatch(classes) !== null) return null;
+    const count = Math.min(EVALUATION_IMAGES, test.count);
+    const perImage = test.width * test.height * test.channels;
+    const labels = classes > 0 ? test.labels?.subarray(0, count) : undefined;
+    const bits = await evaluateBitsPerDim(model, test.pixels.subarray(0, count * perImage), count, Math.min(16, this.current.batchSize), labels);
+    this.deps.emit({ type: 'evaluation', step: trainer.steps, testBitsPerDim: bits });
+    this.lastEvaluation = { step: trainer.steps, bits };
+    return bits;
+  }
+
+  /** Tells the page how many cores train, when that changed. */
+  announceCores(): void {
+    const cores = this.trainingCores();
+    if (cores === this.announcedCores) return;
+    this.announcedCores = cores;
+    this.deps.emit({ type: 'trainingCores', cores });
+  }
+
+  private async run(): Promise<void> {
+    let reason: string | undefined;
+    let diverged = false;
+    let lastTime = performance.now();
+    let stepsPerSecond = 0;
+    const { persistence } = this.deps;
+    try {
+      while (this.training) {
+        const bits = await this.trainOneBatch();
+        const now = performance.now();
+        const rate = 1000 / Math.max(1e-3, now - lastTime);
+        stepsPerSecond = stepsPerSecond === 0 ? rate : 0.8 * stepsPerSecond + 0.2 * rate;
+        lastTime = now;
+        const step = this.deps.slot.steps;
+        this.deps.emit({ type: 'trainStep', step, bitsPerDim: bits, stepsPerSecond });
+        const exploded = this.watch?.addTraining(bits);
+        if (exploded) throw new DivergenceError(exploded.message, exploded.message);
+        if (step % EVALUATE_EVERY === 0) {
+          const heldOut = await this.evaluate();
+          const explodedHeldOut = heldOut === null ? null : this.watch?.addHeldOut(heldOut);
+          if (explodedHeldOut) throw new DivergenceError(explodedHeldOut.message, explodedHeldOut.message);
+          if (heldOut !== null && persistence.checkpointDue(now)) await persistence.checkpoint('while training');
+        }
+        if (persistence.saveDue(step, now)) await persistence.persist();
+        await yieldToMessages();
+      }
+    } catch (error) {
+      // A dead engine saves nothing more: the page restarts it on the last saved model.
+      if (fatalEngineProblem(error)) return this.deps.fail('training', error);
+      // Reported once, as the reason training stopped (the 'training' event below).
+      diverged = error instanceof DivergenceError;
+      reason = error instanceof DivergenceError ? await this.recover(error.problem) : `Training stopped: ${errorText(error)}`;
+    }
+    this.training = false;
+    await this.evaluate();
+    await persistence.persist();
+    await persistence.checkpoint('training paused');
+    await this.deps.announceModel();
+    this.deps.emit({ type: 'training', running: false, reason });
+    // Said when it is shown as the reason, so the notice does not fade before training is seen to stop.
+    if (diverged && reason) this.deps.emit({ type: 'notice', message: reason });
+  }
+
+  /**
+   * After a diverging step: puts back the best checkpoint of this
+   * architecture (saved weights, not the wreck), and returns the sentence
+   * saying so (the reason training stopped, and a notice).
+   */
+  private async recover(problem: string): Promise<string> {
+    const { slot, persistence } = this.deps;
+    const stoppedAt = slot.steps;
+    const config = slot.require().config;
+    let best = null;
+    try {
+      best = await persistence.history().best(config);
+      const saved = best && (await persistence.history().read(best.id));
+      if (best && saved) {
+        this.training = false;
+        await this.deps.stopSampling();
+        slot.installSaved(parseSavedModel(saved));
+        persistence.checkpointed = true;
+        await persistence.persist();
+        await this.deps.announceModel();
+        await persistence.emitCheckpoints();
+      } else best = null;
+    } catch (error) {
+      best = null;
+      problem += ` (the best checkpoint could not be read back: ${errorText(error)})`;
+    }
+    const score = best?.heldOutBitsPerDim != null ? `, ${best.heldOutBitsPerDim.toFixed(3)} bits/dim held out` : '';
+    const at = stoppedAt.toLocaleString('en-US');
+    return best
+      ? `Training stopped at step ${at}: ${problem}. The model went back to its best checkpoint (step ${best.steps.toLocaleString('en-US')}${score}). Try a smaller learning rate.`
+      : `Training stopped at step ${at}: ${problem}. There was no checkpoint to go back to; use History to restore the shipped model, or try a smaller learning rate.`;
+  }
+
+  private async trainOneBatch(): Promise<number> {
+    const data = this.requireFittingData();
+    const { width, height, channels } = data.train;
+    const batchSize = this.current.batchSize;
+    const { pixels, labels: datasetLabels } = sampleLabelledBatch(data.train, batchSize, this.batchRandom);
+    // requireFittingData made sure a conditional model has a label for every image.
+    const { config } = this.deps.slot.require();
+    const conditional = config.classes > 0 && datasetLabels !== null;
+    // A model with a "no class" row learns it from the labels label dropout replaces.
+    const noClass = noClassLabel(config);
+    const labels = !conditional ? undefined : noClass !== null ? dropLabelsWith(datasetLabels, config.labelDropout, noClass, this.batchRandom) : datasetLabels;
+    const shared = this.sharedBatch(Int32Array.from(pixels), batchSize, labels);
+    const batch = shared ? null : tf.tensor4d(Int32Array.from(pixels), [batchSize, height, width, channels], 'int32');
+    const labelTensor = !shared && labels ? tf.tensor1d(labels, 'int32') : undefined;
+    try {
+      const bits = await this.deps.slot.trainer!.step(shared ?? batch!, labelTensor);
+      this.announceCores();
+      this.deps.persistence.weightsChanged();
+      return bits;
+    } finally {
+      batch?.dispose();
+      labelTensor?.dispose();
+    }
+  }
+
+  /** The data, checked to fit a conditional model; a trained model that takes new class names says so. */
+  private requireFittingData(): LoadedData {
+    const { datasets, slot } = this.deps;
+    const data = datasets.require();
+    const problem = datasets.mismatch(slot.require().config.classes);
+    if (problem) throw new UserFacingError('training', problem);
+    const before = slot.classNames;
+    if (slot.adoptDataClassNames() && slot.steps > 0) {
+      this.deps.emit({
+        type: 'notice',
+        message: `The model's classes were called ${listNames(before)}; trained on this dataset, they are now ${listNames(slot.classNames)}.`,
+      });
+    }
+    return data;
+  }
+
+  /**
+   * Cores that compute each batch now: one off the backends that share
+   * batches, else the chosen count (every core by default) less any helper
+   * lost since it was chosen.
+   */
+  private trainingCores(): number {
+    const helpers = this.deps.helpers;
+    if (!helpers || !(helpers.backends ?? ['wasm']).includes(tf.getBackend())) {
+      // The engine moved to a GPU backend: the helpers would only hold memory.
+      if (this.helperPool && this.helperPool.size > 0) void this.helperPool.close();
+      return 1;
+    }
+    this.helperPool ??= new HelperPool(helpers.start, (message) => {
+      this.deps.emit({ type: 'notice', message });
+      this.announceCores();
+    });
+    this.helperPool.setCount((this.current.workers ?? defaultTrainingCores(helpers.cores)) - 1);
+    return 1 + this.helperPool.target;
+  }
+
+  /** The batch as the helpers take it, or null when the engine trains alone. */
+  private sharedBatch(pixels: Int32Array, count: number, labels?: Int32Array): SharedBatch | null {
+    return this.trainingCores() > 1 && this.helperPool ? { pool: this.helperPool, pixels, count, labels } : null;
+  }
+}
+
+/** The settings, checked against their declarations (TRAIN_SETTINGS, the same limits the Training panel's fields have). */
+function checkTrainSettings(settings: TrainSettings): TrainSettings {
+  const problem = settingsProblem(TRAIN_SETTINGS, settings, ['workers']);
+  if (problem) throw new UserFacingError('training', problem);
+  const { learningRate, batchSize, workers } = settings;
+  return workers === undefined ? { learningRate, batchSize } : { learningRate, batchSize, workers };
+}
