@@ -88,6 +88,18 @@ describe('guidance in the engine', () => {
     expect((await h.store.load())!.meta.guidance).toBe(3.25);
   });
 
+  it("an imported file of the same architecture brings its own default, as every other way a model comes in does", async () => {
+    const h = harness();
+    await h.engine.handle({ type: 'init', config: guided });
+    const source = createPixelCNN(guided, 4);
+    const text = JSON.stringify(await saveModel(source, { steps: 7, guidance: 2.5 }));
+    source.dispose();
+    await h.engine.handle({ type: 'importModel', text, fileName: 'guided.json' });
+    expect(h.last('model')!.model).toMatchObject({ origin: 'imported', steps: 7, guidance: 2.5 });
+    await h.sample();
+    expect(h.runs.at(-1)!.guidance).toBe(2.5);
+  });
+
   it('a model without the row samples unguided, says why in its summary, and drops an asked weight with a notice', async () => {
     const h = harness();
     await h.engine.handle({ type: 'init', config: { ...guided, labelDropout: 0 } });
