@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """PyTorch reference for `npm run bench:train`: one Adam training step of the
-same PixelCNN as src/model/pixelcnn.ts, timed on the CPU.
+same PixelCNN as src/model/plainPixelCNN.ts, timed on the CPU.
 
     relu(conv_A(x)), then (layers - 1) x  h + relu(conv_B(h)),
     then a 1x1 mask-B conv to C*levels logits, softmax cross-entropy, Adam.
