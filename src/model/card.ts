@@ -41,6 +41,30 @@ export interface ModelCard {
   /** What ran it, e.g. "wasm (SIMD, 1 thread)" or "torch 1.13.0 (CPU, 2 threads)". */
   backend: string;
   wallTimeSeconds: number;
+  /** Passes over the training images this run made: steps × batch size ÷ training images. */
+  epochs?: number;
+  /** The guidance weight the model samples with by default (also meta.guidance), for a model with a "no class" row. */
+  guidance?: number;
+  /**
+   * A warm start: the model file this run continued from, the steps its own
+   * card records, what it was trained on, and its held-out figures (with the
+   * independent-channels baseline trained at its budget, for colour models).
+   * `steps` above counts this run's steps only.
+   */
+  startedFrom?: {
+    file: string;
+    steps: number;
+    dataset?: string;
+    trainedAt?: string;
+    heldOutBitsPerDim?: number;
+    independentChannelsHeldOutBitsPerDim?: number;
+  };
+  /** Bits/dim on the standard MNIST test digits (digits cards made on the standard split), with the images' labels. */
+  testBitsPerDim?: number;
+  /** How many standard test digits `testBitsPerDim` averages over. */
+  testImages?: number;
+  /** The same with the "no class" label for every digit: the figure papers of unconditional models report. */
+  unconditionalTestBitsPerDim?: number;
 }
 
 

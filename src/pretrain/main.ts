@@ -40,6 +40,7 @@ import path from 'node:path';
 import { retargetDataset } from '../data/retarget';
 import { DEFAULT_SPLIT_SEED, DEFAULT_TEST_FRACTION, selectImages } from '../data/split';
 import { noClassLabel } from '../model/config';
+import { DEFAULT_GUIDANCE, guidanceUnavailable } from '../model/guidance';
 import type { ImageDataset } from '../data/types';
 import type { ModelCard } from '../model/card';
 import { evaluateBitsPerDim } from '../model/evaluate';
@@ -108,20 +109,43 @@ interface OutputFiles {
   baseline: string;
 }
 
-/** Where a run on `dataset` writes, under `outDir`; the digits keep the names they always had. */
-function outputFiles(outDir: string, dataset: BuiltinDatasetId, independentChannels: boolean): OutputFiles {
+/**
+ * Where a run on `dataset` writes, under `outDir`; the digits keep the names
+ * they always had. The shipped model's own torch run (no `outDir`, not the
+ * baseline) keeps its checkpoint in pretraining/<set>/ beside its settings,
+ * where it is committed, so a long run goes on from any clone.
+ */
+function outputFiles(outDir: string, dataset: BuiltinDatasetId, independentChannels: boolean, shipped: boolean): OutputFiles {
   const set = BUILTIN_DATASETS[dataset];
   const work = path.join(outDir, '.pretrain', ...(dataset === 'digits' ? [] : [dataset]));
   const baselineDir = path.join(outDir, '.pretrain', `${dataset}-independent`);
   const runDir = independentChannels ? baselineDir : work;
+  const committed = shipped && !independentChannels ? path.join(outDir, 'pretraining', dataset) : null;
   return {
     model: path.join(outDir, 'public', set.modelPath),
     card: path.join(outDir, 'public', set.cardPath),
     samples: path.join(outDir, 'docs', dataset === 'digits' ? 'pretrained-samples.png' : `${dataset}-samples.png`),
     checkpoint: path.join(runDir, 'checkpoint.json'),
-    torchCheckpoint: path.join(runDir, 'checkpoint-torch.pt'),
-    torchModel: path.join(runDir, 'torch-model.json'),
+    torchCheckpoint: committed ? path.join(committed, 'checkpoint.pt') : path.join(runDir, 'checkpoint-torch.pt'),
+    torchModel: committed ? path.join(committed, 'model.json') : path.join(runDir, 'torch-model.json'),
     baseline: path.join(baselineDir, 'result.json'),
+  };
+}
+
+/** What the card says of the model a warm start began from (the init file's own card), or null for a run from random weights. */
+function startedFrom(root: string, settings: PretrainSettings): ModelCard['startedFrom'] | null {
+  if (!settings.init) return null;
+  const saved = parseSavedModel(JSON.parse(fs.readFileSync(path.resolve(root, settings.init), 'utf8')));
+  const card = (saved.meta.card ?? {}) as Record<string, unknown>;
+  const steps = typeof card.steps === 'number' ? card.steps : typeof saved.meta.steps === 'number' ? saved.meta.steps : 0;
+  const number = (key: 'heldOutBitsPerDim' | 'independentChannelsHeldOutBitsPerDim') => (typeof card[key] === 'number' ? { [key]: card[key] } : {});
+  return {
+    file: settings.init,
+    steps,
+    ...(typeof card.dataset === 'string' ? { dataset: card.dataset } : {}),
+    ...(typeof card.trainedAt === 'string' ? { trainedAt: card.trainedAt } : {}),
+    ...number('heldOutBitsPerDim'),
+    ...number('independentChannelsHeldOutBitsPerDim'),
   };
 }
 
@@ -180,17 +204,11 @@ interface RunData {
   standardTest: boolean;
 }
 
-/** The figures on the standard test set that the card gains beside ModelCard's (the twin writes the same into its meta). */
-interface StandardTestScores {
-  /** Bits/dim on the standard MNIST test digits, with their labels for a conditional model. */
-  testBitsPerDim: number;
-  testImages: number;
-  /** The same with every label the "no class" label: what papers of unconditional models report. */
-  unconditionalTestBitsPerDim?: number;
-}
+/** The card's figures on the standard test set (the twin writes the same into its meta). */
+type StandardTestScores = Required<Pick<ModelCard, 'testBitsPerDim' | 'testImages'>> & Pick<ModelCard, 'unconditionalTestBitsPerDim'>;
 
-/** Draws `count` images (levels, [count, H, W, C]); a conditional model gets one label per image. */
-type Sampler = (count: number, labels: Int32Array | undefined) => Promise<ArrayLike<number>>;
+/** Draws `count` images (levels, [count, H, W, C]); a conditional model gets one label per image, and a guidance weight. */
+type Sampler = (count: number, labels: Int32Array | undefined, guidance: number) => Promise<ArrayLike<number>>;
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
@@ -309,7 +327,10 @@ async function writeOutputs(
       standard.unconditionalTestBitsPerDim = await score(test, new Int32Array(test.count).fill(noClass));
     }
   }
-  const card: ModelCard & Partial<StandardTestScores> = {
+  // A model with a "no class" row records the guidance it samples with by default; the grid is drawn with it.
+  const guidance = guidanceUnavailable(config) === null ? (settings.guidance ?? DEFAULT_GUIDANCE) : null;
+  const from = startedFrom(command.root, settings);
+  const card: ModelCard = {
     ...CARD_TEXT[command.dataset ?? 'digits'](data),
     config: { ...settings.config },
     seed: settings.seed,
@@ -321,6 +342,9 @@ async function writeOutputs(
     trainBitsImages,
     heldOutBitsPerDim,
     ...standard,
+    epochs: Math.round(((trained.step * settings.batchSize) / train.count) * 100) / 100,
+    ...(guidance !== null ? { guidance } : {}),
+    ...(from ? { startedFrom: from } : {}),
     trainedAt: new Date().toISOString(),
     commit: command.commit,
     engine: trained.engine,
@@ -328,13 +352,19 @@ async function writeOutputs(
     wallTimeSeconds: Math.round(trained.elapsedSeconds),
   };
   const classNames = conditional ? train.classNames : undefined;
-  const saved = await saveModel(model, { origin: 'pretrained', steps: trained.step, card, ...(classNames ? { classNames } : {}) });
+  const saved = await saveModel(model, {
+    origin: 'pretrained',
+    steps: trained.step,
+    card,
+    ...(classNames ? { classNames } : {}),
+    ...(guidance !== null ? { guidance } : {}),
+  });
   writeAtomically(file.model, JSON.stringify(saved));
   writeAtomically(file.card, `${JSON.stringify(card, null, 2)}\n`);
 
   const { columns, rows, labels } = gridLayout(config.classes);
-  log(`Sampling a ${columns}×${rows} grid…`);
-  const pixels = await sample(columns * rows, labels);
+  log(`Sampling a ${columns}×${rows} grid${guidance !== null ? ` at guidance ${guidance}, the model's default` : ''}…`);
+  const pixels = await sample(columns * rows, labels, guidance ?? 1);
   writeAtomically(file.samples, gridPng(pixels, config, columns, rows));
 
   const relative = (p: string): string => path.relative(command.root, p);
@@ -360,6 +390,9 @@ async function runWasm(
   const { train, test } = data;
   const backend = await useNodeBackend('wasm');
   const resumeFrom = command.fresh ? undefined : readCheckpoint(file.checkpoint);
+  if (settings.init && !resumeFrom) {
+    throw new Error(`this run starts from ${settings.init} (a warm start), which only the torch engine does: add --engine torch`);
+  }
   const threads = Math.max(1, Math.min(command.threads, settings.batchSize));
   const helpers = await startGradientHelpers(command.root, settings.config, threads - 1);
   const training = threads === 1 ? backend : `${backend} × ${threads} threads, each a share of every batch`;
@@ -396,7 +429,7 @@ async function runWasm(
       data,
       { model, step: outcome.step, elapsedSeconds: outcome.elapsedSeconds, backend: training, engine: 'wasm' },
       file,
-      async (count, labels) => (await sampleIncremental(model, { count, seed: SAMPLE_SEED, temperature: 1, labels })).pixels,
+      async (count, labels, guidance) => (await sampleIncremental(model, { count, seed: SAMPLE_SEED, temperature: 1, labels, guidance })).pixels,
       log,
     );
   } finally {
@@ -476,8 +509,8 @@ async function runTorch(
       data,
       { model, step: outcome.step, elapsedSeconds: outcome.elapsedSeconds, backend: outcome.engine, engine: 'torch' },
       file,
-      async (count, labels) =>
-        sampleWithTorch(command.root, python, file.torchModel, { count, seed: SAMPLE_SEED, temperature: 1, labels, threads: command.threads }),
+      async (count, labels, guidance) =>
+        sampleWithTorch(command.root, python, file.torchModel, { count, seed: SAMPLE_SEED, temperature: 1, labels, guidance, threads: command.threads }),
       log,
     );
     // The twin holds out what `test` holds: the standard test digits, or the app's held-out icons.
@@ -501,7 +534,7 @@ export async function runPretrainCommand(command: PretrainCommand, log: (line: s
   const dataset = command.dataset ?? 'digits';
   const settings: PretrainSettings = { ...PRETRAIN_BY_DATASET[dataset], ...(command.steps ? { steps: command.steps } : {}) };
   const outDir = command.outDir ? path.resolve(command.root, command.outDir) : command.root;
-  const file = outputFiles(outDir, dataset, command.independentChannels ?? false);
+  const file = outputFiles(outDir, dataset, command.independentChannels ?? false, command.outDir === undefined);
   if (command.independentChannels && settings.config.colorChannels !== 3) {
     throw new Error(`--independent-channels compares colour orders, so it needs a colour dataset; ${dataset} is grayscale`);
   }

@@ -205,12 +205,13 @@ export function sampleWithTorch(
   root: string,
   python: string,
   modelFile: string,
-  options: { count: number; seed: number; temperature: number; labels?: Int32Array; threads: number },
+  options: { count: number; seed: number; temperature: number; labels?: Int32Array; guidance?: number; threads: number },
 ): Uint8Array {
   const out = `${modelFile}.samples.bin`;
   const args = ['-m', 'pixelcnn_studio.sample', '--model', modelFile, '--count', String(options.count), '--seed', String(options.seed)];
   args.push('--temperature', String(options.temperature), '--threads', String(options.threads), '--out', out);
   if (options.labels) args.push('--labels', Array.from(options.labels).join(','));
+  if (options.guidance !== undefined) args.push('--guidance', String(options.guidance));
   const result = spawnSync(python, args, { cwd: root, env: pythonEnv(root), stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8' });
   if (result.status !== 0) {
     const said = (result.stderr ?? '').trim() || (result.signal ? `killed by ${result.signal}` : `exit code ${result.status}`);
