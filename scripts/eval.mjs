@@ -7,7 +7,7 @@
 //                   [--temperature T] [--seed S] [--grid FILE] [--batch N]
 //
 //   model.json       default public/models/mnist-pixelcnn.json
-//   --samples N      images to draw at each guidance weight (default 256; 1024 for tighter figures)
+//   --samples N      images to draw at each guidance weight (default 512; more for tighter figures)
 //   --guidance LIST  the weights, comma-separated (default 0,1,1.5,2,3,5); a model without a
 //                    "no class" row is drawn at 1 only
 //   --test-images N  standard test digits to score, spread evenly over the 10,000
@@ -57,7 +57,7 @@ function wholeNumber(name, fallback, min) {
 }
 
 const modelFile = positional[0] ?? 'public/models/mnist-pixelcnn.json';
-const samples = wholeNumber('--samples', 256, 1);
+const samples = wholeNumber('--samples', 512, 1);
 const testImages = wholeNumber('--test-images', 2000, 1);
 const guidanceText = values['--guidance'];
 const guidance = guidanceText === undefined ? undefined : guidanceText.split(',').map((text) => Number(text.trim()));

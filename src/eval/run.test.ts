@@ -93,5 +93,6 @@ describe('the report', () => {
     expect(formatReport(report(0)).filter((l) => l.includes('as asked'))).toHaveLength(0);
     expect(formatReport(report(0)).find((l) => l.startsWith('samples '))).toMatch(/^samples\s+50\.0%\s+12\.5%\s+25\.0%/);
     expect(formatReport(report(0)).some((l) => l.includes('"no class" label'))).toBe(false);
+    expect(formatReport(report(10)).some((l) => l.startsWith('w = 0 draws with the "no class" label'))).toBe(true);
   });
 });

@@ -424,14 +424,12 @@ export function formatReport(report: EvalReport): string[] {
   lines.push(row(header), row(header2));
   for (const g of report.guidance) lines.push(row([conditional ? `w = ${g.guidance}` : 'samples', ...figures(g)]));
   lines.push(row(['real test digits', ...figures(r)]));
-  if (conditional) {
-    const asked = s.askedEntropy !== undefined ? ` (the asked classes' own: ${s.askedEntropy.toFixed(2)} bits)` : '';
-    lines.push(
-      '',
-      `w = 0 draws with the "no class" label: the asked class is not seen. Read-class entropy: how evenly the draws spread over the ten digits, ` +
-        `by the classifier's top guess; log2 10 = 3.32 bits${asked}.`,
-    );
-  }
+  const asked = s.askedEntropy !== undefined ? ` (the asked classes' own: ${s.askedEntropy.toFixed(2)} bits)` : '';
+  lines.push(
+    '',
+    ...(report.guidance.some((g) => g.guidance === 0) && conditional ? ['w = 0 draws with the "no class" label: the asked class is not seen.'] : []),
+    `Read-class entropy: how evenly the images spread over the ten digits, by the classifier's top guess; log2 10 = 3.32 bits${asked}.`,
+  );
   if (report.guidanceNote) lines.push(`Guidance: ${report.guidanceNote}.`);
   lines.push('', `samples: ${report.guidance.map((g) => `${g.grid} (${formatDuration(g.seconds)})`).join(', ')}`, JSON.stringify(report));
   return lines;
