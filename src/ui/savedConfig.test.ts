@@ -36,7 +36,7 @@ describe('the remembered config', () => {
     expect(loadSavedConfig()).toMatchObject({ architecture: 'pixelcnn', position: false, classes: 0 });
   });
 
-  it('reads one remembered before the new fields as what it was: a PixelCNN with one kernel size, no position, no classes', () => {
+  it('reads one remembered before the new fields as what it was: a PixelCNN with one kernel size, no position, no classes, no label dropout', () => {
     remember({ height: 12, width: 12, colorChannels: 1, levels: 16, hiddenChannels: 8, layers: 3, kernelSize: 5, headChannels: 0, inputEmbedding: 0, stale: 1 });
     expect(loadSavedConfig()).toEqual({
       architecture: 'pixelcnn',
@@ -52,6 +52,7 @@ describe('the remembered config', () => {
       inputEmbedding: 0,
       position: false,
       classes: 0,
+      labelDropout: 0,
     });
     // Older still: before the head and the embedding.
     remember({ height: 12, width: 12, colorChannels: 3, levels: 16, hiddenChannels: 9, layers: 3, kernelSize: 5 });
