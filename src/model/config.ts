@@ -69,42 +69,32 @@ export interface PixelCNNConfig {
 
 export type Architecture = 'pixelcnn' | 'gated';
 
-export const ARCHITECTURES: readonly Architecture[] = ['pixelcnn', 'gated'];
-
-/**
- * The app's default: the architecture of the shipped digits model, a Gated
- * PixelCNN that knows where it is and draws the digit it is asked for.
- */
-export const DEFAULT_CONFIG: PixelCNNConfig = {
-  architecture: 'gated',
-  height: 28,
-  width: 28,
-  colorChannels: 1,
-  levels: 256,
-  hiddenChannels: 32,
-  layers: 6,
-  firstKernelSize: 7,
-  kernelSize: 3,
-  headChannels: 128,
-  inputEmbedding: 8,
-  position: true,
-  classes: 10,
-  labelDropout: 0.15,
-};
-
 /** The largest label dropout a config may ask for: above it a model learns its classes from too few labelled images. */
 export const MAX_LABEL_DROPOUT = 0.5;
 
-/** How one config field is shown, checked and read from older files. */
-export interface ConfigFieldSpec {
+/**
+ * How one config field is declared: its default, how it is shown, what
+ * validateConfig allows, and how older files are read. The kind of value
+ * follows from the declaration: one of `choices`; a number in `range`
+ * (whole unless `fraction`); else true or false.
+ */
+export interface ConfigFieldSpec<T = unknown> {
   /** The Model panel's label; ConfigError messages are reworded to it for the form. */
   label: string;
   /** A few words under the control, for a newcomer. */
   hint: string;
+  /** The app's default (DEFAULT_CONFIG is these). */
+  default: T;
   /** For number fields, the range validateConfig allows (whole numbers unless `fraction`). */
   range?: { min: number; max: number };
   /** A number field that takes fractions (the others take whole numbers). */
   fraction?: boolean;
+  /** For a field that takes one of a few values: each value, and its name in the form. */
+  choices?: ReadonlyArray<{ value: T; name: string }>;
+  /** A kernel size: odd, so the kernel has a centre tap. */
+  odd?: boolean;
+  /** A width that splits into R, G and B groups, so divisible by colorChannels: what splits, for the message ("the features"). */
+  colourGroups?: string;
   /**
    * For fields added after the first model files: what a file written before
    * the field existed had instead, given the rest of its config.
@@ -113,43 +103,98 @@ export interface ConfigFieldSpec {
 }
 
 /**
- * Every field declared once: the Model panel walks it for labels, hints and
- * ranges, validateConfig checks the ranges, and withLaterFields fills in what
- * older files lack (logits straight from the stack, levels fed in as scaled
- * numbers, the PixelCNN with one kernel size throughout, no position, no classes).
+ * Every field declared once, with its default: DEFAULT_CONFIG and
+ * CONFIG_FIELDS are read off it, the Model panel builds its form from it,
+ * validateConfig walks it, withLaterFields fills in what older files lack
+ * (logits straight from the stack, levels fed in as scaled numbers, the
+ * PixelCNN with one kernel size throughout, no position, no classes), and
+ * the PyTorch twin's tests check python/pixelcnn_studio/config.py against
+ * it. The defaults are the shipped digits model's architecture: a Gated
+ * PixelCNN that knows where it is and draws the digit it is asked for.
  */
-export const CONFIG_SPEC: { readonly [K in keyof PixelCNNConfig]: ConfigFieldSpec } = {
-  architecture: { label: 'Architecture', hint: 'how each pixel sees the pixels before it', older: () => 'pixelcnn' },
-  height: { label: 'Image size', hint: 'pixels per side', range: { min: 1, max: 256 } },
-  width: { label: 'Image size', hint: 'pixels per side', range: { min: 1, max: 256 } },
-  colorChannels: { label: 'Colour channels', hint: 'RGB draws R, G, B in turn' },
-  levels: { label: 'Levels', hint: 'shades per channel', range: { min: 2, max: 256 } },
-  hiddenChannels: { label: 'Hidden channels', hint: 'width of each layer', range: { min: 1, max: 1024 } },
-  layers: { label: 'Layers', hint: 'masked convolutions, the first included', range: { min: 1, max: 64 } },
+export const CONFIG_SPEC: { readonly [K in keyof PixelCNNConfig]: ConfigFieldSpec<PixelCNNConfig[K]> } = {
+  architecture: {
+    label: 'Architecture',
+    hint: 'how each pixel sees the pixels before it',
+    default: 'gated',
+    choices: [
+      { value: 'pixelcnn', name: 'PixelCNN' },
+      { value: 'gated', name: 'Gated PixelCNN' },
+    ],
+    older: () => 'pixelcnn',
+  },
+  height: { label: 'Image size', hint: 'pixels per side', default: 28, range: { min: 1, max: 256 } },
+  width: { label: 'Image size', hint: 'pixels per side', default: 28, range: { min: 1, max: 256 } },
+  colorChannels: {
+    label: 'Colour channels',
+    hint: 'RGB draws R, G, B in turn',
+    default: 1,
+    choices: [
+      { value: 1, name: 'Grayscale' },
+      { value: 3, name: 'RGB' },
+    ],
+  },
+  levels: { label: 'Levels', hint: 'shades per channel', default: 256, range: { min: 2, max: 256 } },
+  hiddenChannels: { label: 'Hidden channels', hint: 'width of each layer', default: 32, range: { min: 1, max: 1024 }, colourGroups: 'the features split' },
+  layers: { label: 'Layers', hint: 'masked convolutions, the first included', default: 6, range: { min: 1, max: 64 } },
   firstKernelSize: {
     label: 'First kernel',
     hint: 'how far the first layer looks',
+    default: 7,
     range: { min: 1, max: 15 },
+    odd: true,
     older: (config) => config.kernelSize,
   },
-  kernelSize: { label: 'Kernel size', hint: 'how far each later layer looks', range: { min: 1, max: 15 } },
-  headChannels: { label: 'Head channels', hint: '1×1 layer before the softmax; 0 for none', range: { min: 0, max: 1024 }, older: () => 0 },
+  kernelSize: { label: 'Kernel size', hint: 'how far each later layer looks', default: 3, range: { min: 1, max: 15 }, odd: true },
+  headChannels: {
+    label: 'Head channels',
+    hint: '1×1 layer before the softmax; 0 for none',
+    default: 128,
+    range: { min: 0, max: 1024 },
+    colourGroups: 'the head splits',
+    older: () => 0,
+  },
   inputEmbedding: {
     label: 'Level embedding',
     hint: 'a learned vector per input level; 0 feeds the level as a number',
+    default: 8,
     range: { min: 0, max: 64 },
     older: () => 0,
   },
-  position: { label: 'Position', hint: 'a learned bias per row and column, so the model knows where in the image it is', older: () => false },
-  classes: { label: 'Classes', hint: 'a learned bias per class in every layer, so you can ask for a class', range: { min: 0, max: 1000 }, older: () => 0 },
+  position: {
+    label: 'Position',
+    hint: 'a learned bias per row and column, so the model knows where in the image it is',
+    default: true,
+    older: () => false,
+  },
+  classes: {
+    label: 'Classes',
+    hint: 'a learned bias per class in every layer, so you can ask for a class',
+    default: 10,
+    range: { min: 0, max: 1000 },
+    older: () => 0,
+  },
   labelDropout: {
     label: 'Label dropout',
     hint: 'share of training images shown with "no class", so guidance can sharpen the class; 0 for none',
+    default: 0.15,
     range: { min: 0, max: MAX_LABEL_DROPOUT },
     fraction: true,
     older: () => 0,
   },
 };
+
+/**
+ * Every field of a config, in one list: the checks, copies and comparisons
+ * that walk a config use it, so a new field cannot be missed by one of them.
+ * (CONFIG_SPEC's type requires it to declare every field.)
+ */
+export const CONFIG_FIELDS = Object.keys(CONFIG_SPEC) as Array<keyof PixelCNNConfig>;
+
+/** The app's default config: every field's declared default (CONFIG_SPEC). */
+export const DEFAULT_CONFIG: PixelCNNConfig = Object.fromEntries(CONFIG_FIELDS.map((field) => [field, CONFIG_SPEC[field].default])) as unknown as PixelCNNConfig;
+
+export const ARCHITECTURES: readonly Architecture[] = CONFIG_SPEC.architecture.choices!.map((choice) => choice.value);
 
 /** True when a model's class tables have a "no class" row (label dropout trains it), so it can be sampled with guidance. */
 export function hasNoClassRow(config: PixelCNNConfig): boolean {
@@ -167,15 +212,15 @@ export function noClassLabel(config: PixelCNNConfig): number | null {
 }
 
 /**
- * A whole-number config field as the app's number fields take a setting
- * (the shape of NumberSetting in src/worker/settings.ts): its label, hint
- * and CONFIG_SPEC range.
+ * A number config field as the app's number fields take a setting (the
+ * shape of NumberSetting in src/worker/settings.ts): its label, hint, range
+ * and default (CONFIG_SPEC).
  */
-export function configNumberSetting(field: keyof PixelCNNConfig): { label: string; hint: string; min: number; max: number; integer: boolean; step: number } {
-  const spec = CONFIG_SPEC[field];
-  if (!spec.range) throw new Error(`${field} is not a number field.`);
+export function configNumberSetting(field: keyof PixelCNNConfig): { label: string; hint: string; min: number; max: number; integer: boolean; step: number; default: number } {
+  const spec: ConfigFieldSpec = CONFIG_SPEC[field];
+  if (!spec.range || typeof spec.default !== 'number') throw new Error(`${field} is not a number field.`);
   const integer = !spec.fraction;
-  return { label: spec.label, hint: spec.hint, min: spec.range.min, max: spec.range.max, integer, step: integer ? 1 : 0.05 };
+  return { label: spec.label, hint: spec.hint, min: spec.range.min, max: spec.range.max, integer, step: integer ? 1 : 0.05, default: spec.default };
 }
 
 /** A config as read from an older file or store, with the fields added since then filled in (CONFIG_SPEC's `older`). */
@@ -192,65 +237,46 @@ export function isConfigShape(value: unknown): value is PixelCNNConfig {
   return CONFIG_FIELDS.every((field) => typeof record[field] === typeof DEFAULT_CONFIG[field]);
 }
 
-/**
- * Every field of a config, in one list: the checks, copies and comparisons
- * that walk a config use it, so a new field cannot be missed by one of them.
- * (DEFAULT_CONFIG's type requires it to have every field.)
- */
-export const CONFIG_FIELDS = Object.keys(DEFAULT_CONFIG) as Array<keyof PixelCNNConfig>;
-
 /** Thrown for a config that cannot describe a causal PixelCNN. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-/** Checks a whole-number field against its range in CONFIG_SPEC. */
-function requireInteger(config: PixelCNNConfig, name: keyof PixelCNNConfig): void {
-  const value: unknown = config[name];
-  const { min, max } = CONFIG_SPEC[name].range!;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got ${String(value)}.`);
+/** Why `value` cannot be `field`'s, as its declaration (CONFIG_SPEC) says, or null when it can be. */
+export function fieldProblem(field: keyof PixelCNNConfig, value: unknown): string | null {
+  const spec: ConfigFieldSpec = CONFIG_SPEC[field];
+  const got = `got ${String(value)}.`;
+  if (spec.choices) {
+    const names = spec.choices.map((choice) => String(choice.value));
+    return spec.choices.some((choice) => choice.value === value) ? null : `${field} must be ${names.slice(0, -1).join(', ')} or ${names.at(-1)}, ${got}`;
   }
+  if (spec.range) {
+    const { min, max } = spec.range;
+    const kind = spec.fraction ? 'a number' : 'an integer';
+    const number = typeof value === 'number' && Number.isFinite(value) && (spec.fraction || Number.isInteger(value));
+    if (!number || value < min || value > max) return `${field} must be ${kind} from ${min} to ${max}, ${got}`;
+    if (spec.odd && value % 2 === 0) return `${field} must be odd so the kernel has a centre tap, ${got}`;
+    return null;
+  }
+  return typeof value === 'boolean' ? null : `${field} must be true or false, ${got}`;
 }
 
-/** Throws a ConfigError naming the first field that is out of range. */
+/**
+ * Throws a ConfigError naming the first field its declaration does not
+ * allow, in CONFIG_SPEC's order; then the first width that does not split
+ * into colour groups.
+ */
 export function validateConfig(config: PixelCNNConfig): void {
-  if (!ARCHITECTURES.includes(config.architecture)) {
-    throw new ConfigError(`architecture must be one of ${ARCHITECTURES.join(', ')}, got ${String(config.architecture)}.`);
+  for (const field of CONFIG_FIELDS) {
+    const problem = fieldProblem(field, config[field]);
+    if (problem) throw new ConfigError(problem);
   }
-  requireInteger(config, 'height');
-  requireInteger(config, 'width');
-  if (config.colorChannels !== 1 && config.colorChannels !== 3) {
-    throw new ConfigError(`colorChannels must be 1 or 3, got ${String(config.colorChannels)}.`);
-  }
-  requireInteger(config, 'levels');
-  requireInteger(config, 'hiddenChannels');
-  requireInteger(config, 'layers');
-  for (const field of ['firstKernelSize', 'kernelSize'] as const) {
-    requireInteger(config, field);
-    if (config[field] % 2 === 0) {
-      throw new ConfigError(`${field} must be odd so the kernel has a centre tap, got ${config[field]}.`);
+  for (const field of CONFIG_FIELDS) {
+    const splits = CONFIG_SPEC[field].colourGroups;
+    const width = config[field] as number;
+    if (splits && width % config.colorChannels !== 0) {
+      throw new ConfigError(`${field} (${width}) must be divisible by colorChannels (${config.colorChannels}) so ${splits} evenly into R, G and B groups.`);
     }
-  }
-  requireInteger(config, 'headChannels');
-  if (config.headChannels % config.colorChannels !== 0) {
-    throw new ConfigError(
-      `headChannels (${config.headChannels}) must be divisible by colorChannels (${config.colorChannels}) ` +
-        'so the head splits evenly into R, G and B groups.',
-    );
-  }
-  requireInteger(config, 'inputEmbedding');
-  if (typeof config.position !== 'boolean') throw new ConfigError(`position must be true or false, got ${String(config.position)}.`);
-  requireInteger(config, 'classes');
-  const dropout: unknown = config.labelDropout;
-  if (typeof dropout !== 'number' || !Number.isFinite(dropout) || dropout < 0 || dropout > MAX_LABEL_DROPOUT) {
-    throw new ConfigError(`labelDropout must be a number from 0 to ${MAX_LABEL_DROPOUT}, got ${String(dropout)}.`);
-  }
-  if (config.hiddenChannels % config.colorChannels !== 0) {
-    throw new ConfigError(
-      `hiddenChannels (${config.hiddenChannels}) must be divisible by colorChannels (${config.colorChannels}) ` +
-        'so the features split evenly into R, G and B groups.',
-    );
   }
 }
 
