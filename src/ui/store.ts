@@ -9,6 +9,8 @@ import {
   type ModelSummary,
   type SampleSettings,
   type TrainSettings,
+  DEFAULT_SAMPLE_SETTINGS,
+  DEFAULT_TRAIN_SETTINGS,
   MAX_SAMPLE_IMAGES,
 } from '../worker/protocol';
 import { loadSavedConfig } from './savedConfig';
@@ -132,9 +134,9 @@ export const useStudio = create<StudioState>()(() => ({
   testHistory: [],
   stepsPerSecond: null,
   trainingCores: null,
-  trainSettings: { learningRate: 0.001, batchSize: 16 },
-  // 16 digits in a 4×4 grid, paced so a first visit can see them being written pixel by pixel.
-  sampleSettings: { count: 16, temperature: 1, seed: randomSeed(), delayMs: 10, draw: { kind: 'any' } },
+  // The declared defaults (src/worker/settings.ts), and a random seed.
+  trainSettings: DEFAULT_TRAIN_SETTINGS,
+  sampleSettings: { ...DEFAULT_SAMPLE_SETTINGS, seed: randomSeed() },
   freshSeedEachRun: true,
   sampling: INITIAL_SAMPLING,
   errors: {},

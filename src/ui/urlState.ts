@@ -74,7 +74,7 @@ function writeDraw(draw: ClassDraw): string {
 /** The most classes a model may have (CONFIG_SPEC), so a class number above it cannot be one. */
 const MAX_CLASSES = CONFIG_SPEC.classes.range!.max;
 
-type NumberField = 'seed' | 'temperature' | 'count' | 'delayMs' | 'guidance';
+type NumberField = keyof typeof SAMPLE_SETTINGS;
 
 /** A key holding one of the Sampling panel's number settings, read and checked with its SAMPLE_SETTINGS declaration. */
 function numberKey(key: string, field: NumberField): HashKey {

@@ -13,7 +13,7 @@ import type { Architecture, PixelCNNConfig } from '../model/config';
 import type { InputFile, SkippedFile } from '../data/types';
 import type { BuiltinDatasetId } from '../data/builtin';
 import type { InspectEvent, InspectRequest } from './inspectProtocol';
-import { MAX_TRAINING_CORES } from './settings';
+import type { SampleSettings, TrainSettings } from './settings';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 
@@ -84,39 +84,26 @@ export interface BackendTrial {
   source: 'measured' | 'remembered';
 }
 
-export interface TrainSettings {
-  learningRate: number;
-  batchSize: number;
-  /**
-   * Cores that compute each batch on wasm: the engine and workers − 1 helper
-   * workers (src/worker/dataParallel). Absent: defaultTrainingCores. The GPU
-   * backends always train on the engine alone.
-   */
-  workers?: number;
-}
-
-// Every training and sampling setting's label, hint and limits, declared once for the engine and the panels.
+// Every training and sampling setting, its label, hint, limits and default, declared once for the engine and the page.
 export {
+  type ClassDraw,
   type NumberSetting,
+  type SampleSettings,
+  type TrainSettings,
+  CLASS_DRAW_KINDS,
+  DEFAULT_SAMPLE_SETTINGS,
+  DEFAULT_TRAIN_SETTINGS,
+  LEARNING_RATE_WARN_ABOVE,
   MAX_SAMPLE_IMAGES,
   MAX_SEED,
   MAX_TRAINING_CORES,
   SAMPLE_SETTINGS,
   TRAIN_SETTINGS,
   allowedRange,
+  defaultTrainingCores,
   settingProblem,
   settingsProblem,
 } from './settings';
-
-/** Every core the browser reports (`navigator.hardwareConcurrency`), and at least two: the engine and one helper. */
-export function defaultTrainingCores(hardwareConcurrency: number | undefined): number {
-  const cores = Number.isInteger(hardwareConcurrency) && hardwareConcurrency! > 0 ? hardwareConcurrency! : 2;
-  return Math.min(MAX_TRAINING_CORES, Math.max(2, cores));
-}
-
-/** Above this learning rate Adam usually wrecks a trained model; the form warns (it does not refuse). */
-export const LEARNING_RATE_WARN_ABOVE = 0.02;
-
 /** One saved checkpoint in the training history (the weights stay in storage). */
 export interface CheckpointInfo {
   id: number;
@@ -138,38 +125,6 @@ export interface CheckpointList {
   bestId: number | null;
   /** Whether the shipped pretrained model can be restored. */
   pretrained: boolean;
-}
-
-/**
- * Which class each image is drawn as, for a conditional model (an
- * unconditional one ignores it):
- * - `any`: a class per image, drawn at random (from `seed`) in proportion to
- *   how often each class occurs in the training data; in a completion, the
- *   held-out image's own class when it has one;
- * - `class`: every image of class `label`;
- * - `rows`: one row per class, `perClass` images each (the grid then holds
- *   classes × perClass images, whatever `count` says).
- */
-export type ClassDraw = { kind: 'any' } | { kind: 'class'; label: number } | { kind: 'rows'; perClass: number };
-
-export const CLASS_DRAW_KINDS: readonly ClassDraw['kind'][] = ['any', 'class', 'rows'];
-
-
-export interface SampleSettings {
-  /** Images drawn together, shown as a grid. */
-  count: number;
-  temperature: number;
-  seed: number;
-  /** Pause after each pixel (in colour, after each of its R, G and B), in ms: 0 is full speed, larger is slow motion. */
-  delayMs: number;
-  /** The classes to draw, for a conditional model. */
-  draw: ClassDraw;
-  /**
-   * Classifier-free guidance weight (SAMPLE_SETTINGS.guidance); absent: the
-   * model's own default (ModelSummary.guidance). Ignored, with a notice, by
-   * a model that cannot be guided.
-   */
-  guidance?: number;
 }
 
 /** Where the current weights came from, shown in the model panel. */

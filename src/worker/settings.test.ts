@@ -3,7 +3,7 @@ import { CONFIG_SPEC, ConfigError, DEFAULT_CONFIG, type PixelCNNConfig, validate
 import type { ImageDataset } from '../data/types';
 import { useCpuBackend } from '../test/tfSetup';
 import type { EngineEvent, SampleSettings, TrainSettings } from './protocol';
-import { type NumberSetting, SAMPLE_SETTINGS, TRAIN_SETTINGS, allowedRange, settingProblem } from './settings';
+import { DEFAULT_SAMPLE_SETTINGS, DEFAULT_TRAIN_SETTINGS, type NumberSetting, SAMPLE_SETTINGS, TRAIN_SETTINGS, allowedRange, settingProblem, settingsProblem } from './settings';
 import { recordingEngine } from './testEngine';
 
 beforeAll(useCpuBackend);
@@ -52,6 +52,15 @@ describe('one declaration per setting', () => {
       const error = events.slice(before).find((e): e is Extract<EngineEvent, { type: 'error' }> => e.type === 'error');
       expect(error?.message ?? null, `${name} = ${value}`).toBe(problem);
     }
+  });
+
+  it('each declared default is one its setting allows, and the defaults the store and engine start from are those', () => {
+    for (const [key, setting] of [...Object.entries(TRAIN_SETTINGS), ...Object.entries(SAMPLE_SETTINGS)] as Array<[string, NumberSetting]>) {
+      if (setting.default !== undefined) expect(settingProblem(setting, setting.default), key).toBeNull();
+    }
+    expect(DEFAULT_TRAIN_SETTINGS).toEqual({ learningRate: TRAIN_SETTINGS.learningRate.default, batchSize: TRAIN_SETTINGS.batchSize.default });
+    expect(settingsProblem(TRAIN_SETTINGS, DEFAULT_TRAIN_SETTINGS, ['workers'])).toBeNull();
+    expect(settingsProblem(SAMPLE_SETTINGS, { ...DEFAULT_SAMPLE_SETTINGS, seed: 0 }, ['guidance'])).toBeNull();
   });
 
   it("the model config's declared ranges are what validateConfig allows", () => {

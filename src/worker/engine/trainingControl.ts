@@ -8,9 +8,9 @@ import { sampleLabelledBatch } from '../../data/split';
 import { HelperPool, type StartHelper } from '../dataParallel/pool';
 import { DivergenceWatch } from '../divergence';
 import { UserFacingError, errorText, fatalEngineProblem } from '../errors';
-import { type EngineEvent, type ErrorContext, type TrainSettings, defaultTrainingCores } from '../protocol';
+import type { EngineEvent, ErrorContext } from '../protocol';
 import { yieldToMessages } from '../samplingSession';
-import { TRAIN_SETTINGS, settingsProblem } from '../settings';
+import { DEFAULT_TRAIN_SETTINGS, TRAIN_SETTINGS, type TrainSettings, defaultTrainingCores, settingsProblem } from '../settings';
 import { DivergenceError, type SharedBatch } from '../trainer';
 import type { Datasets, LoadedData } from './datasets';
 import type { ModelSlot } from './modelSlot';
@@ -44,10 +44,9 @@ export interface TrainingDeps {
 const EVALUATE_EVERY = 25;
 /** Held-out images used per evaluation: enough for a stable number, cheap enough to run often. */
 const EVALUATION_IMAGES = 64;
-const DEFAULT_TRAIN: TrainSettings = { learningRate: 0.001, batchSize: 16 };
 
 export class TrainingControl {
-  private current: TrainSettings = DEFAULT_TRAIN;
+  private current: TrainSettings = DEFAULT_TRAIN_SETTINGS;
   private training = false;
   private loop: Promise<void> | null = null;
   private batchRandom = seededRandom(12345);
