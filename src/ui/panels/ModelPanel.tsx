@@ -1,7 +1,9 @@
 import { useId, useMemo, useRef, useState } from 'react';
 import {
   type Architecture,
+  CONFIG_FIELDS,
   CONFIG_SPEC,
+  type ConfigFieldSpec,
   ConfigError,
   DEFAULT_CONFIG,
   configNumberSetting,
@@ -86,60 +88,47 @@ function ModelFacts({ model }: { model: ModelSummary }) {
   );
 }
 
-interface Draft {
-  architecture: Architecture;
-  size: string;
-  colorChannels: '1' | '3';
-  levels: string;
-  hiddenChannels: string;
-  layers: string;
-  firstKernelSize: string;
-  kernelSize: string;
-  headChannels: string;
-  inputEmbedding: string;
-  position: boolean;
-  /** Conditioned on the dataset's classes. */
-  conditioned: boolean;
-  /** For a conditioned model: the share of labels dropped in training, for guidance. */
-  labelDropout: string;
+/**
+ * The form's values: a config as its fields hold it (each field passes on
+ * only values its declaration allows), and whether the model is to be
+ * conditioned on the dataset's classes (their count is the dataset's, not
+ * typed). Label dropout is kept while conditioning is off, for when it is
+ * turned back on.
+ */
+type Draft = PixelCNNConfig & { conditioned: boolean };
+
+type ConfigField = keyof PixelCNNConfig;
+
+/**
+ * Fields the form shows its own way: the architecture as a choice with a
+ * sentence each, the size once for both sides (images are square), the
+ * classes as "Condition on classes", and label dropout only for a
+ * conditioned model. Every other field is drawn from its declaration
+ * (CONFIG_SPEC): a number field, a choice, a kernel size, or a checkbox.
+ */
+const SHOWN_OWN_WAY: ReadonlySet<ConfigField> = new Set<ConfigField>(['architecture', 'height', 'classes', 'labelDropout']);
+
+const isCheckbox = (field: ConfigField) => typeof DEFAULT_CONFIG[field] === 'boolean';
+
+/** Each architecture in one sentence, for the choice in the form (named as CONFIG_SPEC names it). */
+const ARCHITECTURE_SENTENCES: Record<Architecture, string> = {
+  pixelcnn: 'masked convolutions (mask A, then mask B); it cannot see a wedge up and to the right of each pixel (a blind spot).',
+  gated: 'a vertical stack (rows above) and a horizontal stack (the row to the left) with gated units; no blind spot.',
+};
+
+/** Every odd size a kernel field's declaration allows. */
+function kernelSizes(field: ConfigField): number[] {
+  const { min, max } = CONFIG_SPEC[field].range!;
+  const sizes: number[] = [];
+  for (let k = min % 2 === 1 ? min : min + 1; k <= max; k += 2) sizes.push(k);
+  return sizes;
 }
-
-type NumberFieldName = 'size' | 'levels' | 'hiddenChannels' | 'layers' | 'headChannels' | 'inputEmbedding' | 'labelDropout';
-
-const KERNEL_SIZES = [1, 3, 5, 7, 9];
-
-/** Each architecture in one sentence, for the choice in the form. */
-export const ARCHITECTURE_CHOICES: ReadonlyArray<{ value: Architecture; name: string; sentence: string }> = [
-  {
-    value: 'pixelcnn',
-    name: 'PixelCNN',
-    sentence: 'masked convolutions (mask A, then mask B); it cannot see a wedge up and to the right of each pixel (a blind spot).',
-  },
-  {
-    value: 'gated',
-    name: 'Gated PixelCNN',
-    sentence: 'a vertical stack (rows above) and a horizontal stack (the row to the left) with gated units; no blind spot.',
-  },
-];
 
 type PendingRebuild = { kind: 'apply'; config: PixelCNNConfig } | { kind: 'reset' };
 
 function draftOf(config: PixelCNNConfig): Draft {
-  return {
-    architecture: config.architecture,
-    size: String(config.width),
-    colorChannels: config.colorChannels === 3 ? '3' : '1',
-    levels: String(config.levels),
-    hiddenChannels: String(config.hiddenChannels),
-    layers: String(config.layers),
-    firstKernelSize: String(config.firstKernelSize),
-    kernelSize: String(config.kernelSize),
-    headChannels: String(config.headChannels),
-    inputEmbedding: String(config.inputEmbedding),
-    position: config.position,
-    conditioned: config.classes > 0,
-    labelDropout: String(config.classes > 0 ? config.labelDropout : DEFAULT_CONFIG.labelDropout),
-  };
+  const conditioned = config.classes > 0;
+  return { ...config, labelDropout: conditioned ? config.labelDropout : DEFAULT_CONFIG.labelDropout, conditioned };
 }
 
 /**
@@ -147,23 +136,12 @@ function draftOf(config: PixelCNNConfig): Draft {
  * classes; while no dataset is known, the current model's count.
  */
 function configOf(draft: Draft, datasetClasses: number | null, currentClasses: number): PixelCNNConfig {
-  // Number('') is 0 and Number('2.5') is 2.5; validateConfig names either problem.
-  const size = Number(draft.size);
+  const { conditioned, ...config } = draft;
   return {
-    architecture: draft.architecture,
-    width: size,
-    height: size,
-    colorChannels: draft.colorChannels === '3' ? 3 : 1,
-    levels: Number(draft.levels),
-    hiddenChannels: Number(draft.hiddenChannels),
-    layers: Number(draft.layers),
-    firstKernelSize: Number(draft.firstKernelSize),
-    kernelSize: Number(draft.kernelSize),
-    headChannels: Number(draft.headChannels),
-    inputEmbedding: Number(draft.inputEmbedding),
-    position: draft.position,
-    classes: draft.conditioned ? (datasetClasses ?? currentClasses) : 0,
-    labelDropout: draft.conditioned ? Number(draft.labelDropout) : 0,
+    ...config,
+    height: config.width,
+    classes: conditioned ? (datasetClasses ?? currentClasses) : 0,
+    labelDropout: conditioned ? config.labelDropout : 0,
   };
 }
 
@@ -226,32 +204,32 @@ function ConfigForm({ current }: { current: PixelCNNConfig | null }) {
     rebuild(config);
   }
 
-  // The shared number field, with CONFIG_SPEC's label, hint and range; an out-of-range value turns Apply off.
-  const number = (field: NumberFieldName) => (
-    <NumberField
-      problemKey={`model.${field}`}
-      setting={configNumberSetting(field === 'size' ? 'width' : field)}
-      value={Number(draft[field])}
-      onValid={(value) => update({ [field]: String(value) })}
-    />
-  );
-
-  const kernel = (field: 'firstKernelSize' | 'kernelSize') => {
-    const options = KERNEL_SIZES.includes(Number(draft[field])) ? KERNEL_SIZES : [...KERNEL_SIZES, Number(draft[field])].sort((a, b) => a - b);
-    const spec = CONFIG_SPEC[field];
-    return (
-      <Field label={spec.label} hint={spec.hint}>
-        {({ id, describedBy }) => (
-          <select id={id} aria-describedby={describedBy} value={draft[field]} onChange={(e) => update({ [field]: e.currentTarget.value })}>
-            {options.map((k) => (
-              <option key={k} value={String(k)}>
-                {k}×{k}
-              </option>
-            ))}
-          </select>
-        )}
-      </Field>
-    );
+  // A field drawn from its declaration (CONFIG_SPEC): a number field (an out-of-range value turns Apply off), a choice, or a kernel size.
+  const control = (field: ConfigField) => {
+    const spec: ConfigFieldSpec = CONFIG_SPEC[field];
+    const set = (value: unknown) => update((field === 'width' ? { width: value, height: value } : { [field]: value }) as Partial<Draft>);
+    if (spec.choices || spec.odd) {
+      const options = spec.choices ?? kernelSizes(field).map((k) => ({ value: k, name: `${k}×${k}` }));
+      return (
+        <Field key={field} label={spec.label} hint={spec.hint}>
+          {({ id, describedBy }) => (
+            <select
+              id={id}
+              aria-describedby={describedBy}
+              value={String(draft[field])}
+              onChange={(e) => set(options.find((option) => String(option.value) === e.currentTarget.value)!.value)}
+            >
+              {options.map((option) => (
+                <option key={String(option.value)} value={String(option.value)}>
+                  {option.name}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+      );
+    }
+    return <NumberField key={field} problemKey={`model.${field}`} setting={configNumberSetting(field)} value={draft[field] as number} onValid={set} />;
   };
 
   const conditionHint = !canCondition
@@ -272,7 +250,7 @@ function ConfigForm({ current }: { current: PixelCNNConfig | null }) {
     >
       <fieldset className="architecture-choice">
         <legend>{CONFIG_SPEC.architecture.label}</legend>
-        {ARCHITECTURE_CHOICES.map((choice) => (
+        {CONFIG_SPEC.architecture.choices!.map((choice) => (
           <label key={choice.value} className="radio-option">
             <input
               type="radio"
@@ -282,41 +260,22 @@ function ConfigForm({ current }: { current: PixelCNNConfig | null }) {
               onChange={() => update({ architecture: choice.value })}
             />
             <span>
-              <strong>{choice.name}</strong>: {choice.sentence}
+              <strong>{choice.name}</strong>: {ARCHITECTURE_SENTENCES[choice.value]}
             </span>
           </label>
         ))}
       </fieldset>
-      <div className="field-grid">
-        {number('size')}
-        <Field label={CONFIG_SPEC.colorChannels.label} hint={CONFIG_SPEC.colorChannels.hint}>
-          {({ id, describedBy }) => (
-            <select
-              id={id}
-              aria-describedby={describedBy}
-              value={draft.colorChannels}
-              onChange={(e) => update({ colorChannels: e.currentTarget.value === '3' ? '3' : '1' })}
-            >
-              <option value="1">Grayscale</option>
-              <option value="3">RGB</option>
-            </select>
-          )}
-        </Field>
-        {number('levels')}
-        {number('hiddenChannels')}
-        {number('layers')}
-        {kernel('firstKernelSize')}
-        {kernel('kernelSize')}
-        {number('headChannels')}
-        {number('inputEmbedding')}
-      </div>
+      <div className="field-grid">{CONFIG_FIELDS.filter((field) => !SHOWN_OWN_WAY.has(field) && !isCheckbox(field)).map(control)}</div>
       <div className="checkbox-rows">
-        <CheckboxField
-          label={CONFIG_SPEC.position.label}
-          hint={CONFIG_SPEC.position.hint}
-          checked={draft.position}
-          onChange={(position) => update({ position })}
-        />
+        {CONFIG_FIELDS.filter(isCheckbox).map((field) => (
+          <CheckboxField
+            key={field}
+            label={CONFIG_SPEC[field].label}
+            hint={CONFIG_SPEC[field].hint}
+            checked={draft[field] as boolean}
+            onChange={(checked) => update({ [field]: checked })}
+          />
+        ))}
         <CheckboxField
           label="Condition on classes"
           hint={conditionHint}
@@ -325,7 +284,7 @@ function ConfigForm({ current }: { current: PixelCNNConfig | null }) {
           onChange={(value) => update({ conditioned: value })}
         />
       </div>
-      {conditioned && <div className="field-grid">{number('labelDropout')}</div>}
+      {conditioned && <div className="field-grid">{control('labelDropout')}</div>}
       {problem && (
         <p className="alert" role="alert">
           {problem}
