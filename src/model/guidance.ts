@@ -25,14 +25,14 @@ export function guidanceUnavailable(config: PixelCNNConfig): string | null {
 }
 
 /**
- * The weight a model samples with until the user picks another: the file's
- * `meta.guidance` when it holds an allowed weight, else the app's default;
- * 1 (plain conditional sampling) for a model that cannot be guided.
+ * The weight a model samples with until the user picks another: the one its
+ * file records (meta.guidance, read and checked by readModelMeta), else the
+ * app's default; 1 (plain conditional sampling) for a model that cannot be
+ * guided.
  */
-export function modelGuidance(config: PixelCNNConfig, meta: Record<string, unknown>): number {
+export function modelGuidance(config: PixelCNNConfig, recorded: number | undefined): number {
   if (guidanceUnavailable(config)) return 1;
-  const recorded = meta.guidance;
-  return typeof recorded === 'number' && Number.isFinite(recorded) && recorded >= 0 && recorded <= MAX_GUIDANCE ? recorded : DEFAULT_GUIDANCE;
+  return recorded ?? DEFAULT_GUIDANCE;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { type PixelCNNConfig, CONFIG_FIELDS, ConfigError, validateConfig, withLaterFields } from './config';
+import { type ModelMeta, readModelMeta } from './modelMeta';
 
 /**
  * The model file: one self-describing JSON document. The app exports and
@@ -21,8 +22,8 @@ export interface SavedModel {
   version: typeof MODEL_FORMAT_VERSION;
   config: PixelCNNConfig;
   tensors: SavedTensor[];
-  /** Free-form facts about how the model was made (steps, bits/dim, date…). */
-  meta: Record<string, unknown>;
+  /** What is recorded beside the weights: steps, origin, card, class names, guidance… (modelMeta.ts). */
+  meta: ModelMeta;
 }
 
 /** Thrown when a file is not a model, or is a model for another architecture. */
@@ -67,6 +68,14 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 /** Checks that `json` is a model file and returns it typed; throws ModelFileError naming what is wrong. */
 export function parseSavedModel(json: unknown): SavedModel {
+  return readSavedModel(json).saved;
+}
+
+/**
+ * parseSavedModel, and the fields of the file's `meta` that were dropped
+ * because they were not of their kind (readModelMeta).
+ */
+export function readSavedModel(json: unknown): { saved: SavedModel; droppedMeta: string[] } {
   if (!isRecord(json) || json.format !== MODEL_FORMAT) {
     throw new ModelFileError(`This is not a PixelCNN model file (expected "format": "${MODEL_FORMAT}").`);
   }
@@ -95,12 +104,10 @@ export function parseSavedModel(json: unknown): SavedModel {
   }
   // Only the architecture's own fields, whatever else the file's config holds.
   const pickedConfig = Object.fromEntries(CONFIG_FIELDS.map((field) => [field, config[field]])) as unknown as PixelCNNConfig;
+  const { meta, dropped } = readModelMeta(json.meta, pickedConfig);
   return {
-    format: MODEL_FORMAT,
-    version: MODEL_FORMAT_VERSION,
-    config: pickedConfig,
-    tensors: json.tensors as SavedTensor[],
-    meta: isRecord(json.meta) ? json.meta : {},
+    saved: { format: MODEL_FORMAT, version: MODEL_FORMAT_VERSION, config: pickedConfig, tensors: json.tensors as SavedTensor[], meta },
+    droppedMeta: dropped,
   };
 }
 

@@ -1,17 +1,19 @@
 import * as tf from '@tensorflow/tfjs';
 import { describeConfig, sameArchitecture } from './config';
 import { decodeFloat32, encodeFloat32, MODEL_FORMAT, MODEL_FORMAT_VERSION, ModelFileError, type SavedModel, type SavedTensor } from './modelFile';
+import type { ModelMeta } from './modelMeta';
 import { createPixelCNN, type PixelCNN } from './pixelcnn';
 
 /** Saving a model to, and loading it from, the model file (modelFile.ts: the format, with no tfjs). */
 export * from './modelFile';
+export * from './modelMeta';
 
 /** A variable's name without the per-instance prefix, e.g. "conv3/weight". */
 function localName(variable: tf.Variable): string {
   return variable.name.split('/').slice(1).join('/');
 }
 
-export async function saveModel(model: PixelCNN, meta: Record<string, unknown> = {}): Promise<SavedModel> {
+export async function saveModel(model: PixelCNN, meta: ModelMeta = {}): Promise<SavedModel> {
   const masks = new Map<tf.Variable, tf.Tensor4D>(model.layers.map((layer) => [layer.weight, layer.mask]));
   // Take every value in one synchronous step, so training that runs between
   // the reads below cannot mix weights from two steps.

@@ -6,9 +6,9 @@ import { CheckpointHistory, type CheckpointFacts, memoryCheckpointStorage } from
 const small: PixelCNNConfig = { height: 4, width: 4, colorChannels: 1, levels: 4, hiddenChannels: 4, layers: 2, kernelSize: 3, headChannels: 0, inputEmbedding: 0, architecture: 'pixelcnn', firstKernelSize: 3, position: false, classes: 0, labelDropout: 0 };
 const wide: PixelCNNConfig = { ...small, hiddenChannels: 8 };
 
-/** A stand-in model file whose one "weight" names it, so a restore can be checked. */
+/** A stand-in model file whose step count names it, so a restore can be checked. */
 function fakeModel(config: PixelCNNConfig, tag: number): SavedModel {
-  return { format: 'pixelcnn-studio-model', version: 1, config, tensors: [], meta: { tag } } as unknown as SavedModel;
+  return { format: 'pixelcnn-studio-model', version: 1, config, tensors: [], meta: { steps: tag } };
 }
 
 const facts = (steps: number, heldOutBitsPerDim: number | null, note = 'training'): CheckpointFacts => ({ steps, heldOutBitsPerDim, origin: 'restored', note });
@@ -48,8 +48,8 @@ describe('the checkpoint history', () => {
     await history.add(fakeModel(small, 1), facts(10, null));
     await history.add(fakeModel(small, 2), facts(20, null));
     await history.add(fakeModel(small, 3), facts(30, null));
-    expect((await history.read(3))?.meta.tag).toBe(3);
-    expect((await history.read(2))?.meta.tag).toBe(2);
+    expect((await history.read(3))?.meta.steps).toBe(3);
+    expect((await history.read(2))?.meta.steps).toBe(2);
     expect(await history.read(1)).toBeNull();
     // With no held-out scores, "best" is the newest of the architecture.
     expect((await history.best(small))?.id).toBe(3);

@@ -15,13 +15,6 @@ export function defaultClassNames(classes: number): string[] {
   return Array.from({ length: classes }, (_, i) => `class ${i + 1}`);
 }
 
-/** `meta.classNames` of a model file when it names exactly `classes` classes, else the default names. */
-export function classNamesOf(meta: Record<string, unknown>, classes: number): string[] {
-  const names = meta.classNames;
-  const valid = Array.isArray(names) && names.length === classes && names.every((n) => typeof n === 'string' && n !== '');
-  return valid ? [...(names as string[])] : defaultClassNames(classes);
-}
-
 /** The dataset's classes with how many images of each are in the training and held-out sets, or null. */
 export function classSummary(train: ImageDataset, test: ImageDataset): ClassSummary[] | null {
   const trainClasses = datasetClasses(train);

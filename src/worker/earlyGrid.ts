@@ -22,7 +22,7 @@ import { MNIST_CLASS_NAMES, digitLabels } from '../data/mnist';
 import { modelGuidance, runGuidance } from '../model/guidance';
 import type { SavedModel } from '../model/modelFile';
 import type { SampleOptions, SampleResult } from '../model/sampling';
-import { classNamesOf, gridClasses, trainingSplitCounts } from './conditioning';
+import { defaultClassNames, gridClasses, trainingSplitCounts } from './conditioning';
 import type { DatasetStore, ModelStore } from './modelStore';
 import type { EngineEvent, EngineRequest } from './protocol';
 import { SAMPLE_SETTINGS, settingsProblem } from './settings';
@@ -110,10 +110,10 @@ export function startPreparedGrid(request: EngineRequest, prepared: PreparedGrid
   const fits = labels !== null && labels.classNames.length === classes;
   const frequencies = classes > 0 && fits ? trainingSplitCounts(labels.labels, classes) : null;
   // A model with no steps takes the data's class names (Engine.adoptClassNames); a trained one keeps its own.
-  const untrained = !(typeof saved.meta.steps === 'number' && saved.meta.steps > 0);
-  const classNames = untrained && fits ? labels.classNames : classNamesOf(saved.meta, classes);
+  const untrained = (saved.meta.steps ?? 0) === 0;
+  const classNames = untrained && fits ? labels.classNames : (saved.meta.classNames ?? defaultClassNames(classes));
   const grid = gridClasses(settings, classes, frequencies, classNames);
-  const { guidance } = runGuidance(saved.config, modelGuidance(saved.config, saved.meta), settings.guidance);
+  const { guidance } = runGuidance(saved.config, modelGuidance(saved.config, saved.meta.guidance), settings.guidance);
   const session = new SamplingSession(saved, (_model, options) => sample(options), { ...settings, count: grid.count }, emit, {
     labels: grid.labels,
     captions: grid.captions,

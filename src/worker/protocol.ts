@@ -127,8 +127,9 @@ export interface CheckpointList {
   pretrained: boolean;
 }
 
-/** Where the current weights came from, shown in the model panel. */
-export type ModelOrigin = 'new' | 'restored' | 'imported' | 'pretrained';
+/** Where the current weights came from, shown in the model panel (recorded in the model file too). */
+export type { ModelOrigin } from '../model/modelMeta';
+import type { ModelOrigin } from '../model/modelMeta';
 
 /** One mask, reduced to what a picture needs. */
 export interface MaskGrid {

@@ -1,7 +1,7 @@
 import { type PixelCNNConfig, type SavedModel, ModelFileError, loadWeights, modelFromSaved, parseSavedModel, describeConfig, sameArchitecture } from '../../model';
 import { UserFacingError } from '../errors';
 import type { EngineEvent } from '../protocol';
-import { factsOf, stepsOf, type ModelSlot } from './modelSlot';
+import { factsOf, type ModelSlot } from './modelSlot';
 import type { Persistence } from './persistence';
 
 /**
@@ -69,7 +69,7 @@ export class ModelImport {
     const model = modelFromSaved(saved);
     if (!agreed) {
       model.dispose();
-      this.deps.emit({ type: 'importNeedsSwitch', fileName, config: saved.config, steps: stepsOf(saved.meta) });
+      this.deps.emit({ type: 'importNeedsSwitch', fileName, config: saved.config, steps: saved.meta.steps ?? 0 });
       return;
     }
     const previous = this.deps.slot.require().config;

@@ -1,7 +1,7 @@
-import { type PixelCNN, type PixelCNNConfig, type SavedModel, modelFromSaved } from '../../model';
+import { type ModelMeta, type PixelCNN, type PixelCNNConfig, type SavedModel, cardFacts, modelFromSaved } from '../../model';
 import { isModelCard, stepsBeyondCard } from '../../model/card';
 import { guidanceUnavailable, modelGuidance } from '../../model/guidance';
-import { classNamesOf, defaultClassNames } from '../conditioning';
+import { defaultClassNames } from '../conditioning';
 import { maskPicture } from '../maskPicture';
 import type { MaskPicture, ModelOrigin, ModelSummary, TrainSettings } from '../protocol';
 import { Trainer } from '../trainer';
@@ -114,7 +114,7 @@ export class ModelSlot {
   }
 
   /** What is recorded with the weights: steps, origin, card, a conditional model's class names, and a guidable model's default guidance. */
-  meta(extra: Record<string, unknown>): Record<string, unknown> {
+  meta(extra: Pick<ModelMeta, 'savedAt' | 'exportedAt'>): ModelMeta {
     const { config } = this.require();
     const classNames = config.classes > 0 ? { classNames: this.names } : {};
     const guidance = guidanceUnavailable(config) === null ? { guidance: this.currentGuidance } : {};
@@ -144,35 +144,31 @@ export class ModelSlot {
   }
 }
 
-/** What a model file records beside its weights, read once: its steps, card, class names and default guidance. */
+/** What the slot keeps of a model file's meta (ModelMeta, read by parseSavedModel): its steps, card, class names and default guidance. */
 export interface RecordedFacts {
   steps: number;
   card: Record<string, unknown>;
-  /** The model's own class names; absent for a new model, which takes the dataset's when they fit. */
+  /** The model's own class names; absent when it has none (a new model), and it takes the dataset's when they fit. */
   classNames?: string[];
   guidance: number;
 }
 
 export function factsOf(saved: SavedModel): RecordedFacts {
   const { meta, config } = saved;
-  return { steps: stepsOf(meta), card: cardOf(meta), classNames: classNamesOf(meta, config.classes), guidance: modelGuidance(config, meta) };
+  return {
+    steps: meta.steps ?? 0,
+    card: cardFacts(meta),
+    classNames: meta.classNames ?? defaultClassNames(config.classes),
+    guidance: modelGuidance(config, meta.guidance),
+  };
 }
 
 /** A new model's facts: no steps or card; it records the app's default guidance when it can be guided. */
 export function newModelFacts(config: PixelCNNConfig): RecordedFacts {
-  return { steps: 0, card: {}, guidance: modelGuidance(config, {}) };
+  return { steps: 0, card: {}, guidance: modelGuidance(config, undefined) };
 }
 
 /** Where a model read back from a file of this app came from: the shipped model stays 'pretrained', any other is 'restored'. */
-export function restoredOrigin(meta: Record<string, unknown>): ModelOrigin {
+export function restoredOrigin(meta: ModelMeta): ModelOrigin {
   return meta.origin === 'pretrained' ? 'pretrained' : 'restored';
-}
-
-export function stepsOf(meta: Record<string, unknown>): number {
-  return typeof meta.steps === 'number' && Number.isInteger(meta.steps) && meta.steps >= 0 ? meta.steps : 0;
-}
-
-function cardOf(meta: Record<string, unknown>): Record<string, unknown> {
-  const card = meta.card;
-  return typeof card === 'object' && card !== null && !Array.isArray(card) ? (card as Record<string, unknown>) : {};
 }

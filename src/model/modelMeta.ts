@@ -1,0 +1,76 @@
+import type { ModelCard } from './card';
+import type { PixelCNNConfig } from './config';
+import { MAX_GUIDANCE } from './guidance';
+
+/**
+ * What a model file records beside its weights (modelFile.ts's `meta`),
+ * typed, and read from a file in one place: parseSavedModel reads it with
+ * readModelMeta, so the engine, the first-visit grid and the tools take each
+ * fact as its type says. tfjs-free.
+ */
+
+/** Where a model's weights came from. */
+export type ModelOrigin = 'new' | 'restored' | 'imported' | 'pretrained';
+
+export const MODEL_ORIGINS: readonly ModelOrigin[] = ['new', 'restored', 'imported', 'pretrained'];
+
+export interface ModelMeta {
+  /** Optimizer steps taken on the weights, across sessions: a whole number, 0 or more. */
+  steps?: number;
+  /** Where the weights came from when they were saved; the shipped model's file says 'pretrained'. */
+  origin?: ModelOrigin;
+  /** The facts shipped with a pretrained model (a ModelCard), or whatever facts a file records there. */
+  card?: ModelCard | Record<string, unknown>;
+  /** A conditional model's class names in label order: config.classes names, none empty. */
+  classNames?: string[];
+  /** The guidance weight the model samples with unless asked for another, 0 to MAX_GUIDANCE. */
+  guidance?: number;
+  /** The PyTorch twin trained it with its colour channels independent (one colour group, so G does not see R). */
+  independentChannels?: boolean;
+  /** When the app saved the file in the browser, or exported it (ISO 8601). */
+  savedAt?: string;
+  exportedAt?: string;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const isText = (value: unknown) => typeof value === 'string';
+
+/** For each field, whether a value is of its kind for a model of `config`. */
+const KINDS: { readonly [K in keyof Required<ModelMeta>]: (value: unknown, config: PixelCNNConfig) => boolean } = {
+  steps: (value) => typeof value === 'number' && Number.isInteger(value) && value >= 0,
+  origin: (value) => MODEL_ORIGINS.includes(value as ModelOrigin),
+  card: isRecord,
+  classNames: (value, config) =>
+    config.classes > 0 && Array.isArray(value) && value.length === config.classes && value.every((name) => typeof name === 'string' && name !== ''),
+  guidance: (value) => typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= MAX_GUIDANCE,
+  independentChannels: (value) => typeof value === 'boolean',
+  savedAt: isText,
+  exportedAt: isText,
+};
+
+/**
+ * A file's `meta` for a model of `config`, each field of its kind: a field of
+ * the wrong kind (a negative step count, class names that do not fit the
+ * model, a guidance weight out of range) is dropped and named in `dropped`;
+ * facts the app does not read (the twin's figures, say) are left out.
+ */
+export function readModelMeta(raw: unknown, config: PixelCNNConfig): { meta: ModelMeta; dropped: string[] } {
+  if (!isRecord(raw)) return { meta: {}, dropped: raw === undefined ? [] : ['meta'] };
+  const meta: Record<string, unknown> = {};
+  const dropped: string[] = [];
+  for (const [field, isKind] of Object.entries(KINDS)) {
+    const value = raw[field];
+    if (value === undefined) continue;
+    if (isKind(value, config)) meta[field] = Array.isArray(value) ? [...value] : value;
+    else dropped.push(field);
+  }
+  return { meta: meta as ModelMeta, dropped };
+}
+
+/** The card as a record of facts (a ModelCard is one), empty when the file has none. */
+export function cardFacts(meta: ModelMeta): Record<string, unknown> {
+  return (meta.card ?? {}) as Record<string, unknown>;
+}
