@@ -4,7 +4,16 @@ import { cardRows, originText, withFieldLabels } from './format';
 
 // The shipped card, with the figures these tests spell out fixed, so retraining the model does not change them.
 const shipped = JSON.parse(fs.readFileSync(new URL('../../public/models/mnist-pixelcnn.card.json', import.meta.url), 'utf8')) as Record<string, unknown>;
-const card = { ...shipped, steps: 6000, batchSize: 16, seed: 2026, heldOutBitsPerDim: 0.93794, learningRate: { peak: 0.002, final: 5e-5, warmupSteps: 200 } };
+const { epochs, guidance, startedFrom, testBitsPerDim, testImages, unconditionalTestBitsPerDim, ...required } = shipped;
+const card = {
+  ...required,
+  steps: 6000,
+  batchSize: 16,
+  seed: 2026,
+  heldOutBitsPerDim: 0.93794,
+  split: { testFraction: 0.1, seed: 1, trainImages: 10800, heldOutImages: 1000 },
+  learningRate: { peak: 0.002, final: 5e-5, warmupSteps: 200 },
+};
 
 describe('how the Model panel words a model', () => {
   it('says where the weights came from, and when a pretrained model was trained further here', () => {
@@ -23,6 +32,16 @@ describe('how the Model panel words a model', () => {
       ['note', 'hand-made'],
       ['steps', '3'],
     ]);
+  });
+
+  it('adds the standard test loss, the default guidance, the passes and a warm start when the card has them', () => {
+    const rows = Object.fromEntries(
+      cardRows({ ...card, testBitsPerDim: 0.8412, testImages: 10000, unconditionalTestBitsPerDim: 0.8523, guidance: 2.5, epochs: 3.73, startedFrom: { file: 'start.json', steps: 5000 } }),
+    );
+    expect(rows['Test loss']).toBe('0.841 bits/dim on 10,000 standard MNIST test digits; 0.852 bits/dim told "no class"');
+    expect(rows['Guidance']).toBe("2.5 by default (the Sampling panel's Guidance)");
+    expect(rows['Training']).toBe('6,000 Adam steps of 16 images (3.73 passes over the training images), continuing a model of 5,000 steps, seed 2026, learning rate up to 0.002');
+    expect(Object.keys(Object.fromEntries(cardRows(card)))).not.toContain('Test loss');
   });
 
   it("rewords a config problem with the form's labels, the new fields included", () => {

@@ -48,11 +48,26 @@ export function cardRows(card: Record<string, unknown>): [string, string][] {
   }
   const bits = (value: number): string => `${value.toFixed(3)} bits/dim`;
   const hours = card.wallTimeSeconds / 3600;
+  const test: [string, string][] =
+    typeof card.testBitsPerDim === 'number'
+      ? [
+          [
+            'Test loss',
+            `${bits(card.testBitsPerDim)} on ${formatInteger(card.testImages ?? 10000)} standard MNIST test digits` +
+              (typeof card.unconditionalTestBitsPerDim === 'number' ? `; ${bits(card.unconditionalTestBitsPerDim)} told "no class"` : ''),
+          ],
+        ]
+      : [];
+  const guidance: [string, string][] = typeof card.guidance === 'number' ? [['Guidance', `${card.guidance} by default (the Sampling panel's Guidance)`]] : [];
+  const epochs = typeof card.epochs === 'number' ? ` (${card.epochs} passes over the training images)` : '';
+  const from = card.startedFrom ? `, continuing a model of ${formatInteger(card.startedFrom.steps)} steps` : '';
   return [
     ['Trained on', card.dataset],
+    ...test,
     ['Held-out loss', `${bits(card.heldOutBitsPerDim)} on ${formatInteger(card.split.heldOutImages)} held-out images (the Dataset panel's test split)`],
     ['Training loss', `${bits(card.trainBitsPerDim)} on ${formatInteger(card.trainBitsImages)} training images`],
-    ['Training', `${formatInteger(card.steps)} Adam steps of ${card.batchSize} images, seed ${card.seed}, learning rate up to ${card.learningRate.peak}`],
+    ['Training', `${formatInteger(card.steps)} Adam steps of ${card.batchSize} images${epochs}${from}, seed ${card.seed}, learning rate up to ${card.learningRate.peak}`],
+    ...guidance,
     ['Made', `${card.trainedAt.slice(0, 10)} by npm run pretrain on ${card.backend}, ${hours >= 1 ? `${hours.toFixed(1)} h` : `${Math.round(card.wallTimeSeconds / 60)} min`}`],
     ['Code', `commit ${card.commit.slice(0, 12)}${card.commit.endsWith('+changes') ? ' (with uncommitted changes)' : ''}`],
   ];
