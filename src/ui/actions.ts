@@ -1,15 +1,18 @@
 import type { PixelCNNConfig } from '../model/config';
 import type { InputFile, SkippedFile } from '../data/types';
 import type { BuiltinDatasetId } from '../data/builtin';
-import type { ErrorContext, SampleSettings, TrainSettings } from '../worker/protocol';
-import { send } from './engineClient';
+import type { SampleSettings, TrainSettings } from '../worker/protocol';
+import { call, request } from './engineClient';
 import { dropOffer, rememberImport } from './importOffer';
 import { actionProblem, useFieldProblems } from './fieldProblems';
 import { clearErrors, nextSampleSettings, setError, useStudio } from './store';
 
 /**
  * What the buttons do. Each action clears the error it could have caused
- * last time, then sends one request; the answer arrives as events.
+ * last time, sends one request and awaits its answer (engineClient's
+ * `call`): it resolves to true when the engine did it, and a refusal is
+ * shown in its panel. What runs on after the answer (training, a grid
+ * being drawn) arrives as events (engineEvents.ts).
  */
 
 /** False (with the reason shown) while a field the action uses is invalid: the keyboard shortcuts reach here past the disabled buttons. */
@@ -19,39 +22,48 @@ function settingsAllow(action: 'training' | 'sampling'): boolean {
   return problem === null;
 }
 
-function sendOrExplain(ok: boolean, context: ErrorContext): boolean {
-  if (!ok) setError(context, 'The engine is not running. Use "Restart engine" at the top of the page.');
-  return ok;
+/** Imports in flight: the Dataset panel is busy until every one is answered. */
+let importsInFlight = 0;
+
+/** Marks the dataset busy while `answer` is awaited, with `progress` until the engine reports its own. */
+async function importing(progress: { done: number; total: number } | null, answer: Promise<boolean>): Promise<boolean> {
+  importsInFlight += 1;
+  useStudio.setState({ importing: true, importProgress: progress });
+  try {
+    return await answer;
+  } finally {
+    importsInFlight -= 1;
+    if (importsInFlight === 0) useStudio.setState({ importing: false, importProgress: null });
+  }
 }
 
-export function startTraining(): void {
+export async function startTraining(): Promise<boolean> {
   clearErrors('training');
-  if (!settingsAllow('training')) return;
+  if (!settingsAllow('training')) return false;
   useStudio.setState({ trainingStopReason: null });
-  sendOrExplain(send({ type: 'train', settings: useStudio.getState().trainSettings }), 'training');
+  return call('training', { type: 'train', settings: useStudio.getState().trainSettings });
 }
 
-export function pauseTraining(): void {
-  send({ type: 'pause' });
+export async function pauseTraining(): Promise<boolean> {
+  return call('training', { type: 'pause' });
 }
 
-export function toggleTraining(): void {
-  if (useStudio.getState().training) pauseTraining();
-  else startTraining();
+export function toggleTraining(): Promise<boolean> {
+  return useStudio.getState().training ? pauseTraining() : startTraining();
 }
 
-export function trainOneStep(): void {
+export async function trainOneStep(): Promise<boolean> {
   clearErrors('training');
-  if (!settingsAllow('training')) return;
+  if (!settingsAllow('training')) return false;
   useStudio.setState({ trainingStopReason: null });
-  sendOrExplain(send({ type: 'step', settings: useStudio.getState().trainSettings }), 'training');
+  return call('training', { type: 'step', settings: useStudio.getState().trainSettings });
 }
 
 export function changeTrainSettings(patch: Partial<TrainSettings>): void {
   const settings = { ...useStudio.getState().trainSettings, ...patch };
   useStudio.setState({ trainSettings: settings });
   // A running loop picks the new values up at its next step.
-  if (useStudio.getState().training) send({ type: 'updateTrainSettings', settings });
+  if (useStudio.getState().training) void call('training', { type: 'updateTrainSettings', settings });
 }
 
 export function changeSampleSettings(patch: Partial<SampleSettings>): void {
@@ -59,7 +71,7 @@ export function changeSampleSettings(patch: Partial<SampleSettings>): void {
   useStudio.setState({ sampleSettings: settings });
   // Speed is the one setting that can change while an image is being drawn.
   if (patch.delayMs !== undefined && useStudio.getState().sampling.running) {
-    send({ type: 'setSampleDelay', delayMs: patch.delayMs });
+    void request({ type: 'setSampleDelay', delayMs: patch.delayMs });
   }
 }
 
@@ -72,78 +84,75 @@ export function pinSeed(seed: number): void {
   useStudio.setState((s) => ({ freshSeedEachRun: false, sampleSettings: { ...s.sampleSettings, seed } }));
 }
 
-export function startSampling(): void {
+/** Draws a new grid with the Sampling panel's settings; true once it has started. */
+export async function startSampling(): Promise<boolean> {
   clearErrors('sampling');
-  if (!settingsAllow('sampling')) return;
-  sendOrExplain(send({ type: 'sample', settings: nextSampleSettings() }), 'sampling');
+  if (!settingsAllow('sampling')) return false;
+  return call('sampling', { type: 'sample', settings: nextSampleSettings() });
 }
 
-export function completeHeldOutImage(testIndex: number): void {
+export async function completeHeldOutImage(testIndex: number): Promise<boolean> {
   clearErrors('sampling');
-  sendOrExplain(send({ type: 'complete', testIndex, settings: nextSampleSettings() }), 'sampling');
+  return call('sampling', { type: 'complete', testIndex, settings: nextSampleSettings() });
 }
 
 /**
  * Keeps the first `keepRows` rows of a drawing (levels at the model's size)
  * and lets the model draw the rest `count` times, side by side.
  */
-export function completeDrawing(image: Uint8Array, keepRows: number, count: number): void {
+export async function completeDrawing(image: Uint8Array, keepRows: number, count: number): Promise<boolean> {
   clearErrors('sampling');
   const settings = { ...nextSampleSettings(), count };
-  sendOrExplain(send({ type: 'completeDrawing', image, keepRows, settings }, [image.buffer]), 'sampling');
+  return call('sampling', { type: 'completeDrawing', image, keepRows, settings }, [image.buffer]);
 }
 
-export function stopSampling(): void {
-  send({ type: 'stopSampling' });
+export async function stopSampling(): Promise<boolean> {
+  return call('sampling', { type: 'stopSampling' });
 }
 
-export function applyConfig(config: PixelCNNConfig): void {
+export async function applyConfig(config: PixelCNNConfig): Promise<boolean> {
   clearErrors('model');
-  // Remembered only once the engine has built it (engineClient, on its 'model' event): a config that fails is never restarted from.
-  sendOrExplain(send({ type: 'setConfig', config, batchSize: useStudio.getState().trainSettings.batchSize }), 'model');
+  // Remembered only once the engine has built it (engineEvents, on its 'model' event): a config that fails is never restarted from.
+  return call('model', { type: 'setConfig', config, batchSize: useStudio.getState().trainSettings.batchSize });
 }
 
-export function resetModel(): void {
+export async function resetModel(): Promise<boolean> {
   clearErrors('model');
-  sendOrExplain(send({ type: 'resetModel' }), 'model');
+  return call('model', { type: 'resetModel' });
 }
 
-export function exportModel(): void {
+export async function exportModel(): Promise<boolean> {
   clearErrors('export');
-  sendOrExplain(send({ type: 'exportModel' }), 'export');
+  return call('export', { type: 'exportModel' });
 }
 
 /** `switchArchitecture`: the user agreed that a file of another architecture replaces the model. */
-export function importModel(text: string, fileName: string, switchArchitecture = false): void {
+export async function importModel(text: string, fileName: string, switchArchitecture = false): Promise<boolean> {
   clearErrors('import');
   dropOffer();
   rememberImport(text, fileName);
-  sendOrExplain(send({ type: 'importModel', text, fileName, switchArchitecture }), 'import');
+  return call('import', { type: 'importModel', text, fileName, switchArchitecture });
 }
 
 /**
  * A built-in dataset. `withModel` also loads the model shipped for it (the
  * current one is kept in the history) and starts drawing from it.
  */
-export function loadBuiltinDataset(id: BuiltinDatasetId = 'digits', withModel = false): void {
+export async function loadBuiltinDataset(id: BuiltinDatasetId = 'digits', withModel = false): Promise<boolean> {
   clearErrors('dataset');
-  const request = withModel ? { type: 'useBuiltinDataset' as const, id, withModel, sample: nextSampleSettings() } : { type: 'useBuiltinDataset' as const, id };
-  if (sendOrExplain(send(request), 'dataset')) {
-    useStudio.setState({ importing: true, importProgress: null });
-  }
+  const engineRequest = withModel ? { type: 'useBuiltinDataset' as const, id, withModel, sample: nextSampleSettings() } : { type: 'useBuiltinDataset' as const, id };
+  return importing(null, call('dataset', engineRequest));
 }
 
 /** `mode` 'add' adds the files to the user's own images in use; `notRead`: files of the drop left unread, with why. */
-export function importImages(files: InputFile[], mode: 'replace' | 'add' = 'replace', notRead: SkippedFile[] = []): void {
+export async function importImages(files: InputFile[], mode: 'replace' | 'add' = 'replace', notRead: SkippedFile[] = []): Promise<boolean> {
   clearErrors('dataset');
   const buffers = files.map((f) => f.bytes).filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
-  if (sendOrExplain(send({ type: 'importImages', files, mode, notRead }, buffers), 'dataset')) {
-    useStudio.setState({ importing: true, importProgress: { done: 0, total: files.length } });
-  }
+  return importing({ done: 0, total: files.length }, call('dataset', { type: 'importImages', files, mode, notRead }, buffers));
 }
 
 /** Back to a checkpoint of the training history, or to the shipped model. */
-export function restoreCheckpoint(checkpoint: number | 'pretrained'): void {
+export async function restoreCheckpoint(checkpoint: number | 'pretrained'): Promise<boolean> {
   clearErrors('model');
-  sendOrExplain(send({ type: 'restoreCheckpoint', checkpoint }), 'model');
+  return call('model', { type: 'restoreCheckpoint', checkpoint });
 }

@@ -1,4 +1,4 @@
-import { send } from './engineClient';
+import { call, request } from './engineClient';
 import { addNotice, markStorageLost, useStudio } from './store';
 
 /**
@@ -48,8 +48,8 @@ function watchForClosedOwner(): void {
 export async function takeOverStorage(): Promise<void> {
   await requestLock(true);
   useStudio.setState({ storage: 'owner' });
-  send({ type: 'setSaving', saving: true });
-  addNotice('This tab now saves the model and images; the other tab has stopped saving.');
+  // Said once this tab's engine has written its model and images.
+  if (await call('model', { type: 'setSaving', saving: true })) addNotice('This tab now saves the model and images; the other tab has stopped saving.');
 }
 
 function requestLock(steal: boolean): Promise<boolean> {
@@ -77,13 +77,13 @@ function requestLock(steal: boolean): Promise<boolean> {
 
 function storageLost(): void {
   markStorageLost();
-  send({ type: 'setSaving', saving: false });
+  void request({ type: 'setSaving', saving: false });
 }
 
 /** Saves when the page is hidden (a tab switch, a minimised window) or closed (a reload, navigation away). */
 export function saveWhenLeaving(): void {
   const save = () => {
-    if (useStudio.getState().storage === 'owner') send({ type: 'saveNow' });
+    if (useStudio.getState().storage === 'owner') void request({ type: 'saveNow' });
   };
   document.addEventListener('visibilitychange', () => {
     if (document.visibilityState === 'hidden') save();

@@ -153,12 +153,17 @@ describe('the engine', () => {
     const exported = last('exported')!;
     expect(exported.fileName).toMatch(/pixelcnn-4x4-1steps\.json/);
 
-    await engine.handle({ type: 'importModel', text: 'hello', fileName: 'notes.txt' });
-    expect(last('error')).toEqual({ type: 'error', context: 'import', message: expect.stringMatching(/notes\.txt.*not valid JSON/) });
+    expect(await engine.handle({ type: 'importModel', text: 'hello', fileName: 'notes.txt' })).toEqual({
+      status: 'failed',
+      context: 'import',
+      message: expect.stringMatching(/notes\.txt.*not valid JSON/),
+    });
     const other = JSON.parse(exported.text);
     other.config.hiddenChannels = 8;
-    await engine.handle({ type: 'importModel', text: JSON.stringify(other), fileName: 'other.json' });
-    expect(last("error")!.message).toMatch(/^Could not import “other\.json”: .* Nothing was changed\.$/);
+    expect(await engine.handle({ type: 'importModel', text: JSON.stringify(other), fileName: 'other.json' })).toMatchObject({
+      status: 'failed',
+      message: expect.stringMatching(/^Could not import “other\.json”: .* Nothing was changed\.$/),
+    });
 
     await engine.handle({ type: 'resetModel' });
     await engine.handle({ type: 'importModel', text: exported.text, fileName: exported.fileName });
@@ -184,8 +189,7 @@ describe('the engine', () => {
     expect(data.skipped.map((s) => s.name).sort()).toEqual(['broken.png', 'notes.txt']);
     expect(data.trainCount + data.testCount).toBe(2);
 
-    await engine.handle({ type: 'importImages', files: [{ name: 'x.txt', bytes: new Uint8Array([1, 2]) }] });
-    expect(last('error')?.context).toBe('dataset');
+    expect(await engine.handle({ type: 'importImages', files: [{ name: 'x.txt', bytes: new Uint8Array([1, 2]) }] })).toMatchObject({ status: 'failed', context: 'dataset' });
     expect(last('dataset')!.dataset.trainCount + last('dataset')!.dataset.testCount).toBe(2);
   });
 
@@ -259,12 +263,14 @@ describe('the engine', () => {
     // Streaming starts at the first free sub-pixel.
     expect(all('samplePixels')[0].from).toBe(8);
 
-    await engine.handle({ type: 'completeDrawing', image: new Uint8Array(15), keepRows: 2, settings });
-    expect(last('error')!.message).toBe('The drawing must be 4×4 grayscale (16 values) to match the model; got 15 values.');
-    await engine.handle({ type: 'completeDrawing', image: new Uint8Array(16).fill(4), keepRows: 2, settings });
-    expect(last('error')!.message).toBe('The drawing has level 4 at value 0; this model has levels 0 to 3.');
-    await engine.handle({ type: 'completeDrawing', image, keepRows: 5, settings });
-    expect(last('error')!.message).toBe('Rows to keep must be a whole number from 0 to 4, got 5.');
+    const refusal = (message: string) => ({ status: 'failed', context: 'sampling', message });
+    expect(await engine.handle({ type: 'completeDrawing', image: new Uint8Array(15), keepRows: 2, settings })).toEqual(
+      refusal('The drawing must be 4×4 grayscale (16 values) to match the model; got 15 values.'),
+    );
+    expect(await engine.handle({ type: 'completeDrawing', image: new Uint8Array(16).fill(4), keepRows: 2, settings })).toEqual(
+      refusal('The drawing has level 4 at value 0; this model has levels 0 to 3.'),
+    );
+    expect(await engine.handle({ type: 'completeDrawing', image, keepRows: 5, settings })).toEqual(refusal('Rows to keep must be a whole number from 0 to 4, got 5.'));
   });
 });
 
@@ -363,8 +369,7 @@ describe('a conditional model', () => {
     const first = harness(store);
     await first.engine.handle({ type: 'init', config: conditional(5) });
     expect(first.last('model')!.model.classNames).toEqual(['a', 'b', 'c', 'd', 'e']);
-    await first.engine.handle({ type: 'step', settings: train });
-    expect(first.last('error')).toBeUndefined();
+    expect(await first.engine.handle({ type: 'step', settings: train })).toEqual({ status: 'done' });
     expect(first.last('trainStep')!.step).toBe(1);
     expect(first.last('evaluation')!.testBitsPerDim).toBeGreaterThan(0);
     expect((await store.load())!.meta.classNames).toEqual(['a', 'b', 'c', 'd', 'e']);
@@ -380,9 +385,8 @@ describe('a conditional model', () => {
     const h = harness();
     await h.engine.handle({ type: 'init', config: conditional(3) });
     expect(h.last('model')!.model.classNames).toEqual(['class 1', 'class 2', 'class 3']);
-    await h.engine.handle({ type: 'step', settings: train });
-    expect(h.last('error')).toEqual({
-      type: 'error',
+    expect(await h.engine.handle({ type: 'step', settings: train })).toEqual({
+      status: 'failed',
       context: 'training',
       message:
         'This model is conditioned on 3 classes, but the dataset has 5 (a, b, c, d and e). ' +
@@ -394,8 +398,10 @@ describe('a conditional model', () => {
     const data = h.last('dataset')!.dataset;
     expect(data.classes).toBeNull();
     expect(data.unlabelledReason).toMatch(/^The images are not in folders/);
-    await h.engine.handle({ type: 'train', settings: train });
-    expect(h.last('error')!.message).toMatch(/^This model is conditioned on 3 classes, so it needs images with classes, but this dataset has none \(The images are not in folders/);
+    expect(await h.engine.handle({ type: 'train', settings: train })).toMatchObject({
+      status: 'failed',
+      message: expect.stringMatching(/^This model is conditioned on 3 classes, so it needs images with classes, but this dataset has none \(The images are not in folders/),
+    });
     expect(h.all('training')).toHaveLength(0);
   });
 
@@ -409,8 +415,7 @@ describe('a conditional model', () => {
     const data = first.last('dataset')!.dataset;
     expect(data.classes!.map((c) => [c.name, c.train + c.test])).toEqual([['cats', 2], ['dogs', 1]]);
     expect(first.last('model')!.model.classNames).toEqual(['cats', 'dogs']);
-    await first.engine.handle({ type: 'step', settings: train });
-    expect(first.last('error')).toBeUndefined();
+    expect(await first.engine.handle({ type: 'step', settings: train })).toEqual({ status: 'done' });
 
     const second = harness(models, undefined, datasets);
     await second.engine.handle({ type: 'init', config: tiny });
@@ -441,10 +446,14 @@ describe('a conditional model', () => {
     expect(calls[2].labels).toEqual(calls[3].labels);
     expect(new Set(calls[2].labels).size).toBe(5);
 
-    await h.engine.handle({ type: 'sample', settings: { ...draws, draw: { kind: 'rows', perClass: 13 } } });
-    expect(h.last('error')!.message).toMatch(/draws 5 × 13 = 65 images, more than the 64 one run can draw; ask for at most 12 per class/);
-    await h.engine.handle({ type: 'sample', settings: { ...draws, draw: { kind: 'class', label: 5 } } });
-    expect(h.last('error')!.message).toBe("Pick a class from the model's 5; got class number 5.");
+    expect(await h.engine.handle({ type: 'sample', settings: { ...draws, draw: { kind: 'rows', perClass: 13 } } })).toMatchObject({
+      status: 'failed',
+      message: expect.stringMatching(/draws 5 × 13 = 65 images, more than the 64 one run can draw; ask for at most 12 per class/),
+    });
+    expect(await h.engine.handle({ type: 'sample', settings: { ...draws, draw: { kind: 'class', label: 5 } } })).toMatchObject({
+      status: 'failed',
+      message: "Pick a class from the model's 5; got class number 5.",
+    });
   });
 
   it("completes a held-out image as its own class, and an unconditional model as before", async () => {

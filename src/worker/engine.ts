@@ -13,7 +13,7 @@ import {
 import { type MemoryBackend, MEMORY_BUDGETS, memoryProblem } from '../model/memory';
 import { BUILTIN_DATASETS, BUILTIN_DATASET_IDS, type BuiltinDatasetId, isBuiltinDatasetId } from '../data/builtin';
 import { UserFacingError, errorText, fatalEngineProblem } from './errors';
-import type { BackendInfo, BackendName, EngineEvent, EngineRequest, ErrorContext, SampleSettings } from './protocol';
+import type { BackendInfo, BackendName, EngineEvent, EngineRequest, ErrorContext, RequestOutcome, SampleSettings } from './protocol';
 import { Inspector } from './inspector';
 import { LateTrial } from './lateTrial';
 import { Datasets } from './engine/datasets';
@@ -27,8 +27,9 @@ import { TrainingControl } from './engine/trainingControl';
 export type { EngineDeps } from './engine/deps';
 
 /**
- * The engine: turns requests from the page into events, one request at a
- * time. Its parts each own one job, and take only what they need from it
+ * The engine: handles requests from the page one at a time, answering
+ * each with its outcome (done, or why not in plain words), and streams
+ * what runs on (training, sampling) as events. Its parts each own one job, and take only what they need from it
  * (as Inspector does): the model slot (engine/modelSlot.ts), the datasets
  * (engine/datasets.ts), persistence (engine/persistence.ts), training and
  * sampling control (engine/trainingControl.ts, engine/samplingControl.ts).
@@ -121,10 +122,18 @@ export class Engine {
     });
   }
 
-  /** Requests are handled one at a time, in order; long jobs (training, sampling) run in the background. */
-  handle(request: EngineRequest): Promise<void> {
-    this.queue = this.queue.then(() => this.dispatch(request)).catch((error) => this.fail(contextOf(request), error));
-    return this.queue;
+  /**
+   * Requests are handled one at a time, in order; each resolves to its
+   * outcome. Long jobs (training, sampling) run on in the background: their
+   * request is done once they have started.
+   */
+  handle(request: EngineRequest): Promise<RequestOutcome> {
+    const outcome = this.queue.then(() => this.dispatch(request)).then(
+      (): RequestOutcome => ({ status: 'done' }),
+      (error: unknown) => this.refusal(contextOf(request), error),
+    );
+    this.queue = outcome.then(() => undefined);
+    return outcome;
   }
 
   private async dispatch(request: EngineRequest): Promise<void> {
@@ -176,14 +185,6 @@ export class Engine {
         return this.persistence.saveNow(this.training.running);
       case 'setSaving':
         return this.setSaving(request.saving);
-      case 'crashForTest':
-        if (request.how === 'uncaught') {
-          setTimeout(() => {
-            throw new Error('The engine was stopped on purpose by a test.');
-          }, 0);
-          return;
-        }
-        throw Object.assign(new Error('Aborted(). Build with -sASSERTIONS for more info.'), { name: 'RuntimeError' });
       default: {
         const unknown: never = request;
         throw new Error(`Unknown request ${JSON.stringify(unknown)}`);
@@ -427,16 +428,31 @@ export class Engine {
     return name in MEMORY_BUDGETS ? (name as MemoryBackend) : 'wasm';
   }
 
+  /**
+   * A failure outside any request (a run in the background): an `error`
+   * event for the panel `context`, or, when it ends the engine, `fatal`.
+   */
   private fail(context: ErrorContext, error: unknown): void {
+    const outcome = this.refusal(context, error);
+    if (outcome.status === 'failed' && !fatalEngineProblem(error)) this.deps.emit({ type: 'error', context: outcome.context, message: outcome.message });
+  }
+
+  /**
+   * A request's failure as its outcome: the panel of a UserFacingError, else
+   * `context`, and the message in plain words. A failure that ends the
+   * engine (fatalEngineProblem) stops everything and says so (`fatal`), so
+   * the page starts a new engine.
+   */
+  private refusal(context: ErrorContext, error: unknown): RequestOutcome {
     const fatal = fatalEngineProblem(error);
     if (fatal) {
       this.training.halt();
       this.sampling.halt();
       this.deps.emit({ type: 'fatal', message: fatal });
-      return;
+      return { status: 'failed', context: 'worker', message: fatal };
     }
     const message = error instanceof UserFacingError ? error.message : errorText(error);
-    this.deps.emit({ type: 'error', context: error instanceof UserFacingError ? error.context : context, message });
+    return { status: 'failed', context: error instanceof UserFacingError ? error.context : context, message };
   }
 }
 
@@ -471,7 +487,6 @@ function contextOf(request: EngineRequest): ErrorContext {
     case 'restoreCheckpoint':
     case 'saveNow':
     case 'setSaving':
-    case 'crashForTest':
       return 'model';
   }
 }

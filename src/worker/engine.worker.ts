@@ -5,7 +5,8 @@
  * browser has it.
  *
  * - The engine (no name): requests are queued until the engine's module
- *   (engineMain.ts, tfjs included) has loaded, then handed over in order.
+ *   (engineMain.ts, tfjs included) has loaded, then handed over in order,
+ *   and each request's outcome goes back to the page with its id.
  *   With no model saved in this browser, the shipped model's file is read
  *   at once; on an init that looks like a first visit its first grid starts
  *   drawing without tfjs (earlyGrid.ts), the engine's module is loaded once
@@ -23,7 +24,7 @@ import { type EarlyGrid, likelyFirstVisit, loadBuiltinLabels, prepareEarlyGrid, 
 import { errorText } from './errors';
 import { indexedDbDatasetStore, indexedDbModelStore } from './modelStore';
 import { loadPretrainedModel } from './pretrained';
-import type { EngineEvent, EngineRequest } from './protocol';
+import type { EngineCall, EngineEvent, EngineRequest, RequestOutcome } from './protocol';
 import { isTrainingHelper, isTrialWorker } from './workerRoles';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
@@ -60,11 +61,16 @@ function serveRole(load: () => Promise<(scope: DedicatedWorkerGlobalScope) => vo
   );
 }
 
+/** What the entry needs of the engine: a request in, its outcome out. */
+interface RequestHandler {
+  handle(request: EngineRequest): Promise<RequestOutcome>;
+}
+
 function startEngine(): void {
-  let engine: { handle(request: EngineRequest): Promise<void> } | null = null;
+  let engine: RequestHandler | null = null;
   let early: EarlyGrid | null = null;
   let loading = false;
-  const waiting: EngineRequest[] = [];
+  const waiting: EngineCall[] = [];
   // Read at once, before the page's init arrives: with no model saved, the engine starts from the shipped one in any case.
   const prepared = prepareEarlyGrid({
     store: indexedDbModelStore(),
@@ -74,13 +80,19 @@ function startEngine(): void {
     fileSampler,
   }).catch(() => null); // the engine reads the same again, and says what failed
 
-  scope.onmessage = (message: MessageEvent<EngineRequest>) => {
-    const request = message.data;
+  /** Hands a call to the engine, and its outcome back to the page. */
+  const answer = (handler: RequestHandler, { id, request }: EngineCall) => {
+    void handler.handle(request).then((outcome) => emit({ type: 'answer', id, outcome }));
+  };
+
+  scope.onmessage = (message: MessageEvent<EngineCall>) => {
+    const call = message.data;
     if (engine) {
-      void engine.handle(request);
+      answer(engine, call);
       return;
     }
-    waiting.push(request);
+    waiting.push(call);
+    const { request } = call;
     // The early grid answers its own controls at once; the engine hears them too, in order, once it is there.
     if (request.type === 'stopSampling') early?.session.stop();
     else if (request.type === 'setSampleDelay') early?.session.setDelay(Math.max(0, request.delayMs));
@@ -102,7 +114,7 @@ function startEngine(): void {
         prefetchAppFile(BUILTIN_DATASETS[early.id].dataPath);
       }
     }
-    let created: { handle(request: EngineRequest): Promise<void> };
+    let created: RequestHandler;
     try {
       const { createEngine } = await import('./engineMain');
       created = createEngine(emit, early);
@@ -112,7 +124,7 @@ function startEngine(): void {
       return;
     }
     engine = created;
-    for (const request of waiting.splice(0)) void created.handle(request);
+    for (const call of waiting.splice(0)) answer(created, call);
   }
 
   scope.addEventListener('unhandledrejection', (event) => {

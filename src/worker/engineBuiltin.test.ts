@@ -51,8 +51,7 @@ describe('choosing a built-in dataset', () => {
     expect(last('model')!.model).toMatchObject({ origin: 'pretrained', steps: 20 });
     await engine.handle({ type: 'step', settings: { learningRate: 0.01, batchSize: 4 } });
 
-    await engine.handle({ type: 'useBuiltinDataset', id: 'icons', withModel: true });
-    expect(last('error')).toBeUndefined();
+    expect(await engine.handle({ type: 'useBuiltinDataset', id: 'icons', withModel: true })).toEqual({ status: 'done' });
     expect(last('model')!.model).toMatchObject({ origin: 'pretrained', steps: 30, config: iconsConfig });
     expect(last('dataset')!.dataset).toMatchObject({ builtin: 'icons', channels: 3, name: 'Colour icons (built in)' });
     // The digits model trained here one step further is kept, not lost.
@@ -77,8 +76,11 @@ describe('choosing a built-in dataset', () => {
   it('refuses a name it does not know, saying which there are', async () => {
     const { engine, last } = engineWith(memoryModelStore(), memoryDatasetStore());
     await engine.handle({ type: 'init', config: digitsConfig });
-    await engine.handle({ type: 'useBuiltinDataset', id: 'cats' as BuiltinDatasetId, withModel: true });
-    expect(last('error')).toMatchObject({ context: 'dataset', message: expect.stringContaining('no built-in dataset called "cats"; there are digits and icons') });
+    expect(await engine.handle({ type: 'useBuiltinDataset', id: 'cats' as BuiltinDatasetId, withModel: true })).toMatchObject({
+      status: 'failed',
+      context: 'dataset',
+      message: expect.stringContaining('no built-in dataset called "cats"; there are digits and icons'),
+    });
     expect(last('dataset')!.dataset.builtin).toBe('digits');
   });
 });

@@ -47,13 +47,13 @@ describe('dropping onto a dataset', () => {
     // Adding six bad files to eight good ones: the eight are still imported, and the six are listed.
     expect(last('dataset')!.dataset).toMatchObject({ name: '8 imported images', accepted: 8 });
     expect(last('dataset')!.dataset.skipped).toHaveLength(6);
-    await engine.handle({ type: 'importImages', files: Array.from({ length: 6 }, (_, i) => junk(`worse${i}.txt`)), mode: 'replace' });
+    const outcome = await engine.handle({ type: 'importImages', files: Array.from({ length: 6 }, (_, i) => junk(`worse${i}.txt`)), mode: 'replace' });
     const after = last('dataset')!.dataset;
     // "8 imported images · accepted 0 · skipped 6" must not happen: the counts are the dataset's own.
     expect(after).toMatchObject({ name: '8 imported images', accepted: 8 });
     expect(after.skipped).toHaveLength(6);
     expect(after.failedDrop!.map((f) => f.name)).toEqual(Array.from({ length: 6 }, (_, i) => `worse${i}.txt`));
-    expect(last('error')!.context).toBe('dataset');
+    expect(outcome).toMatchObject({ status: 'failed', context: 'dataset' });
   });
 
   it('counts the files a capped drop left unread as skipped, with the reason', async () => {

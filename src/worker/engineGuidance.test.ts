@@ -121,9 +121,8 @@ describe('guidance in the engine', () => {
   it('refuses a weight outside the declared range, naming it', async () => {
     const h = harness();
     await h.engine.handle({ type: 'init', config: guided });
-    await h.engine.handle({ type: 'sample', settings: { ...settings, guidance: 11 } });
-    expect(h.last('error')!.message).toBe('Guidance must be a number from 0 to 10, got 11.');
-    await h.engine.handle({ type: 'sample', settings: { ...settings, guidance: -1 } });
-    expect(h.last('error')!.message).toBe('Guidance must be a number from 0 to 10, got -1.');
+    const refused = (message: string) => ({ status: 'failed', context: 'sampling', message });
+    expect(await h.engine.handle({ type: 'sample', settings: { ...settings, guidance: 11 } })).toEqual(refused('Guidance must be a number from 0 to 10, got 11.'));
+    expect(await h.engine.handle({ type: 'sample', settings: { ...settings, guidance: -1 } })).toEqual(refused('Guidance must be a number from 0 to 10, got -1.'));
   });
 });

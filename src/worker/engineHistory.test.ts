@@ -68,8 +68,11 @@ describe('the training history', () => {
     await h.engine.handle({ type: 'step', settings: { ...gentle, learningRate: 1e-12 } });
     expect(h.last('evaluation')!.testBitsPerDim).toBeCloseTo(heldOut, 3);
 
-    await h.engine.handle({ type: 'restoreCheckpoint', checkpoint: 999 });
-    expect(h.last('error')).toMatchObject({ context: 'model', message: expect.stringMatching(/no longer kept/) });
+    expect(await h.engine.handle({ type: 'restoreCheckpoint', checkpoint: 999 })).toMatchObject({
+      status: 'failed',
+      context: 'model',
+      message: expect.stringMatching(/no longer kept/),
+    });
   });
 
   it('stops an exploding run, puts back the best checkpoint, and says so in the reason and a notice', async () => {

@@ -24,8 +24,8 @@ describe('memory known before building', () => {
     const { engine, last } = harness();
     await engine.handle({ type: 'init', config: tiny });
     const before = last('model')!.model.config;
-    await engine.handle({ type: 'setConfig', config: huge, batchSize: 16 });
-    const error = last('error')!;
+    const error = await engine.handle({ type: 'setConfig', config: huge, batchSize: 16 });
+    if (error.status !== 'failed') throw new Error('a model too big was built');
     expect(error.context).toBe('model');
     expect(error.message).toMatch(/^This model needs about [\d.]+ GB to train on batches of 16 \(.*\), more than the [\d.]+ GB allowed on /);
     expect(error.message).toMatch(/Nothing was changed\.$/);
@@ -37,8 +37,8 @@ describe('memory known before building', () => {
     await engine.handle({ type: 'init', config: tiny });
     await engine.handle({ type: 'setConfig', config: DEFAULT_CONFIG, batchSize: 1 });
     expect(last('model')!.model.config).toEqual(DEFAULT_CONFIG);
-    await engine.handle({ type: 'step', settings: { learningRate: 0.001, batchSize: 256 } });
-    const error = last('error')!;
+    const error = await engine.handle({ type: 'step', settings: { learningRate: 0.001, batchSize: 256 } });
+    if (error.status !== 'failed') throw new Error('a batch too big was trained on');
     expect(error.context).toBe('training');
     expect(error.message).toMatch(/to train on batches of 256 .* It would fit with a batch size of \d+/);
     expect(last('trainStep')).toBeUndefined();
@@ -56,8 +56,16 @@ describe('a dead engine', () => {
   it("reports a WebAssembly abort as fatal, in plain words, never as the raw 'Aborted()'", async () => {
     const { engine, events, last } = harness();
     await engine.handle({ type: 'init', config: tiny });
-    await engine.handle({ type: 'crashForTest', how: 'abort' });
+    // A request whose handling hits a WebAssembly abort, as a model too big for the heap does in the wild.
+    const abort = Object.assign(new Error('Aborted(). Build with -sASSERTIONS for more info.'), { name: 'RuntimeError' });
+    const outcome = await engine.handle({
+      type: 'step',
+      get settings(): never {
+        throw abort;
+      },
+    });
     expect(last('fatal')!.message).toBe('the engine ran out of memory or hit an internal error in its WebAssembly code');
+    expect(outcome).toEqual({ status: 'failed', context: 'worker', message: last('fatal')!.message });
     expect(JSON.stringify(events)).not.toContain('Aborted');
   });
 

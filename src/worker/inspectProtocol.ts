@@ -94,4 +94,6 @@ export type InspectEvent =
   | { type: 'sampleBelief'; belief: PixelBelief }
   | { type: 'inspection'; inspection: Inspection }
   | { type: 'rankProgress'; done: number; total: number }
-  | { type: 'ranking'; ranking: HeldOutRanking };
+  | { type: 'ranking'; ranking: HeldOutRanking }
+  /** The ranking stopped on a failure (it runs on after its request was answered); `message` is for the user. */
+  | { type: 'rankFailed'; message: string };

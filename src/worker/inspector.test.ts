@@ -105,11 +105,17 @@ describe('the inspector', () => {
   });
 
   it('names what is wrong: nothing drawn yet, a pixel outside the image', async () => {
-    const { engine, all } = harness();
+    const { engine } = harness();
     await engine.handle({ type: 'init', config: tiny });
-    await engine.handle({ type: 'inspect', target: { kind: 'sample', image: 0 }, pixel: { row: 0, col: 0 }, field: false });
-    expect(all('error').at(-1)).toMatchObject({ context: 'sampling', message: 'Nothing has been drawn yet: press Sample first.' });
-    await engine.handle({ type: 'inspect', target: { kind: 'test', index: 0 }, pixel: { row: 9, col: 0 }, field: false });
-    expect(all('error').at(-1)).toMatchObject({ context: 'dataset', message: 'Pixel (9, 0) is outside the 4×4 image.' });
+    expect(await engine.handle({ type: 'inspect', target: { kind: 'sample', image: 0 }, pixel: { row: 0, col: 0 }, field: false })).toEqual({
+      status: 'failed',
+      context: 'sampling',
+      message: 'Nothing has been drawn yet: press Sample first.',
+    });
+    expect(await engine.handle({ type: 'inspect', target: { kind: 'test', index: 0 }, pixel: { row: 9, col: 0 }, field: false })).toEqual({
+      status: 'failed',
+      context: 'dataset',
+      message: 'Pixel (9, 0) is outside the 4×4 image.',
+    });
   });
 });

@@ -220,25 +220,39 @@ export class Inspector {
     return this.other.model;
   }
 
+  /**
+   * Ranks the held-out images in the background, once they are checked to
+   * be rankable (otherwise the request is refused); a failure while it runs
+   * ends it with `rankFailed`.
+   */
   private startRanking(): void {
+    const job = this.rankingJob();
     const run = ++this.rankRun;
-    this.rank(run).catch((error) => {
+    this.rank(run, job).catch((error) => {
       if (run !== this.rankRun) return;
       const message = error instanceof UserFacingError ? error.message : `Ranking the held-out images failed: ${error instanceof Error ? error.message : String(error)}`;
-      this.deps.emit({ type: 'error', context: 'dataset', message });
+      this.deps.emit({ type: 'rankFailed', message });
     });
   }
 
-  /** Scores the held-out images a chunk at a time; a newer run, model or dataset ends an older one. */
-  private async rank(run: number): Promise<void> {
+  /** The model and held-out images a ranking scores; throws, in plain words, when they cannot be ranked. */
+  private rankingJob(): { model: PixelCNN; images: ImageDataset; labels: Int32Array | null } {
     const model = this.deps.model();
     const data = this.deps.heldOut();
     if (!data || data.images.count === 0) throw new UserFacingError('dataset', 'There are no held-out images to rank: load a dataset first.');
     const { images, labels, problem } = data;
-    const { height, width, colorChannels, levels, classes } = model.config;
-    const size = height * width * colorChannels;
-    if (images.width * images.height * images.channels !== size) throw new UserFacingError('dataset', 'The held-out images do not have the model’s size yet; wait for the dataset to reload.');
+    const { height, width, colorChannels, classes } = model.config;
+    if (images.width * images.height * images.channels !== height * width * colorChannels) {
+      throw new UserFacingError('dataset', 'The held-out images do not have the model’s size yet; wait for the dataset to reload.');
+    }
     if (classes > 0 && !labels) throw new UserFacingError('dataset', problem ?? `This model draws one of ${classes} classes, and these images have none.`);
+    return { model, images, labels };
+  }
+
+  /** Scores the held-out images a chunk at a time; a newer run, model or dataset ends an older one. */
+  private async rank(run: number, { model, images, labels }: { model: PixelCNN; images: ImageDataset; labels: Int32Array | null }): Promise<void> {
+    const { height, width, colorChannels, levels } = model.config;
+    const size = height * width * colorChannels;
     const total = Math.min(images.count, MAX_RANKED);
     const scores = new Float32Array(total);
     this.deps.emit({ type: 'rankProgress', done: 0, total });

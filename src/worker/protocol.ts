@@ -1,13 +1,18 @@
 /**
  * The typed message protocol between the page and the engine worker.
  *
- * The page sends `EngineRequest`s and receives `EngineEvent`s; both are
- * discriminated unions on `type`, so a `switch` over them is checked for
- * exhaustiveness on both sides. Everything is structured-clone data; large
- * byte buffers are transferred, not copied.
+ * The page sends `EngineRequest`s, each in an `EngineCall` with an id, and
+ * receives `EngineEvent`s; both are discriminated unions on `type`, so a
+ * `switch` over them is checked for exhaustiveness on both sides.
+ * Everything is structured-clone data; large byte buffers are transferred,
+ * not copied.
  *
- * Failures never vanish: every request that can fail answers with an
- * `error` event whose `message` is a sentence for the user.
+ * Every request is answered once, with its id: an `answer` event whose
+ * outcome is done, or failed with a sentence for the user (RequestOutcome),
+ * so the page can await each request. What runs on after a request is
+ * answered streams as events: training steps, sample pixels, a ranking's
+ * progress, and how each ended. Failures never vanish: one that belongs to
+ * no request (a grid that fails while drawing) is an `error` event.
  */
 import type { Architecture, PixelCNNConfig } from '../model/config';
 import type { InputFile, SkippedFile } from '../data/types';
@@ -274,13 +279,21 @@ export type EngineRequest =
   /** Save the model now (the page is being hidden or closed); while training, at the end of the current step. */
   | { type: 'saveNow' }
   /** Whether this tab owns browser storage; gaining it (a take-over) writes this tab's model and images at once. */
-  | { type: 'setSaving'; saving: boolean }
-  /**
-   * Test-only: make the engine die as it would in the wild. 'abort' throws
-   * what a WebAssembly abort throws from inside a request; 'uncaught' throws
-   * outside any request, which the page sees as the worker's error event.
-   */
-  | { type: 'crashForTest'; how: 'abort' | 'uncaught' };
+  | { type: 'setSaving'; saving: boolean };
+
+/** A request as it travels to the engine: `id` comes back with its answer (the `answer` event). */
+export interface EngineCall {
+  id: number;
+  request: EngineRequest;
+}
+
+/**
+ * What became of a request: done (for a request that starts a run, such as
+ * training or sampling, done once the run has started), or failed, with a
+ * sentence for the user and the panel it belongs to. A failure that ends
+ * the engine is a `fatal` event too.
+ */
+export type RequestOutcome = { status: 'done' } | { status: 'failed'; context: ErrorContext; message: string };
 
 export interface SampleStart {
   count: number;
@@ -327,9 +340,12 @@ export type EngineEvent =
   /** A write was refused: another tab's engine has claimed browser storage, so this one no longer saves. */
   | { type: 'storageTaken' }
   | { type: 'notice'; message: string }
+  /** The outcome of the request sent with `id` (EngineCall). */
+  | { type: 'answer'; id: number; outcome: RequestOutcome }
+  /** A failure that belongs to no request, such as a grid that fails while drawing (its run has ended already: `sampleDone`). */
   | { type: 'error'; context: ErrorContext; message: string }
   /** The engine cannot go on (a WebAssembly abort, out of memory, a lost device): the page starts a new one. `message` is plain words. */
   | { type: 'fatal'; message: string };
 
-/** Which user action an error belongs to, so the UI can show it in the right panel. */
+/** Which panel an error belongs to, so the page shows it where the user acted. */
 export type ErrorContext = 'backend' | 'dataset' | 'model' | 'training' | 'sampling' | 'import' | 'export' | 'worker';

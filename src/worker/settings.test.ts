@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { CONFIG_SPEC, ConfigError, DEFAULT_CONFIG, type PixelCNNConfig, validateConfig } from '../model/config';
 import type { ImageDataset } from '../data/types';
 import { useCpuBackend } from '../test/tfSetup';
-import type { EngineEvent, SampleSettings, TrainSettings } from './protocol';
+import type { RequestOutcome, SampleSettings, TrainSettings } from './protocol';
 import { DEFAULT_SAMPLE_SETTINGS, DEFAULT_TRAIN_SETTINGS, type NumberSetting, SAMPLE_SETTINGS, TRAIN_SETTINGS, allowedRange, settingProblem, settingsProblem } from './settings';
 import { recordingEngine } from './testEngine';
 
@@ -32,7 +32,7 @@ const table: Row[] = [
 
 describe('one declaration per setting', () => {
   it('the declarations drive the form and the engine alike', async () => {
-    const { engine, events } = recordingEngine({ loadBuiltinDigits: async () => images });
+    const { engine } = recordingEngine({ loadBuiltinDigits: async () => images });
     await engine.handle({ type: 'init', config: tiny });
     const train: TrainSettings = { learningRate: 0.001, batchSize: 4, workers: 1 };
     const sample: SampleSettings = { count: 1, temperature: 1, seed: 1, delayMs: 0, draw: { kind: 'any' } };
@@ -43,14 +43,13 @@ describe('one declaration per setting', () => {
       expect(problem === null, `${name} = ${value}`).toBe(allowed);
       if (!allowed) expect(problem).toBe(`${setting.label} must be ${allowedRange(setting)}, got ${value}.`);
       // The engine refuses the same values with the same sentence.
-      const before = events.length;
-      if (action === 'training') await engine.handle({ type: 'updateTrainSettings', settings: { ...train, [key]: value } });
+      let outcome: RequestOutcome;
+      if (action === 'training') outcome = await engine.handle({ type: 'updateTrainSettings', settings: { ...train, [key]: value } });
       else {
-        await engine.handle({ type: 'sample', settings: { ...sample, [key]: value } });
+        outcome = await engine.handle({ type: 'sample', settings: { ...sample, [key]: value } });
         await engine.handle({ type: 'stopSampling' });
       }
-      const error = events.slice(before).find((e): e is Extract<EngineEvent, { type: 'error' }> => e.type === 'error');
-      expect(error?.message ?? null, `${name} = ${value}`).toBe(problem);
+      expect(outcome, `${name} = ${value}`).toEqual(problem === null ? { status: 'done' } : { status: 'failed', context: action, message: problem });
     }
   });
 

@@ -40,7 +40,7 @@ function harness(dieOnShare: (index: number) => number = () => Infinity) {
 
 describe('the engine with training helpers', () => {
   it('says how many cores train, uses every core by default, and follows the Cores setting', async () => {
-    const { engine, events, all, cores, started, close } = harness();
+    const { engine, all, cores, started, close } = harness();
     await engine.handle({ type: 'init', config: tiny });
     expect(cores()).toEqual([3]);
     await engine.handle({ type: 'step', settings: { learningRate: 0.01, batchSize: 6 } });
@@ -49,8 +49,11 @@ describe('the engine with training helpers', () => {
     expect(cores()).toEqual([3, 2]);
     const steps = all('trainStep').map((e) => e.step);
     expect(steps).toEqual([1, 2]);
-    await engine.handle({ type: 'step', settings: { learningRate: 0.01, batchSize: 6, workers: 0 } });
-    expect(events.at(-1)).toMatchObject({ type: 'error', context: 'training', message: expect.stringMatching(/cores must be a whole number from 1 to 32, got 0\./i) });
+    expect(await engine.handle({ type: 'step', settings: { learningRate: 0.01, batchSize: 6, workers: 0 } })).toMatchObject({
+      status: 'failed',
+      context: 'training',
+      message: expect.stringMatching(/cores must be a whole number from 1 to 32, got 0\./i),
+    });
     await close();
   });
 

@@ -1,15 +1,16 @@
-import { send } from '../../engineClient';
+import { call, request } from '../../engineClient';
 import type { InspectTarget, PixelPosition } from '../../../worker/inspectProtocol';
 import { type Overlay, queueInspection, useInspect } from './inspectStore';
 
 /** Requests of the inspection views. */
 
-const sendInspect = (request: { target: InspectTarget; pixel: PixelPosition | null; field: boolean }) => send({ type: 'inspect', ...request });
+/** An inspection request; a refusal is shown in the panel the engine names (the Sampling panel for a sample, the Dataset panel for a held-out image). */
+const sendInspect = (look: { target: InspectTarget; pixel: PixelPosition | null; field: boolean }) => call(look.target.kind === 'sample' ? 'sampling' : 'dataset', { type: 'inspect', ...look });
 
 /** Follow image `image` of the grid being drawn in the live belief chart. */
 export function followImage(image: number): void {
   useInspect.setState({ beliefImage: image });
-  send({ type: 'setBeliefImage', image });
+  void request({ type: 'setBeliefImage', image });
 }
 
 /** Choose a pixel of an image: its distributions, receptive field and the image's surprise map. */
@@ -36,7 +37,10 @@ export function setOverlay(overlay: Overlay): void {
   useInspect.setState({ overlay });
 }
 
-export function rankHeldOut(): void {
+/** Ranks the held-out images; true once the ranking has started (its progress and result stream in). */
+export async function rankHeldOut(): Promise<boolean> {
   useInspect.setState({ rankProgress: { done: 0, total: 0 } });
-  if (!send({ type: 'rankHeldOut' })) useInspect.setState({ rankProgress: null });
+  const started = await call('dataset', { type: 'rankHeldOut' });
+  if (!started) useInspect.setState({ rankProgress: null });
+  return started;
 }

@@ -1,8 +1,7 @@
 import { create } from 'zustand';
 import type { HeldOutRanking, Inspection, InspectEvent, InspectTarget, PixelBelief, PixelPosition } from '../../../worker/inspectProtocol';
-import type { ErrorContext } from '../../../worker/protocol';
 import { sameArchitecture } from '../../../model/config';
-import { useStudio } from '../../store';
+import { setError, useStudio } from '../../store';
 
 /**
  * The inspection views' state: which image and pixel are looked at, the
@@ -72,33 +71,33 @@ export const liveBelief = new LiveBelief();
 /**
  * One request in flight at a time. While one runs, the newest chosen-pixel
  * request and the newest hover request wait (a hover never pushes out a
- * choice), and the choice goes first.
+ * choice), and the choice goes first. The next goes out when the engine
+ * has answered the one in flight (its inspection came, or it failed).
  */
 export interface InspectCall {
   target: InspectTarget;
   pixel: PixelPosition | null;
   field: boolean;
 }
-type Sender = (request: InspectCall) => boolean;
+/** Sends a call and settles once the engine has answered it, whatever the answer. */
+type Sender = (request: InspectCall) => Promise<unknown>;
 let inFlight = false;
 const waiting: { chosen: InspectCall | null; hover: InspectCall | null } = { chosen: null, hover: null };
-let sender: Sender | null = null;
 
 export function queueInspection(request: InspectCall, send: Sender, kind: 'chosen' | 'hover'): void {
-  sender = send;
-  if (inFlight) {
-    waiting[kind] = request;
-    return;
-  }
-  inFlight = send(request);
+  if (inFlight) waiting[kind] = request;
+  else dispatch(request, send);
 }
 
-function sendWaiting(): void {
-  inFlight = false;
-  const next = waiting.chosen ?? waiting.hover;
-  if (next === waiting.chosen) waiting.chosen = null;
-  else waiting.hover = null;
-  if (next && sender) inFlight = sender(next);
+function dispatch(request: InspectCall, send: Sender): void {
+  inFlight = true;
+  void send(request).then(() => {
+    inFlight = false;
+    const kind = waiting.chosen ? 'chosen' : 'hover';
+    const next = waiting[kind];
+    waiting[kind] = null;
+    if (next) dispatch(next, send);
+  });
 }
 
 function samePixel(a: PixelPosition | null, b: PixelPosition | null): boolean {
@@ -117,7 +116,6 @@ export function handleInspectEvent(event: InspectEvent): void {
       const chosen = sameTarget(inspection.target, state.target) && samePixel(inspection.pixel, state.pixel);
       if (chosen && (inspection.field || inspection.pixel === null)) useInspect.setState({ inspection });
       else if (state.hover && samePixel(inspection.pixel, state.hover)) useInspect.setState({ hoverInspection: inspection });
-      sendWaiting();
       return;
     }
     case 'rankProgress':
@@ -126,17 +124,15 @@ export function handleInspectEvent(event: InspectEvent): void {
     case 'ranking':
       useInspect.setState({ ranking: event.ranking, rankProgress: null });
       return;
+    case 'rankFailed':
+      useInspect.setState({ rankProgress: null });
+      setError('dataset', event.message);
+      return;
     default: {
       const unhandled: never = event;
       throw new Error(`Unhandled inspect event: ${JSON.stringify(unhandled)}`);
     }
   }
-}
-
-/** An engine error in a panel the views ask through: nothing is in flight any more, and a ranking has stopped. */
-export function inspectFailed(context: ErrorContext): void {
-  if (context === 'sampling' || context === 'dataset') sendWaiting();
-  if (context === 'dataset') useInspect.setState({ rankProgress: null });
 }
 
 /** A new sample grid starts: the live chart follows its first image again (the engine's choice for a new run). */
