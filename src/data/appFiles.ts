@@ -49,8 +49,10 @@ function viteBase(): string {
   return env?.BASE_URL ?? '/';
 }
 
+/** Where this code runs: the page (its document), a worker (its location), or Node (neither). Shared by the page and the worker, so it names no DOM global. */
 function currentLocation(): { href?: string; inWorker: boolean } {
-  if (typeof document !== 'undefined') return { href: document.baseURI, inWorker: false };
+  const page = (globalThis as { document?: { baseURI: string } }).document;
+  if (page !== undefined) return { href: page.baseURI, inWorker: false };
   const location = (globalThis as { location?: { href: string } }).location;
   return { href: location?.href, inWorker: location !== undefined };
 }
