@@ -4,6 +4,6 @@
  * and its script loads (and on a first visit draws its first grid) while
  * they are.
  */
-import { preloadEngineWorker } from './ui/engineWorker';
+import { preloadEngineWorker } from './ui/workerLauncher';
 
 preloadEngineWorker();

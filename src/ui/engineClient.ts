@@ -3,7 +3,7 @@ import type { EngineCall, EngineEvent, EngineRequest, ErrorContext, RequestOutco
 import { type BackendChoice, forgetTrial, loadBackendChoice, loadRememberedTrial, requestedBackend, saveBackendChoice } from './backendChoice';
 import { plainEngineText } from '../worker/errors';
 import { cancelQueuedProgress, handleEvent } from './engineEvents';
-import { createEngineWorker, takePreloadedWorker } from './engineWorker';
+import { createEngineWorker, takePreloadedWorker } from './workerLauncher';
 import { sampleChannel } from './sampleChannel';
 import { INITIAL_SAMPLING, nextSampleSettings, setError, useStudio } from './store';
 
@@ -49,7 +49,7 @@ function receive(event: EngineEvent): void {
 export function startEngine(config: PixelCNNConfig = useStudio.getState().startConfig, backend: BackendChoice = loadBackendChoice()): void {
   worker?.terminate();
   abandonRequests();
-  // The worker started as the page loaded (engineWorker.ts), the first time; a new one on a restart.
+  // The worker started as the page loaded (workerLauncher.ts), the first time; a new one on a restart.
   const early = takePreloadedWorker();
   const fresh = early?.worker ?? createEngineWorker();
   worker = fresh;

@@ -1,11 +1,12 @@
 import { plainEngineText } from '../worker/errors';
 
 /**
- * The engine worker's creation, kept apart from the rest of the engine
- * client so the page can start the worker before it evaluates anything
- * else (src/preloadEngine.ts, main.tsx's first import): the worker's script
- * then loads and draws the first grid while React and the panels are still
- * being evaluated. engineClient.ts takes the worker over.
+ * Launches the engine's worker (whose script is src/worker/engine.worker.ts),
+ * kept apart from the rest of the engine client so the page can start the
+ * worker before it evaluates anything else (src/preloadEngine.ts, main.tsx's
+ * first import): the worker's script then loads and draws the first grid
+ * while React and the panels are still being evaluated. engineClient.ts
+ * takes the worker over, and launches a new one on a restart.
  */
 
 export function createEngineWorker(): Worker {
