@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { EngineCall, EngineEvent, EngineRequest } from '../worker/protocol';
 import { DEFAULT_TRAIN_SETTINGS } from '../worker/settings';
-import { applyConfig, importImages, loadBuiltinDataset, startSampling, startTraining, stopSampling } from './actions';
+import { applyConfig, importImages, loadBuiltinDataset, sampleImages, startTraining, stopSampling } from './actions';
 import { startEngine } from './engineClient';
 import { setFieldProblem } from './fieldProblems';
 import { type StudioState, useStudio } from './store';
@@ -88,7 +88,7 @@ describe("the page's actions", () => {
   });
 
   it('show a refusal in the panel the engine names, in plain words', async () => {
-    const sampled = startSampling();
+    const sampled = sampleImages();
     engine.emit({
       type: 'answer',
       id: engine.last('sample').id,
@@ -152,7 +152,7 @@ describe("the page's actions", () => {
   it('with no engine running, say so in their own panel', async () => {
     engine.breakChannel();
     expect(state().engine).toEqual({ state: 'stopped', message: 'The engine stopped: a message from the engine could not be read.' });
-    expect(await startSampling()).toBe(false);
+    expect(await sampleImages()).toBe(false);
     expect(state().errors.sampling).toBe('The engine is not running. Use "Restart engine" at the top of the page.');
   });
 });

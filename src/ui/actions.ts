@@ -85,7 +85,7 @@ export function pinSeed(seed: number): void {
 }
 
 /** Draws a new grid with the Sampling panel's settings; true once it has started. */
-export async function startSampling(): Promise<boolean> {
+export async function sampleImages(): Promise<boolean> {
   clearErrors('sampling');
   if (!settingsAllow('sampling')) return false;
   return call('sampling', { type: 'sample', settings: nextSampleSettings() });

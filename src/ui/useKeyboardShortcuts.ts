@@ -1,5 +1,5 @@
 import { useEffect } from 'react';
-import { startSampling, toggleTraining } from './actions';
+import { sampleImages, toggleTraining } from './actions';
 import { useStudio } from './store';
 
 /** Typing in a field, or pressing Space on a button, must keep its usual meaning. */
@@ -24,7 +24,7 @@ export function useKeyboardShortcuts(): void {
         event.preventDefault();
         toggleTraining();
       } else if (event.key === 's' || event.key === 'S') {
-        if (!sampling.running) startSampling();
+        if (!sampling.running) sampleImages();
       }
     };
     window.addEventListener('keydown', onKeyDown);

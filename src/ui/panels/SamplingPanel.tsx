@@ -3,8 +3,8 @@ import {
   changeSampleSettings,
   completeHeldOutImage,
   pinSeed,
+  sampleImages,
   setFreshSeedEachRun,
-  startSampling,
   stopSampling,
 } from '../actions';
 import { ErrorAlert } from '../components/ErrorAlert';
@@ -92,7 +92,7 @@ function SampleButtons() {
   const blocked = useActionProblem('sampling');
   return (
     <div className="button-row">
-      <button type="button" className="primary" onClick={startSampling} disabled={!ready || running || blocked !== null}>
+      <button type="button" className="primary" onClick={sampleImages} disabled={!ready || running || blocked !== null}>
         Sample
       </button>
       {/* A grid that is drawing can be stopped while the engine still starts: a first visit's grid starts before the engine is ready. */}
