@@ -1,4 +1,4 @@
-"""Sampling with the twin, with the app's dice (src/model/sampler.ts):
+"""Sampling with the twin, with the app's dice (src/model/sampling.ts):
 
 one uniform draw per (sub-pixel, image) from mulberry32(seed), taken in
 generation order (row, column, colour) then image order, turned into a level

@@ -2,7 +2,7 @@ import type { GatedNetwork, NetworkLayer } from './gatedNetwork';
 import { type IncrementalArithmetic, workspace } from './incrementalArithmetic';
 import { writeInputLevel } from './inputLevels';
 import { openTaps } from './masks';
-import { type SampleOptions, type SampleResult, startSampling, subPixelAt } from './sampling';
+import { type SampleOptions, type SampleResult, samplingRun, subPixelAt } from './sampling';
 
 /**
  * Fast generation for the Gated PixelCNN: every activation is computed once,
@@ -166,8 +166,8 @@ export async function sampleGatedNetwork(network: GatedNetwork, options: SampleO
   return await run();
 
   async function run(): Promise<SampleResult> {
-    const samplingRun = startSampling(network, options);
-    const { pixels, images, perImage, start, labels, batch: count } = samplingRun;
+    const sampling = samplingRun(network, options);
+    const { pixels, images, perImage, start, labels, batch: count } = sampling;
     const label = (b: number) => (labels ? labels[b] : 0);
     const cin0 = E > 0 ? C * E : C;
     const plane = count * H * W;
@@ -339,12 +339,12 @@ export async function sampleGatedNetwork(network: GatedNetwork, options: SampleO
       if (!known && options.shouldStop?.()) return { pixels: images, completed: index };
       if (col === 0 && channel === 0) verticalRow(row);
       horizontalStep(row, col, channel, known);
-      if (!known) samplingRun.draw(index, logits);
+      if (!known) sampling.draw(index, logits);
       for (let b = 0; b < count; b++) {
         const at = b * perImage + index;
         writeInputLevel(x, at, channel, pixels[at], levels, embedding, E);
       }
-      if (!known) await options.onSubPixel?.(samplingRun.step(index));
+      if (!known) await options.onSubPixel?.(sampling.step(index));
     }
     return { pixels: images, completed: perImage };
   }

@@ -5,7 +5,7 @@ import { noClassLabel, type PixelCNNConfig } from './config';
 import { fileSampler } from './fileSampler';
 import { sampleIncremental } from './incrementalSampler';
 import { createPixelCNN, type PixelCNN } from './pixelcnn';
-import { type SampleOptions, sampleFullRecompute } from './sampler';
+import { type SampleOptions, sampleFullRecompute } from './referenceSampler';
 import { modelFromSaved, saveModel } from './serialize';
 import { TINY_GATED } from './testConfigs';
 

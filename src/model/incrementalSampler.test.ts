@@ -5,7 +5,7 @@ import type { PixelCNNConfig } from './config';
 import { TINY_GATED } from './testConfigs';
 import { sampleIncremental } from './incrementalSampler';
 import { createPixelCNN, type PixelCNN } from './pixelcnn';
-import { type SampleOptions, sampleFullRecompute } from './sampler';
+import { type SampleOptions, sampleFullRecompute } from './referenceSampler';
 
 beforeAll(useCpuBackend);
 

@@ -7,7 +7,7 @@ import { type IncrementalArithmetic, workspace } from './incrementalArithmetic';
 import { addConstantTerms, type ConstantTerms, constantTerms } from './incrementalConditioning';
 import { writeInputLevel } from './inputLevels';
 import { openTaps } from './masks';
-import { type SampleOptions, type SampleResult, startSampling, subPixelAt } from './sampling';
+import { type SampleOptions, type SampleResult, samplingRun, subPixelAt } from './sampling';
 
 /**
  * Fast generation (after Ramachandran et al., 2017, "Fast Generation for
@@ -172,7 +172,7 @@ async function sampleWith(
   arithmetic: IncrementalArithmetic,
 ): Promise<SampleResult> {
   const { height: H, width: W, colorChannels: C, levels, inputEmbedding: E } = model.config;
-  const run = startSampling(model, options);
+  const run = samplingRun(model, options);
   const { pixels, images, perImage, start, labels, batch: count } = run;
   const label = (b: number) => (labels ? labels[b] : 0);
   const hidden = layers.slice(0, -1);

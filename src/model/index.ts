@@ -8,7 +8,7 @@ export * from './network';
 export * from './plainPixelCNN';
 export * from './pixelcnn';
 export * from './random';
-export * from './sampler';
+export * from './referenceSampler';
 export * from './serialize';
 export * from './layers';
 export * from './gatedPixelCNN';

@@ -7,7 +7,7 @@ import { evaluateBitsPerDim } from './evaluate';
 import { sampleIncremental } from './incrementalSampler';
 import { bitsPerDimEach, inspectImage, receptiveField } from './inspect';
 import { createPixelCNN, type PixelCNN } from './pixelcnn';
-import { type SampleOptions, sampleFullRecompute } from './sampler';
+import { type SampleOptions, sampleFullRecompute } from './referenceSampler';
 
 /**
  * The inspection views' arithmetic: a finished image's one-pass logits are

@@ -4,7 +4,7 @@ import { useCpuBackend } from '../test/tfSetup';
 import type { PixelCNNConfig } from './config';
 import { sampleIncremental } from './incrementalSampler';
 import { createPixelCNN, type PixelCNN } from './pixelcnn';
-import { type SampleOptions, sampleFullRecompute } from './sampler';
+import { type SampleOptions, sampleFullRecompute } from './referenceSampler';
 
 /**
  * Completing a drawing: the first `keep` rows of every image are given, and

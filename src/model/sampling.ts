@@ -108,8 +108,11 @@ export function guidanceMode(config: PixelCNNConfig, guidance: number | undefine
 }
 
 /**
- * The state every sampler shares: the canvas of levels, the labels, the
- * dice, and the draw of each sub-pixel from the network's logits.
+ * A new sampling run: the state every sampler shares (the canvas of
+ * levels, the labels, the dice) and the draw of each sub-pixel from the
+ * network's logits. Each sampler (referenceSampler.ts, incrementalSampler.ts,
+ * gatedIncrementalSampler.ts) computes the logits its own way and draws
+ * with this run's `draw`.
  *
  * The network runs on `batch` images: `count`, or for a guided run 2·count,
  * the images with their labels then the same images with "no class". Both
@@ -117,7 +120,7 @@ export function guidanceMode(config: PixelCNNConfig, guidance: number | undefine
  * both. `pixels` holds all `batch` images; `images` is the first `count`,
  * what the run returns.
  */
-export function startSampling(model: { config: PixelCNNConfig }, options: SampleOptions) {
+export function samplingRun(model: { config: PixelCNNConfig }, options: SampleOptions) {
   const { height, width, colorChannels, levels } = model.config;
   const count = options.count;
   const asked = samplingLabels(model, options);

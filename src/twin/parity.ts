@@ -18,7 +18,7 @@ import fs from 'node:fs';
 import { createPixelCNN, type PixelCNN } from '../model/pixelcnn';
 import { fileSampler } from '../model/fileSampler';
 import { sampleIncremental } from '../model/incrementalSampler';
-import { sampleFullRecompute, type SampleOptions, type SampleResult } from '../model/sampler';
+import { sampleFullRecompute, type SampleOptions, type SampleResult } from '../model/referenceSampler';
 import { encodeFloat32, loadWeights, parseSavedModel, saveModel, type SavedModel } from '../model/serialize';
 import { retargetDataset } from '../data/retarget';
 import { splitIndices } from '../data/split';

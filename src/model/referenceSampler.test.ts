@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { useCpuBackend } from '../test/tfSetup';
 import type { PixelCNNConfig } from './config';
 import { createPixelCNN, type PixelCNN } from './pixelcnn';
-import { sampleFullRecompute } from './sampler';
+import { sampleFullRecompute } from './referenceSampler';
 
 beforeAll(useCpuBackend);
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { PixelCNN } from './network';
-import { type SampleOptions, type SampleResult, startSampling, subPixelAt } from './sampling';
+import { type SampleOptions, type SampleResult, samplingRun, subPixelAt } from './sampling';
 
 export * from './sampling';
 
@@ -11,7 +11,7 @@ export * from './sampling';
  */
 export async function sampleFullRecompute(model: PixelCNN, options: SampleOptions): Promise<SampleResult> {
   const { height, width, colorChannels, levels } = model.config;
-  const run = startSampling(model, options);
+  const run = samplingRun(model, options);
   const { pixels, images, perImage, start, labels, batch } = run;
 
   for (let index = start; index < perImage; index++) {
