@@ -171,7 +171,7 @@ export class TrainingControl {
 
   /** Tells the page how many cores train, when that changed. */
   announceCores(): void {
-    const cores = this.trainingCores();
+    const cores = this.fitHelpers();
     if (cores === this.announcedCores) return;
     this.announcedCores = cores;
     this.deps.emit({ type: 'trainingCores', cores });
@@ -295,11 +295,12 @@ export class TrainingControl {
   }
 
   /**
-   * Cores that compute each batch now: one off the backends that share
-   * batches, else the chosen count (every core by default) less any helper
-   * lost since it was chosen.
+   * Starts or stops helper workers to fit the backend and the Cores setting,
+   * and returns the cores that compute each batch now: one off the backends
+   * that share batches (their helpers are closed), else the chosen count
+   * (every core by default) less any helper lost since it was chosen.
    */
-  private trainingCores(): number {
+  private fitHelpers(): number {
     const helpers = this.deps.helpers;
     if (!helpers || !(helpers.backends ?? ['wasm']).includes(tf.getBackend())) {
       // The engine moved to a GPU backend: the helpers would only hold memory.
@@ -316,7 +317,7 @@ export class TrainingControl {
 
   /** The batch as the helpers take it, or null when the engine trains alone. */
   private sharedBatch(pixels: Int32Array, count: number, labels?: Int32Array): SharedBatch | null {
-    return this.trainingCores() > 1 && this.helperPool ? { pool: this.helperPool, pixels, count, labels } : null;
+    return this.fitHelpers() > 1 && this.helperPool ? { pool: this.helperPool, pixels, count, labels } : null;
   }
 }
 
