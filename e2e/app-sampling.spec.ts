@@ -1,8 +1,9 @@
 /**
- * Watching the model draw, and the keyboard shortcuts that start things.
+ * Watching the model draw, the keyboard shortcuts that start things, and a
+ * link whose settings are at their limits.
  */
 import { expect, test, type Page } from '@playwright/test';
-import { TINY, blurFocus, openTinyApp, region, stepCount } from './app-helpers';
+import { APP_PATH, TINY, blurFocus, openTinyApp, region, stepCount, waitForApp } from './app-helpers';
 
 /** A pixel's state on the Samples canvas: drawn (its grey level), not yet drawn, or neither. */
 type Cell = number | 'undrawn' | 'other';
@@ -194,4 +195,25 @@ test('keyboard: Space toggles training and "s" samples, except while typing in a
   expect(await stepCount(page)).toBe(steps);
   await expect(sampling.getByRole('button', { name: 'Sample', exact: true })).toBeEnabled({ timeout: 120_000 });
   await expect(sampling.locator('.sample-progress')).toContainText('done');
+});
+
+test("a link with every sampling setting at its limits opens as it says: each value is taken, none refused", async ({ page }) => {
+  // The limits each setting declares (SAMPLE_SETTINGS): the Sampling panel, the engine and the link all take these.
+  const links = [
+    { hash: '#model=digits&seed=4294967295&t=2&n=64&draw=rows:6&speed=10000&g=10', seed: '4294967295', temperature: '2', images: '64' },
+    { hash: '#model=digits&seed=0&t=0.1&n=1&draw=class:9&speed=0&g=0', seed: '0', temperature: '0.1', images: '1' },
+  ];
+  const sampling = region(page, 'Sampling');
+  for (const link of links) {
+    // Opened afresh (a link differing only in its hash would not reload the page).
+    await page.goto('about:blank');
+    await page.goto(`${APP_PATH}${link.hash}`);
+    await waitForApp(page);
+    await expect(sampling.getByLabel('Seed', { exact: true })).toHaveValue(link.seed);
+    await expect(sampling.getByLabel('Temperature', { exact: true })).toHaveValue(link.temperature);
+    await expect(sampling.getByLabel('Images', { exact: true })).toHaveValue(link.images);
+    // The page writes the link back from the settings it took: all of them, as they came.
+    await expect.poll(() => new URL(page.url()).hash).toBe(link.hash);
+    await expect(page.getByText(/the default is used instead/)).toHaveCount(0);
+  }
 });
