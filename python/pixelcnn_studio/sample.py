@@ -70,6 +70,23 @@ def guidance_mode(config, guidance):
     return "unconditional" if w == 0 else "guided"
 
 
+#: Guidance above 1 fades to 1 over the bottom rows (GUIDANCE_FADE_FROM/TO in src/model/guidance.ts).
+GUIDANCE_FADE_FROM = 0.75
+GUIDANCE_FADE_TO = 0.95
+
+
+def guidance_at_row(w, row, height):
+    """The weight at image row `row` (guidanceAtRow): w at or below 1; above, full down to 75% of the rows, then linear to 1 at 95%."""
+    if w <= 1:
+        return w
+    f = row / (height - 1) if height > 1 else 0.0
+    if f <= GUIDANCE_FADE_FROM:
+        return w
+    if f >= GUIDANCE_FADE_TO:
+        return 1.0
+    return 1 + (w - 1) * (GUIDANCE_FADE_TO - f) / (GUIDANCE_FADE_TO - GUIDANCE_FADE_FROM)
+
+
 def mix_guided(conditional, unconditional, w):
     """
     logits_u + w·(logits_c − logits_u), as the app mixes them: float64
@@ -121,7 +138,7 @@ def sample(model, count, seed=1, temperature=1.0, labels=None, device="cpu", gui
                 state["x"][:, :, row : row + 1] = model.network_input(pixels[:, row : row + 1])
                 logits = model.row_logits(state, row, labels)[:, channel * L : (channel + 1) * L, 0, col].cpu().numpy()
                 if mode == "guided":
-                    logits = mix_guided(logits[:count], logits[count:], float(guidance))
+                    logits = mix_guided(logits[:count], logits[count:], guidance_at_row(float(guidance), row, H))
                 uniforms = np.array([random() for _ in range(count)])
                 drawn = torch.from_numpy(sample_categorical(logits.astype(np.float64), temperature, uniforms)).to(device)
                 # Every copy of an image (both halves of a guided batch) gets the same level.

@@ -12,7 +12,7 @@ import torch
 from conftest import config, randomise
 from pixelcnn_studio import TwinModel, read_model, write_model
 from pixelcnn_studio.sample import main as sample_main
-from pixelcnn_studio.sample import mix_guided, sample, sample_categorical
+from pixelcnn_studio.sample import guidance_at_row, mix_guided, sample, sample_categorical
 from pixelcnn_studio.schedule import mulberry32
 
 CASES = {
@@ -55,7 +55,7 @@ def reference(model, guidance, labels=LABELS, temperature=1.0):
         row, col, channel = index // (W * C), (index // C) % W, index % C
         c = model(pixels, asked)[:, row, col, channel].numpy()
         u = model(pixels, none)[:, row, col, channel].numpy()
-        logits = c if guidance == 1 else u if guidance == 0 else mix_guided(c, u, guidance)
+        logits = c if guidance == 1 else u if guidance == 0 else mix_guided(c, u, guidance_at_row(guidance, row, H))
         uniforms = np.array([random() for _ in range(COUNT)])
         drawn = sample_categorical(logits.astype(np.float64), temperature, uniforms)
         pixels[:, row, col, channel] = torch.from_numpy(drawn)
@@ -144,3 +144,12 @@ def test_the_guidance_flag(tmp_path):
     again, _ = read_model(path)
     expected = sample(again, COUNT, seed=7, labels=LABELS, guidance=3)
     assert np.array_equal(np.fromfile(out, dtype=np.uint8).reshape(expected.shape), expected)
+
+
+def test_guidance_fades_to_1_over_the_bottom_rows_as_the_app_fades_it():
+    # 28 rows: the full weight to row 20 (75% of 27), 1 from row 26 (95%), linear between; weights at or below 1 never fade.
+    assert guidance_at_row(3.0, 0, 28) == 3.0 and guidance_at_row(3.0, 20, 28) == 3.0
+    assert guidance_at_row(3.0, 21, 28) == pytest.approx(1 + 2 * (0.95 - 21 / 27) / 0.2, abs=1e-12)
+    assert guidance_at_row(3.0, 26, 28) == 1.0 and guidance_at_row(3.0, 27, 28) == 1.0
+    assert all(guidance_at_row(w, r, 28) == w for w in (0.0, 0.5, 1.0) for r in (0, 27))
+    assert guidance_at_row(4.0, 0, 1) == 4.0

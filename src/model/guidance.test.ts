@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { useCpuBackend } from '../test/tfSetup';
 import { noClassLabel, type PixelCNNConfig } from './config';
 import { fileSampler } from './fileSampler';
+import { guidanceAtRow } from './guidance';
 import { sampleIncremental } from './incrementalSampler';
 import { createPixelCNN, type PixelCNN } from './pixelcnn';
 import { type SampleOptions, sampleFullRecompute } from './referenceSampler';
@@ -58,6 +59,22 @@ const SAMPLERS: Array<[string, Sampler]> = [
   ['incremental, simd', (m, o) => sampleIncremental(m, o, 'simd')],
 ];
 
+describe('the weight over the rows', () => {
+  it('is the full weight down to 75% of the rows, fades linearly to 1 at 95%, and never fades a weight at or below 1', () => {
+    // 28 rows: row / 27.
+    expect(guidanceAtRow(3, 0, 28)).toBe(3);
+    expect(guidanceAtRow(3, 20, 28)).toBe(3);
+    expect(guidanceAtRow(3, 21, 28)).toBeCloseTo(1 + 2 * (0.95 - 21 / 27) / 0.2, 12);
+    expect(guidanceAtRow(3, 25, 28)).toBeCloseTo(1 + 2 * (0.95 - 25 / 27) / 0.2, 12);
+    expect(guidanceAtRow(3, 26, 28)).toBe(1);
+    expect(guidanceAtRow(3, 27, 28)).toBe(1);
+    for (let row = 20; row < 27; row++) expect(guidanceAtRow(5, row + 1, 28)).toBeLessThanOrEqual(guidanceAtRow(5, row, 28));
+    for (const w of [0, 0.5, 1]) for (const row of [0, 27]) expect(guidanceAtRow(w, row, 28)).toBe(w);
+    // One row: nothing to fade.
+    expect(guidanceAtRow(4, 0, 1)).toBe(4);
+  });
+});
+
 describe('classifier-free guidance', () => {
   for (const [name, config] of CASES) {
     describe(name, () => {
@@ -70,6 +87,7 @@ describe('classifier-free guidance', () => {
         const { height: H, width: W, colorChannels: C, levels } = config;
         const w = 3;
         let checked = 0;
+        let fadedOut = 0;
         await sampleFullRecompute(model, {
           count,
           seed: 3,
@@ -89,11 +107,16 @@ describe('classifier-free guidance', () => {
                   .dataSync(),
               ),
             );
-            for (let i = 0; i < count * levels; i++) expect(step.logits[i]).toBeCloseTo(u[i] + w * (c[i] - u[i]), 4);
+            const wRow = guidanceAtRow(w, step.row, H);
+            for (let i = 0; i < count * levels; i++) expect(step.logits[i]).toBeCloseTo(u[i] + wRow * (c[i] - u[i]), 4);
             checked++;
+            if (wRow === 1) fadedOut++;
           },
         });
         expect(checked).toBeGreaterThan(3);
+        // The last row is drawn unguided (the fade), the first ones at the full weight.
+        expect(fadedOut).toBeGreaterThan(0);
+        expect(fadedOut).toBeLessThan(checked);
         model.dispose();
       });
 

@@ -15,6 +15,28 @@ export const DEFAULT_GUIDANCE = 2;
 /** The largest weight the app offers: far above it, samples collapse into a few over-inked shapes. */
 export const MAX_GUIDANCE = 10;
 
+/**
+ * Guidance above 1 fades out over the bottom rows: the full weight down to
+ * GUIDANCE_FADE_FROM of the image's height (as a fraction of the rows,
+ * row / (H − 1)), then linearly down to 1 (the plain conditional model) at
+ * GUIDANCE_FADE_TO and below. By then a digit's class is settled by what is
+ * drawn above, and full guidance there mostly pushes ink toward the bottom
+ * edge: on the digits model at 5,500 steps, w = 2 put ink in the last row of
+ * 8% of samples with a constant weight and 2% with the fade, reading as the
+ * class asked for just as often (README, "Guidance").
+ */
+export const GUIDANCE_FADE_FROM = 0.75;
+export const GUIDANCE_FADE_TO = 0.95;
+
+/** The weight used at image row `row` of `height` for a run at weight `w`: w itself at or below 1, else faded over the bottom rows. */
+export function guidanceAtRow(w: number, row: number, height: number): number {
+  if (w <= 1) return w;
+  const f = height > 1 ? row / (height - 1) : 0;
+  if (f <= GUIDANCE_FADE_FROM) return w;
+  if (f >= GUIDANCE_FADE_TO) return 1;
+  return 1 + ((w - 1) * (GUIDANCE_FADE_TO - f)) / (GUIDANCE_FADE_TO - GUIDANCE_FADE_FROM);
+}
+
 /** Null when the model can be sampled with guidance, else why not, as a sentence for the Sampling panel. */
 export function guidanceUnavailable(config: PixelCNNConfig): string | null {
   if (config.classes === 0) return 'Guidance needs a model conditioned on classes; this one is unconditional.';

@@ -1,4 +1,5 @@
 import { noClassLabel, type PixelCNNConfig } from './config';
+import { guidanceAtRow } from './guidance';
 import { sampleCategorical, seededRandom } from './random';
 
 /**
@@ -30,7 +31,8 @@ export interface SampleOptions {
    * Classifier-free guidance weight w (default 1): each sub-pixel is drawn
    * from logits_u + w·(logits_c − logits_u), where logits_c are the logits
    * given the image's label and logits_u given "no class". 1 is the plain
-   * conditional model, 0 the unconditional one, above 1 sharpens the class.
+   * conditional model, 0 the unconditional one, above 1 sharpens the class;
+   * a weight above 1 fades to 1 over the bottom rows (guidanceAtRow).
    * Any w but 1 needs a model with a "no class" row (config.labelDropout > 0).
    * A guided run (w neither 0 nor 1) runs the network on twice the images.
    */
@@ -162,9 +164,10 @@ export function samplingRun(model: { config: PixelCNNConfig }, options: SampleOp
     drawnFrom = logits;
     if (mixed) {
       const half = count * levels;
+      const wRow = guidanceAtRow(w, Math.floor(index / (width * colorChannels)), height);
       for (let i = 0; i < half; i++) {
         const u = logits[half + i];
-        mixed[i] = u + w * (logits[i] - u);
+        mixed[i] = u + wRow * (logits[i] - u);
       }
       drawnFrom = mixed;
     }
