@@ -312,7 +312,7 @@ function GuidanceControl() {
 const GUIDANCE_SENTENCE =
   'Each sub-pixel is drawn from the class prediction pushed away from the model’s “no class” prediction: ' +
   '1 draws from the model as trained, higher makes the class asked for clearer (and the images less varied), 0 ignores the class. ' +
-  'Guided drawing runs the network twice per step.';
+  'Above 1 it eases off over the bottom rows, where the class is already settled. Guided drawing runs the network twice per step.';
 
 function SampleSettingsForm() {
   const settings = useStudio((s) => s.sampleSettings);
