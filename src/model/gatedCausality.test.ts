@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useCpuBackend } from '../test/tfSetup';
-import type { PixelCNNConfig } from './config';
+import { classRows, noClassLabel, type PixelCNNConfig } from './config';
 import { TINY_GATED } from './testConfigs';
 import { type MaskRegion, type MaskType } from './masks';
 import { buildMask } from './layers';
@@ -56,7 +56,9 @@ async function trainSomeSteps(model: PixelCNN, steps: number): Promise<void> {
   const optimizer = tf.train.adam(0.01);
   for (let s = 0; s < steps; s++) {
     const batch = tf.tidy(() => tf.randomUniformInt([4, height, width, colorChannels], 0, levels, s + 1) as tf.Tensor4D);
-    const labels = classes > 0 ? tf.tensor1d([0, 1, s % classes, (s + 1) % classes], 'int32') : undefined;
+    // Every row of the class tables, the "no class" row included, takes part.
+    const rows = classRows(model.config);
+    const labels = classes > 0 ? tf.tensor1d([0, 1, s % rows, (s + 1) % rows], 'int32') : undefined;
     model.trainStep(batch, optimizer, labels).dispose();
     batch.dispose();
     labels?.dispose();
@@ -69,7 +71,16 @@ const CASES: Array<[string, Partial<PixelCNNConfig>]> = [
   ['gray, position and 3 classes, an embedding and a head', { position: true, classes: 3, inputEmbedding: 2, headChannels: 8 }],
   ['RGB', { colorChannels: 3, hiddenChannels: 6, height: 4, width: 4, firstKernelSize: 3 }],
   ['RGB, position and 2 classes, an embedding and a head', { colorChannels: 3, hiddenChannels: 6, height: 4, width: 4, firstKernelSize: 3, position: true, classes: 2, inputEmbedding: 2, headChannels: 12 }],
+  ['gray, 3 classes and a "no class" row', { position: true, classes: 3, labelDropout: 0.2, inputEmbedding: 2 }],
+  ['RGB, 2 classes and a "no class" row', { colorChannels: 3, hiddenChannels: 6, height: 4, width: 4, firstKernelSize: 3, position: true, classes: 2, labelDropout: 0.2 }],
 ];
+
+/** The labels a model's causality is checked under: two classes, and "no class" where the model has that row. */
+function labelsToCheck(config: PixelCNNConfig): number[] {
+  if (config.classes === 0) return [0];
+  const noClass = noClassLabel(config);
+  return noClass === null ? [0, 1] : [0, 1, noClass];
+}
 
 describe('the Gated PixelCNN is autoregressive, and sees everything before each sub-pixel', () => {
   for (const [name, change] of CASES) {
@@ -78,7 +89,7 @@ describe('the Gated PixelCNN is autoregressive, and sees everything before each 
       randomise(model, 11);
       for (const stage of ['init', 'trained']) {
         if (stage === 'trained') await trainSomeSteps(model, 4);
-        for (const label of model.config.classes > 0 ? [0, 1] : [0]) {
+        for (const label of labelsToCheck(model.config)) {
           const map = await dependencies(model, label);
           expect(findLeaks(map), `${stage}, label ${label}`).toEqual([]);
           for (let out = 1; out < map.size; out++) {
@@ -91,6 +102,21 @@ describe('the Gated PixelCNN is autoregressive, and sees everything before each 
             else if (model.config.headChannels === 0) expect(unseen.length, `trained: sub-pixel ${out}`).toBeLessThan(out);
           }
         }
+      }
+      model.dispose();
+    });
+  }
+});
+
+describe('the plain PixelCNN with a "no class" row', () => {
+  for (const colorChannels of [1, 3] as const) {
+    it(`${colorChannels === 1 ? 'gray' : 'RGB'}: no leak under any label, "no class" included, at init and after training`, async () => {
+      const config: PixelCNNConfig = { ...BASE, architecture: 'pixelcnn', layers: 2, colorChannels, hiddenChannels: 6, headChannels: 6, classes: 2, labelDropout: 0.2 };
+      const model = createPixelCNN(config, 4);
+      randomise(model, 12);
+      for (const stage of ['init', 'trained']) {
+        if (stage === 'trained') await trainSomeSteps(model, 4);
+        for (const label of labelsToCheck(config)) expect(findLeaks(await dependencies(model, label)), `${stage}, label ${label}`).toEqual([]);
       }
       model.dispose();
     });
