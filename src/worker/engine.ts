@@ -22,6 +22,7 @@ import { ModelImport } from './engine/modelImport';
 import { ModelSlot, factsOf, newModelFacts, restoredOrigin } from './engine/modelSlot';
 import { Persistence } from './engine/persistence';
 import { SamplingControl } from './engine/samplingControl';
+import { requestPanel } from './engine/requestPanel';
 import { TrainingControl } from './engine/trainingControl';
 
 export type { EngineDeps } from './engine/deps';
@@ -130,7 +131,7 @@ export class Engine {
   handle(request: EngineRequest): Promise<RequestOutcome> {
     const outcome = this.queue.then(() => this.dispatch(request)).then(
       (): RequestOutcome => ({ status: 'done' }),
-      (error: unknown) => this.refusal(contextOf(request), error),
+      (error: unknown) => this.refusal(requestPanel(request), error),
     );
     this.queue = outcome.then(() => undefined);
     return outcome;
@@ -453,41 +454,6 @@ export class Engine {
     }
     const message = error instanceof UserFacingError ? error.message : errorText(error);
     return { status: 'failed', context: error instanceof UserFacingError ? error.context : context, message };
-  }
-}
-
-function contextOf(request: EngineRequest): ErrorContext {
-  switch (request.type) {
-    case 'init':
-      return 'backend';
-    case 'importImages':
-    case 'useBuiltinDataset':
-      return 'dataset';
-    case 'train':
-    case 'pause':
-    case 'step':
-    case 'updateTrainSettings':
-      return 'training';
-    case 'sample':
-    case 'complete':
-    case 'completeDrawing':
-    case 'setSampleDelay':
-    case 'stopSampling':
-    case 'setBeliefImage':
-    case 'inspect':
-      return 'sampling';
-    case 'rankHeldOut':
-      return 'dataset';
-    case 'exportModel':
-      return 'export';
-    case 'importModel':
-      return 'import';
-    case 'setConfig':
-    case 'resetModel':
-    case 'restoreCheckpoint':
-    case 'saveNow':
-    case 'setSaving':
-      return 'model';
   }
 }
 
