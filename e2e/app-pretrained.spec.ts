@@ -12,7 +12,10 @@ test('a first visit starts from the shipped digits model and draws without a cli
   const origin = page.getByTestId('model-origin');
   const progress = page.getByTestId('sample-progress');
   await expect(origin).toHaveText('pretrained (shipped with the app)');
-  await expect(model.locator('.model-card')).toContainText(/Held-out loss\s*\d\.\d{3} bits\/dim on 1,000 held-out images/);
+  await expect(model.locator('.model-card')).toContainText(/Held-out loss\s*\d\.\d{3} bits\/dim on 1,200 held-out images/);
+  await expect(model.locator('.model-card')).toContainText(/Test loss\s*\d\.\d{3} bits\/dim on 10,000 standard MNIST test digits/);
+  // The shipped model draws with its own default guidance.
+  await expect(sampling.getByTestId('guidance-control')).toContainText(/\d\.\d{2} \(this model’s default\)/);
 
   // Drawing started on its own, and moves on.
   await expect(sampling.getByRole('button', { name: 'Stop', exact: true })).toBeEnabled();
