@@ -68,7 +68,7 @@ function bundleSizes() {
   try {
     return JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
-    throw new Error(`could not read ${file} (run npm run build): ${error.message}`);
+    throw new Error(`could not read ${file} (run npm run build): ${error.message}`, { cause: error });
   }
 }
 

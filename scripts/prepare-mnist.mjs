@@ -21,7 +21,6 @@
  * TypeScript it shares with the app (through Vite's module runner).
  */
 
-import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';

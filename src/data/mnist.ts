@@ -117,7 +117,7 @@ export async function loadMnist(
   metaUrl: string | null = MNIST_META_URL,
 ): Promise<ImageDataset> {
   let bytes: ArrayBuffer | null;
-  let meta: ArrayBuffer | null = null;
+  let meta: ArrayBuffer | null;
   try {
     [bytes, meta] = await Promise.all([fetchAppFile(url, options), metaUrl ? fetchAppFile(metaUrl, options) : null]);
   } catch (error) {

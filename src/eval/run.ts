@@ -129,7 +129,7 @@ function modelFromFile(file: string): PixelCNN {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (error) {
-    throw new Error(`cannot read the model file ${file} (${error instanceof Error ? error.message : String(error)})`);
+    throw new Error(`cannot read the model file ${file} (${error instanceof Error ? error.message : String(error)})`, { cause: error });
   }
   let json: unknown;
   try {

@@ -12,6 +12,7 @@ import type { EngineEvent, ErrorContext } from '../protocol';
 import { yieldToMessages } from '../samplingSession';
 import { DEFAULT_TRAIN_SETTINGS, TRAIN_SETTINGS, type TrainSettings, defaultTrainingCores, settingsProblem } from '../settings';
 import { DivergenceError, type SharedBatch } from '../trainer';
+import type { StoredCheckpoint } from '../checkpoints';
 import type { Datasets, LoadedData } from './datasets';
 import type { ModelSlot } from './modelSlot';
 import type { Persistence } from './persistence';
@@ -229,7 +230,7 @@ export class TrainingControl {
     const { slot, persistence } = this.deps;
     const stoppedAt = slot.steps;
     const config = slot.require().config;
-    let best = null;
+    let best: StoredCheckpoint | null;
     try {
       best = await persistence.history().best(config);
       const saved = best && (await persistence.history().read(best.id));
