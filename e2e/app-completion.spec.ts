@@ -63,7 +63,11 @@ function decodeInPage(page: Page, bytes: Buffer, type: string): Promise<{ width:
       const bitmap = await createImageBitmap(new Blob([data], { type }));
       let frames = 1;
       if ('ImageDecoder' in window) {
-        const Decoder = (window as unknown as { ImageDecoder: new (init: { data: Uint8Array; type: string }) => { tracks: { ready: Promise<void>; selectedTrack: { frameCount: number } | null } } }).ImageDecoder;
+        const Decoder = (
+          window as unknown as {
+            ImageDecoder: new (init: { data: Uint8Array; type: string }) => { tracks: { ready: Promise<void>; selectedTrack: { frameCount: number } | null } };
+          }
+        ).ImageDecoder;
         const decoder = new Decoder({ data, type });
         await decoder.tracks.ready;
         frames = decoder.tracks.selectedTrack?.frameCount ?? 1;

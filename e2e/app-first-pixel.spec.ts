@@ -34,7 +34,12 @@ test('a first visit draws its first pixel before any backend is timed, then show
         this.addEventListener('message', (event: MessageEvent) => {
           const data = event.data as { type?: string; backend?: { name: string; trialPending?: string; trial?: unknown } };
           if (typeof data?.type !== 'string') return;
-          log.push({ type: data.type, backend: data.backend?.name, trialPending: data.backend?.trialPending, figures: data.backend ? Boolean(data.backend.trial) : undefined });
+          log.push({
+            type: data.type,
+            backend: data.backend?.name,
+            trialPending: data.backend?.trialPending,
+            figures: data.backend ? Boolean(data.backend.trial) : undefined,
+          });
         });
       }
     };

@@ -59,8 +59,7 @@ function labelDropoutOf(config: TinyConfig): number {
   return config.labelDropout ?? DEFAULT_LABEL_DROPOUT;
 }
 
-export const region = (page: Page, name: 'Model' | 'Dataset' | 'Training' | 'Sampling' | 'Masks'): Locator =>
-  page.getByRole('region', { name, exact: true });
+export const region = (page: Page, name: 'Model' | 'Dataset' | 'Training' | 'Sampling' | 'Masks'): Locator => page.getByRole('region', { name, exact: true });
 
 /**
  * The backend the app tests run on. On a software adapter the app's
@@ -118,9 +117,7 @@ export async function applyModel(page: Page, config: TinyConfig): Promise<void> 
 /** Waits until the dataset summary shows images at the model's size, colour and levels. */
 export async function expectDatasetGeometry(page: Page, config: TinyConfig): Promise<void> {
   const colour = config.rgb ? 'RGB' : 'grayscale';
-  await expect(region(page, 'Dataset').locator('.dataset-name')).toContainText(
-    `${config.size}×${config.size} ${colour}, ${config.levels} levels`,
-  );
+  await expect(region(page, 'Dataset').locator('.dataset-name')).toContainText(`${config.size}×${config.size} ${colour}, ${config.levels} levels`);
 }
 
 /** Opens the app and switches it to a tiny model: the first thing every app test does. */

@@ -4,7 +4,19 @@
  * two tabs never overwrite each other's saved model without being asked.
  */
 import { expect, test, type Page } from '@playwright/test';
-import { evaluationDots, openTinyApp, readInteger, readNumber, region, savedSteps, setLearningRate, stepCount, stepOnce, waitForApp, APP_PATH } from './app-helpers';
+import {
+  evaluationDots,
+  openTinyApp,
+  readInteger,
+  readNumber,
+  region,
+  savedSteps,
+  setLearningRate,
+  stepCount,
+  stepOnce,
+  waitForApp,
+  APP_PATH,
+} from './app-helpers';
 
 /** The shipped model is 28×28: it trains at a usable speed only on WebAssembly. */
 const WASM_PATH = '/?backend=wasm';

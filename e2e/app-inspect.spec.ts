@@ -127,7 +127,8 @@ test('a colour model shows R, G and B side by side: three distributions, three r
   await expect(view).toContainText('row 4, column 4');
   const charts = view.getByTestId('belief-chart');
   await expect(charts).toHaveCount(3);
-  for (const [i, name] of ['R', 'G', 'B'].entries()) await expect(charts.nth(i).getByRole('img')).toHaveAttribute('aria-label', new RegExp(`^${name}: drawn level \\d+`));
+  for (const [i, name] of ['R', 'G', 'B'].entries())
+    await expect(charts.nth(i).getByRole('img')).toHaveAttribute('aria-label', new RegExp(`^${name}: drawn level \\d+`));
   await expect(view.getByTestId('inspect-field')).toHaveCount(3);
   await expect.poll(() => shadedCells(view.getByTestId('inspect-field').first())).toBeGreaterThan(0);
   await view.getByRole('radio', { name: 'What surprised it' }).check();

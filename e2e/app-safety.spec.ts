@@ -65,7 +65,9 @@ test('the Content-Security-Policy is in force, the server says nosniff, and the 
     return (window as unknown as { inlineScriptRan?: boolean }).inlineScriptRan === true;
   });
   expect(ran).toBe(false);
-  await expect.poll(() => page.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations)).toEqual([expect.stringMatching(/^script-src/)]);
+  await expect
+    .poll(() => page.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations))
+    .toEqual([expect.stringMatching(/^script-src/)]);
 
   // The app under the policy, loaded afresh: a tiny model trains a step and draws a grid.
   await openTinyApp(page);
@@ -85,7 +87,9 @@ test('a model too big for memory is refused before it is built, with the numbers
   await model.getByLabel('Hidden channels', { exact: true }).fill('1023');
   await model.getByLabel('Layers', { exact: true }).fill('64');
   await model.getByRole('button', { name: 'Apply', exact: true }).click();
-  await expect(model.getByRole('alert')).toContainText(/This model needs about [\d.]+ GB to train on batches of \d+ \(.*\), more than the [\d.]+ GB allowed on \w+/);
+  await expect(model.getByRole('alert')).toContainText(
+    /This model needs about [\d.]+ GB to train on batches of \d+ \(.*\), more than the [\d.]+ GB allowed on \w+/,
+  );
   await expect(model.getByText(describeTiny(TINY), { exact: true })).toBeVisible();
   await expect(page.getByText(/Aborted/)).toHaveCount(0);
 });

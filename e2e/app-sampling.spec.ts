@@ -197,7 +197,7 @@ test('keyboard: Space toggles training and "s" samples, except while typing in a
   await expect(sampling.locator('.sample-progress')).toContainText('done');
 });
 
-test("a link with every sampling setting at its limits opens as it says: each value is taken, none refused", async ({ page }) => {
+test('a link with every sampling setting at its limits opens as it says: each value is taken, none refused', async ({ page }) => {
   // The limits each setting declares (SAMPLE_SETTINGS): the Sampling panel, the engine and the link all take these.
   const links = [
     { hash: '#model=digits&seed=4294967295&t=2&n=64&draw=rows:6&speed=10000&g=10', seed: '4294967295', temperature: '2', images: '64' },

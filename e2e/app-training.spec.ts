@@ -4,18 +4,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
-import {
-  TINY,
-  describeTiny,
-  openTinyApp,
-  readNumber,
-  region,
-  savedSteps,
-  setLearningRate,
-  stepOnce,
-  trainAtLeast,
-  waitForApp,
-} from './app-helpers';
+import { TINY, describeTiny, openTinyApp, readNumber, region, savedSteps, setLearningRate, stepOnce, trainAtLeast, waitForApp } from './app-helpers';
 
 /** What the loss chart has plotted, from its data attributes and its raw-loss path. */
 async function readChart(page: Page) {
@@ -109,7 +98,10 @@ test('an exported model imports back with the same held-out bits/dim; a non-mode
 
   // Reset: fresh random weights, no history.
   await model.getByRole('button', { name: 'Reset model', exact: true }).click();
-  await model.getByRole('group', { name: 'Confirm' }).getByRole('button', { name: /^Discard/ }).click();
+  await model
+    .getByRole('group', { name: 'Confirm' })
+    .getByRole('button', { name: /^Discard/ })
+    .click();
   await expect(page.getByTestId('model-steps')).toHaveText('0');
   await expect(page.getByTestId('test-bpd')).toHaveText('—');
 

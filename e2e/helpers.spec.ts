@@ -5,14 +5,7 @@
  * import panel's markup: a role=button drop zone and two hidden inputs.
  */
 import { expect, test, type Page } from '@playwright/test';
-import {
-  awkwardImportSet,
-  chooseFiles,
-  chooseFolder,
-  dropFiles,
-  writeFixtureTree,
-  type FixtureFile,
-} from './helpers';
+import { awkwardImportSet, chooseFiles, chooseFolder, dropFiles, writeFixtureTree, type FixtureFile } from './helpers';
 
 interface Received {
   via: string;
@@ -60,9 +53,7 @@ const HARNESS = `<!doctype html>
 </script>`;
 
 async function openHarness(page: Page): Promise<void> {
-  await page.route('**/__e2e-helpers-harness', (route) =>
-    route.fulfill({ status: 200, contentType: 'text/html', body: HARNESS }),
-  );
+  await page.route('**/__e2e-helpers-harness', (route) => route.fulfill({ status: 200, contentType: 'text/html', body: HARNESS }));
   await page.goto('/__e2e-helpers-harness');
 }
 
@@ -87,11 +78,7 @@ test('dropFiles delivers every file with its bytes, base name and relative path'
   expectSameFiles(got, files, 'drop');
   expect(got.map((r) => r.name)).toEqual(files.map((f) => f.name.split('/').pop()));
   expect(got.map((r) => r.relativePath)).toEqual(files.map((f) => (f.name.includes('/') ? f.name : '')));
-  expect(await page.evaluate(() => (window as unknown as { dragEvents: string[] }).dragEvents)).toEqual([
-    'dragenter',
-    'dragover',
-    'drop',
-  ]);
+  expect(await page.evaluate(() => (window as unknown as { dragEvents: string[] }).dragEvents)).toEqual(['dragenter', 'dragover', 'drop']);
   // Synthetic drops carry no directory entries: an app must fall back to files.
   const entries = await page.evaluate(() => (window as unknown as { entries: unknown[] }).entries);
   expect(entries).toEqual(files.map(() => null));

@@ -86,11 +86,7 @@ export function fileInput(page: Page, label: string = FILE_INPUT_LABEL): Locator
  * reach the page (an `<input type=file>` without webkitdirectory has no
  * folders); use chooseFolder for relative paths.
  */
-export async function chooseFiles(
-  page: Page,
-  files: readonly FixtureFile[],
-  input: Locator = fileInput(page),
-): Promise<void> {
+export async function chooseFiles(page: Page, files: readonly FixtureFile[], input: Locator = fileInput(page)): Promise<void> {
   await input.setInputFiles(
     files.map((f) => ({
       name: f.name.slice(f.name.lastIndexOf('/') + 1),
@@ -107,11 +103,7 @@ export async function chooseFiles(
  * with the folder's own name. `dir` is a real directory, e.g. one made by
  * writeFixtureTree.
  */
-export async function chooseFolder(
-  page: Page,
-  dir: string,
-  input: Locator = fileInput(page, FOLDER_INPUT_LABEL),
-): Promise<void> {
+export async function chooseFolder(page: Page, dir: string, input: Locator = fileInput(page, FOLDER_INPUT_LABEL)): Promise<void> {
   await input.setInputFiles(dir);
 }
 

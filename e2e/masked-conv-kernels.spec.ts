@@ -35,12 +35,17 @@ test('masked-convolution kernels match conv2d on weights × mask: forward, dx, d
   for (const region of ['causal', 'horizontal', 'vertical']) {
     for (const type of ['A', 'B']) {
       for (const groups of ['1 group', '3 group']) {
-        expect(result.cases.some((c) => c.name.startsWith(`${region} `) && c.name.includes(` mask ${type}, ${groups}`)), `${region} ${type} ${groups}`).toBe(true);
+        expect(
+          result.cases.some((c) => c.name.startsWith(`${region} `) && c.name.includes(` mask ${type}, ${groups}`)),
+          `${region} ${type} ${groups}`,
+        ).toBe(true);
       }
     }
   }
   for (const c of result.cases) {
-    console.log(`[kernels] ${c.name}: y ${c.forward.toExponential(1)}, dx ${c.dx.toExponential(1)}, dW ${c.dw.toExponential(1)} (of max ${c.dwScale.toFixed(1)}), db ${c.db.toExponential(1)}`);
+    console.log(
+      `[kernels] ${c.name}: y ${c.forward.toExponential(1)}, dx ${c.dx.toExponential(1)}, dW ${c.dw.toExponential(1)} (of max ${c.dwScale.toFixed(1)}), db ${c.db.toExponential(1)}`,
+    );
   }
   for (const c of result.cases) {
     expect.soft(c.forward, `${c.name}: forward`).toBeLessThan(TOLERANCE);
@@ -72,7 +77,9 @@ test('a tiny colour Gated PixelCNN with position and classes on the kernels give
   await openKernelPage(page);
   const result = await page.evaluate(() => window.kernelTests!.model('gated'));
   expect(result.kernelsRun.sort()).toEqual([...KERNELS].sort());
-  console.log(`[kernels] gated model logits ${result.logits.toExponential(1)}; ${result.gradients.map((g) => `${g.name} ${g.diff.toExponential(1)}`).join(', ')}`);
+  console.log(
+    `[kernels] gated model logits ${result.logits.toExponential(1)}; ${result.gradients.map((g) => `${g.name} ${g.diff.toExponential(1)}`).join(', ')}`,
+  );
   expect(result.logits).toBeLessThan(TOLERANCE);
   // Every variable: the embedding, both stacks' layers, links, residual, output, position and class tables.
   expect(result.gradients.length).toBeGreaterThan(15);

@@ -188,7 +188,12 @@ test('README screenshots of the views inside the model', async ({ page }) => {
     for (const p of rest) await page.mouse.move(p.x, p.y, { steps: 6 });
     await page.mouse.up();
   };
-  await stroke([[6, 7], [6, 19], [8, 19], [11, 17]]);
+  await stroke([
+    [6, 7],
+    [6, 19],
+    [8, 19],
+    [11, 17],
+  ]);
   const keep = sampling.getByLabel('Rows to keep', { exact: true });
   await keep.focus();
   await keep.press('Home');

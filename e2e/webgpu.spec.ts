@@ -169,30 +169,33 @@ test('generated PNG and BMP fixtures decode in the browser to the right sizes an
   const images: ImageFixture[] = [...mixedImages(8), ...zipped.images];
   const broken = [truncatedPng(), emptyFile()];
 
-  const decoded = await page.evaluate(async (files: Array<{ base64: string; mimeType: string }>) => {
-    const results: Decoded[] = [];
-    for (const file of files) {
-      const binary = atob(file.base64);
-      const bytes = new Uint8Array(binary.length);
-      for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-      try {
-        const bitmap = await createImageBitmap(new Blob([bytes], { type: file.mimeType }), {
-          premultiplyAlpha: 'none',
-          colorSpaceConversion: 'none',
-        });
-        const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
-        const context = canvas.getContext('2d');
-        if (!context) throw new Error('no 2d context');
-        context.drawImage(bitmap, 0, 0);
-        const data = context.getImageData(0, 0, bitmap.width, bitmap.height).data;
-        results.push({ ok: true, width: bitmap.width, height: bitmap.height, rgba: Array.from(data) });
-        bitmap.close();
-      } catch (error) {
-        results.push({ ok: false, error: String(error) });
+  const decoded = await page.evaluate(
+    async (files: Array<{ base64: string; mimeType: string }>) => {
+      const results: Decoded[] = [];
+      for (const file of files) {
+        const binary = atob(file.base64);
+        const bytes = new Uint8Array(binary.length);
+        for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+        try {
+          const bitmap = await createImageBitmap(new Blob([bytes], { type: file.mimeType }), {
+            premultiplyAlpha: 'none',
+            colorSpaceConversion: 'none',
+          });
+          const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+          const context = canvas.getContext('2d');
+          if (!context) throw new Error('no 2d context');
+          context.drawImage(bitmap, 0, 0);
+          const data = context.getImageData(0, 0, bitmap.width, bitmap.height).data;
+          results.push({ ok: true, width: bitmap.width, height: bitmap.height, rgba: Array.from(data) });
+          bitmap.close();
+        } catch (error) {
+          results.push({ ok: false, error: String(error) });
+        }
       }
-    }
-    return results;
-  }, [...images, ...broken].map((f) => ({ base64: toBase64(f.bytes), mimeType: f.mimeType })));
+      return results;
+    },
+    [...images, ...broken].map((f) => ({ base64: toBase64(f.bytes), mimeType: f.mimeType })),
+  );
 
   images.forEach((image, index) => {
     const result = decoded[index]!;
@@ -224,9 +227,7 @@ test('generated PNG and BMP fixtures decode in the browser to the right sizes an
 
   // The zip holds the nested images, the macOS junk and the text file, intact.
   const entries = unzipSync(zipped.zip.bytes);
-  expect(Object.keys(entries).sort()).toEqual(
-    [...zipped.images.map((i) => i.name), ...zipped.junk, ...zipped.others].sort(),
-  );
+  expect(Object.keys(entries).sort()).toEqual([...zipped.images.map((i) => i.name), ...zipped.junk, ...zipped.others].sort());
   for (const image of zipped.images) expect(entries[image.name]).toEqual(image.bytes);
 });
 
@@ -246,7 +247,9 @@ test('the page loads and runs on the WebGPU backend', async ({ page }) => {
   }
 });
 
-test('left to choose, the engine starts on wasm, times the backends on the model after the first grid, keeps the fastest (wasm here) and shows the figures', async ({ page }) => {
+test('left to choose, the engine starts on wasm, times the backends on the model after the first grid, keeps the fastest (wasm here) and shows the figures', async ({
+  page,
+}) => {
   // Three first visits' grids and trials, one after another (a reload, Measure again, a new model): minutes on a busy machine.
   test.setTimeout(20 * 60_000);
   const started = Date.now();

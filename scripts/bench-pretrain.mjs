@@ -29,14 +29,18 @@ if (engines.includes('torch')) {
 
 const s = bench.benchSettings;
 const c = s.config;
-const kernels = c.firstKernelSize === c.kernelSize ? `${c.kernelSize}×${c.kernelSize}` : `${c.firstKernelSize}×${c.firstKernelSize} then ${c.kernelSize}×${c.kernelSize}`;
+const kernels =
+  c.firstKernelSize === c.kernelSize ? `${c.kernelSize}×${c.kernelSize}` : `${c.firstKernelSize}×${c.firstKernelSize} then ${c.kernelSize}×${c.kernelSize}`;
 const wasmAt = (threads) => rows.find((row) => row.engine === 'wasm' && row.threads === threads);
 console.log('');
 console.log(
   `Pretraining step: ${c.architecture === 'gated' ? 'Gated PixelCNN' : 'PixelCNN'}, ${c.layers} layers of ${c.hiddenChannels}, ${kernels}, ` +
     `head ${c.headChannels}, level embedding ${c.inputEmbedding}, position ${c.position ? 'on' : 'off'}, ${c.classes} classes, ` +
     `${c.height}×${c.width}, ${c.levels} levels, batch ${s.batchSize}, Adam. ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), ` +
-    `load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}.`,
+    `load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}.`,
 );
 console.log('');
 console.log('| engine | threads | step median ms | min ms | images/s | vs wasm, same threads |');

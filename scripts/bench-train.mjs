@@ -32,7 +32,8 @@ const skipped = [];
 for (const backend of backends) {
   runs.push({ backend, convolution: 'open-taps', steps: steps[backend] ?? 5 });
   // tfjs-backend-cpu's Conv2DBackpropInput/Filter are plain loops: one reference step took ~15 min here.
-  if (backend === 'cpu' && process.env.BENCH_CPU_REFERENCE !== '1') skipped.push({ backend, reason: 'skipped: one step takes ~15 min (BENCH_CPU_REFERENCE=1 to run it)' });
+  if (backend === 'cpu' && process.env.BENCH_CPU_REFERENCE !== '1')
+    skipped.push({ backend, reason: 'skipped: one step takes ~15 min (BENCH_CPU_REFERENCE=1 to run it)' });
   else runs.push({ backend, convolution: 'reference', steps: steps[backend] ?? 5 });
 }
 const rows = await bench.benchTrainNode(runs, log);
@@ -41,9 +42,26 @@ function runPyTorch() {
   if (process.env.BENCH_TORCH === '0') return { error: 'skipped (BENCH_TORCH=0)' };
   const m = bench.benchModel;
   const args = [
-    `${root}scripts/bench_pytorch.py`, '--json', '--steps', String(torchSteps), '--threads', String(torchThreads),
-    '--batch', String(m.batch), '--size', String(m.height), '--hidden', String(m.hiddenChannels),
-    '--layers', String(m.layers), '--kernel', String(m.kernelSize), '--levels', String(m.levels), '--colors', String(m.colorChannels),
+    `${root}scripts/bench_pytorch.py`,
+    '--json',
+    '--steps',
+    String(torchSteps),
+    '--threads',
+    String(torchThreads),
+    '--batch',
+    String(m.batch),
+    '--size',
+    String(m.height),
+    '--hidden',
+    String(m.hiddenChannels),
+    '--layers',
+    String(m.layers),
+    '--kernel',
+    String(m.kernelSize),
+    '--levels',
+    String(m.levels),
+    '--colors',
+    String(m.colorChannels),
   ];
   const pythons = process.env.PYTHON ? [process.env.PYTHON] : ['/usr/bin/python3', 'python3'];
   let lastError = 'no python3 found';
@@ -65,16 +83,19 @@ const torch = runPyTorch();
 const fmt = (v, digits = 1) => (v == null || !Number.isFinite(v) ? '—' : v.toFixed(digits));
 const m = bench.benchModel;
 console.log('');
-console.log(`Training step: ${m.layers} layers, ${m.hiddenChannels} channels, ${m.kernelSize}×${m.kernelSize} kernels, ` +
-  `${m.height}×${m.width}×${m.colorChannels}, ${m.levels} levels, batch ${m.batch}, Adam. ` +
-  `${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}.`);
+console.log(
+  `Training step: ${m.layers} layers, ${m.hiddenChannels} channels, ${m.kernelSize}×${m.kernelSize} kernels, ` +
+    `${m.height}×${m.width}×${m.colorChannels}, ${m.levels} levels, batch ${m.batch}, Adam. ` +
+    `${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}.`,
+);
 console.log('');
 console.log('| backend | convolution | train step median ms | min ms | forward ms | ÷ PyTorch (median, min) |');
 console.log('|---|---|---:|---:|---:|---:|');
 for (const row of rows) {
-  const ratio = row.timing && torch.stepMsMedian
-    ? `${fmt(row.timing.medianMs / torch.stepMsMedian, 2)}×, ${fmt(row.timing.minMs / torch.stepMsMin, 2)}×`
-    : '—';
+  const ratio = row.timing && torch.stepMsMedian ? `${fmt(row.timing.medianMs / torch.stepMsMedian, 2)}×, ${fmt(row.timing.minMs / torch.stepMsMin, 2)}×` : '—';
   const median = row.timing ? fmt(row.timing.medianMs) : `cannot train: ${row.error}`;
   console.log(`| ${row.detail} | ${row.convolution} | ${median} | ${fmt(row.timing?.minMs)} | ${fmt(row.forwardMs ?? row.timing?.forwardMs)} | ${ratio} |`);
 }
@@ -88,18 +109,23 @@ if (torch.stepMsMedian) {
 const summary = {
   model: m,
   loadAverage: os.loadavg().map((l) => Number(l.toFixed(2))),
-  tfjs: rows.map((r) => ({
-    backend: r.detail,
-    convolution: r.convolution,
-    stepMsMedian: r.timing ? Number(r.timing.medianMs.toFixed(2)) : null,
-    stepMsMin: r.timing ? Number(r.timing.minMs.toFixed(2)) : null,
-    forwardMs: r.forwardMs != null ? Number(r.forwardMs.toFixed(2)) : null,
-    steps: r.timing?.steps ?? 0,
-    ...(r.timing && torch.stepMsMedian
-      ? { overPyTorchMedian: Number((r.timing.medianMs / torch.stepMsMedian).toFixed(2)), overPyTorchMin: Number((r.timing.minMs / torch.stepMsMin).toFixed(2)) }
-      : {}),
-    ...(r.error ? { error: r.error } : {}),
-  })).concat(skipped.map((s) => ({ backend: s.backend, convolution: 'reference', stepMsMedian: null, skipped: s.reason }))),
+  tfjs: rows
+    .map((r) => ({
+      backend: r.detail,
+      convolution: r.convolution,
+      stepMsMedian: r.timing ? Number(r.timing.medianMs.toFixed(2)) : null,
+      stepMsMin: r.timing ? Number(r.timing.minMs.toFixed(2)) : null,
+      forwardMs: r.forwardMs != null ? Number(r.forwardMs.toFixed(2)) : null,
+      steps: r.timing?.steps ?? 0,
+      ...(r.timing && torch.stepMsMedian
+        ? {
+            overPyTorchMedian: Number((r.timing.medianMs / torch.stepMsMedian).toFixed(2)),
+            overPyTorchMin: Number((r.timing.minMs / torch.stepMsMin).toFixed(2)),
+          }
+        : {}),
+      ...(r.error ? { error: r.error } : {}),
+    }))
+    .concat(skipped.map((s) => ({ backend: s.backend, convolution: 'reference', stepMsMedian: null, skipped: s.reason }))),
   pytorch: torch,
 };
 console.log('');

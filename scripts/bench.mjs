@@ -80,7 +80,9 @@ function sizesTable(sizes) {
   lines.push('');
   lines.push('| bundle | file | size |');
   lines.push('|---|---|---:|');
-  lines.push(`| page JavaScript, all that index.html loads before the engine worker starts | ${sizes.pageJs.map((c) => c.file.replace(/^assets\//, '')).join(', ')} | ${kb(sizes.pageJsBytes)} |`);
+  lines.push(
+    `| page JavaScript, all that index.html loads before the engine worker starts | ${sizes.pageJs.map((c) => c.file.replace(/^assets\//, '')).join(', ')} | ${kb(sizes.pageJsBytes)} |`,
+  );
   for (const w of sizes.workers) lines.push(`| ${w.worker}${w.tfjs ? ', its tfjs chunk' : ''} | ${w.file.replace(/^assets\//, '')} | ${kb(w.bytes)} |`);
   return lines.join('\n');
 }
@@ -128,7 +130,9 @@ function table(result) {
   lines.push('');
   lines.push(`Default model: ${result.model.description}; batch of 16.`);
   lines.push('');
-  lines.push('| size | forward (batch) ms | full-recompute step ms | full ms/image | incremental ms/image | speedup | incremental batch ÷ forward | guided batch ms (w = 2) | guided ÷ unguided |');
+  lines.push(
+    '| size | forward (batch) ms | full-recompute step ms | full ms/image | incremental ms/image | speedup | incremental batch ÷ forward | guided batch ms (w = 2) | guided ÷ unguided |',
+  );
   lines.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const row of result.sampling) {
     lines.push(
@@ -140,14 +144,24 @@ function table(result) {
   if (compared.length > 0) {
     lines.push(
       `The incremental sampler's products, gates and tables run in WebAssembly SIMD kernels (src/model/simd) on every backend; the same sampler in plain JavaScript, timed once after an untimed run, batch of 16: ` +
-        compared.map((row) => `${row.size}×${row.size} ${fmt(row.javascriptBatchMs, 0)} ms against ${fmt(row.incrementalMsPerImage * 16, 0)} ms (kernels ${fmt(row.javascriptBatchMs / (row.incrementalMsPerImage * 16), 1)}× faster)`).join('; ') +
+        compared
+          .map(
+            (row) =>
+              `${row.size}×${row.size} ${fmt(row.javascriptBatchMs, 0)} ms against ${fmt(row.incrementalMsPerImage * 16, 0)} ms (kernels ${fmt(row.javascriptBatchMs / (row.incrementalMsPerImage * 16), 1)}× faster)`,
+          )
+          .join('; ') +
         '.',
     );
     lines.push('');
   }
   const t = result.trainStep;
-  const reference = t.conv2dMs === null ? 'plain conv2d not timed on this backend (wasm cannot train it; the JavaScript CPU backend takes minutes per step)' : `plain conv2d on weights × mask ${fmt(t.conv2dMs)} ms (op is ${fmt(t.speedup, 2)}× faster)`;
-  lines.push(`Training step, batch ${t.batch} at 28×28: masked-convolution op (${result.maskedConv ?? 'open-tap conv2d blocks'}) ${fmt(t.maskedKernelMs)} ms (${fmt(t.stepsPerSecond, 2)} steps/s); ${reference}.`);
+  const reference =
+    t.conv2dMs === null
+      ? 'plain conv2d not timed on this backend (wasm cannot train it; the JavaScript CPU backend takes minutes per step)'
+      : `plain conv2d on weights × mask ${fmt(t.conv2dMs)} ms (op is ${fmt(t.speedup, 2)}× faster)`;
+  lines.push(
+    `Training step, batch ${t.batch} at 28×28: masked-convolution op (${result.maskedConv ?? 'open-tap conv2d blocks'}) ${fmt(t.maskedKernelMs)} ms (${fmt(t.stepsPerSecond, 2)} steps/s); ${reference}.`,
+  );
   lines.push(`Tensor leaks: ${result.leaks.train} over 200 training steps, ${result.leaks.sample} over 5 sampled images (8×8 model).`);
   return lines.join('\n');
 }
@@ -155,11 +169,15 @@ function table(result) {
 /** wasm training with the batch shared by 1, 2, … workers (the engine's thread and its helpers). */
 function workersTable(rows) {
   const lines = ['### wasm training by number of workers', ''];
-  lines.push('Default model, batch of 16 at 28×28, Adam; each batch shared between the engine\'s thread and workers − 1 helper workers; the counts timed in turns.');
+  lines.push(
+    "Default model, batch of 16 at 28×28, Adam; each batch shared between the engine's thread and workers − 1 helper workers; the counts timed in turns.",
+  );
   lines.push('');
-  lines.push('With helpers, where a step goes (medians, ms): the engine\'s own share, then waiting for the helpers, then combining the shares and the Adam step; and the engine\'s share timed alone, with no helper running, in the same rounds.');
+  lines.push(
+    "With helpers, where a step goes (medians, ms): the engine's own share, then waiting for the helpers, then combining the shares and the Adam step; and the engine's share timed alone, with no helper running, in the same rounds.",
+  );
   lines.push('');
-  lines.push('| workers | ms per step | steps/s | × 1 worker | engine\'s share | same share alone | waiting for helpers | combine + Adam |');
+  lines.push("| workers | ms per step | steps/s | × 1 worker | engine's share | same share alone | waiting for helpers | combine + Adam |");
   lines.push('|---:|---:|---:|---:|---:|---:|---:|---:|');
   const one = rows.find((r) => r.workers === 1)?.stepsPerSecond;
   for (const r of rows) {
@@ -170,7 +188,8 @@ function workersTable(rows) {
   return lines.join('\n');
 }
 
-const workersJson = (rows) => rows.map(({ workers, stepsPerSecond, msPerStep, phases }) => ({ workers, stepsPerSecond, msPerStep, ...(phases ? { phases } : {}) }));
+const workersJson = (rows) =>
+  rows.map(({ workers, stepsPerSecond, msPerStep, phases }) => ({ workers, stepsPerSecond, msPerStep, ...(phases ? { phases } : {}) }));
 
 /** One row per backend: the masked-convolution training step of the default model, as steps per second. */
 function trainingRateTable(results) {
@@ -189,7 +208,15 @@ try {
   browser = await chromium.launch({
     executablePath: chromiumPath,
     headless: true,
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader'],
+    args: [
+      '--no-sandbox',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--enable-unsafe-webgpu',
+      '--use-webgpu-adapter=swiftshader',
+    ],
   });
   if (only === 'colour-first-pixel') {
     const colour = await colourFirstPixel(browser, `http://localhost:${PORT}/`);
@@ -216,8 +243,14 @@ try {
       if (outcome.error) console.log(`${backend}: not measured — ${outcome.error}`);
       else measured.push(outcome.result);
     }
-    for (const r of measured) for (const row of r.sampling) console.log(`${r.backend} ${row.size}×${row.size}: forward ${fmt(row.forwardMs)} ms, incremental ${fmt(row.incrementalMsPerImage * 16)} ms for 16, ${fmt(row.samplingOverForward, 2)} forward passes, ${fmt(row.speedup, 0)}× faster than full recompute${row.javascriptBatchMs != null ? `; in plain JavaScript ${fmt(row.javascriptBatchMs)} ms` : ''}`);
-    console.log(JSON.stringify({ samplingOverForward: samplingOverForwardOf(measured), sampling: Object.fromEntries(measured.map((r) => [r.backend, r.sampling])) }));
+    for (const r of measured)
+      for (const row of r.sampling)
+        console.log(
+          `${r.backend} ${row.size}×${row.size}: forward ${fmt(row.forwardMs)} ms, incremental ${fmt(row.incrementalMsPerImage * 16)} ms for 16, ${fmt(row.samplingOverForward, 2)} forward passes, ${fmt(row.speedup, 0)}× faster than full recompute${row.javascriptBatchMs != null ? `; in plain JavaScript ${fmt(row.javascriptBatchMs)} ms` : ''}`,
+        );
+    console.log(
+      JSON.stringify({ samplingOverForward: samplingOverForwardOf(measured), sampling: Object.fromEntries(measured.map((r) => [r.backend, r.sampling])) }),
+    );
     process.exit(0);
   }
   if (only === 'training-workers') {
@@ -228,7 +261,9 @@ try {
     const outcome = await page.evaluate(() => window.benchOutcome);
     if (outcome.error) throw new Error(outcome.error);
     console.log('\n' + workersTable(outcome.trainingWorkers.rows));
-    console.log(JSON.stringify({ backend: 'wasm', adapter: outcome.trainingWorkers.adapter, cores, trainingByWorkers: workersJson(outcome.trainingWorkers.rows) }));
+    console.log(
+      JSON.stringify({ backend: 'wasm', adapter: outcome.trainingWorkers.adapter, cores, trainingByWorkers: workersJson(outcome.trainingWorkers.rows) }),
+    );
     await browser.close();
     stopServer();
     process.exit(0);
@@ -238,7 +273,9 @@ try {
     console.log(`\n== ${backend} ==`);
     const page = await browser.newPage();
     page.on('console', (msg) => console.log(msg.text()));
-    await page.goto(`http://localhost:${PORT}/bench.html?backend=${backend}&sizes=${sizes}&fullSteps=${fullSteps}&trainSteps=${trainSteps}${backend === 'wasm' ? `&workers=${workerCounts}` : ''}`);
+    await page.goto(
+      `http://localhost:${PORT}/bench.html?backend=${backend}&sizes=${sizes}&fullSteps=${fullSteps}&trainSteps=${trainSteps}${backend === 'wasm' ? `&workers=${workerCounts}` : ''}`,
+    );
     await page.waitForFunction(() => window.benchOutcome !== undefined, null, { timeout: 45 * 60_000, polling: 1000 });
     const outcome = await page.evaluate(() => window.benchOutcome);
     await page.close();
@@ -283,7 +320,17 @@ try {
   const report = `${header}\n\n${trainingRateTable(results)}${workersSection}\n\n${firstPixelSection(first)}\n\n${colourFirstPixelSection(colour)}\n\n${sizesTable(bundles)}\n\n${results.map(table).join('\n\n')}\n`;
   mkdirSync('docs', { recursive: true });
   writeFileSync('docs/BENCHMARKS.md', report);
-  console.log('\n' + [trainingRateTable(results), ...(byWorkers ? [workersTable(byWorkers)] : []), firstPixelSection(first), colourFirstPixelSection(colour), sizesTable(bundles), ...results.map(table)].join('\n\n'));
+  console.log(
+    '\n' +
+      [
+        trainingRateTable(results),
+        ...(byWorkers ? [workersTable(byWorkers)] : []),
+        firstPixelSection(first),
+        colourFirstPixelSection(colour),
+        sizesTable(bundles),
+        ...results.map(table),
+      ].join('\n\n'),
+  );
   console.log('\n(wrote docs/BENCHMARKS.md)');
 
   const primary = results.find((r) => r.backend === 'webgpu') ?? results[0];
@@ -291,10 +338,29 @@ try {
     backend: primary.backend,
     adapter: primary.adapter,
     model: primary.model,
-    sampling: primary.sampling.map(({ size, fullMsPerImage, incrementalMsPerImage, speedup, forwardMs, fullStepsTimed, samplingOverForward }) => ({ size, fullMsPerImage, incrementalMsPerImage, speedup, forwardMs, fullStepsTimed, samplingOverForward })),
+    sampling: primary.sampling.map(({ size, fullMsPerImage, incrementalMsPerImage, speedup, forwardMs, fullStepsTimed, samplingOverForward }) => ({
+      size,
+      fullMsPerImage,
+      incrementalMsPerImage,
+      speedup,
+      forwardMs,
+      fullStepsTimed,
+      samplingOverForward,
+    })),
     maskedConv: primary.maskedConv,
-    trainStep: { maskedKernelMs: primary.trainStep.maskedKernelMs, conv2dMs: primary.trainStep.conv2dMs, speedup: primary.trainStep.speedup, stepsPerSecond: primary.trainStep.stepsPerSecond },
-    trainingStepsPerSecond: results.map((r) => ({ backend: r.backend, adapter: r.adapter, batch: r.trainStep.batch, msPerStep: r.trainStep.maskedKernelMs, stepsPerSecond: r.trainStep.stepsPerSecond })),
+    trainStep: {
+      maskedKernelMs: primary.trainStep.maskedKernelMs,
+      conv2dMs: primary.trainStep.conv2dMs,
+      speedup: primary.trainStep.speedup,
+      stepsPerSecond: primary.trainStep.stepsPerSecond,
+    },
+    trainingStepsPerSecond: results.map((r) => ({
+      backend: r.backend,
+      adapter: r.adapter,
+      batch: r.trainStep.batch,
+      msPerStep: r.trainStep.maskedKernelMs,
+      stepsPerSecond: r.trainStep.stepsPerSecond,
+    })),
     leaks: primary.leaks,
     firstPixelMs: first.medianMs,
     firstPixelRunsMs: first.runsMs,

@@ -117,7 +117,11 @@ export function pageBundleCheck({ page = 'index.html', report = 'bundle-sizes.js
       outDir = path.resolve(config.root, config.build.outDir);
     },
     generateBundle(_options, bundle) {
-      const chunks = new Map(Object.values(bundle).filter((c) => c.type === 'chunk').map((c) => [c.fileName, c]));
+      const chunks = new Map(
+        Object.values(bundle)
+          .filter((c) => c.type === 'chunk')
+          .map((c) => [c.fileName, c]),
+      );
       const entry = [...chunks.values()].find((c) => c.isEntry && c.facadeModuleId && path.basename(c.facadeModuleId) === page);
       if (!entry) this.error(`page bundle check: no entry chunk for ${page} in this build`);
 
@@ -158,7 +162,11 @@ export function pageBundleCheck({ page = 'index.html', report = 'bundle-sizes.js
         .sort((a, b) => a.worker.localeCompare(b.worker) || Number(a.tfjs) - Number(b.tfjs));
       const pageBytes = page_.reduce((sum, c) => sum + c.bytes, 0);
       if (pageBytes > budgetBytes) {
-        const largest = [...page_].sort((a, b) => b.bytes - a.bytes).slice(0, 3).map((c) => `${c.file} ${kb(c.bytes)}`).join(', ');
+        const largest = [...page_]
+          .sort((a, b) => b.bytes - a.bytes)
+          .slice(0, 3)
+          .map((c) => `${c.file} ${kb(c.bytes)}`)
+          .join(', ');
         this.warn(`the page's JavaScript is ${kb(pageBytes)}, over its budget of ${kb(budgetBytes)} (largest: ${largest})`);
       }
       sizes = {

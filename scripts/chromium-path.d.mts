@@ -3,8 +3,6 @@
 export declare const CHROMIUM_ENV_VARS: readonly string[];
 export declare const SYSTEM_CHROMIUM_PATHS: readonly string[];
 export declare function isExecutableFile(path: string): boolean;
-export declare function chromiumFromEnv(
-  env?: NodeJS.ProcessEnv,
-): { name: string; value: string } | null;
+export declare function chromiumFromEnv(env?: NodeJS.ProcessEnv): { name: string; value: string } | null;
 export declare function findChromium(env?: NodeJS.ProcessEnv): string | null;
 export declare function chromiumHelp(env?: NodeJS.ProcessEnv): string;

@@ -11,11 +11,7 @@ import { accessSync, constants, statSync } from 'node:fs';
 export const CHROMIUM_ENV_VARS = ['CHROMIUM_PATH', 'PLAYWRIGHT_CHROMIUM_PATH'];
 
 /** Where a system Chromium usually lives, in priority order. */
-export const SYSTEM_CHROMIUM_PATHS = [
-  '/usr/bin/chromium',
-  '/usr/bin/chromium-browser',
-  '/usr/bin/google-chrome',
-];
+export const SYSTEM_CHROMIUM_PATHS = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
 
 /** True if `path` is an existing, executable regular file. */
 export function isExecutableFile(path) {

@@ -56,7 +56,7 @@ function main() {
     return 1;
   }
 
-  log('no Chromium found; installing Debian\'s `chromium` package with apt-get (root, non-interactive)');
+  log("no Chromium found; installing Debian's `chromium` package with apt-get (root, non-interactive)");
   try {
     run('apt-get', ['update']);
     run('apt-get', ['install', '-y', 'chromium']);

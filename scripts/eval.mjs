@@ -69,8 +69,7 @@ const batchSize = wholeNumber('--batch', 128, 1);
 const temperatureText = values['--temperature'];
 const temperature = temperatureText === undefined ? 1 : Number(temperatureText);
 if (!(Number.isFinite(temperature) && temperature >= 0)) fail(`--temperature must be a number of at least 0, got ${temperatureText}`);
-const gridFile =
-  values['--grid'] ?? path.join('.cache', 'eval', `samples-${path.basename(modelFile, '.json')}-T${temperature}-s${seed}.png`);
+const gridFile = values['--grid'] ?? path.join('.cache', 'eval', `samples-${path.basename(modelFile, '.json')}-T${temperature}-s${seed}.png`);
 
 const { module } = await runnerImport(`${root}src/eval/run.ts`, { root, logLevel: 'error' });
 try {

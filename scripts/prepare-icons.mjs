@@ -39,8 +39,7 @@ const CHANNELS = 3;
 const IMAGE_BYTES = SIZE * SIZE * CHANNELS;
 const PACKAGE = 'emoji-datasource-twitter';
 const LEFT_OUT_CATEGORIES = new Set(['Component']);
-const CREDIT =
-  'Colour icons: Twemoji by Twitter, Inc and other contributors (CC-BY 4.0), via the emoji-datasource-twitter npm package (MIT).';
+const CREDIT = 'Colour icons: Twemoji by Twitter, Inc and other contributors (CC-BY 4.0), via the emoji-datasource-twitter npm package (MIT).';
 
 const scriptPath = fileURLToPath(import.meta.url);
 const root = path.resolve(path.dirname(scriptPath), '..');
@@ -53,7 +52,6 @@ function fail(message) {
   console.error(`prepare-icons: ${message}`);
   process.exit(1);
 }
-
 
 /**
  * Decodes a non-interlaced 8-bit RGBA PNG (what the sprite sheets are) to
@@ -100,10 +98,18 @@ function decodeRgbaPng(bytes, file) {
       const c = x >= 4 && y > 0 ? out[prev + x - 4] : 0;
       let predictor;
       switch (filter) {
-        case 0: predictor = 0; break;
-        case 1: predictor = a; break;
-        case 2: predictor = b; break;
-        case 3: predictor = (a + b) >> 1; break;
+        case 0:
+          predictor = 0;
+          break;
+        case 1:
+          predictor = a;
+          break;
+        case 2:
+          predictor = b;
+          break;
+        case 3:
+          predictor = (a + b) >> 1;
+          break;
         case 4: {
           const p = a + b - c;
           const pa = Math.abs(p - a);
@@ -112,7 +118,8 @@ function decodeRgbaPng(bytes, file) {
           predictor = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
           break;
         }
-        default: return fail(`${file}: row ${y} has an unknown PNG filter ${filter}.`);
+        default:
+          return fail(`${file}: row ${y} has an unknown PNG filter ${filter}.`);
       }
       out[row + x] = (raw[src + x] + predictor) & 0xff;
     }
@@ -141,7 +148,14 @@ function main() {
   const emojiFile = path.join(pkg.dir, 'emoji.json');
   const categoriesFile = path.join(pkg.dir, 'categories.json');
   const sheetFile = path.join(pkg.dir, 'img', 'twitter', 'sheets', `${SIZE}.png`);
-  const existing = upToDate({ binPath, jsonPath, inputs: [emojiFile, categoriesFile, sheetFile, scriptPath, fileURLToPath(new URL('./prepared-data.mjs', import.meta.url))], imageBytes: IMAGE_BYTES, generator: GENERATOR_VERSION, version: pkg.version });
+  const existing = upToDate({
+    binPath,
+    jsonPath,
+    inputs: [emojiFile, categoriesFile, sheetFile, scriptPath, fileURLToPath(new URL('./prepared-data.mjs', import.meta.url))],
+    imageBytes: IMAGE_BYTES,
+    generator: GENERATOR_VERSION,
+    version: pkg.version,
+  });
   if (existing) {
     console.log(`prepare-icons: ${relative(binPath)} is up to date (${existing.count.toLocaleString('en-US')} icons); nothing to do.`);
     return;
@@ -156,9 +170,7 @@ function main() {
     fail(`could not read the package's emoji list: ${error.message}`);
   }
   const classNames = categoryOrder.filter((name) => !LEFT_OUT_CATEGORIES.has(name));
-  const chosen = emoji
-    .filter((e) => e.has_img_twitter && !LEFT_OUT_CATEGORIES.has(e.category))
-    .sort((a, b) => a.sort_order - b.sort_order);
+  const chosen = emoji.filter((e) => e.has_img_twitter && !LEFT_OUT_CATEGORIES.has(e.category)).sort((a, b) => a.sort_order - b.sort_order);
   for (const e of chosen) {
     if (!classNames.includes(e.category)) fail(`emoji ${e.short_name} has category "${e.category}", which categories.json does not list.`);
   }

@@ -91,8 +91,7 @@ async function main() {
       seed: split.DEFAULT_SPLIT_SEED,
       trainDigits: digits.trainDigits,
       heldOutTestDigits: digits.testDigits,
-      rule:
-        "the app's split of these images (splitIndices, src/data/split.ts) holds out standard MNIST test digits only and trains on standard training digits only",
+      rule: "the app's split of these images (splitIndices, src/data/split.ts) holds out standard MNIST test digits only and trains on standard training digits only",
     },
     selection: {
       seed: mnist.BUILTIN_DIGITS_SEED,

@@ -40,7 +40,12 @@ export interface BeliefOverheadRow {
   runs: number;
 }
 
-async function timeRun(config: PixelCNNConfig, model: ReturnType<typeof createPixelCNN>, belief: boolean, seed: number): Promise<{ ms: number; wallMs: number; beliefs: number; beliefMs: number }> {
+async function timeRun(
+  config: PixelCNNConfig,
+  model: ReturnType<typeof createPixelCNN>,
+  belief: boolean,
+  seed: number,
+): Promise<{ ms: number; wallMs: number; beliefs: number; beliefMs: number }> {
   let beliefs = 0;
   const emit = (event: EngineEvent, transfer?: Transferable[]) => {
     if (event.type === 'sampleBelief') beliefs++;
@@ -50,7 +55,10 @@ async function timeRun(config: PixelCNNConfig, model: ReturnType<typeof createPi
   const labels = config.classes > 0 ? Int32Array.from({ length: SAMPLE_BATCH }, (_, i) => i % config.classes) : undefined;
   const start = performance.now();
   const cpu = process.cpuUsage();
-  const session = new SamplingSession(model, sampleIncremental, { count: SAMPLE_BATCH, temperature: 1, seed, delayMs: 0, draw: { kind: 'any' } }, emit, { labels, belief });
+  const session = new SamplingSession(model, sampleIncremental, { count: SAMPLE_BATCH, temperature: 1, seed, delayMs: 0, draw: { kind: 'any' } }, emit, {
+    labels,
+    belief,
+  });
   await session.finished;
   const used = process.cpuUsage(cpu);
   return { ms: (used.user + used.system) / 1000, wallMs: performance.now() - start, beliefs, beliefMs: session.beliefMs };
@@ -80,7 +88,9 @@ export async function benchBeliefOverhead(log: (line: string) => void, runs = 4,
     inRun.push(on.beliefMs);
     inRunShare.push((100 * on.beliefMs) / on.wallMs);
     beliefEvents = on.beliefs;
-    log(`  run ${run + 1}: CPU without ${off.ms.toFixed(0)} ms, with ${on.ms.toFixed(0)} ms (${on.beliefs} belief events, ${on.beliefMs.toFixed(1)} ms in the belief code); wall ${off.wallMs.toFixed(0)} / ${on.wallMs.toFixed(0)} ms`);
+    log(
+      `  run ${run + 1}: CPU without ${off.ms.toFixed(0)} ms, with ${on.ms.toFixed(0)} ms (${on.beliefs} belief events, ${on.beliefMs.toFixed(1)} ms in the belief code); wall ${off.wallMs.toFixed(0)} / ${on.wallMs.toFixed(0)} ms`,
+    );
   }
   const leaked = tf.memory().numTensors - before;
   if (leaked !== 0) log(`  ${leaked} tensors left behind`);

@@ -26,7 +26,8 @@ const WORKER_STEPS_PER_ROUND = 3;
 async function timeWorkers(counts: number[]) {
   log(`training steps by workers (batch 16, default model): ${counts.join(', ')} workers, ${WORKER_ROUNDS} rounds of ${WORKER_STEPS_PER_ROUND} steps`);
   const rows = await benchTrainingWorkers(counts, WORKER_ROUNDS, WORKER_STEPS_PER_ROUND, log);
-  for (const row of rows) log(`  ${row.workers} worker${row.workers === 1 ? '' : 's'}: ${row.msPerStep.toFixed(0)} ms/step, ${row.stepsPerSecond.toFixed(2)} steps/s`);
+  for (const row of rows)
+    log(`  ${row.workers} worker${row.workers === 1 ? '' : 's'}: ${row.msPerStep.toFixed(0)} ms/step, ${row.stepsPerSecond.toFixed(2)} steps/s`);
   return rows;
 }
 

@@ -139,7 +139,9 @@ export async function benchSampling(size: number, fullSteps: number, log: (line:
     javascriptBatchMs = await timeIt(async () => {
       await sampleIncremental(model, { count: SAMPLE_BATCH, seed: seed++, temperature: 1, labels: sampleLabels }, 'javascript');
     }, 1);
-    log(`  ${size}×${size}: incremental batch in plain JavaScript ${javascriptBatchMs.toFixed(1)} ms (${(javascriptBatchMs / incrementalBatchMs).toFixed(1)}× the SIMD kernels)`);
+    log(
+      `  ${size}×${size}: incremental batch in plain JavaScript ${javascriptBatchMs.toFixed(1)} ms (${(javascriptBatchMs / incrementalBatchMs).toFixed(1)}× the SIMD kernels)`,
+    );
   }
 
   images.dispose();
@@ -274,7 +276,22 @@ export async function benchTraining(steps: number, log: (line: string) => void, 
 
 /** Change in live tensors over 200 training steps and over 5 sampled images, on a small model so it finishes. */
 export async function benchLeaks(): Promise<{ train: number; sample: number; model: PixelCNNConfig }> {
-  const config: PixelCNNConfig = { height: 8, width: 8, colorChannels: 1, levels: 256, hiddenChannels: 8, layers: 2, kernelSize: 7, headChannels: 0, inputEmbedding: 0, architecture: 'pixelcnn', firstKernelSize: 7, position: false, classes: 0, labelDropout: 0 };
+  const config: PixelCNNConfig = {
+    height: 8,
+    width: 8,
+    colorChannels: 1,
+    levels: 256,
+    hiddenChannels: 8,
+    layers: 2,
+    kernelSize: 7,
+    headChannels: 0,
+    inputEmbedding: 0,
+    architecture: 'pixelcnn',
+    firstKernelSize: 7,
+    position: false,
+    classes: 0,
+    labelDropout: 0,
+  };
   const model = createPixelCNN(config, 1);
   const optimizer = tf.train.adam(1e-3);
   const images = randomImages(config, 4, 6);

@@ -33,7 +33,13 @@ function row(engine: PretrainBenchRow['engine'], backend: string, threads: numbe
 }
 
 /** wasm: times `steps` steps (after `warmup` untimed ones) for each thread count, in order. */
-export async function benchPretrain(root: string, threadCounts: number[], steps: number, warmup: number, log: (line: string) => void): Promise<PretrainBenchRow[]> {
+export async function benchPretrain(
+  root: string,
+  threadCounts: number[],
+  steps: number,
+  warmup: number,
+  log: (line: string) => void,
+): Promise<PretrainBenchRow[]> {
   const backend = await useNodeBackend('wasm');
   const { train, test } = readMnistSplit(root);
   const settings = { ...DEFAULT_PRETRAIN, steps: warmup + steps };

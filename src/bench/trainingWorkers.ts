@@ -100,7 +100,10 @@ export async function benchTrainingWorkers(counts: number[], rounds: number, ste
     return runs.map((run) => {
       const msPerStep = median(run.times);
       const phase = (pick: (t: StepTimings) => number) => median(run.timings.map(pick));
-      const phases = run.workers > 1 ? { ownMs: phase((t) => t.ownMs), waitMs: phase((t) => t.waitMs), applyMs: phase((t) => t.applyMs), ownAloneMs: median(run.alone) } : undefined;
+      const phases =
+        run.workers > 1
+          ? { ownMs: phase((t) => t.ownMs), waitMs: phase((t) => t.waitMs), applyMs: phase((t) => t.applyMs), ownAloneMs: median(run.alone) }
+          : undefined;
       return { workers: run.workers, stepsPerSecond: 1000 / msPerStep, msPerStep, steps: run.times.length, phases };
     });
   } finally {

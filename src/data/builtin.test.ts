@@ -103,12 +103,13 @@ describe('the built-in digits (scripts/prepare-mnist.mjs, run by npm run prepare
     expect(readFileSync(rawFile).length).toBe(BUILTIN_DIGITS_COUNT * 784);
   });
 
-  it("split as the app splits them: 10,800 standard training digits trained on, and 1,200 standard test digits held out", () => {
+  it('split as the app splits them: 10,800 standard training digits trained on, and 1,200 standard test digits held out', () => {
     const { train, test } = readBuiltinSplit(root, 'digits');
     expect([train.count, test.count]).toEqual([10800, 1200]);
     const chosen = builtinDigits(standard);
     const size = 784;
-    const key = (pixels: Uint8Array, i: number, label: number): string => `${label}:${Buffer.from(pixels.subarray(i * size, (i + 1) * size)).toString('base64')}`;
+    const key = (pixels: Uint8Array, i: number, label: number): string =>
+      `${label}:${Buffer.from(pixels.subarray(i * size, (i + 1) * size)).toString('base64')}`;
     const standardTest = new Set(Array.from({ length: standard.test.count }, (_, i) => key(standard.test.pixels, i, standard.test.labels![i])));
     const standardTrain = new Set(Array.from({ length: standard.train.count }, (_, i) => key(standard.train.pixels, i, standard.train.labels![i])));
     // Every held-out digit, with its label, is a standard test digit and no standard training digit; every training digit the other way round.

@@ -68,8 +68,7 @@ export const BUILTIN_DATASETS: Readonly<Record<BuiltinDatasetId, BuiltinDataset>
     metaPath: 'data/icons-16x16.json',
     modelPath: 'models/icons-pixelcnn.json',
     cardPath: 'models/icons-pixelcnn.card.json',
-    credit:
-      'Colour icons: Twemoji by Twitter, Inc and other contributors (CC-BY 4.0), via the emoji-datasource-twitter npm package (MIT).',
+    credit: 'Colour icons: Twemoji by Twitter, Inc and other contributors (CC-BY 4.0), via the emoji-datasource-twitter npm package (MIT).',
     prepare: 'npm run prepare-data',
   },
 };

@@ -14,7 +14,12 @@ function idx(magic: number, sizes: number[], body: ArrayLike<number>): Uint8Arra
 }
 
 /** Three 2×3 images whose pixels count up, and their labels. */
-const images = (): Uint8Array => idx(IDX_IMAGES_MAGIC, [3, 2, 3], Array.from({ length: 18 }, (_, i) => i * 10));
+const images = (): Uint8Array =>
+  idx(
+    IDX_IMAGES_MAGIC,
+    [3, 2, 3],
+    Array.from({ length: 18 }, (_, i) => i * 10),
+  );
 const labels = (values = [7, 0, 9]): Uint8Array => idx(IDX_LABELS_MAGIC, [values.length], values);
 
 describe('parseIdxImages and parseIdxLabels', () => {

@@ -38,8 +38,7 @@ const hex = (n: number): string => `0x${n.toString(16).padStart(8, '0')}`;
 function readHeader(bytes: Uint8Array, file: string, magic: number, dims: number): { sizes: number[]; body: Uint8Array } {
   const what = magic === IDX_IMAGES_MAGIC ? 'images' : 'labels';
   const headerBytes = 4 + 4 * dims;
-  const tooShort = (): IdxError =>
-    new IdxError(`${file} is too short to be an IDX ${what} file: ${bytes.length} bytes, its header alone takes ${headerBytes}`);
+  const tooShort = (): IdxError => new IdxError(`${file} is too short to be an IDX ${what} file: ${bytes.length} bytes, its header alone takes ${headerBytes}`);
   if (bytes.length < 4) throw tooShort();
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const found = view.getUint32(0, false);

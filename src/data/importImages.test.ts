@@ -55,11 +55,9 @@ describe('importImages', () => {
       // 1×1 "palette" image: upsampled to 2×2.
       'palette.gif': rgbaImage(1, 1, () => [0, 255, 0]),
     });
-    const report = await importImages(
-      [file('palette.gif', gifHeader(1, 1)), file('gray.png', pngHeader(4, 4)), file('alpha.png', pngHeader(6, 2))],
-      target,
-      { decode },
-    );
+    const report = await importImages([file('palette.gif', gifHeader(1, 1)), file('gray.png', pngHeader(4, 4)), file('alpha.png', pngHeader(6, 2))], target, {
+      decode,
+    });
     expect(report.acceptedNames).toEqual(['alpha.png', 'gray.png', 'palette.gif']);
     const px = Array.from(report.dataset?.pixels ?? []);
     const image = (i: number): number[] => px.slice(i * 12, (i + 1) * 12);
@@ -83,11 +81,7 @@ describe('importImages', () => {
 
   it('refuses zero-sized images', async () => {
     const decode = fakeDecoder({ 'empty-decode.gif': rgbaImage(0, 0, () => [0, 0, 0]) });
-    const report = await importImages(
-      [file('zero.png', pngHeader(0, 0)), file('empty-decode.gif', gifHeader(3, 3))],
-      gray28,
-      { decode },
-    );
+    const report = await importImages([file('zero.png', pngHeader(0, 0)), file('empty-decode.gif', gifHeader(3, 3))], gray28, { decode });
     expect(report.skipped).toEqual([
       { name: 'empty-decode.gif', reason: 'zero-sized image (0×0)' },
       { name: 'zero.png', reason: 'zero-sized image (0×0)' },
@@ -129,11 +123,10 @@ describe('importImages', () => {
   });
 
   it('does not let non-images use up the cap', async () => {
-    const report = await importImages(
-      [file('a.txt', textBytes('x')), file('b.png', pngHeader(2, 2)), file('c.png', pngHeader(2, 2))],
-      gray28,
-      { decode: fakeDecoder(), maxFiles: 2 },
-    );
+    const report = await importImages([file('a.txt', textBytes('x')), file('b.png', pngHeader(2, 2)), file('c.png', pngHeader(2, 2))], gray28, {
+      decode: fakeDecoder(),
+      maxFiles: 2,
+    });
     expect(report.acceptedNames).toEqual(['b.png', 'c.png']);
   });
 
@@ -145,8 +138,7 @@ describe('importImages', () => {
     );
     expect(report.dataset).toBeNull();
     expect(report.message).toBe(
-      'None of the 3 files were usable images: a.txt — not an image (text/plain); b.pdf — not an image (PDF document); ' +
-        'c.png — zero-sized image (0×0).',
+      'None of the 3 files were usable images: a.txt — not an image (text/plain); b.pdf — not an image (PDF document); ' + 'c.png — zero-sized image (0×0).',
     );
     const one = await importImages([file('a.txt', textBytes('x'), 'text/plain')], gray28, { decode: fakeDecoder() });
     expect(one.message).toBe('The file was not a usable image: a.txt — not an image (text/plain).');
@@ -160,11 +152,9 @@ describe('importImages', () => {
       __MACOSX: { set: { '._1.png': new Uint8Array(4) } },
     });
     const corrupt = zip.slice(0, 40);
-    const report = await importImages(
-      [file('digits.zip', zip), file('loose.png', pngHeader(5, 5)), file('bad.zip', corrupt)],
-      gray28,
-      { decode: fakeDecoder() },
-    );
+    const report = await importImages([file('digits.zip', zip), file('loose.png', pngHeader(5, 5)), file('bad.zip', corrupt)], gray28, {
+      decode: fakeDecoder(),
+    });
     expect(report.acceptedNames).toEqual(['digits.zip/set/1.png', 'digits.zip/set/2.png', 'loose.png']);
     expect(report.skipped).toHaveLength(2);
     expect(report.skipped[0].name).toBe('bad.zip');
@@ -187,7 +177,12 @@ describe('importImages', () => {
     // A folder drop, with a skipped file: labels follow the images that were kept.
     const decode = fakeDecoder({ 'pets/b/broken.png': new ImageDecodeError(UNDECODABLE_REASON) });
     const fromFolder = await importImages(
-      [file('pets/b/2.png', pngHeader(4, 4)), file('pets/b/broken.png', pngHeader(4, 4)), file('pets/a/1.png', pngHeader(4, 4)), file('pets/c/3.png', pngHeader(4, 4))],
+      [
+        file('pets/b/2.png', pngHeader(4, 4)),
+        file('pets/b/broken.png', pngHeader(4, 4)),
+        file('pets/a/1.png', pngHeader(4, 4)),
+        file('pets/c/3.png', pngHeader(4, 4)),
+      ],
       gray28,
       { decode },
     );
@@ -197,11 +192,9 @@ describe('importImages', () => {
   });
 
   it('gives a drop with an image outside the class folders no classes, and says why', async () => {
-    const report = await importImages(
-      [file('cats/1.png', pngHeader(4, 4)), file('dogs/1.png', pngHeader(4, 4)), file('loose.png', pngHeader(4, 4))],
-      gray28,
-      { decode: fakeDecoder() },
-    );
+    const report = await importImages([file('cats/1.png', pngHeader(4, 4)), file('dogs/1.png', pngHeader(4, 4)), file('loose.png', pngHeader(4, 4))], gray28, {
+      decode: fakeDecoder(),
+    });
     expect(report.accepted).toBe(3);
     expect(report.dataset?.labels).toBeUndefined();
     expect(report.dataset?.classNames).toBeUndefined();
@@ -210,17 +203,13 @@ describe('importImages', () => {
 
   it('reports a zip with nothing in it', async () => {
     const report = await importImages([file('empty.zip', zipSync({ folder: {} }))], gray28, { decode: fakeDecoder() });
-    expect(report.skipped).toEqual([
-      { name: 'empty.zip', reason: 'the zip archive contains no files (only folders or system files)' },
-    ]);
+    expect(report.skipped).toEqual([{ name: 'empty.zip', reason: 'the zip archive contains no files (only folders or system files)' }]);
   });
 
   it('turns unexpected decoder failures into a reason instead of failing the import', async () => {
-    const report = await importImages(
-      [file('odd.png', pngHeader(2, 2)), file('fine.png', pngHeader(2, 2))],
-      gray28,
-      { decode: fakeDecoder({ 'odd.png': new TypeError('weird') }) },
-    );
+    const report = await importImages([file('odd.png', pngHeader(2, 2)), file('fine.png', pngHeader(2, 2))], gray28, {
+      decode: fakeDecoder({ 'odd.png': new TypeError('weird') }),
+    });
     expect(report.acceptedNames).toEqual(['fine.png']);
     expect(report.skipped).toEqual([{ name: 'odd.png', reason: 'corrupt or truncated image: could not decode (weird)' }]);
   });
@@ -241,9 +230,7 @@ describe('importImages', () => {
   it('stops when aborted', async () => {
     const controller = new AbortController();
     controller.abort();
-    await expect(
-      importImages([file('a.png', pngHeader(2, 2))], gray28, { decode: fakeDecoder(), signal: controller.signal }),
-    ).rejects.toThrow();
+    await expect(importImages([file('a.png', pngHeader(2, 2))], gray28, { decode: fakeDecoder(), signal: controller.signal })).rejects.toThrow();
   });
 
   it('rejects an impossible target', async () => {

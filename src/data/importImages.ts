@@ -76,11 +76,7 @@ function plural(n: number, one: string, many: string): string {
  * centre-cropped to the target aspect, area-resized, converted to gray or RGB
  * and quantised. Images appear in the dataset in name order.
  */
-export async function importImages(
-  files: readonly InputFile[],
-  target: ImageTarget,
-  options: ImportOptions = {},
-): Promise<ImportReport> {
+export async function importImages(files: readonly InputFile[], target: ImageTarget, options: ImportOptions = {}): Promise<ImportReport> {
   checkTarget(target);
   const maxFiles = options.maxFiles ?? MAX_FILES;
   if (!Number.isInteger(maxFiles) || maxFiles < 1) {
@@ -226,13 +222,7 @@ async function decodeAndStore(
   return null;
 }
 
-function summarise(
-  target: ImageTarget,
-  accepted: number,
-  skipped: readonly SkippedFile[],
-  considered: number,
-  dropped: number,
-): string {
+function summarise(target: ImageTarget, accepted: number, skipped: readonly SkippedFile[], considered: number, dropped: number): string {
   if (accepted > 0) {
     const mode = target.channels === 1 ? 'grayscale' : 'RGB';
     const head = `Imported ${plural(accepted, 'image', 'images')} as ${target.width}×${target.height} ${mode} with ${target.levels} levels.`;

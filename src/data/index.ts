@@ -1,50 +1,14 @@
 /** The data layer's public API: import user images, load MNIST, split and batch. */
 
-export type {
-  ChannelCount,
-  DecodedImage,
-  ImageDataset,
-  ImageTarget,
-  ImportProgress,
-  ImportReport,
-  InputFile,
-  SkippedFile,
-} from './types';
+export type { ChannelCount, DecodedImage, ImageDataset, ImageTarget, ImportProgress, ImportReport, InputFile, SkippedFile } from './types';
 
-export {
-  MAX_FILES,
-  MAX_IMAGE_PIXELS,
-  MAX_IMAGE_SIDE,
-  MAX_ZIP_ENTRIES,
-  MAX_ZIP_TOTAL_BYTES,
-  formatCount,
-  imageSizeProblem,
-  overCapReason,
-} from './limits';
+export { MAX_FILES, MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE, MAX_ZIP_ENTRIES, MAX_ZIP_TOTAL_BYTES, formatCount, imageSizeProblem, overCapReason } from './limits';
 
-export {
-  type Background,
-  type CropBox,
-  DEFAULT_BACKGROUND,
-  centreCropBox,
-  resizeArea,
-  resizeAreaRows,
-  rgbaToGray,
-  rgbaToRgb,
-  rgbaToTarget,
-} from './resize';
+export { type Background, type CropBox, DEFAULT_BACKGROUND, centreCropBox, resizeArea, resizeAreaRows, rgbaToGray, rgbaToRgb, rgbaToTarget } from './resize';
 
 export { MAX_LEVELS, MIN_LEVELS, checkLevels, levelToByte, levelToByteTable, quantise, quantiseArray } from './quantise';
 
-export {
-  type ImageFormat,
-  type ImageSize,
-  IMAGE_FORMAT_MIME,
-  isZipArchive,
-  notAnImageReason,
-  readImageSize,
-  sniffImageFormat,
-} from './sniff';
+export { type ImageFormat, type ImageSize, IMAGE_FORMAT_MIME, isZipArchive, notAnImageReason, readImageSize, sniffImageFormat } from './sniff';
 
 export { type ZipContents, type ZipLimits, DEFAULT_ZIP_LIMITS, ZipError, extractZip, isJunkPath } from './zip';
 
@@ -80,14 +44,5 @@ export {
   parseMnist,
 } from './mnist';
 export * from './retarget';
-export {
-  type ClassesFromPaths,
-  type DatasetClasses,
-  MAX_CLASSES,
-  classCounts,
-  classesFromPaths,
-  datasetClasses,
-  drawLabels,
-  listNames,
-} from './classes';
+export { type ClassesFromPaths, type DatasetClasses, MAX_CLASSES, classCounts, classesFromPaths, datasetClasses, drawLabels, listNames } from './classes';
 export { type AppUrlContext, type FetchAppFileOptions, AppFileError, appUrlCandidates, fetchAppFile } from './appFiles';

@@ -38,10 +38,7 @@ export function imageSizeProblem(width: number, height: number): string | null {
     return `zero-sized image (${width}×${height})`;
   }
   if (width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE || width * height > MAX_IMAGE_PIXELS) {
-    return (
-      `image too large (${width}×${height} px; the limit is ${MAX_IMAGE_SIDE} px per side ` +
-      `and ${MAX_IMAGE_PIXELS / 1_000_000} megapixels)`
-    );
+    return `image too large (${width}×${height} px; the limit is ${MAX_IMAGE_SIDE} px per side ` + `and ${MAX_IMAGE_PIXELS / 1_000_000} megapixels)`;
   }
   return null;
 }

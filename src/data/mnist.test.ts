@@ -55,30 +55,29 @@ describe('parseMnist', () => {
 
 describe('appUrlCandidates', () => {
   it('uses the origin for an absolute base, from a page or a worker', () => {
-    expect(
-      appUrlCandidates('data/m.bin', { viteBase: '/', locationHref: 'http://h:5173/assets/worker-1.js', inWorker: true }),
-    ).toEqual(['http://h:5173/data/m.bin']);
-    expect(
-      appUrlCandidates('data/m.bin', { viteBase: '/app/', locationHref: 'http://h/src/worker/w.ts?worker_file', inWorker: true }),
-    ).toEqual(['http://h/app/data/m.bin']);
+    expect(appUrlCandidates('data/m.bin', { viteBase: '/', locationHref: 'http://h:5173/assets/worker-1.js', inWorker: true })).toEqual([
+      'http://h:5173/data/m.bin',
+    ]);
+    expect(appUrlCandidates('data/m.bin', { viteBase: '/app/', locationHref: 'http://h/src/worker/w.ts?worker_file', inWorker: true })).toEqual([
+      'http://h/app/data/m.bin',
+    ]);
   });
 
   it('also tries the parent of the worker folder for a relative base', () => {
-    expect(
-      appUrlCandidates('data/m.bin', { viteBase: './', locationHref: 'https://x.io/demo/assets/worker-1.js', inWorker: true }),
-    ).toEqual(['https://x.io/demo/assets/data/m.bin', 'https://x.io/demo/data/m.bin']);
-    expect(
-      appUrlCandidates('data/m.bin', { viteBase: './', locationHref: 'https://x.io/demo/index.html', inWorker: false }),
-    ).toEqual(['https://x.io/demo/data/m.bin']);
+    expect(appUrlCandidates('data/m.bin', { viteBase: './', locationHref: 'https://x.io/demo/assets/worker-1.js', inWorker: true })).toEqual([
+      'https://x.io/demo/assets/data/m.bin',
+      'https://x.io/demo/data/m.bin',
+    ]);
+    expect(appUrlCandidates('data/m.bin', { viteBase: './', locationHref: 'https://x.io/demo/index.html', inWorker: false })).toEqual([
+      'https://x.io/demo/data/m.bin',
+    ]);
   });
 
   it('prefers an explicit base URL and leaves absolute URLs alone', () => {
-    expect(
-      appUrlCandidates('data/m.bin', { baseUrl: 'https://x.io/demo/', viteBase: './', locationHref: 'https://x.io/a/b.js', inWorker: true }),
-    ).toEqual(['https://x.io/demo/data/m.bin']);
-    expect(appUrlCandidates('https://cdn.example/m.bin', { viteBase: '/', inWorker: true })).toEqual([
-      'https://cdn.example/m.bin',
+    expect(appUrlCandidates('data/m.bin', { baseUrl: 'https://x.io/demo/', viteBase: './', locationHref: 'https://x.io/a/b.js', inWorker: true })).toEqual([
+      'https://x.io/demo/data/m.bin',
     ]);
+    expect(appUrlCandidates('https://cdn.example/m.bin', { viteBase: '/', inWorker: true })).toEqual(['https://cdn.example/m.bin']);
   });
 
   it('explains when it cannot resolve a relative path outside a browser', () => {

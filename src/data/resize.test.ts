@@ -12,7 +12,10 @@ function referenceResize(src: Float32Array, sw: number, sh: number, c: number, d
   const sy = sh / dh;
   for (let dy = 0; dy < dh; dy++) {
     for (let dx = 0; dx < dw; dx++) {
-      const x0 = dx * sx, x1 = (dx + 1) * sx, y0 = dy * sy, y1 = (dy + 1) * sy;
+      const x0 = dx * sx,
+        x1 = (dx + 1) * sx,
+        y0 = dy * sy,
+        y1 = (dy + 1) * sy;
       for (let y = 0; y < sh; y++) {
         const oy = Math.max(0, Math.min(y1, y + 1) - Math.max(y0, y));
         if (oy === 0) continue;
@@ -87,7 +90,12 @@ describe('resizeArea', () => {
   });
 
   it('keeps a constant image exactly constant at any size', () => {
-    for (const [sw, sh, dw, dh] of [[7, 5, 3, 4], [3, 2, 7, 9], [28, 28, 28, 28], [100, 37, 28, 28]]) {
+    for (const [sw, sh, dw, dh] of [
+      [7, 5, 3, 4],
+      [3, 2, 7, 9],
+      [28, 28, 28, 28],
+      [100, 37, 28, 28],
+    ]) {
       const out = resizeArea(new Float32Array(sw * sh).fill(200), sw, sh, 1, dw, dh);
       expect(out.every((v) => v === 200)).toBe(true);
     }
@@ -104,7 +112,12 @@ describe('resizeArea', () => {
   });
 
   it('matches the brute-force reference on awkward sizes, in both directions', () => {
-    for (const [sw, sh, c, dw, dh] of [[13, 7, 1, 5, 3], [5, 9, 3, 7, 4], [31, 29, 3, 28, 28], [4, 3, 1, 11, 10]]) {
+    for (const [sw, sh, c, dw, dh] of [
+      [13, 7, 1, 5, 3],
+      [5, 9, 3, 7, 4],
+      [31, 29, 3, 28, 28],
+      [4, 3, 1, 11, 10],
+    ]) {
       const src = pseudoRandomImage(sw * sh * c, sw * 31 + dh);
       const out = resizeArea(src, sw, sh, c, dw, dh);
       const ref = referenceResize(src, sw, sh, c, dw, dh);
@@ -133,12 +146,30 @@ describe('resizeArea', () => {
 
 describe('RGBA conversion', () => {
   const rgba = Uint8ClampedArray.from([
-    255, 0, 0, 255, // opaque red
-    0, 255, 0, 255, // opaque green
-    0, 0, 255, 255, // opaque blue
-    255, 255, 255, 255, // opaque white
-    0, 0, 0, 0, // fully transparent
-    0, 0, 0, 128, // half-transparent black
+    255,
+    0,
+    0,
+    255, // opaque red
+    0,
+    255,
+    0,
+    255, // opaque green
+    0,
+    0,
+    255,
+    255, // opaque blue
+    255,
+    255,
+    255,
+    255, // opaque white
+    0,
+    0,
+    0,
+    0, // fully transparent
+    0,
+    0,
+    0,
+    128, // half-transparent black
   ]);
 
   it('uses BT.601 luma weights and composites over white by default', () => {
@@ -166,7 +197,8 @@ describe('RGBA conversion', () => {
   it('crops, converts and resizes in one pass (rgbaToTarget)', () => {
     // 6×4: a 1-px red border column on each side (cropped away), then a 4×4 interior
     // whose left half is black and right half white.
-    const width = 6, height = 4;
+    const width = 6,
+      height = 4;
     const px = new Uint8ClampedArray(width * height * 4);
     for (let y = 0; y < height; y++) {
       for (let x = 0; x < width; x++) {

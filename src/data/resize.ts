@@ -91,7 +91,13 @@ export function resizeAreaRows(
   dstH: number,
   readRow: (y: number, out: Float64Array) => void,
 ): Float32Array {
-  for (const [name, v] of [['srcW', srcW], ['srcH', srcH], ['dstW', dstW], ['dstH', dstH], ['channels', channels]] as const) {
+  for (const [name, v] of [
+    ['srcW', srcW],
+    ['srcH', srcH],
+    ['dstW', dstW],
+    ['dstH', dstH],
+    ['channels', channels],
+  ] as const) {
     if (!Number.isInteger(v) || v < 1) throw new RangeError(`${name} must be a positive integer, got ${v}.`);
   }
   const xs = axisSpans(srcW, dstW);
@@ -137,14 +143,7 @@ export function resizeAreaRows(
  * and up-sampling (upsampling by an integer factor replicates pixels; other
  * factors blend the two neighbours by how much each covers).
  */
-export function resizeArea(
-  src: Float32Array,
-  srcW: number,
-  srcH: number,
-  channels: number,
-  dstW: number,
-  dstH: number,
-): Float32Array {
+export function resizeArea(src: Float32Array, srcW: number, srcH: number, channels: number, dstW: number, dstH: number): Float32Array {
   if (src.length !== srcW * srcH * channels) {
     throw new RangeError(`Expected ${srcW}×${srcH}×${channels} = ${srcW * srcH * channels} values, got ${src.length}.`);
   }
@@ -209,12 +208,7 @@ function checkRgba(rgba: ArrayLike<number>, width: number, height: number): void
 }
 
 /** RGBA → grayscale luma (BT.601), alpha composited over `background`. One float per pixel. */
-export function rgbaToGray(
-  rgba: ArrayLike<number>,
-  width: number,
-  height: number,
-  background: Background = DEFAULT_BACKGROUND,
-): Float32Array {
+export function rgbaToGray(rgba: ArrayLike<number>, width: number, height: number, background: Background = DEFAULT_BACKGROUND): Float32Array {
   checkRgba(rgba, width, height);
   const out = new Float32Array(width * height);
   convertPixels(rgba, 0, width * height, 1, backgroundValue(background), out, 0);
@@ -222,12 +216,7 @@ export function rgbaToGray(
 }
 
 /** RGBA → interleaved RGB floats, alpha composited over `background`. */
-export function rgbaToRgb(
-  rgba: ArrayLike<number>,
-  width: number,
-  height: number,
-  background: Background = DEFAULT_BACKGROUND,
-): Float32Array {
+export function rgbaToRgb(rgba: ArrayLike<number>, width: number, height: number, background: Background = DEFAULT_BACKGROUND): Float32Array {
   checkRgba(rgba, width, height);
   const out = new Float32Array(width * height * 3);
   convertPixels(rgba, 0, width * height, 3, backgroundValue(background), out, 0);

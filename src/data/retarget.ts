@@ -8,11 +8,7 @@ import type { ImageDataset, ImageTarget } from './types';
  * levels, and reach any model settings through here.
  */
 export function retargetDataset(source: ImageDataset, target: ImageTarget): ImageDataset {
-  const sameShape =
-    source.width === target.width &&
-    source.height === target.height &&
-    source.channels === target.channels &&
-    source.levels === target.levels;
+  const sameShape = source.width === target.width && source.height === target.height && source.channels === target.channels && source.levels === target.levels;
   if (sameShape) return source;
 
   const toByte = levelToByteTable(source.levels);

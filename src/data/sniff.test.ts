@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isZipArchive, notAnImageReason, readImageSize, sniffImageFormat } from './sniff';
-import {
-  bmpHeader,
-  gifHeader,
-  jpegHeader,
-  pngHeader,
-  textBytes,
-  webpExtendedHeader,
-  webpLosslessHeader,
-  webpLossyHeader,
-} from './testFixtures';
+import { bmpHeader, gifHeader, jpegHeader, pngHeader, textBytes, webpExtendedHeader, webpLosslessHeader, webpLossyHeader } from './testFixtures';
 
 describe('sniffImageFormat and readImageSize', () => {
   const cases = [
@@ -69,9 +60,7 @@ describe('notAnImageReason', () => {
     expect(notAnImageReason('README', textBytes('hi'))).toBe('not an image (unrecognised content)');
   });
   it('points out a file named like an image whose content is not one', () => {
-    expect(notAnImageReason('fake.png', textBytes('hi'))).toBe(
-      'not an image (.png, but the content is not PNG, JPEG, GIF, WebP or BMP)',
-    );
+    expect(notAnImageReason('fake.png', textBytes('hi'))).toBe('not an image (.png, but the content is not PNG, JPEG, GIF, WebP or BMP)');
   });
   it('names recognisable but unsupported formats', () => {
     expect(notAnImageReason('a.tif', textBytes('II*\0rest'))).toMatch(/unsupported image format \(TIFF\)/);

@@ -66,7 +66,7 @@ describe('splitDataset', () => {
     expect(test).toMatchObject({ width: 2, height: 1, channels: 1, levels: 256 });
   });
 
-  it('carries each image\'s label and the class names into both sets', () => {
+  it("carries each image's label and the class names into both sets", () => {
     const dataset = { ...numbered(50), labels: Int32Array.from({ length: 50 }, (_, i) => i % 3), classNames: ['a', 'b', 'c'] };
     const { train, test } = splitDataset(dataset, 0.1, 3);
     const { train: ti, test: si } = splitIndices(50, 0.1, 3);

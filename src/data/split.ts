@@ -40,11 +40,7 @@ export interface SplitIndices {
 }
 
 /** The indices of the split described at the top of this file. */
-export function splitIndices(
-  count: number,
-  testFraction = DEFAULT_TEST_FRACTION,
-  seed = DEFAULT_SPLIT_SEED,
-): SplitIndices {
+export function splitIndices(count: number, testFraction = DEFAULT_TEST_FRACTION, seed = DEFAULT_SPLIT_SEED): SplitIndices {
   if (!Number.isInteger(count) || count < 0) throw new RangeError(`count must be a whole number, got ${count}.`);
   const nTest = testCount(count, testFraction);
   const random = seededRandom(seed);
@@ -97,11 +93,7 @@ export function sampleBatch(dataset: ImageDataset, batchSize: number, random: ()
  * sampleBatch with each drawn image's label (-1 where it has none), or null
  * labels when the dataset carries none. The same `random` draws the same images.
  */
-export function sampleLabelledBatch(
-  dataset: ImageDataset,
-  batchSize: number,
-  random: () => number,
-): { pixels: Uint8Array; labels: Int32Array | null } {
+export function sampleLabelledBatch(dataset: ImageDataset, batchSize: number, random: () => number): { pixels: Uint8Array; labels: Int32Array | null } {
   if (dataset.count < 1) throw new RangeError('Cannot sample a batch from an empty dataset.');
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new RangeError(`batchSize must be a positive integer, got ${batchSize}.`);

@@ -11,9 +11,7 @@ import { readImageSize, sniffImageFormat } from './sniff';
 import type { DecodedImage, InputFile } from './types';
 
 function bytesOf(...parts: (number[] | string | Uint8Array)[]): Uint8Array {
-  const arrays = parts.map((p) =>
-    typeof p === 'string' ? Uint8Array.from(p, (ch) => ch.charCodeAt(0)) : p instanceof Uint8Array ? p : Uint8Array.from(p),
-  );
+  const arrays = parts.map((p) => (typeof p === 'string' ? Uint8Array.from(p, (ch) => ch.charCodeAt(0)) : p instanceof Uint8Array ? p : Uint8Array.from(p)));
   const out = new Uint8Array(arrays.reduce((n, a) => n + a.length, 0));
   let at = 0;
   for (const a of arrays) {
@@ -33,8 +31,15 @@ const u32be = (v: number): number[] => [(v >>> 24) & 0xff, (v >>> 16) & 0xff, (v
 export function pngHeader(width: number, height: number): Uint8Array {
   return bytesOf(
     [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a],
-    u32be(13), 'IHDR', u32be(width), u32be(height), [8, 6, 0, 0, 0], u32be(0),
-    u32be(0), 'IEND', u32be(0),
+    u32be(13),
+    'IHDR',
+    u32be(width),
+    u32be(height),
+    [8, 6, 0, 0, 0],
+    u32be(0),
+    u32be(0),
+    'IEND',
+    u32be(0),
   );
 }
 
@@ -42,8 +47,19 @@ export function pngHeader(width: number, height: number): Uint8Array {
 export function jpegHeader(width: number, height: number): Uint8Array {
   return bytesOf(
     [0xff, 0xd8],
-    [0xff, 0xe0], u16be(16), 'JFIF\0', [1, 1, 0], u16be(1), u16be(1), [0, 0],
-    [0xff, 0xc0], u16be(17), [8], u16be(height), u16be(width), [3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1],
+    [0xff, 0xe0],
+    u16be(16),
+    'JFIF\0',
+    [1, 1, 0],
+    u16be(1),
+    u16be(1),
+    [0, 0],
+    [0xff, 0xc0],
+    u16be(17),
+    [8],
+    u16be(height),
+    u16be(width),
+    [3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1],
     [0xff, 0xd9],
   );
 }

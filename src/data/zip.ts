@@ -45,7 +45,9 @@ const JUNK_NAMES = new Set(['thumbs.db', 'desktop.ini', 'ehthumbs.db']);
  * than reported, because listing them would bury the real problems.
  */
 export function isJunkPath(path: string): boolean {
-  const parts = normalisePath(path).split('/').filter((p) => p !== '');
+  const parts = normalisePath(path)
+    .split('/')
+    .filter((p) => p !== '');
   if (parts.some((p) => p === '__MACOSX' || p.startsWith('.'))) return true;
   return JUNK_NAMES.has(baseName(path).toLowerCase());
 }
@@ -85,11 +87,7 @@ function megabytes(bytes: number): string {
  *
  * @throws ZipError if the archive is corrupt or exceeds the limits.
  */
-export function extractZip(
-  zipName: string,
-  bytes: ArrayBuffer | Uint8Array,
-  limits: ZipLimits = DEFAULT_ZIP_LIMITS,
-): ZipContents {
+export function extractZip(zipName: string, bytes: ArrayBuffer | Uint8Array, limits: ZipLimits = DEFAULT_ZIP_LIMITS): ZipContents {
   const data = asUint8Array(bytes);
   const skipped: SkippedFile[] = [];
   let ignored = 0;

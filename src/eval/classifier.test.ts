@@ -59,7 +59,8 @@ describe('convSame', () => {
       const x = tf.randomNormal([2, 6, 5, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
       const w = tf.randomNormal([k, k, 3, 4], 0, 1, 'float32', 2) as tf.Tensor4D;
       const weights = tf.randomNormal([2, 6, 5, 4], 0, 1, 'float32', 3);
-      const loss = (f: (a: tf.Tensor4D, b: tf.Tensor4D) => tf.Tensor) => (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(f(a as tf.Tensor4D, b as tf.Tensor4D), weights));
+      const loss = (f: (a: tf.Tensor4D, b: tf.Tensor4D) => tf.Tensor) => (a: tf.Tensor, b: tf.Tensor) =>
+        tf.sum(tf.mul(f(a as tf.Tensor4D, b as tf.Tensor4D), weights));
       const ours = tf.grads(loss((a, b) => convSame(a, b)))([x, w]);
       const reference = tf.grads(loss((a, b) => tf.conv2d(a, b, 1, 'same')))([x, w]);
       for (let i = 0; i < 2; i++) {
@@ -77,7 +78,8 @@ describe('fullyConnected', () => {
     const a = tf.randomNormal([3, 5], 0, 1, 'float32', 4) as tf.Tensor2D;
     const w = tf.randomNormal([5, 2], 0, 1, 'float32', 5) as tf.Tensor2D;
     const weights = tf.randomNormal([3, 2], 0, 1, 'float32', 6);
-    const loss = (f: (x: tf.Tensor2D, y: tf.Tensor2D) => tf.Tensor) => (x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(f(x as tf.Tensor2D, y as tf.Tensor2D), weights));
+    const loss = (f: (x: tf.Tensor2D, y: tf.Tensor2D) => tf.Tensor) => (x: tf.Tensor, y: tf.Tensor) =>
+      tf.sum(tf.mul(f(x as tf.Tensor2D, y as tf.Tensor2D), weights));
     const ours = tf.grads(loss(fullyConnected))([a, w]);
     const reference = tf.grads(loss((x, y) => tf.matMul(x, y)))([a, w]);
     for (let i = 0; i < 2; i++) expect(tf.max(tf.abs(tf.sub(ours[i], reference[i]))).dataSync()[0]).toBeLessThan(1e-5);

@@ -85,7 +85,12 @@ const convSameOp = tf.customGrad((x, w, save) => {
       const p = (sw.shape[0] - 1) / 2;
       const flipped = tf.transpose(tf.reverse(sw, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
       const dx = tf.conv2d(dy, flipped, 1, 'same');
-      const padded = tf.pad(sx, [[0, 0], [p, p], [p, p], [0, 0]]);
+      const padded = tf.pad(sx, [
+        [0, 0],
+        [p, p],
+        [p, p],
+        [0, 0],
+      ]);
       const byChannel = tf.transpose(padded, [3, 1, 2, 0]) as tf.Tensor4D;
       const filter = tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D;
       const dw = tf.transpose(tf.conv2d(byChannel, filter, 1, 'valid'), [1, 2, 0, 3]);
@@ -265,9 +270,7 @@ function localName(variable: tf.Variable): string {
 }
 
 export async function saveClassifierWeights(classifier: DigitClassifier): Promise<SavedTensor[]> {
-  return Promise.all(
-    classifier.variables.map(async (v) => ({ name: localName(v), shape: v.shape, data: encodeFloat32((await v.data()) as Float32Array) })),
-  );
+  return Promise.all(classifier.variables.map(async (v) => ({ name: localName(v), shape: v.shape, data: encodeFloat32((await v.data()) as Float32Array) })));
 }
 
 /** Assigns saved weights, checking every name and shape first. */
@@ -335,10 +338,12 @@ export async function trainClassifier(
         const indices = order.slice(start, start + settings.batchSize);
         const shifts = new Int8Array(indices.length * 2).map(() => Math.floor(random() * span) - settings.maxShift);
         const progress = Math.min(1, step / Math.max(1, steps - 1));
-        adjustable.learningRate =
-          settings.finalLearningRate + 0.5 * (settings.learningRate - settings.finalLearningRate) * (1 + Math.cos(Math.PI * progress));
+        adjustable.learningRate = settings.finalLearningRate + 0.5 * (settings.learningRate - settings.finalLearningRate) * (1 + Math.cos(Math.PI * progress));
         const patches = patchTensors(train, indices, true, shifts);
-        const labels = tf.tensor1d(Int32Array.from(indices, (n) => train.labels[n]), 'int32');
+        const labels = tf.tensor1d(
+          Int32Array.from(indices, (n) => train.labels[n]),
+          'int32',
+        );
         const cost = optimizer.minimize(
           () =>
             tf.tidy(() => {

@@ -262,8 +262,7 @@ export async function runEval(command: EvalCommand, log: (line: string) => void)
     };
     const testBitsPerDim = await score(classes > 0 ? ', with their labels' : '', classes > 0 ? scored.labels : undefined);
     const noClass = noClassLabel(config);
-    const unconditionalTestBitsPerDim =
-      noClass === null ? undefined : await score(', with the "no class" label', new Int32Array(scored.count).fill(noClass));
+    const unconditionalTestBitsPerDim = noClass === null ? undefined : await score(', with the "no class" label', new Int32Array(scored.count).fill(noClass));
 
     log(`Digit classifier (trained on the ${trainBytes.count.toLocaleString('en-US')} standard training digits)…`);
     const trainingStarted = performance.now();
@@ -291,9 +290,7 @@ export async function runEval(command: EvalCommand, log: (line: string) => void)
       // A conditional model draws "any class", as the app's first visit does: labels in proportion to its training digits.
       const appTrain = readMnistSplit(command.root, 256).train;
       const asked =
-        classes > 0
-          ? resolveDraw({ kind: 'any' }, command.samples, classes, command.seed, classCounts(appTrain.labels!, classes)).labels
-          : undefined;
+        classes > 0 ? resolveDraw({ kind: 'any' }, command.samples, classes, command.seed, classCounts(appTrain.labels!, classes)).labels : undefined;
       const askedEntropy = asked ? entropyBits(classCounts(asked, classes)) : undefined;
       if (note) log(`Guidance: ${note}.`);
 

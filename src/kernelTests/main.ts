@@ -84,7 +84,12 @@ function cases(): KernelCase[] {
   let i = 0;
   const add = (region: MaskRegion, kernelSize: number, maskType: MaskType, colorChannels: number) => {
     const batch = [1, 3, 16][i % 3];
-    const [height, width] = [[5, 7], [7, 5], [3, 5], [5, 3]][i % 4];
+    const [height, width] = [
+      [5, 7],
+      [7, 5],
+      [3, 5],
+      [5, 3],
+    ][i % 4];
     // Mask A is the first layer (the image's channels in); mask B the hidden layers.
     const inChannels = colorChannels === 1 ? (maskType === 'A' ? 3 : 5) : maskType === 'A' ? 3 : 6;
     const outChannels = colorChannels === 1 ? (maskType === 'A' ? 5 : 7) : 9;
@@ -139,8 +144,7 @@ function operands(c: KernelCase, seed: number): Operands {
 
 /** The output and the gradients of Σ conv(x, w, b) · projection with respect to x, w and b. */
 function evaluate(conv: Conv, { mask, x, w, b, projection }: Operands): tf.Tensor[] {
-  const loss = (xs: tf.Tensor, ws: tf.Tensor, bs: tf.Tensor) =>
-    tf.sum(tf.mul(conv(xs as tf.Tensor4D, ws as tf.Tensor4D, mask, bs as tf.Tensor1D), projection));
+  const loss = (xs: tf.Tensor, ws: tf.Tensor, bs: tf.Tensor) => tf.sum(tf.mul(conv(xs as tf.Tensor4D, ws as tf.Tensor4D, mask, bs as tf.Tensor1D), projection));
   return [conv(x, w, mask, b), ...tf.grads(loss)([x, w, b])];
 }
 

@@ -9,7 +9,13 @@
  * `sampleCategorical` draws from; a temperature of 0 puts all the mass on
  * the most likely level, as greedy sampling does.
  */
-export function levelProbabilities(logits: ArrayLike<number>, offset: number, levels: number, temperature: number, out = new Float32Array(levels)): Float32Array {
+export function levelProbabilities(
+  logits: ArrayLike<number>,
+  offset: number,
+  levels: number,
+  temperature: number,
+  out = new Float32Array(levels),
+): Float32Array {
   let best = 0;
   let max = -Infinity;
   for (let v = 0; v < levels; v++) {

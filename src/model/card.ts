@@ -67,7 +67,6 @@ export interface ModelCard {
   unconditionalTestBitsPerDim?: number;
 }
 
-
 /** True when `value` has the fields of a card written by `npm run pretrain` (what the app needs to show it). */
 export function isModelCard(value: Record<string, unknown>): value is Record<string, unknown> & ModelCard {
   const numbers = ['seed', 'steps', 'batchSize', 'trainBitsPerDim', 'heldOutBitsPerDim', 'wallTimeSeconds'] as const;

@@ -43,6 +43,8 @@ async function trainSomeSteps(model: PixelCNN, steps: number): Promise<void> {
   optimizer.dispose();
 }
 
+// A table, one case a line, so prettier leaves it be.
+// prettier-ignore
 const CASES: Array<[string, PixelCNNConfig]> = [
   ['gray, 3×3 kernel, 2 layers', { height: 5, width: 5, colorChannels: 1, levels: 4, hiddenChannels: 4, layers: 2, kernelSize: 3, headChannels: 0, inputEmbedding: 0, architecture: 'pixelcnn', firstKernelSize: 3, position: false, classes: 0, labelDropout: 0 }],
   ['gray, 5×5 kernel, 4 layers, 5-channel head', { height: 6, width: 5, colorChannels: 1, levels: 3, hiddenChannels: 4, layers: 4, kernelSize: 5, headChannels: 5, inputEmbedding: 0, architecture: 'pixelcnn', firstKernelSize: 5, position: false, classes: 0, labelDropout: 0 }],
@@ -72,7 +74,25 @@ describe('the whole network is autoregressive', () => {
   }
 
   it('a colour sub-pixel sees the earlier channels of its own pixel', async () => {
-    const model = createPixelCNN({ height: 3, width: 3, colorChannels: 3, levels: 4, hiddenChannels: 6, layers: 2, kernelSize: 3, headChannels: 0, inputEmbedding: 0, architecture: 'pixelcnn', firstKernelSize: 3, position: false, classes: 0, labelDropout: 0 }, 5);
+    const model = createPixelCNN(
+      {
+        height: 3,
+        width: 3,
+        colorChannels: 3,
+        levels: 4,
+        hiddenChannels: 6,
+        layers: 2,
+        kernelSize: 3,
+        headChannels: 0,
+        inputEmbedding: 0,
+        architecture: 'pixelcnn',
+        firstKernelSize: 3,
+        position: false,
+        classes: 0,
+        labelDropout: 0,
+      },
+      5,
+    );
     randomiseWeightsRespectingMasks(model, 2);
     const map = await dependencies(model);
     const pixel = 4 * 3; // centre pixel (1, 1)
@@ -90,7 +110,22 @@ function randomiseWeightsRespectingMasks(model: PixelCNN, seed: number): void {
 }
 
 describe('the causality test catches the classic leaks', () => {
-  const rgb: PixelCNNConfig = { height: 3, width: 3, colorChannels: 3, levels: 4, hiddenChannels: 6, layers: 2, kernelSize: 3, headChannels: 0, inputEmbedding: 0, architecture: 'pixelcnn', firstKernelSize: 3, position: false, classes: 0, labelDropout: 0 };
+  const rgb: PixelCNNConfig = {
+    height: 3,
+    width: 3,
+    colorChannels: 3,
+    levels: 4,
+    hiddenChannels: 6,
+    layers: 2,
+    kernelSize: 3,
+    headChannels: 0,
+    inputEmbedding: 0,
+    architecture: 'pixelcnn',
+    firstKernelSize: 3,
+    position: false,
+    classes: 0,
+    labelDropout: 0,
+  };
 
   async function leaksAfter(mutate: (model: PixelCNN) => void, config = rgb): Promise<number> {
     const model = createPixelCNN(config, 1);
@@ -111,17 +146,18 @@ describe('the causality test catches the classic leaks', () => {
   });
 
   it('mask B on the first layer leaks a sub-pixel into itself', async () => {
-    const leaks = await leaksAfter((m) =>
-      swapMask(m, 0, buildMask('B', { kernelSize: 3, inChannels: 3, outChannels: 6, colorChannels: 3 })));
+    const leaks = await leaksAfter((m) => swapMask(m, 0, buildMask('B', { kernelSize: 3, inChannels: 3, outChannels: 6, colorChannels: 3 })));
     expect(leaks).toBeGreaterThan(0);
     const gray = { ...rgb, colorChannels: 1 as const, hiddenChannels: 4 };
-    expect(await leaksAfter((m) =>
-      swapMask(m, 0, buildMask('B', { kernelSize: 3, inChannels: 1, outChannels: 4, colorChannels: 1 })), gray)).toBeGreaterThan(0);
+    expect(await leaksAfter((m) => swapMask(m, 0, buildMask('B', { kernelSize: 3, inChannels: 1, outChannels: 4, colorChannels: 1 })), gray)).toBeGreaterThan(
+      0,
+    );
     // Through a level embedding too: the first layer's input is then C·E features.
     const embedded = { ...rgb, inputEmbedding: 2 };
     expect(await leaksAfter(() => undefined, embedded)).toBe(0);
-    expect(await leaksAfter((m) =>
-      swapMask(m, 0, buildMask('B', { kernelSize: 3, inChannels: 6, outChannels: 6, colorChannels: 3 })), embedded)).toBeGreaterThan(0);
+    expect(
+      await leaksAfter((m) => swapMask(m, 0, buildMask('B', { kernelSize: 3, inChannels: 6, outChannels: 6, colorChannels: 3 })), embedded),
+    ).toBeGreaterThan(0);
   });
 
   it('an unmasked 1×1 output layer leaks G and B into R', async () => {
@@ -156,7 +192,25 @@ describe('the causality test catches the classic leaks', () => {
 
 describe('masking lives inside the differentiated computation', () => {
   it('masked weights stay exactly zero through optimizer steps', async () => {
-    const model = createPixelCNN({ height: 4, width: 4, colorChannels: 3, levels: 4, hiddenChannels: 6, layers: 3, kernelSize: 3, headChannels: 0, inputEmbedding: 0, architecture: 'pixelcnn', firstKernelSize: 3, position: false, classes: 0, labelDropout: 0 }, 2);
+    const model = createPixelCNN(
+      {
+        height: 4,
+        width: 4,
+        colorChannels: 3,
+        levels: 4,
+        hiddenChannels: 6,
+        layers: 3,
+        kernelSize: 3,
+        headChannels: 0,
+        inputEmbedding: 0,
+        architecture: 'pixelcnn',
+        firstKernelSize: 3,
+        position: false,
+        classes: 0,
+        labelDropout: 0,
+      },
+      2,
+    );
     await trainSomeSteps(model, 4);
     for (const layer of model.layers) {
       const [weight, mask] = await Promise.all([layer.weight.data(), layer.mask.data()]);

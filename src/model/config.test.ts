@@ -40,12 +40,23 @@ describe('the config declaration (CONFIG_SPEC)', () => {
     expect(() => validateConfig({ ...rgb, hiddenChannels: 32 })).toThrow(
       'hiddenChannels (32) must be divisible by colorChannels (3) so the features split evenly into R, G and B groups.',
     );
-    expect(() => validateConfig({ ...rgb, headChannels: 128 })).toThrow('headChannels (128) must be divisible by colorChannels (3) so the head splits evenly into R, G and B groups.');
+    expect(() => validateConfig({ ...rgb, headChannels: 128 })).toThrow(
+      'headChannels (128) must be divisible by colorChannels (3) so the head splits evenly into R, G and B groups.',
+    );
     expect(() => validateConfig({ ...rgb, hiddenChannels: 32, layers: 0 })).toThrow(/^layers must be/);
   });
 
   it('reads a config of a file written before the later fields as what it was', () => {
     const old = { height: 8, width: 8, colorChannels: 1, levels: 4, hiddenChannels: 6, layers: 2, kernelSize: 5 };
-    expect(withLaterFields(old)).toEqual({ ...old, architecture: 'pixelcnn', firstKernelSize: 5, headChannels: 0, inputEmbedding: 0, position: false, classes: 0, labelDropout: 0 });
+    expect(withLaterFields(old)).toEqual({
+      ...old,
+      architecture: 'pixelcnn',
+      firstKernelSize: 5,
+      headChannels: 0,
+      inputEmbedding: 0,
+      position: false,
+      classes: 0,
+      labelDropout: 0,
+    });
   });
 });

@@ -192,7 +192,9 @@ export const CONFIG_SPEC: { readonly [K in keyof PixelCNNConfig]: ConfigFieldSpe
 export const CONFIG_FIELDS = Object.keys(CONFIG_SPEC) as Array<keyof PixelCNNConfig>;
 
 /** The app's default config: every field's declared default (CONFIG_SPEC). */
-export const DEFAULT_CONFIG: PixelCNNConfig = Object.fromEntries(CONFIG_FIELDS.map((field) => [field, CONFIG_SPEC[field].default])) as unknown as PixelCNNConfig;
+export const DEFAULT_CONFIG: PixelCNNConfig = Object.fromEntries(
+  CONFIG_FIELDS.map((field) => [field, CONFIG_SPEC[field].default]),
+) as unknown as PixelCNNConfig;
 
 export const ARCHITECTURES: readonly Architecture[] = CONFIG_SPEC.architecture.choices!.map((choice) => choice.value);
 
@@ -216,7 +218,15 @@ export function noClassLabel(config: PixelCNNConfig): number | null {
  * shape of NumberSetting in src/worker/settings.ts): its label, hint, range
  * and default (CONFIG_SPEC).
  */
-export function configNumberSetting(field: keyof PixelCNNConfig): { label: string; hint: string; min: number; max: number; integer: boolean; step: number; default: number } {
+export function configNumberSetting(field: keyof PixelCNNConfig): {
+  label: string;
+  hint: string;
+  min: number;
+  max: number;
+  integer: boolean;
+  step: number;
+  default: number;
+} {
   const spec: ConfigFieldSpec = CONFIG_SPEC[field];
   if (!spec.range || typeof spec.default !== 'number') throw new Error(`${field} is not a number field.`);
   const integer = !spec.fraction;

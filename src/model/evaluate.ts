@@ -8,13 +8,7 @@ import type { PixelCNN } from './network';
  * image weighs the same, whatever batch it falls in. A conditional model
  * needs `labels`, one per image.
  */
-export async function evaluateBitsPerDim(
-  model: PixelCNN,
-  images: Uint8Array,
-  count: number,
-  batchSize = 16,
-  labels?: ArrayLike<number>,
-): Promise<number> {
+export async function evaluateBitsPerDim(model: PixelCNN, images: Uint8Array, count: number, batchSize = 16, labels?: ArrayLike<number>): Promise<number> {
   const { height, width, colorChannels } = model.config;
   const perImage = height * width * colorChannels;
   if (!(count >= 1) || images.length < count * perImage) {
@@ -26,7 +20,12 @@ export async function evaluateBitsPerDim(
     const bits = tf.tidy(() => {
       const values = Int32Array.from(images.subarray(start * perImage, (start + n) * perImage));
       const batch = tf.tensor4d(values, [n, height, width, colorChannels], 'int32');
-      const batchLabels = labels ? tf.tensor1d(Int32Array.from({ length: n }, (_, i) => labels[start + i]), 'int32') : undefined;
+      const batchLabels = labels
+        ? tf.tensor1d(
+            Int32Array.from({ length: n }, (_, i) => labels[start + i]),
+            'int32',
+          )
+        : undefined;
       return model.bitsPerDim(batch, batchLabels).mul(n);
     });
     total += (await bits.data())[0];

@@ -70,9 +70,15 @@ const CASES: Array<[string, Partial<PixelCNNConfig>]> = [
   ['gray', {}],
   ['gray, position and 3 classes, an embedding and a head', { position: true, classes: 3, inputEmbedding: 2, headChannels: 8 }],
   ['RGB', { colorChannels: 3, hiddenChannels: 6, height: 4, width: 4, firstKernelSize: 3 }],
-  ['RGB, position and 2 classes, an embedding and a head', { colorChannels: 3, hiddenChannels: 6, height: 4, width: 4, firstKernelSize: 3, position: true, classes: 2, inputEmbedding: 2, headChannels: 12 }],
+  [
+    'RGB, position and 2 classes, an embedding and a head',
+    { colorChannels: 3, hiddenChannels: 6, height: 4, width: 4, firstKernelSize: 3, position: true, classes: 2, inputEmbedding: 2, headChannels: 12 },
+  ],
   ['gray, 3 classes and a "no class" row', { position: true, classes: 3, labelDropout: 0.2, inputEmbedding: 2 }],
-  ['RGB, 2 classes and a "no class" row', { colorChannels: 3, hiddenChannels: 6, height: 4, width: 4, firstKernelSize: 3, position: true, classes: 2, labelDropout: 0.2 }],
+  [
+    'RGB, 2 classes and a "no class" row',
+    { colorChannels: 3, hiddenChannels: 6, height: 4, width: 4, firstKernelSize: 3, position: true, classes: 2, labelDropout: 0.2 },
+  ],
 ];
 
 /** The labels a model's causality is checked under: two classes, and "no class" where the model has that row. */
@@ -111,7 +117,16 @@ describe('the Gated PixelCNN is autoregressive, and sees everything before each 
 describe('the plain PixelCNN with a "no class" row', () => {
   for (const colorChannels of [1, 3] as const) {
     it(`${colorChannels === 1 ? 'gray' : 'RGB'}: no leak under any label, "no class" included, at init and after training`, async () => {
-      const config: PixelCNNConfig = { ...BASE, architecture: 'pixelcnn', layers: 2, colorChannels, hiddenChannels: 6, headChannels: 6, classes: 2, labelDropout: 0.2 };
+      const config: PixelCNNConfig = {
+        ...BASE,
+        architecture: 'pixelcnn',
+        layers: 2,
+        colorChannels,
+        hiddenChannels: 6,
+        headChannels: 6,
+        classes: 2,
+        labelDropout: 0.2,
+      };
       const model = createPixelCNN(config, 4);
       randomise(model, 12);
       for (const stage of ['init', 'trained']) {
@@ -184,7 +199,7 @@ describe('the gated causality test catches the leaks it is for', () => {
     expect(await leaksAfter(rgb, (m) => swapMask(m, 'v0', 'B', 'vertical'))).toBeGreaterThan(0);
   });
 
-  it('mask B on the horizontal stack\'s first layer leaks a sub-pixel into itself', async () => {
+  it("mask B on the horizontal stack's first layer leaks a sub-pixel into itself", async () => {
     expect(await leaksAfter(gray, (m) => swapMask(m, 'h0', 'B', 'horizontal'))).toBeGreaterThan(0);
     expect(await leaksAfter(rgb, (m) => swapMask(m, 'h0', 'B', 'horizontal'))).toBeGreaterThan(0);
   });

@@ -211,7 +211,18 @@ export async function sampleGatedNetwork(network: GatedNetwork, options: SampleO
      * `stride` apart from `at` on: the row table to every one; the column-and-class table from `col` on,
      * a column per target row (a whole image row, n = W), or for one column (n = 1).
      */
-    const addConstants = (layer: NetworkLayer, target: Float32Array, at: number, stride: number, n: number, from: number, width: number, b: number, row: number, col: number) => {
+    const addConstants = (
+      layer: NetworkLayer,
+      target: Float32Array,
+      at: number,
+      stride: number,
+      n: number,
+      from: number,
+      width: number,
+      b: number,
+      row: number,
+      col: number,
+    ) => {
       const { outChannels: k, columns } = layer.constants;
       const { byRow, byColumnAndClass } = terms.get(layer)!;
       const second = byColumnAndClass ?? zeros;

@@ -67,10 +67,7 @@ export function gatedPlan(config: PixelCNNConfig): GatedPlan {
       residual: l === 0 ? null : oneByOne(`res${l}`, 'gatedResidual', p, p, 10 * l + 4, 0.5, false),
     });
   }
-  const outputs = [
-    ...(head > 0 ? [oneByOne('head', 'head', p, head, 997, 0.5, true)] : []),
-    oneByOne('out', 'output', head || p, C * levels, 998, 0.25, true),
-  ];
+  const outputs = [...(head > 0 ? [oneByOne('head', 'head', p, head, 997, 0.5, true)] : []), oneByOne('out', 'output', head || p, C * levels, 998, 0.25, true)];
   return { embedding: E > 0 ? { name: 'embed/table', rows: C * levels, size: E } : null, stacks, outputs };
 }
 
@@ -107,7 +104,8 @@ export function gatedNetworkFromFile(saved: SavedModel): GatedNetwork {
   const read = (name: string, shape: number[]): Float32Array => {
     const entry = byName.get(name);
     if (!entry) throw new ModelFileError(`The model file is missing tensor "${name}".`);
-    if (entry.shape.join('×') !== shape.join('×')) throw new ModelFileError(`Tensor "${name}" has shape ${entry.shape.join('×')}, expected ${shape.join('×')}.`);
+    if (entry.shape.join('×') !== shape.join('×'))
+      throw new ModelFileError(`Tensor "${name}" has shape ${entry.shape.join('×')}, expected ${shape.join('×')}.`);
     const values = decodeFloat32(entry.data, name);
     const size = shape.reduce((a, b) => a * b, 1);
     if (values.length !== size) throw new ModelFileError(`Tensor "${name}" holds ${values.length} values, expected ${size}.`);

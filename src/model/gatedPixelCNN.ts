@@ -111,13 +111,22 @@ export function createGatedPixelCNN(config: PixelCNNConfig, seed = 1, options: P
   const prefix = nextModelPrefix('gated');
   // What each layer is comes from the plan (gatedNetwork.ts), which the tfjs-free sampler of a model file reads too.
   const plan = gatedPlan(config);
-  const build = (layer: LayerPlan): MaskedLayer => createLayer({ ...layer, name: `${prefix}/${layer.name}`, seed: seed + layer.seed, initial: options.initial });
+  const build = (layer: LayerPlan): MaskedLayer =>
+    createLayer({ ...layer, name: `${prefix}/${layer.name}`, seed: seed + layer.seed, initial: options.initial });
 
-  const embedding = plan.embedding ? createEmbedding(`${prefix}/${plan.embedding.name}`, plan.embedding.rows, plan.embedding.size, seed + 1000, options.initial) : null;
+  const embedding = plan.embedding
+    ? createEmbedding(`${prefix}/${plan.embedding.name}`, plan.embedding.rows, plan.embedding.size, seed + 1000, options.initial)
+    : null;
   const gatedLayers: GatedLayer[] = plan.stacks.map((stack) => ({
     vertical: build(stack.vertical),
     horizontal: build(stack.horizontal),
-    link: normalVariable<tf.Rank.R2>(`${prefix}/${stack.link.name}`, [stack.link.size, stack.link.size], 0.5 / Math.sqrt(stack.link.size), seed + stack.link.seed, options.initial),
+    link: normalVariable<tf.Rank.R2>(
+      `${prefix}/${stack.link.name}`,
+      [stack.link.size, stack.link.size],
+      0.5 / Math.sqrt(stack.link.size),
+      seed + stack.link.seed,
+      options.initial,
+    ),
     residual: stack.residual ? build(stack.residual) : null,
   }));
   const outputLayers = plan.outputs.map(build);

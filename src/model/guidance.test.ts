@@ -46,10 +46,25 @@ const CASES: Array<[string, PixelCNNConfig]> = [
   ],
   [
     'PixelCNN, RGB, 2 classes',
-    { ...TINY_GATED, architecture: 'pixelcnn', colorChannels: 3, hiddenChannels: 6, height: 3, width: 4, firstKernelSize: 3, layers: 2, headChannels: 6, classes: 2, labelDropout: 0.1 },
+    {
+      ...TINY_GATED,
+      architecture: 'pixelcnn',
+      colorChannels: 3,
+      hiddenChannels: 6,
+      height: 3,
+      width: 4,
+      firstKernelSize: 3,
+      layers: 2,
+      headChannels: 6,
+      classes: 2,
+      labelDropout: 0.1,
+    },
   ],
   ['gated, gray, embedding, head, position, 3 classes', { ...TINY_GATED, inputEmbedding: 3, headChannels: 8, position: true, classes: 3, labelDropout: 0.15 }],
-  ['gated, RGB, head, 2 classes', { ...TINY_GATED, colorChannels: 3, hiddenChannels: 6, height: 3, width: 4, firstKernelSize: 3, headChannels: 6, classes: 2, labelDropout: 0.15 }],
+  [
+    'gated, RGB, head, 2 classes',
+    { ...TINY_GATED, colorChannels: 3, hiddenChannels: 6, height: 3, width: 4, firstKernelSize: 3, headChannels: 6, classes: 2, labelDropout: 0.15 },
+  ],
 ];
 
 const labelsFor = (config: PixelCNNConfig, count: number) => Int32Array.from({ length: count }, (_, b) => (b * 2 + 1) % config.classes);
@@ -64,8 +79,8 @@ describe('the weight over the rows', () => {
     // 28 rows: row / 27.
     expect(guidanceAtRow(3, 0, 28)).toBe(3);
     expect(guidanceAtRow(3, 20, 28)).toBe(3);
-    expect(guidanceAtRow(3, 21, 28)).toBeCloseTo(1 + 2 * (0.95 - 21 / 27) / 0.2, 12);
-    expect(guidanceAtRow(3, 25, 28)).toBeCloseTo(1 + 2 * (0.95 - 25 / 27) / 0.2, 12);
+    expect(guidanceAtRow(3, 21, 28)).toBeCloseTo(1 + (2 * (0.95 - 21 / 27)) / 0.2, 12);
+    expect(guidanceAtRow(3, 25, 28)).toBeCloseTo(1 + (2 * (0.95 - 25 / 27)) / 0.2, 12);
     expect(guidanceAtRow(3, 26, 28)).toBe(1);
     expect(guidanceAtRow(3, 27, 28)).toBe(1);
     for (let row = 20; row < 27; row++) expect(guidanceAtRow(5, row + 1, 28)).toBeLessThanOrEqual(guidanceAtRow(5, row, 28));

@@ -39,7 +39,15 @@ function javascriptSpace(lengths: number[]): Omit<Workspace, 'copy'> {
   const { offsets, bytes } = arrayLayout(lengths);
   const buffer = new ArrayBuffer(bytes);
   const arrays = lengths.map((length, i) => new Float32Array(buffer, offsets[i], length));
-  return { arithmetic: 'javascript', arrays, heap: new Float32Array(buffer), multiply: multiplyInJavaScript, gate: gateInJavaScript, addTerms: addTermsInJavaScript, relu: reluInJavaScript };
+  return {
+    arithmetic: 'javascript',
+    arrays,
+    heap: new Float32Array(buffer),
+    multiply: multiplyInJavaScript,
+    gate: gateInJavaScript,
+    addTerms: addTermsInJavaScript,
+    relu: reluInJavaScript,
+  };
 }
 
 function multiplyInJavaScript(a: Float32Array, w: Float32Array, out: Float32Array, n: number, rows: number, cols: number): void {
@@ -56,7 +64,16 @@ function multiplyInJavaScript(a: Float32Array, w: Float32Array, out: Float32Arra
 }
 
 /** tanh(f) · σ(g), with tanh(f) = 1 − 2 / (e^2f + 1): one exp each (Math.tanh costs about two), and no NaN at ±∞. */
-function gateInJavaScript(pre: Float32Array, preAt: number, preStride: number, target: Float32Array, targetAt: number, targetStride: number, n: number, q: number): void {
+function gateInJavaScript(
+  pre: Float32Array,
+  preAt: number,
+  preStride: number,
+  target: Float32Array,
+  targetAt: number,
+  targetStride: number,
+  n: number,
+  q: number,
+): void {
   for (let r = 0; r < n; r++) {
     const f = preAt + r * preStride;
     const t = targetAt + r * targetStride;
@@ -64,7 +81,19 @@ function gateInJavaScript(pre: Float32Array, preAt: number, preStride: number, t
   }
 }
 
-function addTermsInJavaScript(target: Float32Array, targetAt: number, targetStride: number, a: Float32Array, aAt: number, aStride: number, b: Float32Array, bAt: number, bStride: number, n: number, width: number): void {
+function addTermsInJavaScript(
+  target: Float32Array,
+  targetAt: number,
+  targetStride: number,
+  a: Float32Array,
+  aAt: number,
+  aStride: number,
+  b: Float32Array,
+  bAt: number,
+  bStride: number,
+  n: number,
+  width: number,
+): void {
   for (let r = 0; r < n; r++) {
     const t = targetAt + r * targetStride;
     const x = aAt + r * aStride;
@@ -73,7 +102,16 @@ function addTermsInJavaScript(target: Float32Array, targetAt: number, targetStri
   }
 }
 
-function reluInJavaScript(target: Float32Array, targetAt: number, targetStride: number, source: Float32Array, sourceAt: number, sourceStride: number, n: number, width: number): void {
+function reluInJavaScript(
+  target: Float32Array,
+  targetAt: number,
+  targetStride: number,
+  source: Float32Array,
+  sourceAt: number,
+  sourceStride: number,
+  n: number,
+  width: number,
+): void {
   for (let r = 0; r < n; r++) {
     const t = targetAt + r * targetStride;
     const s = sourceAt + r * sourceStride;

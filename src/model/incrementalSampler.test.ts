@@ -31,6 +31,8 @@ function maxDifference(a: Float32Array[], b: Float32Array[]): number {
   return max;
 }
 
+// A table, one case a line, so prettier leaves it be.
+// prettier-ignore
 const CASES: Array<[string, PixelCNNConfig]> = [
   ['gray, 1 layer', { height: 4, width: 5, colorChannels: 1, levels: 6, hiddenChannels: 4, layers: 1, kernelSize: 3, headChannels: 0, inputEmbedding: 0, architecture: 'pixelcnn', firstKernelSize: 3, position: false, classes: 0, labelDropout: 0 }],
   ['gray, 3 layers, 5×5', { height: 5, width: 4, colorChannels: 1, levels: 8, hiddenChannels: 5, layers: 3, kernelSize: 5, headChannels: 0, inputEmbedding: 0, architecture: 'pixelcnn', firstKernelSize: 5, position: false, classes: 0, labelDropout: 0 }],

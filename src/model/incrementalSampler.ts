@@ -156,11 +156,7 @@ function groupMatrices(layer: LayerWeights, colorChannels: number): Float32Array
 
 export type { IncrementalArithmetic } from './incrementalArithmetic';
 
-export async function sampleIncremental(
-  model: PixelCNN,
-  options: SampleOptions,
-  arithmetic: IncrementalArithmetic = 'auto',
-): Promise<SampleResult> {
+export async function sampleIncremental(model: PixelCNN, options: SampleOptions, arithmetic: IncrementalArithmetic = 'auto'): Promise<SampleResult> {
   if (model.config.architecture === 'gated') return sampleGatedNetwork(await readGatedNetwork(model as GatedPixelCNN), options, arithmetic);
   return sampleWith(model, options, await readWeights(model), arithmetic);
 }

@@ -5,7 +5,15 @@
  * `channel`) of a sampler's network-input cache: its E embedding values at
  * at·E (the layout `embedLevels` produces), or its scaled level at `at`.
  */
-export function writeInputLevel(input: Float32Array, at: number, channel: number, level: number, levels: number, embedding: Float32Array | null, size: number): void {
+export function writeInputLevel(
+  input: Float32Array,
+  at: number,
+  channel: number,
+  level: number,
+  levels: number,
+  embedding: Float32Array | null,
+  size: number,
+): void {
   if (embedding) {
     const row = (channel * levels + level) * size;
     input.set(embedding.subarray(row, row + size), at * size);

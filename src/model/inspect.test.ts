@@ -129,7 +129,14 @@ describe('receptive field', () => {
       for (const [y, x] of blindSpot) expect(at(y, x), `(${y}, ${x})`).toBe(0);
       for (let i = row * config.width + col; i < map.length; i++) expect(map[i]).toBe(0);
       // Directly above, up and to the left, and to the left in the same row: seen.
-      for (const [y, x] of [[row - 1, col], [row - 1, col + 1], [row - 2, col - 1], [row, col - 1], [row, col - 2]]) expect(at(y, x), `(${y}, ${x})`).toBeGreaterThan(0);
+      for (const [y, x] of [
+        [row - 1, col],
+        [row - 1, col + 1],
+        [row - 2, col - 1],
+        [row, col - 1],
+        [row, col - 2],
+      ])
+        expect(at(y, x), `(${y}, ${x})`).toBeGreaterThan(0);
       m.dispose();
     });
   }

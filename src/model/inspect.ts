@@ -83,9 +83,20 @@ export async function receptiveField(model: PixelCNN, image: InspectedImage, row
   const gradient = tf.tidy(() => {
     const { images, labels } = imageTensors(model, image);
     const input = networkInput(images, model.embedding, levels);
-    const targets = tf.oneHot(tf.tensor1d(Array.from({ length: C }, (_, c) => image.pixels[(row * width + col) * C + c]), 'int32'), levels).toFloat();
+    const targets = tf
+      .oneHot(
+        tf.tensor1d(
+          Array.from({ length: C }, (_, c) => image.pixels[(row * width + col) * C + c]),
+          'int32',
+        ),
+        levels,
+      )
+      .toFloat();
     const logProbability = (x: tf.Tensor): tf.Scalar => {
-      const logits = model.logitsFromInput(x as tf.Tensor4D, labels).slice([0, row, col, 0, 0], [1, 1, 1, C, levels]).reshape([C, levels]);
+      const logits = model
+        .logitsFromInput(x as tf.Tensor4D, labels)
+        .slice([0, row, col, 0, 0], [1, 1, 1, C, levels])
+        .reshape([C, levels]);
       return tf.sum(tf.mul(tf.logSoftmax(logits), targets));
     };
     const dx = tf.grad(logProbability)(input);
@@ -109,7 +120,13 @@ export async function bitsPerDimEach(model: PixelCNN, images: ArrayLike<number>,
   const perImage = tf.tidy(() => {
     const values = Int32Array.from({ length: count * size }, (_, i) => images[i]);
     const batch = tf.tensor4d(values, [count, height, width, colorChannels], 'int32');
-    const batchLabels = classes > 0 ? tf.tensor1d(Int32Array.from({ length: count }, (_, i) => labels![i]), 'int32') : undefined;
+    const batchLabels =
+      classes > 0
+        ? tf.tensor1d(
+            Int32Array.from({ length: count }, (_, i) => labels![i]),
+            'int32',
+          )
+        : undefined;
     const logProbabilities = tf.logSoftmax(model.logits(batch, batchLabels).reshape([count * size, levels]));
     // wasm's OneHot writes int32 whatever dtype is asked for: cast it.
     const picked = tf.sum(tf.mul(logProbabilities, tf.cast(tf.oneHot(tf.tensor1d(values, 'int32'), levels), 'float32')), 1);

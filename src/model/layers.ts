@@ -36,7 +36,14 @@ export interface LayerSpec {
 }
 
 /** He initialisation over the taps the mask leaves open, so masking does not shrink activations. */
-function initialWeight(shape: [number, number, number, number], mask: tf.Tensor4D, openWeights: number, seed: number, gain: number, initial: InitialValues): tf.Tensor4D {
+function initialWeight(
+  shape: [number, number, number, number],
+  mask: tf.Tensor4D,
+  openWeights: number,
+  seed: number,
+  gain: number,
+  initial: InitialValues,
+): tf.Tensor4D {
   if (initial === 'zeros') return tf.zeros(shape);
   return tf.tidy(() => {
     const openPerOutput = openWeights / shape[3];
@@ -146,12 +153,7 @@ export function disposeLayer(layer: MaskedLayer): void {
 
 /** Trainable weights of a layer: the open taps, the bias and its tables. */
 export function layerParameters(layer: MaskedLayer): number {
-  return (
-    layer.openWeights +
-    layer.bias.size +
-    (layer.position ? layer.position.rows.size + layer.position.cols.size : 0) +
-    (layer.classTable?.size ?? 0)
-  );
+  return layer.openWeights + layer.bias.size + (layer.position ? layer.position.rows.size + layer.position.cols.size : 0) + (layer.classTable?.size ?? 0);
 }
 
 let modelCounter = 0;

@@ -21,7 +21,12 @@ async function valueAndGradient(f: (l: tf.Tensor2D, t: tf.Tensor1D) => tf.Scalar
 }
 
 describe('softmaxCrossEntropyBits', () => {
-  for (const [rows, classes, spread] of [[7, 5, 1], [33, 256, 3], [4, 2, 0.1], [6, 256, 80]] as const) {
+  for (const [rows, classes, spread] of [
+    [7, 5, 1],
+    [33, 256, 3],
+    [4, 2, 0.1],
+    [6, 256, 80],
+  ] as const) {
     it(`equals mean(-logSoftmax[target]) / ln 2 in value and gradient (${rows}×${classes}, logits × ${spread})`, async () => {
       const logits = tf.mul(tf.randomNormal([rows, classes], 0, 1, 'float32', rows), spread) as tf.Tensor2D;
       const targets = tf.randomUniformInt([rows], 0, classes, classes) as tf.Tensor1D;

@@ -40,7 +40,12 @@ function cases(): Case[] {
       for (const type of ['A', 'B'] as const) {
         for (const colorChannels of region === 'vertical' ? [1] : [1, 3]) {
           const batch = i % 2 === 0 ? 1 : 3;
-          const [height, width] = [[5, 7], [7, 5], [9, 3], [3, 9]][i % 4];
+          const [height, width] = [
+            [5, 7],
+            [7, 5],
+            [9, 3],
+            [3, 9],
+          ][i % 4];
           const inChannels = type === 'A' ? colorChannels : colorChannels === 1 ? 5 : 6;
           const outChannels = colorChannels === 1 ? 7 : 9;
           out.push({ batch, height, width, inChannels, outChannels, kernelSize, colorChannels, type, region });
@@ -237,11 +242,24 @@ describe('specialised kernels', () => {
   it('a layer names its own mask in the plan, as recognising the mask would (PixelCNN and gated, grey and colour)', () => {
     for (const architecture of ['pixelcnn', 'gated'] as const) {
       for (const colorChannels of [1, 3] as const) {
-        const config = { ...DEFAULT_CONFIG, architecture, colorChannels, hiddenChannels: 6, headChannels: 6, layers: 3, height: 6, width: 6, levels: 4, inputEmbedding: 2 };
+        const config = {
+          ...DEFAULT_CONFIG,
+          architecture,
+          colorChannels,
+          hiddenChannels: 6,
+          headChannels: 6,
+          layers: 3,
+          height: 6,
+          width: 6,
+          levels: 4,
+          inputEmbedding: 2,
+        };
         const model = createPixelCNN(config, 1, { initial: 'zeros' });
         for (const layer of model.layers) {
           const [k, , inChannels, outChannels] = layer.mask.shape;
-          expect(maskedConvPlan(layer.mask).standardMask, `${architecture} ${colorChannels} ${layer.name}`).toEqual(identifyMask(layer.mask.dataSync(), k, inChannels, outChannels));
+          expect(maskedConvPlan(layer.mask).standardMask, `${architecture} ${colorChannels} ${layer.name}`).toEqual(
+            identifyMask(layer.mask.dataSync(), k, inChannels, outChannels),
+          );
         }
         model.dispose();
       }

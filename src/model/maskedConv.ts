@@ -119,8 +119,7 @@ export function tapBlocks(values: ArrayLike<number>, kernelSize: number, inChann
       if (last && last[0] + last[1] === col) last[1]++;
       else runs.push([col, 1]);
     }
-    const sameAsPrevious =
-      runs.length === previous.length && runs.every(([col, cols], i) => previous[i].col === col && previous[i].cols === cols);
+    const sameAsPrevious = runs.length === previous.length && runs.every(([col, cols], i) => previous[i].col === col && previous[i].cols === cols);
     if (sameAsPrevious) {
       for (const block of previous) block.rows++;
     } else {
@@ -195,12 +194,7 @@ function windowConv(x: tf.Tensor4D, kernel: tf.Tensor4D, w: Window, bias?: tf.Te
   } else if (cropTop || cropBottom) {
     // Whole rows: slicing [B, H, W·C] copies one run per row instead of one per pixel.
     const rows = height - cropTop - cropBottom;
-    input = tf.slice(x.reshape([batch, height, width * channels]), [0, cropTop, 0], [batch, rows, width * channels]).reshape([
-      batch,
-      rows,
-      width,
-      channels,
-    ]);
+    input = tf.slice(x.reshape([batch, height, width * channels]), [0, cropTop, 0], [batch, rows, width * channels]).reshape([batch, rows, width, channels]);
   }
   const pad: [[0, 0], [number, number], [number, number], [0, 0]] = [
     [0, 0],
@@ -316,13 +310,7 @@ function runKernel(name: string, inputs: tf.NamedTensorMap, attrs: MaskedConvKer
  * taps only, with a custom gradient (see the top of this file).
  * input [B,H,W,Cin], weight and mask [k,k,Cin,Cout], bias [Cout].
  */
-export function maskedConv2d(
-  input: tf.Tensor4D,
-  weight: tf.Tensor4D,
-  mask: tf.Tensor4D,
-  bias: tf.Tensor1D,
-  options: MaskedConvOptions = {},
-): tf.Tensor4D {
+export function maskedConv2d(input: tf.Tensor4D, weight: tf.Tensor4D, mask: tf.Tensor4D, bias: tf.Tensor1D, options: MaskedConvOptions = {}): tf.Tensor4D {
   const plan = maskedConvPlan(mask);
   const k = plan.kernelSize;
   if (k % 2 !== 1) throw new Error(`Masked convolution kernels must have odd size, got ${k}.`);
@@ -368,14 +356,10 @@ export function maskedConv2d(
 
   if (options.inputGradient === false) {
     // The input is a closed-over constant, not an input of the op.
-    const op = tf.customGrad((w, b, save) =>
-      run(input, w as tf.Tensor4D, b as tf.Tensor1D, save as tf.GradSaveFunc, false),
-    );
+    const op = tf.customGrad((w, b, save) => run(input, w as tf.Tensor4D, b as tf.Tensor1D, save as tf.GradSaveFunc, false));
     return op(weight, bias) as tf.Tensor4D;
   }
-  const op = tf.customGrad((x, w, b, save) =>
-    run(x as tf.Tensor4D, w as tf.Tensor4D, b as tf.Tensor1D, save as tf.GradSaveFunc, true),
-  );
+  const op = tf.customGrad((x, w, b, save) => run(x as tf.Tensor4D, w as tf.Tensor4D, b as tf.Tensor1D, save as tf.GradSaveFunc, true));
   return op(input, weight, bias) as tf.Tensor4D;
 }
 
@@ -385,11 +369,6 @@ export function maskedConv2d(
  * It computes every k×k tap, and cannot train on tfjs-backend-wasm (no
  * Conv2DBackpropFilter kernel).
  */
-export function maskedConv2dReference(
-  input: tf.Tensor4D,
-  weight: tf.Tensor4D,
-  mask: tf.Tensor4D,
-  bias: tf.Tensor1D,
-): tf.Tensor4D {
+export function maskedConv2dReference(input: tf.Tensor4D, weight: tf.Tensor4D, mask: tf.Tensor4D, bias: tf.Tensor1D): tf.Tensor4D {
   return tf.tidy(() => tf.conv2d(input, tf.mul(weight, mask) as tf.Tensor4D, 1, 'same').add(bias));
 }

@@ -38,8 +38,7 @@ async function run(backend: 'wasm' | 'cpu', conv: typeof maskedConv2d, seed: num
     const w = tf.randomNormal([5, 5, 6, 9], 0, 1, 'float32', seed + 1) as tf.Tensor4D;
     const b = tf.randomNormal([9], 0, 1, 'float32', seed + 2) as tf.Tensor1D;
     const projection = tf.randomNormal([3, 7, 5, 9], 0, 1, 'float32', seed + 3);
-    const f = (xs: tf.Tensor, ws: tf.Tensor, bs: tf.Tensor) =>
-      tf.sum(tf.mul(conv(xs as tf.Tensor4D, ws as tf.Tensor4D, mask, bs as tf.Tensor1D), projection));
+    const f = (xs: tf.Tensor, ws: tf.Tensor, bs: tf.Tensor) => tf.sum(tf.mul(conv(xs as tf.Tensor4D, ws as tf.Tensor4D, mask, bs as tf.Tensor1D), projection));
     const [dx, dw, db] = tf.grads(f)([x, w, b]);
     return {
       y: conv(x, w, mask, b).dataSync() as Float32Array,
@@ -80,7 +79,25 @@ describe('maskedConv2d on tfjs-backend-wasm', () => {
         const ramp = tf.range(0, 6, 1, 'int32').reshape([1, 6, 1, 1]).tile([1, 1, 6, 1]);
         return tf.mod(ramp.add(offsets), levels) as tf.Tensor4D;
       });
-      const model = createPixelCNN({ height: 6, width: 6, colorChannels: 1, levels, hiddenChannels: 8, layers: 2, kernelSize: 3, headChannels: 0, inputEmbedding, architecture: 'pixelcnn', firstKernelSize: 3, position: false, classes: 0, labelDropout: 0 }, 1);
+      const model = createPixelCNN(
+        {
+          height: 6,
+          width: 6,
+          colorChannels: 1,
+          levels,
+          hiddenChannels: 8,
+          layers: 2,
+          kernelSize: 3,
+          headChannels: 0,
+          inputEmbedding,
+          architecture: 'pixelcnn',
+          firstKernelSize: 3,
+          position: false,
+          classes: 0,
+          labelDropout: 0,
+        },
+        1,
+      );
       const optimizer = tf.train.adam(0.02);
       const first = model.trainStep(images, optimizer);
       const before = (await first.data())[0];

@@ -83,24 +83,81 @@ describe('masks', () => {
   });
 
   it('openTaps lists the spatial taps in raster order', () => {
-    expect(openTaps('A', 3, 1)).toEqual([[0, 0], [0, 1], [0, 2], [1, 0]]);
-    expect(openTaps('B', 3, 1)).toEqual([[0, 0], [0, 1], [0, 2], [1, 0], [1, 1]]);
+    expect(openTaps('A', 3, 1)).toEqual([
+      [0, 0],
+      [0, 1],
+      [0, 2],
+      [1, 0],
+    ]);
+    expect(openTaps('B', 3, 1)).toEqual([
+      [0, 0],
+      [0, 1],
+      [0, 2],
+      [1, 0],
+      [1, 1],
+    ]);
     expect(openTaps('A', 3, 3)).toHaveLength(5);
   });
 
   it('rejects hidden widths that do not split into colour groups, and even kernels', () => {
-    const base = { height: 4, width: 4, colorChannels: 3 as const, levels: 4, hiddenChannels: 8, layers: 2, kernelSize: 3, headChannels: 0, inputEmbedding: 0, architecture: 'pixelcnn' as const, firstKernelSize: 3, position: false, classes: 0, labelDropout: 0 };
+    const base = {
+      height: 4,
+      width: 4,
+      colorChannels: 3 as const,
+      levels: 4,
+      hiddenChannels: 8,
+      layers: 2,
+      kernelSize: 3,
+      headChannels: 0,
+      inputEmbedding: 0,
+      architecture: 'pixelcnn' as const,
+      firstKernelSize: 3,
+      position: false,
+      classes: 0,
+      labelDropout: 0,
+    };
     expect(() => createPixelCNN(base)).toThrow(/hiddenChannels \(8\) must be divisible by colorChannels \(3\)/);
-    expect(() => createPixelCNN({ ...base, hiddenChannels: 9, kernelSize: 4, headChannels: 0, inputEmbedding: 0, architecture: 'pixelcnn' as const, firstKernelSize: 4, position: false, classes: 0, labelDropout: 0 })).toThrow(/[kK]ernelSize must be odd/);
+    expect(() =>
+      createPixelCNN({
+        ...base,
+        hiddenChannels: 9,
+        kernelSize: 4,
+        headChannels: 0,
+        inputEmbedding: 0,
+        architecture: 'pixelcnn' as const,
+        firstKernelSize: 4,
+        position: false,
+        classes: 0,
+        labelDropout: 0,
+      }),
+    ).toThrow(/[kK]ernelSize must be odd/);
   });
 
-  it('the gated stacks\' regions: vertical sees whole rows above (B: and the centre row), horizontal the row to the left', () => {
+  it("the gated stacks' regions: vertical sees whole rows above (B: and the centre row), horizontal the row to the left", () => {
     // k = 3: taps (row, col), centre (1, 1).
-    expect(openTaps('A', 3, 1, 'vertical')).toEqual([[0, 0], [0, 1], [0, 2]]);
-    expect(openTaps('B', 3, 1, 'vertical')).toEqual([[0, 0], [0, 1], [0, 2], [1, 0], [1, 1], [1, 2]]);
+    expect(openTaps('A', 3, 1, 'vertical')).toEqual([
+      [0, 0],
+      [0, 1],
+      [0, 2],
+    ]);
+    expect(openTaps('B', 3, 1, 'vertical')).toEqual([
+      [0, 0],
+      [0, 1],
+      [0, 2],
+      [1, 0],
+      [1, 1],
+      [1, 2],
+    ]);
     expect(openTaps('A', 3, 1, 'horizontal')).toEqual([[1, 0]]);
-    expect(openTaps('B', 3, 1, 'horizontal')).toEqual([[1, 0], [1, 1]]);
-    expect(openTaps('A', 5, 3, 'horizontal')).toEqual([[2, 0], [2, 1], [2, 2]]);
+    expect(openTaps('B', 3, 1, 'horizontal')).toEqual([
+      [1, 0],
+      [1, 1],
+    ]);
+    expect(openTaps('A', 5, 3, 'horizontal')).toEqual([
+      [2, 0],
+      [2, 1],
+      [2, 2],
+    ]);
     // The vertical stack has no colour groups: its open taps are open for every channel pair, centre row included.
     const vertical = maskValues('B', { kernelSize: 3, inChannels: 3, outChannels: 6, colorChannels: 3, region: 'vertical' });
     const centre = (1 * 3 + 1) * 18;
@@ -115,7 +172,12 @@ describe('masks', () => {
     for (const region of MASK_REGIONS) {
       for (const kernelSize of [1, 3, 5, 7]) {
         for (const type of ['A', 'B'] as const) {
-          for (const [colorChannels, inChannels, outChannels] of [[1, 3, 5], [3, 3, 9], [3, 6, 9], [1, 1, 2]]) {
+          for (const [colorChannels, inChannels, outChannels] of [
+            [1, 3, 5],
+            [3, 3, 9],
+            [3, 6, 9],
+            [1, 1, 2],
+          ]) {
             const values = maskValues(type, { kernelSize, inChannels, outChannels, colorChannels, region });
             const found = identifyMask(values, kernelSize, inChannels, outChannels);
             expect(found, `${region} k=${kernelSize} ${type} ${colorChannels} groups`).not.toBeNull();
@@ -137,8 +199,16 @@ describe('masks', () => {
       colorChannels: 3,
       region: 'horizontal',
     });
-    expect(identifyMask(maskValues('B', { kernelSize: 3, inChannels: 6, outChannels: 9, colorChannels: 3 }), 3, 6, 9)).toEqual({ type: 'B', colorChannels: 3, region: 'causal' });
-    expect(identifyMask(maskValues('A', { kernelSize: 7, inChannels: 3, outChannels: 6, colorChannels: 3 }), 7, 3, 6)).toEqual({ type: 'A', colorChannels: 3, region: 'causal' });
+    expect(identifyMask(maskValues('B', { kernelSize: 3, inChannels: 6, outChannels: 9, colorChannels: 3 }), 3, 6, 9)).toEqual({
+      type: 'B',
+      colorChannels: 3,
+      region: 'causal',
+    });
+    expect(identifyMask(maskValues('A', { kernelSize: 7, inChannels: 3, outChannels: 6, colorChannels: 3 }), 7, 3, 6)).toEqual({
+      type: 'A',
+      colorChannels: 3,
+      region: 'causal',
+    });
     const opened = maskValues('B', { kernelSize: 3, inChannels: 2, outChannels: 3, colorChannels: 1 });
     opened[(1 * 3 + 2) * 6] = 1; // a tap right of the centre
     expect(identifyMask(opened, 3, 2, 3)).toBeNull();

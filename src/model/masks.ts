@@ -68,7 +68,10 @@ export function centreTapOpen(type: MaskType, gIn: number, gOut: number): boolea
 export function maskValues(type: MaskType, opts: MaskOptions): Float32Array {
   const { kernelSize: k, inChannels, outChannels, colorChannels, region = 'causal' } = opts;
   if (k < 1 || k % 2 === 0) throw new Error(`Mask kernelSize must be odd and positive, got ${k}.`);
-  for (const [name, n] of [['inChannels', inChannels], ['outChannels', outChannels]] as const) {
+  for (const [name, n] of [
+    ['inChannels', inChannels],
+    ['outChannels', outChannels],
+  ] as const) {
     if (n % colorChannels !== 0) {
       throw new Error(`Mask ${name} (${n}) must be divisible by colorChannels (${colorChannels}).`);
     }
@@ -128,12 +131,7 @@ export function standardMask(type: MaskType, colorChannels: number, region: Mask
  * colour groups; it is reported with one.) Lets a kernel that bakes the
  * causal shape into its code check that it computes the mask it was given.
  */
-export function identifyMask(
-  values: ArrayLike<number>,
-  kernelSize: number,
-  inChannels: number,
-  outChannels: number,
-): StandardMask | null {
+export function identifyMask(values: ArrayLike<number>, kernelSize: number, inChannels: number, outChannels: number): StandardMask | null {
   if (kernelSize < 1 || kernelSize % 2 === 0 || values.length !== kernelSize * kernelSize * inChannels * outChannels) return null;
   for (const region of MASK_REGIONS) {
     const maxGroups = region === 'vertical' ? 1 : Math.min(inChannels, outChannels);

@@ -58,7 +58,9 @@ describe('training memory estimate', () => {
     expect(memoryProblem(DEFAULT_CONFIG, 16, 'wasm')).toBeNull();
     const huge: PixelCNNConfig = { ...DEFAULT_CONFIG, height: 256, width: 256, colorChannels: 3, hiddenChannels: 1023, layers: 64 };
     const problem = memoryProblem(huge, 16, 'wasm')!;
-    expect(problem).toMatch(/^This model needs about [\d.]+ GB to train on batches of 16 \(.* of weights, .* of activations\), more than the 2\.7 GB allowed on wasm/);
+    expect(problem).toMatch(
+      /^This model needs about [\d.]+ GB to train on batches of 16 \(.* of weights, .* of activations\), more than the 2\.7 GB allowed on wasm/,
+    );
     expect(problem).toMatch(/Use smaller images, fewer layers or fewer channels\.$/);
     const wide: PixelCNNConfig = { ...DEFAULT_CONFIG, hiddenChannels: 256 };
     const batch = largestFittingBatch(wide, MEMORY_BUDGETS.wasm.bytes);

@@ -161,10 +161,7 @@ export function memoryProblem(config: PixelCNNConfig, batchSize: number, backend
   if (batch > 0) fits.push(`a batch size of ${batch}`);
   const channels = largestFittingChannels(config, batchSize, budget.bytes);
   if (channels > 0) fits.push(`${channels} hidden channels`);
-  const suggestion =
-    fits.length > 0
-      ? ` It would fit with ${fits.join(', or with ')}.`
-      : ' Use smaller images, fewer layers or fewer channels.';
+  const suggestion = fits.length > 0 ? ` It would fit with ${fits.join(', or with ')}.` : ' Use smaller images, fewer layers or fewer channels.';
   return (
     `This model needs about ${formatBytes(estimate.totalBytes)} to train on batches of ${batchSize} ` +
     `(${parts}), more than the ${formatBytes(budget.bytes)} allowed on ${backend} (${budget.why}).${suggestion}`

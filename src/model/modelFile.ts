@@ -110,4 +110,3 @@ export function readSavedModel(json: unknown): { saved: SavedModel; droppedMeta:
     droppedMeta: dropped,
   };
 }
-

@@ -9,7 +9,16 @@ const names = ['zero', 'one', 'two'];
 describe("a model file's meta", () => {
   it('reads every field of its kind, typed', () => {
     const card = { title: 'Digits', steps: 5000 };
-    const raw = { steps: 12, origin: 'pretrained', card, classNames: names, guidance: 2.5, independentChannels: true, savedAt: '2026-01-01T00:00:00Z', exportedAt: 'x' };
+    const raw = {
+      steps: 12,
+      origin: 'pretrained',
+      card,
+      classNames: names,
+      guidance: 2.5,
+      independentChannels: true,
+      savedAt: '2026-01-01T00:00:00Z',
+      exportedAt: 'x',
+    };
     const { meta, dropped } = readModelMeta(raw, digits);
     expect(meta).toEqual(raw);
     expect(dropped).toEqual([]);
@@ -33,7 +42,9 @@ describe("a model file's meta", () => {
     expect(dropped).toEqual(['steps', 'origin', 'card', 'classNames', 'guidance', 'independentChannels', 'savedAt']);
     expect(readModelMeta({ steps: 2.5, classNames: ['zero', '', 'two'], guidance: Number.NaN }, digits).dropped).toEqual(['steps', 'classNames', 'guidance']);
     // Class names of an unconditional model fit nothing.
-    expect(readModelMeta({ classNames: [] }, DEFAULT_CONFIG.classes === 0 ? DEFAULT_CONFIG : { ...DEFAULT_CONFIG, classes: 0 }).dropped).toEqual(['classNames']);
+    expect(readModelMeta({ classNames: [] }, DEFAULT_CONFIG.classes === 0 ? DEFAULT_CONFIG : { ...DEFAULT_CONFIG, classes: 0 }).dropped).toEqual([
+      'classNames',
+    ]);
   });
 
   it('reads no meta as empty, and a meta that is not a record as empty, naming it', () => {

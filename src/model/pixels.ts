@@ -10,9 +10,13 @@ export { levelToInput, writeInputLevel } from './inputLevels';
  * Levels 0..levels-1 map linearly onto [-1, 1].
  */
 export function toNetworkInput(pixels: tf.Tensor4D, levels: number): tf.Tensor4D {
-  return tf.tidy(() => pixels.toFloat().mul(2 / (levels - 1)).sub(1));
+  return tf.tidy(() =>
+    pixels
+      .toFloat()
+      .mul(2 / (levels - 1))
+      .sub(1),
+  );
 }
-
 
 /**
  * The learned alternative to `toNetworkInput`: each sub-pixel's level picks

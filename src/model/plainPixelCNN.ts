@@ -82,11 +82,33 @@ export function createPlainPixelCNN(config: PixelCNNConfig, seed = 1, options: P
   }
   if (head > 0) {
     layers.push(
-      createLayer({ ...common, name: `${prefix}/head`, role: 'head', maskType: 'B', region: 'causal', kernelSize: 1, inChannels: hidden, outChannels: head, seed: seed + config.layers + 1, gain: 0.5 }),
+      createLayer({
+        ...common,
+        name: `${prefix}/head`,
+        role: 'head',
+        maskType: 'B',
+        region: 'causal',
+        kernelSize: 1,
+        inChannels: hidden,
+        outChannels: head,
+        seed: seed + config.layers + 1,
+        gain: 0.5,
+      }),
     );
   }
   layers.push(
-    createLayer({ ...common, name: `${prefix}/out`, role: 'output', maskType: 'B', region: 'causal', kernelSize: 1, inChannels: head || hidden, outChannels: C * levels, seed: seed + config.layers, gain: 0.25 }),
+    createLayer({
+      ...common,
+      name: `${prefix}/out`,
+      role: 'output',
+      maskType: 'B',
+      region: 'causal',
+      kernelSize: 1,
+      inChannels: head || hidden,
+      outChannels: C * levels,
+      seed: seed + config.layers,
+      gain: 0.25,
+    }),
   );
 
   const variables: tf.Variable[] = [

@@ -22,13 +22,7 @@ let scratch = new Float64Array(256);
  * A temperature of 0 means greedy (the most likely level). `uniform` is one
  * draw from [0, 1), so callers control exactly how much randomness is used.
  */
-export function sampleCategorical(
-  logits: ArrayLike<number>,
-  offset: number,
-  levels: number,
-  temperature: number,
-  uniform: number,
-): number {
+export function sampleCategorical(logits: ArrayLike<number>, offset: number, levels: number, temperature: number, uniform: number): number {
   let best = 0;
   let max = -Infinity;
   for (let v = 0; v < levels; v++) {

@@ -18,7 +18,22 @@ async function train(model: PixelCNN, data: tf.Tensor4D, steps: number, learning
 }
 
 describe('the reference sampler', () => {
-  const config: PixelCNNConfig = { height: 3, width: 4, colorChannels: 3, levels: 4, hiddenChannels: 6, layers: 2, kernelSize: 3, headChannels: 0, inputEmbedding: 0, architecture: 'pixelcnn', firstKernelSize: 3, position: false, classes: 0, labelDropout: 0 };
+  const config: PixelCNNConfig = {
+    height: 3,
+    width: 4,
+    colorChannels: 3,
+    levels: 4,
+    hiddenChannels: 6,
+    layers: 2,
+    kernelSize: 3,
+    headChannels: 0,
+    inputEmbedding: 0,
+    architecture: 'pixelcnn',
+    firstKernelSize: 3,
+    position: false,
+    classes: 0,
+    labelDropout: 0,
+  };
 
   it('is deterministic for a fixed seed and differs for another seed', async () => {
     const model = createPixelCNN(config, 4);
@@ -74,7 +89,22 @@ describe('the reference sampler', () => {
   });
 
   it('a tiny trained model reproduces a rule every training image obeys: constant grayscale images', async () => {
-    const gray: PixelCNNConfig = { height: 4, width: 4, colorChannels: 1, levels: 2, hiddenChannels: 8, layers: 2, kernelSize: 3, headChannels: 0, inputEmbedding: 0, architecture: 'pixelcnn', firstKernelSize: 3, position: false, classes: 0, labelDropout: 0 };
+    const gray: PixelCNNConfig = {
+      height: 4,
+      width: 4,
+      colorChannels: 1,
+      levels: 2,
+      hiddenChannels: 8,
+      layers: 2,
+      kernelSize: 3,
+      headChannels: 0,
+      inputEmbedding: 0,
+      architecture: 'pixelcnn',
+      firstKernelSize: 3,
+      position: false,
+      classes: 0,
+      labelDropout: 0,
+    };
     const data = tf.tidy(() => tf.tensor4d([0, 1, 0, 1, 1, 0, 1, 0], [8, 1, 1, 1], 'int32').tile([1, 4, 4, 1]) as tf.Tensor4D);
     const model = createPixelCNN(gray, 1);
     const bits = await train(model, data, 150, 0.03);
@@ -89,7 +119,22 @@ describe('the reference sampler', () => {
   });
 
   it('a tiny trained colour model draws G and B conditioned on R of the same pixel: gray pixels stay gray', async () => {
-    const rgb: PixelCNNConfig = { height: 2, width: 2, colorChannels: 3, levels: 4, hiddenChannels: 12, layers: 1, kernelSize: 3, headChannels: 0, inputEmbedding: 0, architecture: 'pixelcnn', firstKernelSize: 3, position: false, classes: 0, labelDropout: 0 };
+    const rgb: PixelCNNConfig = {
+      height: 2,
+      width: 2,
+      colorChannels: 3,
+      levels: 4,
+      hiddenChannels: 12,
+      layers: 1,
+      kernelSize: 3,
+      headChannels: 0,
+      inputEmbedding: 0,
+      architecture: 'pixelcnn',
+      firstKernelSize: 3,
+      position: false,
+      classes: 0,
+      labelDropout: 0,
+    };
     // Each pixel's level is random, and R = G = B: only in-pixel conditioning can predict G and B.
     const data = tf.tidy(() => tf.randomUniformInt([32, 2, 2, 1], 0, 4, 8).tile([1, 1, 1, 3]) as tf.Tensor4D);
     const model = createPixelCNN(rgb, 2);

@@ -186,4 +186,3 @@ export function samplingRun(model: { config: PixelCNNConfig }, options: SampleOp
 
   return { pixels, images, perImage, start, labels, batch, count, draw, step };
 }
-

@@ -6,7 +6,22 @@ import { loadWeights, ModelFileError, parseSavedModel, saveModel } from './seria
 
 beforeAll(useCpuBackend);
 
-const config = { height: 4, width: 4, colorChannels: 3 as const, levels: 4, hiddenChannels: 6, layers: 2, kernelSize: 3, headChannels: 0, inputEmbedding: 0, architecture: 'pixelcnn' as const, firstKernelSize: 3, position: false, classes: 0, labelDropout: 0 };
+const config = {
+  height: 4,
+  width: 4,
+  colorChannels: 3 as const,
+  levels: 4,
+  hiddenChannels: 6,
+  layers: 2,
+  kernelSize: 3,
+  headChannels: 0,
+  inputEmbedding: 0,
+  architecture: 'pixelcnn' as const,
+  firstKernelSize: 3,
+  position: false,
+  classes: 0,
+  labelDropout: 0,
+};
 
 async function bits(model: ReturnType<typeof createPixelCNN>, images: tf.Tensor4D): Promise<number> {
   const value = model.bitsPerDim(images);
@@ -63,7 +78,14 @@ describe('the model file', () => {
     const saved = parseSavedModel(JSON.parse(JSON.stringify(await saveModel(a))));
     expect(saved.tensors.map((t) => t.name)).toEqual([
       'embed/table',
-      ...['0', '1', '2'].flatMap((l) => [`v${l}/weight`, `v${l}/bias`, `h${l}/weight`, `h${l}/bias`, `link${l}/weight`, ...(l === '0' ? [] : [`res${l}/weight`, `res${l}/bias`])]),
+      ...['0', '1', '2'].flatMap((l) => [
+        `v${l}/weight`,
+        `v${l}/bias`,
+        `h${l}/weight`,
+        `h${l}/bias`,
+        `link${l}/weight`,
+        ...(l === '0' ? [] : [`res${l}/weight`, `res${l}/bias`]),
+      ]),
       'head/weight',
       'head/bias',
       'out/weight',
@@ -100,7 +122,9 @@ describe('the model file', () => {
     expect(() => parseSavedModel({ hello: 1 })).toThrow(/not a PixelCNN model file/);
     expect(() => parseSavedModel([1, 2])).toThrow(ModelFileError);
     expect(() => parseSavedModel({ format: 'pixelcnn-studio-model', version: 99 })).toThrow(/version 99/);
-    expect(() => parseSavedModel({ format: 'pixelcnn-studio-model', version: 1, config: { ...config, kernelSize: 4 }, tensors: [] })).toThrow(/kernelSize must be odd/);
+    expect(() => parseSavedModel({ format: 'pixelcnn-studio-model', version: 1, config: { ...config, kernelSize: 4 }, tensors: [] })).toThrow(
+      /kernelSize must be odd/,
+    );
   });
 
   it('rejects a model for another architecture and leaves the current weights untouched', async () => {
@@ -108,7 +132,9 @@ describe('the model file', () => {
     const other = createPixelCNN({ ...config, hiddenChannels: 9 }, 1);
     const images = tf.randomUniformInt([1, 4, 4, 3], 0, 4, 1) as tf.Tensor4D;
     const before = await bits(model, images);
-    expect(() => loadWeights(model, parseSavedModel(JSON.parse(JSON.stringify({ format: 'pixelcnn-studio-model', version: 1, config: other.config, tensors: [] }))))).toThrow(/another architecture/);
+    expect(() =>
+      loadWeights(model, parseSavedModel(JSON.parse(JSON.stringify({ format: 'pixelcnn-studio-model', version: 1, config: other.config, tensors: [] })))),
+    ).toThrow(/another architecture/);
 
     const saved = await saveModel(other);
     // A file whose later tensor is short must fail before any earlier tensor is assigned.

@@ -114,11 +114,7 @@ export interface BuiltinDigits {
  * A random choice rather than the first digits of each file: the first 5,000
  * test digits are known to be cleaner than the last 5,000.
  */
-export function builtinDigits(
-  standard: { train: ImageDataset; test: ImageDataset },
-  count = BUILTIN_DIGITS_COUNT,
-  seed = BUILTIN_DIGITS_SEED,
-): BuiltinDigits {
+export function builtinDigits(standard: { train: ImageDataset; test: ImageDataset }, count = BUILTIN_DIGITS_COUNT, seed = BUILTIN_DIGITS_SEED): BuiltinDigits {
   const slots = splitIndices(count, DEFAULT_TEST_FRACTION, DEFAULT_SPLIT_SEED);
   const size = standard.train.width * standard.train.height;
   const pixels = new Uint8Array(count * size);

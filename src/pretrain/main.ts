@@ -243,7 +243,9 @@ function readCheckpoint(file: string): Checkpoint | undefined {
   try {
     return parseCheckpoint(JSON.parse(fs.readFileSync(file, 'utf8')));
   } catch (error) {
-    throw new Error(`${file} cannot be resumed from (${error instanceof Error ? error.message : String(error)}); run with --fresh to start over`, { cause: error });
+    throw new Error(`${file} cannot be resumed from (${error instanceof Error ? error.message : String(error)}); run with --fresh to start over`, {
+      cause: error,
+    });
   }
 }
 

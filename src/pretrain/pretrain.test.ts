@@ -12,7 +12,22 @@ import { type PretrainSettings, batchIndices, learningRateAt } from './schedule'
 
 beforeAll(useCpuBackend);
 
-const tiny: PixelCNNConfig = { height: 4, width: 4, colorChannels: 1, levels: 4, hiddenChannels: 4, layers: 2, kernelSize: 3, headChannels: 0, inputEmbedding: 0, architecture: 'pixelcnn', firstKernelSize: 3, position: false, classes: 0, labelDropout: 0 };
+const tiny: PixelCNNConfig = {
+  height: 4,
+  width: 4,
+  colorChannels: 1,
+  levels: 4,
+  hiddenChannels: 4,
+  layers: 2,
+  kernelSize: 3,
+  headChannels: 0,
+  inputEmbedding: 0,
+  architecture: 'pixelcnn',
+  firstKernelSize: 3,
+  position: false,
+  classes: 0,
+  labelDropout: 0,
+};
 const settings: PretrainSettings = { config: tiny, seed: 9, steps: 6, batchSize: 2, peakLearningRate: 0.01, finalLearningRate: 0.001, warmupSteps: 2 };
 
 function images(count: number): ImageDataset {
@@ -119,9 +134,19 @@ describe('a pretraining run', () => {
 
 describe('sharing a batch', () => {
   it('splits it into contiguous shares as even as possible, none empty', () => {
-    expect(splitShares(16, 2)).toEqual([[0, 8], [8, 16]]);
-    expect(splitShares(5, 3)).toEqual([[0, 2], [2, 3], [3, 5]]);
-    expect(splitShares(2, 4)).toEqual([[0, 1], [1, 2]]);
+    expect(splitShares(16, 2)).toEqual([
+      [0, 8],
+      [8, 16],
+    ]);
+    expect(splitShares(5, 3)).toEqual([
+      [0, 2],
+      [2, 3],
+      [3, 5],
+    ]);
+    expect(splitShares(2, 4)).toEqual([
+      [0, 1],
+      [1, 2],
+    ]);
   });
 });
 

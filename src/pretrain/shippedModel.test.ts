@@ -61,15 +61,19 @@ describe.each(BUILTIN_DATASET_IDS)('the pretrained model shipped for the %s', (i
   // A digits card from before the built-in digits came from the standard split (it has no testBitsPerDim) was scored
   // on held-out digits the app no longer has: 1,000 of the mnist package's 10,000, all standard training digits.
   const scoredOnGoneDigits = id === 'digits' && !('testBitsPerDim' in card);
-  it.skipIf(scoredOnGoneDigits)('scores the held-out bits/dim its card records, to 0.01', async () => {
-    const { test } = readBuiltinSplit(root, id, card.config.levels);
-    expect(test.count).toBe(card.split.heldOutImages);
-    const model = createPixelCNN(saved.config);
-    loadWeights(model, saved);
-    const labels = saved.config.classes > 0 ? test.labels : undefined;
-    if (saved.config.classes > 0) expect(labels, 'the held-out images carry their labels').toBeDefined();
-    const bits = await evaluateBitsPerDim(model, test.pixels, test.count, 50, labels);
-    model.dispose();
-    expect(Math.abs(bits - card.heldOutBitsPerDim)).toBeLessThan(0.01);
-  }, 300_000); // a Gated PixelCNN scores the 1,000 digits in about a minute on one wasm thread
+  it.skipIf(scoredOnGoneDigits)(
+    'scores the held-out bits/dim its card records, to 0.01',
+    async () => {
+      const { test } = readBuiltinSplit(root, id, card.config.levels);
+      expect(test.count).toBe(card.split.heldOutImages);
+      const model = createPixelCNN(saved.config);
+      loadWeights(model, saved);
+      const labels = saved.config.classes > 0 ? test.labels : undefined;
+      if (saved.config.classes > 0) expect(labels, 'the held-out images carry their labels').toBeDefined();
+      const bits = await evaluateBitsPerDim(model, test.pixels, test.count, 50, labels);
+      model.dispose();
+      expect(Math.abs(bits - card.heldOutBitsPerDim)).toBeLessThan(0.01);
+    },
+    300_000,
+  ); // a Gated PixelCNN scores the 1,000 digits in about a minute on one wasm thread
 });

@@ -8,7 +8,13 @@ import { ROOT, resolveLocal, valueImports } from './moduleImports';
  * its value imports (type-only imports vanish when compiled); none may reach
  * a tfjs package.
  */
-const TFJS_FREE = ['src/model/fileSampler.ts', 'src/model/modelFile.ts', 'src/model/sampling.ts', 'src/model/incrementalArithmetic.ts', 'src/worker/earlyGrid.ts'];
+const TFJS_FREE = [
+  'src/model/fileSampler.ts',
+  'src/model/modelFile.ts',
+  'src/model/sampling.ts',
+  'src/model/incrementalArithmetic.ts',
+  'src/worker/earlyGrid.ts',
+];
 
 /** The chain of modules from `entry` to the first package import matching `forbidden`, or null. */
 function pathTo(entry: string, forbidden: RegExp): string[] | null {

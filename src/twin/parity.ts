@@ -54,9 +54,7 @@ export type ParityJob =
   | { op: 'schedule'; count: number; settings: PretrainSettings; trainCount: number; steps: number[]; dataset?: BuiltinDatasetId }
   | { op: 'labelDropout'; labels: number[]; probability: number; seed: number; steps: number[]; noClass: number; draws: number };
 
-export type ParityAnswer =
-  | { ok: true; [key: string]: unknown }
-  | { ok: false; error: string };
+export type ParityAnswer = { ok: true; [key: string]: unknown } | { ok: false; error: string };
 
 function readSaved(file: string): SavedModel {
   return parseSavedModel(JSON.parse(fs.readFileSync(file, 'utf8')));
@@ -162,7 +160,11 @@ async function heldOutJob(job: Extract<ParityJob, { op: 'heldOut' }>, root: stri
   for (let start = 0; start < count; start += 16) {
     const n = Math.min(16, count - start);
     const bits = tf.tidy(() => {
-      const images = tf.tensor4d(Int32Array.from(test.pixels.subarray(start * perImage, (start + n) * perImage)), [n, config.height, config.width, config.colorChannels], 'int32');
+      const images = tf.tensor4d(
+        Int32Array.from(test.pixels.subarray(start * perImage, (start + n) * perImage)),
+        [n, config.height, config.width, config.colorChannels],
+        'int32',
+      );
       const labels = conditional ? tf.tensor1d(testLabels!.subarray(start, start + n), 'int32') : undefined;
       return model.bitsPerDim(images, labels).mul(n);
     });

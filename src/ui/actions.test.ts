@@ -117,7 +117,11 @@ describe("the page's actions", () => {
     const second = loadBuiltinDataset('icons');
     engine.emit({ type: 'dataset', dataset: state().dataset! });
     expect(state().importing).toBe(true);
-    engine.emit({ type: 'answer', id: engine.last('importImages').id, outcome: { status: 'failed', context: 'dataset', message: 'None of the files could be used.' } });
+    engine.emit({
+      type: 'answer',
+      id: engine.last('importImages').id,
+      outcome: { status: 'failed', context: 'dataset', message: 'None of the files could be used.' },
+    });
     expect(await first).toBe(false);
     expect(state().importing).toBe(true);
     engine.emit({ type: 'answer', id: engine.last('useBuiltinDataset').id, outcome: { status: 'done' } });
@@ -139,7 +143,9 @@ describe("the page's actions", () => {
     engine.emit({ type: 'fatal', message: 'the engine ran out of memory' });
     expect(await pending).toBe(false);
     expect(engine.terminated).toBe(true);
-    expect(state().errors).toEqual({ worker: 'The engine stopped (the engine ran out of memory) and was restarted on the last saved model. Anything since the last save was lost.' });
+    expect(state().errors).toEqual({
+      worker: 'The engine stopped (the engine ran out of memory) and was restarted on the last saved model. Anything since the last save was lost.',
+    });
     const next = FakeWorker.all.at(-1)!;
     expect(next).not.toBe(engine);
     expect(next.sent[0].request.type).toBe('init');

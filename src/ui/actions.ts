@@ -140,7 +140,9 @@ export async function importModel(text: string, fileName: string, switchArchitec
  */
 export async function loadBuiltinDataset(id: BuiltinDatasetId = 'digits', withModel = false): Promise<boolean> {
   clearErrors('dataset');
-  const engineRequest = withModel ? { type: 'useBuiltinDataset' as const, id, withModel, sample: nextSampleSettings() } : { type: 'useBuiltinDataset' as const, id };
+  const engineRequest = withModel
+    ? { type: 'useBuiltinDataset' as const, id, withModel, sample: nextSampleSettings() }
+    : { type: 'useBuiltinDataset' as const, id };
   return importing(null, call('dataset', engineRequest));
 }
 

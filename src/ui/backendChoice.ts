@@ -74,10 +74,5 @@ export function forgetTrial(): void {
 function isTrial(value: unknown): value is BackendTrial {
   if (typeof value !== 'object' || value === null) return false;
   const trial = value as Partial<BackendTrial>;
-  return (
-    typeof trial.key === 'string' &&
-    typeof trial.config === 'object' &&
-    Array.isArray(trial.figures) &&
-    NAMES.some((n) => n === trial.chosen)
-  );
+  return typeof trial.key === 'string' && typeof trial.config === 'object' && Array.isArray(trial.figures) && NAMES.some((n) => n === trial.chosen);
 }

@@ -126,7 +126,8 @@ export function request(engineRequest: EngineRequest, transfer: Transferable[] =
 export async function call(panel: ErrorContext, engineRequest: EngineRequest, transfer: Transferable[] = []): Promise<boolean> {
   const answer = await request(engineRequest, transfer);
   if (answer.status === 'failed') setError(answer.context, plainEngineText(answer.message));
-  else if (answer.status === 'unanswered' && answer.why === 'no-engine') setError(panel, 'The engine is not running. Use "Restart engine" at the top of the page.');
+  else if (answer.status === 'unanswered' && answer.why === 'no-engine')
+    setError(panel, 'The engine is not running. Use "Restart engine" at the top of the page.');
   return answer.status === 'done';
 }
 
@@ -141,7 +142,9 @@ function engineDied(reason: string): void {
   recentDeaths = recentDeaths.filter((at) => now - at < DEATH_WINDOW_MS);
   const what = reason.replace(/[.\s]+$/, '');
   if (recentDeaths.length >= MAX_AUTOMATIC_RESTARTS) {
-    engineStopped(`${what}. It has stopped ${recentDeaths.length + 1} times in a minute, so it was not restarted again; try a smaller model or batch, then Restart engine.`);
+    engineStopped(
+      `${what}. It has stopped ${recentDeaths.length + 1} times in a minute, so it was not restarted again; try a smaller model or batch, then Restart engine.`,
+    );
     return;
   }
   recentDeaths.push(now);

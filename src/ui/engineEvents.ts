@@ -51,11 +51,7 @@ function historyAfterModel(state: StudioState, model: ModelSummary): Partial<Stu
   const previous = state.model;
   const lastStep = state.lossHistory.at(-1)?.step ?? 0;
   const sameWeights =
-    previous !== null &&
-    previous.origin === model.origin &&
-    sameArchitecture(previous.config, model.config) &&
-    model.steps > 0 &&
-    model.steps >= lastStep;
+    previous !== null && previous.origin === model.origin && sameArchitecture(previous.config, model.config) && model.steps > 0 && model.steps >= lastStep;
   return sameWeights ? {} : { lossHistory: [], testHistory: [], stepsPerSecond: null, trainingStopReason: null };
 }
 

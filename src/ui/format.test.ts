@@ -36,11 +36,21 @@ describe('how the Model panel words a model', () => {
 
   it('adds the standard test loss, the default guidance, the passes and a warm start when the card has them', () => {
     const rows = Object.fromEntries(
-      cardRows({ ...card, testBitsPerDim: 0.8412, testImages: 10000, unconditionalTestBitsPerDim: 0.8523, guidance: 2.5, epochs: 3.73, startedFrom: { file: 'start.json', steps: 5000 } }),
+      cardRows({
+        ...card,
+        testBitsPerDim: 0.8412,
+        testImages: 10000,
+        unconditionalTestBitsPerDim: 0.8523,
+        guidance: 2.5,
+        epochs: 3.73,
+        startedFrom: { file: 'start.json', steps: 5000 },
+      }),
     );
     expect(rows['Test loss']).toBe('0.841 bits/dim on 10,000 standard MNIST test digits; 0.852 bits/dim told "no class"');
     expect(rows['Guidance']).toBe("2.5 by default (the Sampling panel's Guidance)");
-    expect(rows['Training']).toBe('6,000 Adam steps of 16 images (3.73 passes over the training images), continuing a model of 5,000 steps, seed 2026, learning rate up to 0.002');
+    expect(rows['Training']).toBe(
+      '6,000 Adam steps of 16 images (3.73 passes over the training images), continuing a model of 5,000 steps, seed 2026, learning rate up to 0.002',
+    );
     expect(Object.keys(Object.fromEntries(cardRows(card)))).not.toContain('Test loss');
   });
 

@@ -66,9 +66,15 @@ export function cardRows(card: Record<string, unknown>): [string, string][] {
     ...test,
     ['Held-out loss', `${bits(card.heldOutBitsPerDim)} on ${formatInteger(card.split.heldOutImages)} held-out images (the Dataset panel's test split)`],
     ['Training loss', `${bits(card.trainBitsPerDim)} on ${formatInteger(card.trainBitsImages)} training images`],
-    ['Training', `${formatInteger(card.steps)} Adam steps of ${card.batchSize} images${epochs}${from}, seed ${card.seed}, learning rate up to ${card.learningRate.peak}`],
+    [
+      'Training',
+      `${formatInteger(card.steps)} Adam steps of ${card.batchSize} images${epochs}${from}, seed ${card.seed}, learning rate up to ${card.learningRate.peak}`,
+    ],
     ...guidance,
-    ['Made', `${card.trainedAt.slice(0, 10)} by npm run pretrain on ${card.backend}, ${hours >= 1 ? `${hours.toFixed(1)} h` : `${Math.round(card.wallTimeSeconds / 60)} min`}`],
+    [
+      'Made',
+      `${card.trainedAt.slice(0, 10)} by npm run pretrain on ${card.backend}, ${hours >= 1 ? `${hours.toFixed(1)} h` : `${Math.round(card.wallTimeSeconds / 60)} min`}`,
+    ],
     ['Code', `commit ${card.commit.slice(0, 12)}${card.commit.endsWith('+changes') ? ' (with uncommitted changes)' : ''}`],
   ];
 }

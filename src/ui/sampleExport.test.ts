@@ -55,7 +55,11 @@ describe('the generation replay', () => {
     const rgba = new Uint8ClampedArray(count * 256 * 4);
     for (let p = 0; p < count * 256; p++) rgba.set([p % 256, (p * 7) % 256, (p * 13) % 251, 255], p * 4);
     const frame: SampleFrame = { count, width: 16, height: 16, channels: 3, levels: 256, rgba, drawn: 768, prefixLength: 0, columns: null, captions: null };
-    const bytes = await generationGif(frame, [{ drawn: 0, elapsedMs: 0 }, { drawn: 384, elapsedMs: 100 }, { drawn: 768, elapsedMs: 200 }]);
+    const bytes = await generationGif(frame, [
+      { drawn: 0, elapsedMs: 0 },
+      { drawn: 384, elapsedMs: 100 },
+      { drawn: 768, elapsedMs: 200 },
+    ]);
     expect(new TextDecoder().decode(bytes.subarray(0, 6))).toBe('GIF89a');
     // A global colour table of 256 entries: the size field of the packed byte is 7.
     expect(bytes[10] & 0x87).toBe(0x87);

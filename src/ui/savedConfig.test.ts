@@ -37,7 +37,18 @@ describe('the remembered config', () => {
   });
 
   it('reads one remembered before the new fields as what it was: a PixelCNN with one kernel size, no position, no classes, no label dropout', () => {
-    remember({ height: 12, width: 12, colorChannels: 1, levels: 16, hiddenChannels: 8, layers: 3, kernelSize: 5, headChannels: 0, inputEmbedding: 0, stale: 1 });
+    remember({
+      height: 12,
+      width: 12,
+      colorChannels: 1,
+      levels: 16,
+      hiddenChannels: 8,
+      layers: 3,
+      kernelSize: 5,
+      headChannels: 0,
+      inputEmbedding: 0,
+      stale: 1,
+    });
     expect(loadSavedConfig()).toEqual({
       architecture: 'pixelcnn',
       height: 12,

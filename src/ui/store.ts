@@ -21,10 +21,7 @@ import { loadSavedConfig } from './savedConfig';
  * kept out of here (see sampleChannel.ts) because they change too often.
  */
 
-export type EngineStatus =
-  | { state: 'starting' }
-  | { state: 'ready' }
-  | { state: 'stopped'; message: string };
+export type EngineStatus = { state: 'starting' } | { state: 'ready' } | { state: 'stopped'; message: string };
 
 export interface LossPoint {
   step: number;

@@ -8,7 +8,10 @@ describe('the link hash', () => {
     const { state, problems, unknown } = parseHash(hash);
     expect(problems).toEqual([]);
     expect(unknown).toEqual([]);
-    expect(state).toEqual({ model: 'icons', settings: { seed: 1234, temperature: 0.85, count: 6, draw: { kind: 'class', label: 3 }, delayMs: 50, guidance: 2.5 } });
+    expect(state).toEqual({
+      model: 'icons',
+      settings: { seed: 1234, temperature: 0.85, count: 6, draw: { kind: 'class', label: 3 }, delayMs: 50, guidance: 2.5 },
+    });
     expect(formatHash(state)).toBe(hash);
     expect(parseHash('draw=rows:4&draw=any').state.settings.draw).toEqual({ kind: 'any' });
     expect(parseHash('#draw=rows:4').state.settings.draw).toEqual({ kind: 'rows', perClass: 4 });

@@ -182,7 +182,9 @@ export function startUrlState(): void {
       if (builtinModelOf(current) !== wanted) {
         const title = BUILTIN_DATASETS[wanted].title.toLowerCase();
         if (hasOwnModel(current.model)) {
-          addNotice(`This link draws with the built-in ${title} model, but your own model is loaded, so its images will differ. Choose the ${title} under Built-in datasets to load it.`);
+          addNotice(
+            `This link draws with the built-in ${title} model, but your own model is loaded, so its images will differ. Choose the ${title} under Built-in datasets to load it.`,
+          );
         } else {
           loadBuiltinDataset(wanted, true);
         }
@@ -194,7 +196,7 @@ export function startUrlState(): void {
 
 function writeHash(current: StudioState): void {
   // Until the engine has said which model it has, the link's own model key stands.
-  const model = current.model ? builtinModelOf(current) ?? undefined : parseHash(window.location.hash).state.model;
+  const model = current.model ? (builtinModelOf(current) ?? undefined) : parseHash(window.location.hash).state.model;
   const hash = formatHash({ model, settings: current.sampleSettings }, unknownKeys);
   if (hash !== window.location.hash) window.history.replaceState(window.history.state, '', `${window.location.pathname}${window.location.search}${hash}`);
 }

@@ -119,7 +119,8 @@ export interface AutoChoice {
 export async function selectBackend(requested?: BackendName, auto?: AutoChoice): Promise<BackendInfo> {
   // A first visit (nothing remembered) starts wasm before asking the GPUs anything: probing them
   // (an adapter, a WebGL context) costs start-up time, and the trial that needs them comes later.
-  if (auto && !requested && !auto.remembered && !(await start('wasm'))) return { ...probeCpu('wasm'), requested: false, unavailable: [], trialPending: 'later' };
+  if (auto && !requested && !auto.remembered && !(await start('wasm')))
+    return { ...probeCpu('wasm'), requested: false, unavailable: [], trialPending: 'later' };
   const probed = await probeAll();
   if (requested || !auto) return startRanked(probed, requested);
 
@@ -215,9 +216,7 @@ async function startRanked(probed: Probed, requested?: BackendName): Promise<Bac
       adapter: candidate.adapter,
       software: candidate.software,
       requested: candidate.name === requested,
-      unavailable: unavailable
-        .filter((u) => NOMINAL_RANK[u.name] < rank(candidate))
-        .concat(passedOver(candidates, candidate, requested)),
+      unavailable: unavailable.filter((u) => NOMINAL_RANK[u.name] < rank(candidate)).concat(passedOver(candidates, candidate, requested)),
     };
   }
   throw new Error(`No tfjs backend could start: ${unavailable.map((u) => `${u.name}: ${u.reason}`).join('; ')}`);

@@ -15,7 +15,22 @@ import {
   trialKey,
 } from './backendTrial';
 
-const tiny: PixelCNNConfig = { height: 6, width: 6, colorChannels: 1, levels: 8, hiddenChannels: 4, layers: 2, kernelSize: 3, headChannels: 0, inputEmbedding: 0, architecture: 'pixelcnn', firstKernelSize: 3, position: false, classes: 0, labelDropout: 0 };
+const tiny: PixelCNNConfig = {
+  height: 6,
+  width: 6,
+  colorChannels: 1,
+  levels: 8,
+  hiddenChannels: 4,
+  layers: 2,
+  kernelSize: 3,
+  headChannels: 0,
+  inputEmbedding: 0,
+  architecture: 'pixelcnn',
+  firstKernelSize: 3,
+  position: false,
+  classes: 0,
+  labelDropout: 0,
+};
 
 const wasm: TrialCandidate = { name: 'wasm', adapter: 'WebAssembly on the CPU', software: false };
 const cpu: TrialCandidate = { name: 'cpu', adapter: 'plain JavaScript on the CPU', software: false };
@@ -85,7 +100,11 @@ describe('the backend trial (injected timings)', () => {
   });
 
   it('tries hardware GPUs before software ones', async () => {
-    const { measure, asked } = scripted({ wasm: { warmUpMs: 40, msPerStep: 30 }, webgpu: { warmUpMs: 20, msPerStep: 5 }, webgl: { warmUpMs: 20, msPerStep: 8 } });
+    const { measure, asked } = scripted({
+      wasm: { warmUpMs: 40, msPerStep: 30 },
+      webgpu: { warmUpMs: 20, msPerStep: 5 },
+      webgl: { warmUpMs: 20, msPerStep: 8 },
+    });
     const gpu = { ...webgpu, adapter: 'nvidia ampere', software: false };
     await runBackendTrial([webgl, gpu, cpu, wasm], measure, { ...options, hardwareCompileMs: 1000 });
     expect(asked.map((a) => a.name)).toEqual(['wasm', 'webgpu', 'webgl']);

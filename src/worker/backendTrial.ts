@@ -143,11 +143,7 @@ async function measureWithin(measure: MeasureFn, candidate: TrialCandidate, limi
   }
 }
 
-export async function runBackendTrial(
-  candidates: TrialCandidate[],
-  measure: MeasureFn,
-  options: TrialOptions,
-): Promise<BackendTrial> {
+export async function runBackendTrial(candidates: TrialCandidate[], measure: MeasureFn, options: TrialOptions): Promise<BackendTrial> {
   const { minDeadlineMs, slowerFactor, firstDeadlineMs, startupMs, hardwareCompileMs } = { ...DEFAULTS, ...options };
   const started = performance.now();
   const figures: BackendFigure[] = [];
@@ -156,7 +152,11 @@ export async function runBackendTrial(
   for (const candidate of trialOrder(candidates)) {
     const base = { name: candidate.name, adapter: candidate.adapter, software: candidate.software };
     if (candidate.name === 'cpu' && best) {
-      figures.push({ ...base, outcome: 'skipped', note: `not timed: the plain-JavaScript backend is tried only when nothing else works, and ${best.name} does` });
+      figures.push({
+        ...base,
+        outcome: 'skipped',
+        note: `not timed: the plain-JavaScript backend is tried only when nothing else works, and ${best.name} does`,
+      });
       continue;
     }
     const tried = performance.now();
@@ -167,7 +167,14 @@ export async function runBackendTrial(
       // wasm then times steps shared with helper workers too (trial.worker.ts), within a start-up and the same steps again.
       const outerMs = startupMs + 2 * compile + deadline * (options.steps + 1) + (candidate.name === 'wasm' ? startupMs + deadline * (options.steps + 1) : 0);
       const timing = await measureWithin(measure, candidate, { stepDeadlineMs: deadline, compileDeadlineMs: compile }, outerMs);
-      const figure: BackendFigure = { ...base, outcome: 'timed', msPerStep: timing.msPerStep, warmUpMs: timing.warmUpMs, trialMs: performance.now() - tried, ...(timing.cores ? { cores: timing.cores } : {}) };
+      const figure: BackendFigure = {
+        ...base,
+        outcome: 'timed',
+        msPerStep: timing.msPerStep,
+        warmUpMs: timing.warmUpMs,
+        trialMs: performance.now() - tried,
+        ...(timing.cores ? { cores: timing.cores } : {}),
+      };
       figures.push(figure);
       if (!best || timing.msPerStep < (best.msPerStep ?? Infinity)) best = figure;
     } catch (error) {

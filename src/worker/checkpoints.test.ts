@@ -3,7 +3,22 @@ import type { PixelCNNConfig } from '../model/config';
 import type { SavedModel } from '../model/serialize';
 import { CheckpointHistory, type CheckpointFacts, memoryCheckpointStorage } from './checkpoints';
 
-const small: PixelCNNConfig = { height: 4, width: 4, colorChannels: 1, levels: 4, hiddenChannels: 4, layers: 2, kernelSize: 3, headChannels: 0, inputEmbedding: 0, architecture: 'pixelcnn', firstKernelSize: 3, position: false, classes: 0, labelDropout: 0 };
+const small: PixelCNNConfig = {
+  height: 4,
+  width: 4,
+  colorChannels: 1,
+  levels: 4,
+  hiddenChannels: 4,
+  layers: 2,
+  kernelSize: 3,
+  headChannels: 0,
+  inputEmbedding: 0,
+  architecture: 'pixelcnn',
+  firstKernelSize: 3,
+  position: false,
+  classes: 0,
+  labelDropout: 0,
+};
 const wide: PixelCNNConfig = { ...small, hiddenChannels: 8 };
 
 /** A stand-in model file whose step count names it, so a restore can be checked. */

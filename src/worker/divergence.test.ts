@@ -33,7 +33,12 @@ describe('the divergence guard', () => {
     expect(firstFiring(watch, noisy)).toBeNull();
     // Random weights can score above log2(levels) + 1 = 9 at first; falling from there is learning, not diverging.
     const fresh = new DivergenceWatch(256);
-    expect(firstFiring(fresh, Array.from({ length: 100 }, (_, i) => 11 - i * 0.05))).toBeNull();
+    expect(
+      firstFiring(
+        fresh,
+        Array.from({ length: 100 }, (_, i) => 11 - i * 0.05),
+      ),
+    ).toBeNull();
   });
 
   it('fires above log2(levels) + 1 once the model has been below it, even when that is not twice the best', () => {

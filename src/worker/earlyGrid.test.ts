@@ -12,7 +12,22 @@ import { recordingEngine } from './testEngine';
 
 beforeAll(useCpuBackend);
 
-const tiny: PixelCNNConfig = { height: 4, width: 4, colorChannels: 1, levels: 4, hiddenChannels: 4, layers: 2, kernelSize: 3, headChannels: 0, inputEmbedding: 0, architecture: 'pixelcnn', firstKernelSize: 3, position: false, classes: 5, labelDropout: 0 };
+const tiny: PixelCNNConfig = {
+  height: 4,
+  width: 4,
+  colorChannels: 1,
+  levels: 4,
+  hiddenChannels: 4,
+  layers: 2,
+  kernelSize: 3,
+  headChannels: 0,
+  inputEmbedding: 0,
+  architecture: 'pixelcnn',
+  firstKernelSize: 3,
+  position: false,
+  classes: 5,
+  labelDropout: 0,
+};
 const sampleOnStart = { count: 12, temperature: 1, seed: 5, delayMs: 0, draw: { kind: 'any' as const } };
 const init: EngineRequest = { type: 'init', config: tiny, sampleOnStart };
 
@@ -26,7 +41,16 @@ async function startEarlyGrid(request: EngineRequest, deps: EarlyGridDeps): Prom
 /** 40 fake 28×28 "digits", nearly all of class 'c', so a grid drawn in proportion differs from one drawn evenly. */
 function fakeDigits(): ImageDataset {
   const labels = Int32Array.from({ length: 40 }, (_, n) => [0, 1, 3, 4][n] ?? 2);
-  return { width: 28, height: 28, channels: 1, levels: 256, count: 40, pixels: new Uint8Array(40 * 784).fill(9), labels, classNames: ['a', 'b', 'c', 'd', 'e'] };
+  return {
+    width: 28,
+    height: 28,
+    channels: 1,
+    levels: 256,
+    count: 40,
+    pixels: new Uint8Array(40 * 784).fill(9),
+    labels,
+    classNames: ['a', 'b', 'c', 'd', 'e'],
+  };
 }
 
 async function shipped(): Promise<SavedModel> {
@@ -105,7 +129,9 @@ describe("a first visit's early grid", () => {
     expect(done[0].stopped).toBe(true);
 
     // The inspection views read the adopted grid's images (the stand-in sampler drew level 1 everywhere).
-    expect(await h.engine.handle({ type: 'inspect', target: { kind: 'sample', image: 3 }, pixel: { row: 0, col: 0 }, field: false })).toEqual({ status: 'done' });
+    expect(await h.engine.handle({ type: 'inspect', target: { kind: 'sample', image: 3 }, pixel: { row: 0, col: 0 }, field: false })).toEqual({
+      status: 'done',
+    });
     const inspection = h.last('inspection')!.inspection;
     expect(inspection.pixels[0]).toBe(1);
 
@@ -214,8 +240,14 @@ describe("a first visit's early grid", () => {
   });
 
   it("reads a built-in set's labels from its description, and none from a damaged one", () => {
-    expect(parseBuiltinLabels('digits', JSON.stringify({ labels: '0123' }))).toEqual({ labels: Int32Array.from([0, 1, 2, 3]), classNames: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'] });
-    expect(parseBuiltinLabels('icons', JSON.stringify({ labels: '101', classNames: ['x', 'y'] }))).toEqual({ labels: Int32Array.from([1, 0, 1]), classNames: ['x', 'y'] });
+    expect(parseBuiltinLabels('digits', JSON.stringify({ labels: '0123' }))).toEqual({
+      labels: Int32Array.from([0, 1, 2, 3]),
+      classNames: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
+    });
+    expect(parseBuiltinLabels('icons', JSON.stringify({ labels: '101', classNames: ['x', 'y'] }))).toEqual({
+      labels: Int32Array.from([1, 0, 1]),
+      classNames: ['x', 'y'],
+    });
     expect(parseBuiltinLabels('icons', JSON.stringify({ labels: '12', classNames: ['x', 'y'] }))).toBeNull();
     expect(parseBuiltinLabels('digits', '{')).toBeNull();
     expect(parseBuiltinLabels('digits', '{}')).toBeNull();

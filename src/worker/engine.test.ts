@@ -12,7 +12,22 @@ import type { BackendTrial, EngineEvent } from './protocol';
 
 beforeAll(useCpuBackend);
 
-const tiny: PixelCNNConfig = { height: 4, width: 4, colorChannels: 1, levels: 4, hiddenChannels: 4, layers: 2, kernelSize: 3, headChannels: 0, inputEmbedding: 0, architecture: 'pixelcnn', firstKernelSize: 3, position: false, classes: 0, labelDropout: 0 };
+const tiny: PixelCNNConfig = {
+  height: 4,
+  width: 4,
+  colorChannels: 1,
+  levels: 4,
+  hiddenChannels: 4,
+  layers: 2,
+  kernelSize: 3,
+  headChannels: 0,
+  inputEmbedding: 0,
+  architecture: 'pixelcnn',
+  firstKernelSize: 3,
+  position: false,
+  classes: 0,
+  labelDropout: 0,
+};
 
 /** 40 fake 28×28 "digits": a bright square whose position varies, labelled 0–4 by that position. */
 function fakeDigits(): ImageDataset {
@@ -73,8 +88,7 @@ describe('the engine', () => {
     await engine.handle({ type: 'init', config: { ...tiny, architecture: 'gated', firstKernelSize: 5 } });
     const masks = last('model')!.model.masks;
     expect(masks.architecture).toBe('gated');
-    const flags = (k: number, open: (r: number, c: number) => boolean) =>
-      Array.from({ length: k * k }, (_, i) => (open(Math.floor(i / k), i % k) ? 1 : 0));
+    const flags = (k: number, open: (r: number, c: number) => boolean) => Array.from({ length: k * k }, (_, i) => (open(Math.floor(i / k), i % k) ? 1 : 0));
     // The first layers are 5×5 (centre 2), later layers 3×3 (centre 1).
     expect(masks.stacks!.vertical.a).toMatchObject({ kernelSize: 5, spatial: flags(5, (r) => r < 2) });
     expect(masks.stacks!.vertical.b).toMatchObject({ kernelSize: 3, spatial: flags(3, (r) => r <= 1) });
@@ -189,7 +203,10 @@ describe('the engine', () => {
     expect(data.skipped.map((s) => s.name).sort()).toEqual(['broken.png', 'notes.txt']);
     expect(data.trainCount + data.testCount).toBe(2);
 
-    expect(await engine.handle({ type: 'importImages', files: [{ name: 'x.txt', bytes: new Uint8Array([1, 2]) }] })).toMatchObject({ status: 'failed', context: 'dataset' });
+    expect(await engine.handle({ type: 'importImages', files: [{ name: 'x.txt', bytes: new Uint8Array([1, 2]) }] })).toMatchObject({
+      status: 'failed',
+      context: 'dataset',
+    });
     expect(last('dataset')!.dataset.trainCount + last('dataset')!.dataset.testCount).toBe(2);
   });
 
@@ -198,7 +215,10 @@ describe('the engine', () => {
     const datasets = memoryDatasetStore();
     const first = harness(models, undefined, datasets);
     await first.engine.handle({ type: 'init', config: tiny });
-    await first.engine.handle({ type: 'importImages', files: [pngNamed('a/one.png', 10, 6, 200), pngNamed('a/two.png', 3, 3, 20), pngNamed('bad.png', 0, 0, 0)] });
+    await first.engine.handle({
+      type: 'importImages',
+      files: [pngNamed('a/one.png', 10, 6, 200), pngNamed('a/two.png', 3, 3, 20), pngNamed('bad.png', 0, 0, 0)],
+    });
     await first.engine.handle({ type: 'importImages', files: [{ name: 'x.txt', bytes: new Uint8Array([1, 2]) }] });
 
     const second = harness(models, undefined, datasets);
@@ -270,7 +290,9 @@ describe('the engine', () => {
     expect(await engine.handle({ type: 'completeDrawing', image: new Uint8Array(16).fill(4), keepRows: 2, settings })).toEqual(
       refusal('The drawing has level 4 at value 0; this model has levels 0 to 3.'),
     );
-    expect(await engine.handle({ type: 'completeDrawing', image, keepRows: 5, settings })).toEqual(refusal('Rows to keep must be a whole number from 0 to 4, got 5.'));
+    expect(await engine.handle({ type: 'completeDrawing', image, keepRows: 5, settings })).toEqual(
+      refusal('Rows to keep must be a whole number from 0 to 4, got 5.'),
+    );
   });
 });
 
@@ -400,7 +422,9 @@ describe('a conditional model', () => {
     expect(data.unlabelledReason).toMatch(/^The images are not in folders/);
     expect(await h.engine.handle({ type: 'train', settings: train })).toMatchObject({
       status: 'failed',
-      message: expect.stringMatching(/^This model is conditioned on 3 classes, so it needs images with classes, but this dataset has none \(The images are not in folders/),
+      message: expect.stringMatching(
+        /^This model is conditioned on 3 classes, so it needs images with classes, but this dataset has none \(The images are not in folders/,
+      ),
     });
     expect(h.all('training')).toHaveLength(0);
   });
@@ -413,7 +437,10 @@ describe('a conditional model', () => {
     const files = [pngNamed('pets/dogs/1.png', 4, 4, 200), pngNamed('pets/cats/1.png', 4, 4, 20), pngNamed('pets/cats/2.png', 4, 4, 30)];
     await first.engine.handle({ type: 'importImages', files });
     const data = first.last('dataset')!.dataset;
-    expect(data.classes!.map((c) => [c.name, c.train + c.test])).toEqual([['cats', 2], ['dogs', 1]]);
+    expect(data.classes!.map((c) => [c.name, c.train + c.test])).toEqual([
+      ['cats', 2],
+      ['dogs', 1],
+    ]);
     expect(first.last('model')!.model.classNames).toEqual(['cats', 'dogs']);
     expect(await first.engine.handle({ type: 'step', settings: train })).toEqual({ status: 'done' });
 
@@ -456,7 +483,7 @@ describe('a conditional model', () => {
     });
   });
 
-  it("completes a held-out image as its own class, and an unconditional model as before", async () => {
+  it('completes a held-out image as its own class, and an unconditional model as before', async () => {
     const { calls, sampler } = recordingSampler();
     const h = harness(memoryModelStore(), undefined, memoryDatasetStore(), { sampler });
     await h.engine.handle({ type: 'init', config: conditional(5) });

@@ -129,10 +129,12 @@ export class Engine {
    * request is done once they have started.
    */
   handle(request: EngineRequest): Promise<RequestOutcome> {
-    const outcome = this.queue.then(() => this.dispatch(request)).then(
-      (): RequestOutcome => ({ status: 'done' }),
-      (error: unknown) => this.refusal(requestPanel(request), error),
-    );
+    const outcome = this.queue
+      .then(() => this.dispatch(request))
+      .then(
+        (): RequestOutcome => ({ status: 'done' }),
+        (error: unknown) => this.refusal(requestPanel(request), error),
+      );
     this.queue = outcome.then(() => undefined);
     return outcome;
   }

@@ -12,7 +12,22 @@ import { recordingEngine } from './testEngine';
 beforeAll(useCpuBackend);
 
 /** Stand-ins for the two built-in sets at small sizes: gray "digits" and RGB "icons", each with a shipped model of its size. */
-const digitsConfig: PixelCNNConfig = { height: 4, width: 4, colorChannels: 1, levels: 4, hiddenChannels: 6, layers: 2, kernelSize: 3, headChannels: 0, inputEmbedding: 0, architecture: 'pixelcnn', firstKernelSize: 3, position: false, classes: 0, labelDropout: 0 };
+const digitsConfig: PixelCNNConfig = {
+  height: 4,
+  width: 4,
+  colorChannels: 1,
+  levels: 4,
+  hiddenChannels: 6,
+  layers: 2,
+  kernelSize: 3,
+  headChannels: 0,
+  inputEmbedding: 0,
+  architecture: 'pixelcnn',
+  firstKernelSize: 3,
+  position: false,
+  classes: 0,
+  labelDropout: 0,
+};
 const iconsConfig: PixelCNNConfig = { ...digitsConfig, colorChannels: 3 };
 
 function images(channels: 1 | 3, count = 20): ImageDataset {

@@ -6,7 +6,21 @@ import { recordingEngine } from './testEngine';
 
 beforeAll(useCpuBackend);
 
-const tiny: PixelCNNConfig = { ...DEFAULT_CONFIG, architecture: 'pixelcnn', height: 4, width: 4, levels: 4, hiddenChannels: 4, layers: 1, firstKernelSize: 3, kernelSize: 3, headChannels: 0, inputEmbedding: 0, position: false, classes: 0 };
+const tiny: PixelCNNConfig = {
+  ...DEFAULT_CONFIG,
+  architecture: 'pixelcnn',
+  height: 4,
+  width: 4,
+  levels: 4,
+  hiddenChannels: 4,
+  layers: 1,
+  firstKernelSize: 3,
+  kernelSize: 3,
+  headChannels: 0,
+  inputEmbedding: 0,
+  position: false,
+  classes: 0,
+};
 const digits: ImageDataset = { width: 4, height: 4, channels: 1, levels: 4, count: 10, pixels: new Uint8Array(160) };
 
 /** A fake PNG whose body says "W,H,gray"; anything else does not decode. */
@@ -59,7 +73,10 @@ describe('dropping onto a dataset', () => {
   it('counts the files a capped drop left unread as skipped, with the reason', async () => {
     const { engine, last } = harness();
     await engine.handle({ type: 'init', config: tiny });
-    const notRead = [{ name: 'z1.png', reason: 'over the 5,000-file cap' }, { name: 'z2.png', reason: 'over the 5,000-file cap' }];
+    const notRead = [
+      { name: 'z1.png', reason: 'over the 5,000-file cap' },
+      { name: 'z2.png', reason: 'over the 5,000-file cap' },
+    ];
     await engine.handle({ type: 'importImages', files: [image('a.png'), image('b.png')], notRead });
     expect(last('dataset')!.dataset.accepted).toBe(2);
     expect(last('dataset')!.dataset.skipped).toEqual(notRead);

@@ -88,7 +88,7 @@ describe('guidance in the engine', () => {
     expect((await h.store.load())!.meta.guidance).toBe(3.25);
   });
 
-  it("an imported file of the same architecture brings its own default, as every other way a model comes in does", async () => {
+  it('an imported file of the same architecture brings its own default, as every other way a model comes in does', async () => {
     const h = harness();
     await h.engine.handle({ type: 'init', config: guided });
     const source = createPixelCNN(guided, 4);
@@ -122,7 +122,11 @@ describe('guidance in the engine', () => {
     const h = harness();
     await h.engine.handle({ type: 'init', config: guided });
     const refused = (message: string) => ({ status: 'failed', context: 'sampling', message });
-    expect(await h.engine.handle({ type: 'sample', settings: { ...settings, guidance: 11 } })).toEqual(refused('Guidance must be a number from 0 to 10, got 11.'));
-    expect(await h.engine.handle({ type: 'sample', settings: { ...settings, guidance: -1 } })).toEqual(refused('Guidance must be a number from 0 to 10, got -1.'));
+    expect(await h.engine.handle({ type: 'sample', settings: { ...settings, guidance: 11 } })).toEqual(
+      refused('Guidance must be a number from 0 to 10, got 11.'),
+    );
+    expect(await h.engine.handle({ type: 'sample', settings: { ...settings, guidance: -1 } })).toEqual(
+      refused('Guidance must be a number from 0 to 10, got -1.'),
+    );
   });
 });

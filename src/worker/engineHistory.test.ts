@@ -15,7 +15,22 @@ import { recordingEngine } from './testEngine';
 
 beforeAll(useCpuBackend);
 
-const tiny: PixelCNNConfig = { height: 4, width: 4, colorChannels: 1, levels: 4, hiddenChannels: 4, layers: 2, kernelSize: 3, headChannels: 0, inputEmbedding: 0, architecture: 'pixelcnn', firstKernelSize: 3, position: false, classes: 0, labelDropout: 0 };
+const tiny: PixelCNNConfig = {
+  height: 4,
+  width: 4,
+  colorChannels: 1,
+  levels: 4,
+  hiddenChannels: 4,
+  layers: 2,
+  kernelSize: 3,
+  headChannels: 0,
+  inputEmbedding: 0,
+  architecture: 'pixelcnn',
+  firstKernelSize: 3,
+  position: false,
+  classes: 0,
+  labelDropout: 0,
+};
 
 /** 40 "digits": a bright square at a varying height. */
 function squares(): ImageDataset {
@@ -29,7 +44,14 @@ function squares(): ImageDataset {
 function harness(loadPretrained?: () => Promise<SavedModel | null>, store: ModelStore = memoryModelStore(), claimStorage?: () => Promise<void>) {
   const datasets = memoryDatasetStore();
   const checkpoints = memoryCheckpointStorage();
-  const { engine, events, last, all } = recordingEngine({ store, datasets, checkpoints, loadBuiltinDigits: async () => squares(), loadPretrained, claimStorage });
+  const { engine, events, last, all } = recordingEngine({
+    store,
+    datasets,
+    checkpoints,
+    loadBuiltinDigits: async () => squares(),
+    loadPretrained,
+    claimStorage,
+  });
   const trainingStopped = async () => {
     for (let i = 0; i < 1000 && !all('training').some((e) => !e.running); i++) await new Promise((r) => setTimeout(r, 20));
     return last('training')!;

@@ -8,7 +8,21 @@ import { recordingEngine } from './testEngine';
 
 beforeAll(useCpuBackend);
 
-const tiny: PixelCNNConfig = { ...DEFAULT_CONFIG, architecture: 'pixelcnn', height: 4, width: 4, levels: 4, hiddenChannels: 4, layers: 1, firstKernelSize: 3, kernelSize: 3, headChannels: 0, inputEmbedding: 0, position: false, classes: 0 };
+const tiny: PixelCNNConfig = {
+  ...DEFAULT_CONFIG,
+  architecture: 'pixelcnn',
+  height: 4,
+  width: 4,
+  levels: 4,
+  hiddenChannels: 4,
+  layers: 1,
+  firstKernelSize: 3,
+  kernelSize: 3,
+  headChannels: 0,
+  inputEmbedding: 0,
+  position: false,
+  classes: 0,
+};
 const other: PixelCNNConfig = { ...tiny, architecture: 'gated', height: 6, width: 6, hiddenChannels: 6 };
 const digits: ImageDataset = { width: 28, height: 28, channels: 1, levels: 256, count: 10, pixels: new Uint8Array(7840) };
 
@@ -27,6 +41,8 @@ describe('importing a model file of another architecture', () => {
     await engine.handle({ type: 'importModel', text, fileName: 'gated.json', switchArchitecture: true });
     expect(last('model')!.model).toMatchObject({ config: other, origin: 'imported', steps: 42 });
     expect(last('dataset')!.dataset).toMatchObject({ width: 6, height: 6 });
-    expect(last('notice')!.message).toBe('Imported “gated.json”: the model is now a Gated PixelCNN, 6×6 grayscale, 4 levels, 1 layers of 6 channels, 3×3 kernels.');
+    expect(last('notice')!.message).toBe(
+      'Imported “gated.json”: the model is now a Gated PixelCNN, 6×6 grayscale, 4 levels, 1 layers of 6 channels, 3×3 kernels.',
+    );
   });
 });

@@ -7,7 +7,21 @@ import { recordingEngine, testBackend } from './testEngine';
 
 beforeAll(useCpuBackend);
 
-const tiny: PixelCNNConfig = { ...DEFAULT_CONFIG, architecture: 'pixelcnn', height: 4, width: 4, levels: 4, hiddenChannels: 4, layers: 2, firstKernelSize: 3, kernelSize: 3, headChannels: 0, inputEmbedding: 0, position: false, classes: 0 };
+const tiny: PixelCNNConfig = {
+  ...DEFAULT_CONFIG,
+  architecture: 'pixelcnn',
+  height: 4,
+  width: 4,
+  levels: 4,
+  hiddenChannels: 4,
+  layers: 2,
+  firstKernelSize: 3,
+  kernelSize: 3,
+  headChannels: 0,
+  inputEmbedding: 0,
+  position: false,
+  classes: 0,
+};
 /** The model of the report: 256×256 RGB, 1023 channels (1020 here, so it splits into R, G, B), 64 layers. */
 const huge: PixelCNNConfig = { ...DEFAULT_CONFIG, height: 256, width: 256, colorChannels: 3, hiddenChannels: 1020, headChannels: 129, layers: 64 };
 

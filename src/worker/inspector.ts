@@ -1,13 +1,4 @@
-import {
-  type ImageInspection,
-  type PixelCNN,
-  type PixelCNNConfig,
-  bitsPerDimEach,
-  createPixelCNN,
-  inspectImage,
-  pixelBelief,
-  receptiveField,
-} from '../model';
+import { type ImageInspection, type PixelCNN, type PixelCNNConfig, bitsPerDimEach, createPixelCNN, inspectImage, pixelBelief, receptiveField } from '../model';
 import type { ImageDataset } from '../data/types';
 import { UserFacingError } from './errors';
 import type { FieldMap, HeldOutRanking, Inspection, InspectRequest, InspectTarget, PixelPosition, RankedImage } from './inspectProtocol';
@@ -118,7 +109,8 @@ export class Inspector {
     if (!Number.isInteger(target.index) || target.index < 0 || target.index >= images.count) {
       throw new UserFacingError('dataset', `Pick a held-out image from 0 to ${images.count - 1}; got ${target.index}.`);
     }
-    if (images.width * images.height * images.channels !== size) throw new UserFacingError('dataset', 'The held-out images do not have the model’s size yet; wait for the dataset to reload.');
+    if (images.width * images.height * images.channels !== size)
+      throw new UserFacingError('dataset', 'The held-out images do not have the model’s size yet; wait for the dataset to reload.');
     if (classes > 0 && !labels) throw new UserFacingError('dataset', problem ?? `This model draws one of ${classes} classes, and these images have none.`);
     const label = labels ? labels[target.index] : undefined;
     const image = Int32Array.from(images.pixels.subarray(target.index * size, (target.index + 1) * size));
@@ -129,7 +121,10 @@ export class Inspector {
     const model = this.deps.model();
     const { height, width, colorChannels: C, levels, architecture } = model.config;
     if (pixel && !(Number.isInteger(pixel.row) && Number.isInteger(pixel.col) && pixel.row >= 0 && pixel.col >= 0 && pixel.row < height && pixel.col < width)) {
-      throw new UserFacingError(target.kind === 'sample' ? 'sampling' : 'dataset', `Pixel (${pixel.row}, ${pixel.col}) is outside the ${height}×${width} image.`);
+      throw new UserFacingError(
+        target.kind === 'sample' ? 'sampling' : 'dataset',
+        `Pixel (${pixel.row}, ${pixel.col}) is outside the ${height}×${width} image.`,
+      );
     }
     const { looked, owner } = this.look(target);
     const steps = this.deps.steps();
@@ -159,7 +154,15 @@ export class Inspector {
       if (known > 0) {
         belief = pixelBelief(
           result.logits.subarray(first * levels, (first + known) * levels),
-          { image: target.kind === 'sample' ? target.image : target.index, row: pixel.row, col: pixel.col, channels: C, levels, temperature: looked.temperature, known },
+          {
+            image: target.kind === 'sample' ? target.image : target.index,
+            row: pixel.row,
+            col: pixel.col,
+            channels: C,
+            levels,
+            temperature: looked.temperature,
+            known,
+          },
           looked.image.subarray(first, first + C),
         );
       }
@@ -230,7 +233,8 @@ export class Inspector {
     const run = ++this.rankRun;
     this.rank(run, job).catch((error) => {
       if (run !== this.rankRun) return;
-      const message = error instanceof UserFacingError ? error.message : `Ranking the held-out images failed: ${error instanceof Error ? error.message : String(error)}`;
+      const message =
+        error instanceof UserFacingError ? error.message : `Ranking the held-out images failed: ${error instanceof Error ? error.message : String(error)}`;
       this.deps.emit({ type: 'rankFailed', message });
     });
   }
@@ -288,6 +292,9 @@ export class Inspector {
       unusual: order.slice(-shown).reverse().map(entry),
       steps: this.deps.steps(),
     };
-    this.deps.emit({ type: 'ranking', ranking }, [...ranking.typical, ...ranking.unusual].map((r) => r.pixels.buffer));
+    this.deps.emit(
+      { type: 'ranking', ranking },
+      [...ranking.typical, ...ranking.unusual].map((r) => r.pixels.buffer),
+    );
   }
 }

@@ -16,7 +16,22 @@ import type { BackendInfo, BackendName, BackendTrial, EngineEvent } from './prot
  */
 beforeAll(useCpuBackend);
 
-const tiny: PixelCNNConfig = { height: 4, width: 4, colorChannels: 1, levels: 4, hiddenChannels: 4, layers: 2, kernelSize: 3, headChannels: 0, inputEmbedding: 0, architecture: 'pixelcnn', firstKernelSize: 3, position: false, classes: 0, labelDropout: 0 };
+const tiny: PixelCNNConfig = {
+  height: 4,
+  width: 4,
+  colorChannels: 1,
+  levels: 4,
+  hiddenChannels: 4,
+  layers: 2,
+  kernelSize: 3,
+  headChannels: 0,
+  inputEmbedding: 0,
+  architecture: 'pixelcnn',
+  firstKernelSize: 3,
+  position: false,
+  classes: 0,
+  labelDropout: 0,
+};
 const sampleOnStart = { count: 2, temperature: 1, seed: 5, delayMs: 0, draw: { kind: 'any' as const } };
 const train = { learningRate: 0.01, batchSize: 2 };
 

@@ -55,7 +55,12 @@ export class LateTrial {
       this.backend = await this.deps.adopt(trial);
     } catch (error) {
       // The current backend still works: keep it, and say why the trial's choice was not taken.
-      this.backend = { ...this.backend, trialPending: undefined, trial, unavailable: [...this.backend.unavailable, { name: trial.chosen, reason: `it could not start: ${errorText(error)}` }] };
+      this.backend = {
+        ...this.backend,
+        trialPending: undefined,
+        trial,
+        unavailable: [...this.backend.unavailable, { name: trial.chosen, reason: `it could not start: ${errorText(error)}` }],
+      };
     }
     this.deps.report(this.backend);
   }

@@ -168,7 +168,8 @@ export function indexedDbCheckpointStorage(): CheckpointStorage {
     writeIndex: async (entries: StoredCheckpoint[]) => {
       await run(CHECKPOINTS, 'readwrite', (s) => s.put(entries, CHECKPOINT_INDEX));
     },
-    readModel: async (id) => (await run<SavedModel | undefined>(CHECKPOINTS, 'readonly', (s) => s.get(modelKey(id)) as IDBRequest<SavedModel | undefined>)) ?? null,
+    readModel: async (id) =>
+      (await run<SavedModel | undefined>(CHECKPOINTS, 'readonly', (s) => s.get(modelKey(id)) as IDBRequest<SavedModel | undefined>)) ?? null,
     writeModel: async (id, model) => {
       await run(CHECKPOINTS, 'readwrite', (s) => s.put(model, modelKey(id)));
     },

@@ -129,10 +129,9 @@ export class SamplingSession<M extends SampledModel = PixelCNN> implements Sampl
     const prefixLength = prefix ? Math.min(prefix.length, perImage) : 0;
     const initial = new Uint8Array(count * perImage);
     if (prefix) for (let i = 0; i < initial.length; i++) initial[i] = i % perImage < prefixLength ? prefix.pixels[i] : 0;
-    this.emit(
-      { type: 'sampleStart', sample: { count, height, width, channels: colorChannels, levels, prefixLength, initial, columns, captions } },
-      [initial.buffer],
-    );
+    this.emit({ type: 'sampleStart', sample: { count, height, width, channels: colorChannels, levels, prefixLength, initial, columns, captions } }, [
+      initial.buffer,
+    ]);
 
     const started = performance.now();
     let flushedTo = prefixLength;

@@ -3,12 +3,35 @@ import { CONFIG_SPEC, ConfigError, DEFAULT_CONFIG, type PixelCNNConfig, validate
 import type { ImageDataset } from '../data/types';
 import { useCpuBackend } from '../test/tfSetup';
 import type { RequestOutcome, SampleSettings, TrainSettings } from './protocol';
-import { DEFAULT_SAMPLE_SETTINGS, DEFAULT_TRAIN_SETTINGS, type NumberSetting, SAMPLE_SETTINGS, TRAIN_SETTINGS, allowedRange, settingProblem, settingsProblem } from './settings';
+import {
+  DEFAULT_SAMPLE_SETTINGS,
+  DEFAULT_TRAIN_SETTINGS,
+  type NumberSetting,
+  SAMPLE_SETTINGS,
+  TRAIN_SETTINGS,
+  allowedRange,
+  settingProblem,
+  settingsProblem,
+} from './settings';
 import { recordingEngine } from './testEngine';
 
 beforeAll(useCpuBackend);
 
-const tiny: PixelCNNConfig = { ...DEFAULT_CONFIG, architecture: 'pixelcnn', height: 4, width: 4, levels: 4, hiddenChannels: 4, layers: 1, firstKernelSize: 3, kernelSize: 3, headChannels: 0, inputEmbedding: 0, position: false, classes: 0 };
+const tiny: PixelCNNConfig = {
+  ...DEFAULT_CONFIG,
+  architecture: 'pixelcnn',
+  height: 4,
+  width: 4,
+  levels: 4,
+  hiddenChannels: 4,
+  layers: 1,
+  firstKernelSize: 3,
+  kernelSize: 3,
+  headChannels: 0,
+  inputEmbedding: 0,
+  position: false,
+  classes: 0,
+};
 const images: ImageDataset = { width: 4, height: 4, channels: 1, levels: 4, count: 10, pixels: new Uint8Array(160) };
 
 /** Values at and just past each limit of a declaration, with whether the declaration allows them. */

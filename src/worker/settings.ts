@@ -94,7 +94,14 @@ export const TRAIN_SETTINGS = {
 export const SAMPLE_SETTINGS = {
   count: { label: 'Images', hint: 'drawn side by side', min: 1, max: MAX_SAMPLE_IMAGES, integer: true, step: 1, default: 16 },
   temperature: { label: 'Temperature', hint: 'below 1: safer, plainer images; above 1: wilder ones', min: 0.1, max: 2, integer: false, step: 0.05, default: 1 },
-  seed: { label: 'Seed', hint: `a whole number from 0 to ${MAX_SEED.toLocaleString('en-US')} (32 bits); the same seed and model give the same images`, min: 0, max: MAX_SEED, integer: true, step: 1 },
+  seed: {
+    label: 'Seed',
+    hint: `a whole number from 0 to ${MAX_SEED.toLocaleString('en-US')} (32 bits); the same seed and model give the same images`,
+    min: 0,
+    max: MAX_SEED,
+    integer: true,
+    step: 1,
+  },
   delayMs: { label: 'Speed', hint: 'pause after each pixel, in ms', min: 0, max: 10_000, integer: true, step: 1, default: 10 },
   guidance: {
     label: 'Guidance',
@@ -153,7 +160,11 @@ export function settingProblem(setting: NumberSetting, value: unknown): string |
 }
 
 /** The first problem among `values`' declared settings (absent optional ones are skipped), or null. */
-export function settingsProblem<K extends string>(specs: Record<K, NumberSetting>, values: Partial<Record<NoInfer<K>, unknown>>, optional: readonly NoInfer<K>[] = []): string | null {
+export function settingsProblem<K extends string>(
+  specs: Record<K, NumberSetting>,
+  values: Partial<Record<NoInfer<K>, unknown>>,
+  optional: readonly NoInfer<K>[] = [],
+): string | null {
   for (const key of Object.keys(specs) as K[]) {
     if (values[key] === undefined && optional.includes(key)) continue;
     const problem = settingProblem(specs[key], values[key]);

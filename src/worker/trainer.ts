@@ -59,13 +59,19 @@ export class Trainer {
    */
   async step(batch: tf.Tensor4D | SharedBatch, labels?: tf.Tensor1D): Promise<number> {
     const before = this.model.variables.map((v) => tf.clone(v));
-    const bits = batch instanceof tf.Tensor ? await this.stepHere(batch, labels) : await dataParallelStep(this.model, this.optimizer, batch.pool, batch.pixels, batch.count, batch.labels);
+    const bits =
+      batch instanceof tf.Tensor
+        ? await this.stepHere(batch, labels)
+        : await dataParallelStep(this.model, this.optimizer, batch.pool, batch.pixels, batch.count, batch.labels);
     if (!Number.isFinite(bits)) {
       // `before` gave this non-finite loss, so it is not safe either; go back to the last weights that did not.
       this.restore(this.lastGood ?? before);
       tf.dispose(before);
       const problem = `the loss became ${Number.isNaN(bits) ? 'NaN' : 'infinite'}`;
-      throw new DivergenceError(`Training stopped: ${problem} at step ${this.steps + 1}. The last good weights were restored. Try a smaller learning rate.`, problem);
+      throw new DivergenceError(
+        `Training stopped: ${problem} at step ${this.steps + 1}. The last good weights were restored. Try a smaller learning rate.`,
+        problem,
+      );
     }
     if (this.lastGood) tf.dispose(this.lastGood);
     this.lastGood = before;

@@ -65,7 +65,11 @@ export function serveTrial(scope: DedicatedWorkerGlobalScope): void {
       }
       post({ type: 'done', timing });
     } catch (error) {
-      post(error instanceof TooSlowError ? { type: 'tooSlow', limitMs: error.limitMs, what: error.what, estimateMs: error.estimateMs } : { type: 'failed', message: errorText(error) });
+      post(
+        error instanceof TooSlowError
+          ? { type: 'tooSlow', limitMs: error.limitMs, what: error.what, estimateMs: error.estimateMs }
+          : { type: 'failed', message: errorText(error) },
+      );
     }
   };
 }

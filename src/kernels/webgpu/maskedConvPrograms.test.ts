@@ -6,13 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MASK_REGIONS, openTaps, type MaskRegion } from '../../model/masks';
-import {
-  MaskedConvForwardProgram,
-  MaskedConvInputGradProgram,
-  MaskedConvWeightGradProgram,
-  regionLayout,
-  type MaskedConvSpec,
-} from './maskedConvPrograms';
+import { MaskedConvForwardProgram, MaskedConvInputGradProgram, MaskedConvWeightGradProgram, regionLayout, type MaskedConvSpec } from './maskedConvPrograms';
 import { specFrom } from './registerMaskedConvKernels';
 
 const KERNEL_SIZES = [1, 3, 5, 7, 9, 11, 13, 15];
@@ -75,9 +69,7 @@ describe('the kernels’ attrs', () => {
   });
 
   it('reject an unknown or missing region, naming it', () => {
-    expect(() => specFrom({ ...attrs, region: 'diagonal' }, 'K', 6, 9)).toThrow(
-      "K: region must be one of 'causal', 'horizontal', 'vertical', got 'diagonal'.",
-    );
+    expect(() => specFrom({ ...attrs, region: 'diagonal' }, 'K', 6, 9)).toThrow("K: region must be one of 'causal', 'horizontal', 'vertical', got 'diagonal'.");
     expect(() => specFrom(attrs, 'K', 6, 9)).toThrow(/region must be one of .*, got undefined\./);
   });
 });

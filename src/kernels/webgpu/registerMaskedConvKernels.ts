@@ -2,12 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { MASKED_CONV_KERNELS } from '../../model/maskedConv';
 import { MASK_REGIONS } from '../../model/masks';
-import {
-  MaskedConvForwardProgram,
-  MaskedConvInputGradProgram,
-  MaskedConvWeightGradProgram,
-  type MaskedConvSpec,
-} from './maskedConvPrograms';
+import { MaskedConvForwardProgram, MaskedConvInputGradProgram, MaskedConvWeightGradProgram, type MaskedConvSpec } from './maskedConvPrograms';
 
 /**
  * Registers the WGSL masked-convolution kernels with tfjs for the 'webgpu'

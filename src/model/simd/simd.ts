@@ -44,9 +44,30 @@ export interface SamplerKernels {
    */
   gate(pre: Float32Array, preAt: number, preStride: number, target: Float32Array, targetAt: number, targetStride: number, n: number, q: number): void;
   /** target[targetAt + r·targetStride + o] += a[aAt + r·aStride + o] + b[bAt + r·bStride + o] for r < n, o < width; a stride of 0 adds one row to every row. */
-  addTerms(target: Float32Array, targetAt: number, targetStride: number, a: Float32Array, aAt: number, aStride: number, b: Float32Array, bAt: number, bStride: number, n: number, width: number): void;
+  addTerms(
+    target: Float32Array,
+    targetAt: number,
+    targetStride: number,
+    a: Float32Array,
+    aAt: number,
+    aStride: number,
+    b: Float32Array,
+    bAt: number,
+    bStride: number,
+    n: number,
+    width: number,
+  ): void;
   /** target[targetAt + r·targetStride + o] = max(source[sourceAt + r·sourceStride + o], 0) for r < n, o < width. */
-  relu(target: Float32Array, targetAt: number, targetStride: number, source: Float32Array, sourceAt: number, sourceStride: number, n: number, width: number): void;
+  relu(
+    target: Float32Array,
+    targetAt: number,
+    targetStride: number,
+    source: Float32Array,
+    sourceAt: number,
+    sourceStride: number,
+    n: number,
+    width: number,
+  ): void;
 }
 
 /** Float32 arrays that the kernels can read and write, all in one module instance's memory. */

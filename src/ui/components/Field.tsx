@@ -24,7 +24,11 @@ export function Field({ label, hint, value, problem, className, children }: Fiel
         <label className="field-label" htmlFor={id}>
           {label}
         </label>
-        {value !== undefined && <output htmlFor={id} className="field-value">{value}</output>}
+        {value !== undefined && (
+          <output htmlFor={id} className="field-value">
+            {value}
+          </output>
+        )}
       </div>
       {children({ id, describedBy })}
       {hint && (

@@ -157,11 +157,7 @@ export function LossChart({ train, test }: LossChartProps) {
           <text className="axis-title" x={MARGIN.left + PLOT_W / 2} y={HEIGHT - 4} textAnchor="middle">
             step
           </text>
-          <text
-            className="axis-title"
-            transform={`translate(14 ${MARGIN.top + PLOT_H / 2}) rotate(-90)`}
-            textAnchor="middle"
-          >
+          <text className="axis-title" transform={`translate(14 ${MARGIN.top + PLOT_H / 2}) rotate(-90)`} textAnchor="middle">
             bits/dim
           </text>
         </g>

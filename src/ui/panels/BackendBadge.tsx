@@ -51,7 +51,8 @@ function FigureResult({ figure }: { figure: BackendFigure }) {
   if (figure.outcome === 'timed' && figure.msPerStep !== undefined) {
     return (
       <>
-        <strong>{stepTime(figure.msPerStep)}</strong> per step ({stepsPerSecond(figure.msPerStep)}){figure.cores && figure.cores > 1 ? ` on ${figure.cores} cores` : ''}
+        <strong>{stepTime(figure.msPerStep)}</strong> per step ({stepsPerSecond(figure.msPerStep)})
+        {figure.cores && figure.cores > 1 ? ` on ${figure.cores} cores` : ''}
       </>
     );
   }
@@ -66,8 +67,8 @@ function TrialFigures({ trial, running }: { trial: BackendTrial; running: string
   return (
     <div className="backend-trial">
       <p>
-        Chosen by measurement: each backend trained this model for one warm-up step and {trial.steps} timed steps on a batch of{' '}
-        {trial.batch} images; the median step is shown.{' '}
+        Chosen by measurement: each backend trained this model for one warm-up step and {trial.steps} timed steps on a batch of {trial.batch} images; the median
+        step is shown.{' '}
         {trial.source === 'remembered'
           ? `These figures were measured on ${when.toLocaleString()} for the same model on this device, and reused.`
           : `Measuring took ${formatSeconds(trial.totalMs)}.`}
@@ -107,8 +108,7 @@ function TrialFigures({ trial, running }: { trial: BackendTrial; running: string
       </table>
       {changed && (
         <p className="backend-trial-stale" data-testid="backend-trial-stale">
-          These figures are for another model ({describeConfig(trial.config)}); the current one may run fastest elsewhere.
-          Measure again to time it.
+          These figures are for another model ({describeConfig(trial.config)}); the current one may run fastest elsewhere. Measure again to time it.
         </p>
       )}
       <p className="backend-trial-actions">
@@ -161,9 +161,7 @@ export function BackendBadge() {
           Running on <strong>{backend.name}</strong> ({backend.adapter})
           {backend.requested ? ', as you chose; no backends were timed' : backend.trial?.chosen === backend.name ? ', the fastest here for this model' : ''}.
         </p>
-        {backend.software && (
-          <p>This is a software adapter: the GPU work runs on the CPU, which is slow.</p>
-        )}
+        {backend.software && <p>This is a software adapter: the GPU work runs on the CPU, which is slow.</p>}
         {backend.trialPending && (
           <p data-testid="backend-trial-pending" data-state={backend.trialPending}>
             {backend.trialPending === 'running'

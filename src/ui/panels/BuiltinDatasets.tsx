@@ -33,8 +33,7 @@ export function BuiltinDatasets() {
     <div className="builtin-question" role="alertdialog" aria-labelledby="builtin-question-text">
       <p id="builtin-question-text">
         The {BUILTIN_DATASETS[asking].title.toLowerCase()} come with a pretrained model. Loading it replaces your model
-        {ownSteps(model) > 0 ? ` (${formatInteger(ownSteps(model))} steps trained here)` : ''}, which stays in the training
-        history so you can go back to it.
+        {ownSteps(model) > 0 ? ` (${formatInteger(ownSteps(model))} steps trained here)` : ''}, which stays in the training history so you can go back to it.
       </p>
       <div className="button-row">
         <button

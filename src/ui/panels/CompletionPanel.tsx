@@ -1,18 +1,7 @@
 import { useCallback, useEffect, useRef, useState, type KeyboardEvent, type PointerEvent } from 'react';
 import { completeDrawing } from '../actions';
 import { Field } from '../components/Field';
-import {
-  backgroundFrom,
-  blankPad,
-  fillPad,
-  inksFor,
-  type PadImage,
-  paintAt,
-  paintLine,
-  pixelAt,
-  type Rgb,
-  toLevels,
-} from '../drawingPad';
+import { backgroundFrom, blankPad, fillPad, inksFor, type PadImage, paintAt, paintLine, pixelAt, type Rgb, toLevels } from '../drawingPad';
 import { useStudio } from '../store';
 import './completion.css';
 
@@ -290,8 +279,8 @@ function DrawingPadForm({ width, height, channels, levels, background, canComple
         </div>
       </div>
       <p id="drawing-pad-keys" className="field-hint">
-        Draw with the mouse or a finger (the right button or the eraser erases). Keyboard: arrow keys move the cursor, Space or Enter paints, Shift + arrow paints
-        as it moves, Delete erases.
+        Draw with the mouse or a finger (the right button or the eraser erases). Keyboard: arrow keys move the cursor, Space or Enter paints, Shift + arrow
+        paints as it moves, Delete erases.
       </p>
       <p className="visually-hidden" aria-live="polite">
         {announcement}

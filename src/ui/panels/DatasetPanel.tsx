@@ -73,8 +73,8 @@ export function DatasetPanel() {
       {pending && (
         <div className="confirm" role="group" aria-label="Add or replace">
           <p>
-            Add {pending.files.length === 1 ? 'this file' : `these ${formatCount(pending.files.length)} files`} to the {pending.current} in use,
-            or replace them?
+            Add {pending.files.length === 1 ? 'this file' : `these ${formatCount(pending.files.length)} files`} to the {pending.current} in use, or replace
+            them?
           </p>
           <div className="button-row">
             <button
@@ -164,9 +164,7 @@ function DropZone({ busy, onDrop, onPick }: DropZoneProps) {
         onKeyDown={handleKey}
       >
         <span className="drop-title">Drop images, folders or .zip files here</span>
-        <span className="drop-hint">
-          PNG, JPEG, GIF, WebP or BMP · up to {formatCount(MAX_FILES)} files per import
-        </span>
+        <span className="drop-hint">PNG, JPEG, GIF, WebP or BMP · up to {formatCount(MAX_FILES)} files per import</span>
       </div>
       <div className="button-row">
         <button type="button" onClick={() => filesInput.current?.click()} disabled={busy}>
@@ -176,15 +174,7 @@ function DropZone({ busy, onDrop, onPick }: DropZoneProps) {
           Choose folder
         </button>
       </div>
-      <input
-        ref={filesInput}
-        type="file"
-        multiple
-        accept="image/*,.zip"
-        aria-label="Choose image files"
-        hidden
-        onChange={(e) => takePicked(e.currentTarget)}
-      />
+      <input ref={filesInput} type="file" multiple accept="image/*,.zip" aria-label="Choose image files" hidden onChange={(e) => takePicked(e.currentTarget)} />
       <input
         ref={(el) => {
           folderInput.current = el;
@@ -264,8 +254,7 @@ function DatasetClasses({ dataset }: { dataset: DatasetSummary }) {
   if (!classes) {
     return (
       <p className="note dataset-unlabelled" data-testid="dataset-unlabelled">
-        <strong>No classes.</strong> {unlabelledReason ?? 'The images have no classes.'} A model conditioned on classes is
-        not offered for these images.
+        <strong>No classes.</strong> {unlabelledReason ?? 'The images have no classes.'} A model conditioned on classes is not offered for these images.
       </p>
     );
   }
@@ -306,8 +295,7 @@ function SkippedList() {
       {failed.length > 0 && (
         <div className="skipped" data-testid="failed-drop">
           <h3>
-            None of the last drop's {failed.length === 1 ? 'file' : `${formatInteger(failed.length)} files`} could be used; the images above are
-            unchanged
+            None of the last drop's {failed.length === 1 ? 'file' : `${formatInteger(failed.length)} files`} could be used; the images above are unchanged
           </h3>
           <FileReasons files={failed} label="Files of the last drop" />
         </div>
@@ -321,9 +309,7 @@ function SkippedFiles({ skipped }: { skipped: SkippedFile[] }) {
   if (skipped.length === 0) return null;
   return (
     <div className="skipped">
-      <h3>
-        Why {skipped.length === 1 ? 'one file was' : `${formatInteger(skipped.length)} files were`} skipped
-      </h3>
+      <h3>Why {skipped.length === 1 ? 'one file was' : `${formatInteger(skipped.length)} files were`} skipped</h3>
       <FileReasons files={skipped} label="Skipped files" />
     </div>
   );

@@ -16,10 +16,7 @@ export function EngineBanner() {
 
   return (
     <div className="engine-banner">
-      <ErrorAlert
-        message={message}
-        onDismiss={engine.state === 'stopped' ? undefined : () => clearErrors('worker', 'backend')}
-      />
+      <ErrorAlert message={message} onDismiss={engine.state === 'stopped' ? undefined : () => clearErrors('worker', 'backend')} />
       <button type="button" className="primary" onClick={() => restartEngine()}>
         Restart engine
       </button>

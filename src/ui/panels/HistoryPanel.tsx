@@ -19,8 +19,8 @@ export function HistoryPanel() {
       className="panel-history"
       intro={
         <>
-          Checkpoints of the weights: the last few, and the best by held-out bits/dim, which training goes back to by
-          itself if the loss explodes. Going back keeps the current weights here too.
+          Checkpoints of the weights: the last few, and the best by held-out bits/dim, which training goes back to by itself if the loss explodes. Going back
+          keeps the current weights here too.
           {guest && ' This tab does not save, so its history lasts only until it is closed.'}
         </>
       }
@@ -29,7 +29,12 @@ export function HistoryPanel() {
         {entries.map((entry) => (
           <li key={entry.id} className="history-entry" data-testid="checkpoint">
             <CheckpointText entry={entry} best={entry.id === list?.bestId} />
-            <button type="button" onClick={() => restoreCheckpoint(entry.id)} disabled={!ready || busy} aria-label={`Go back to step ${entry.steps.toLocaleString('en-US')}`}>
+            <button
+              type="button"
+              onClick={() => restoreCheckpoint(entry.id)}
+              disabled={!ready || busy}
+              aria-label={`Go back to step ${entry.steps.toLocaleString('en-US')}`}
+            >
               Go back
             </button>
           </li>

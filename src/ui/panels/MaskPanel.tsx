@@ -11,13 +11,9 @@ export function MaskPanel() {
     <section className="panel panel-masks" aria-label="Masks">
       <header className="panel-header">
         <h2>Masks</h2>
-        <p className="panel-intro">
-          Every convolution is masked so a pixel can only look at pixels above it and to its left, never ahead.
-        </p>
+        <p className="panel-intro">Every convolution is masked so a pixel can only look at pixels above it and to its left, never ahead.</p>
       </header>
-      <div className="panel-body">
-        {masks ? <MaskPictures masks={masks} /> : <p className="muted">Waiting for the model…</p>}
-      </div>
+      <div className="panel-body">{masks ? <MaskPictures masks={masks} /> : <p className="muted">Waiting for the model…</p>}</div>
     </section>
   );
 }
@@ -33,8 +29,8 @@ function MaskPictures({ masks }: { masks: MaskPicture }) {
           <>
             <h3>For comparison: the PixelCNN's masks</h3>
             <p className="muted">
-              A PixelCNN uses one mask for everything above and to the left. Stacked, its masks never reach a wedge up
-              and to the right of the pixel: the blind spot the two stacks above remove.
+              A PixelCNN uses one mask for everything above and to the left. Stacked, its masks never reach a wedge up and to the right of the pixel: the blind
+              spot the two stacks above remove.
             </p>
           </>
         )}
@@ -44,9 +40,8 @@ function MaskPictures({ masks }: { masks: MaskPicture }) {
         </div>
         <MaskLegend colour={colour} />
         <p className="mask-explainer">
-          <strong>Mask A</strong> (first layer) also hides the pixel being predicted, so the network cannot copy its
-          answer. <strong>Mask B</strong> (every later layer) opens the centre: by then it only holds what was computed
-          from earlier pixels
+          <strong>Mask A</strong> (first layer) also hides the pixel being predicted, so the network cannot copy its answer. <strong>Mask B</strong> (every
+          later layer) opens the centre: by then it only holds what was computed from earlier pixels
           {colour ? ', and it lets a colour channel see the channels drawn before it' : ''}.
         </p>
       </div>
@@ -61,10 +56,9 @@ function StackMasks({ stacks }: { stacks: NonNullable<MaskPicture['stacks']> }) 
     <div className="mask-section">
       <h3>This model: two stacks</h3>
       <p className="muted">
-        A Gated PixelCNN looks through two stacks of convolutions. The <strong>vertical stack</strong> sees whole rows
-        above the pixel, never its own row; the <strong>horizontal stack</strong> sees its row to the left, and adds what
-        the vertical stack saw at the same place. Together they see everything above and to the left, with no blind
-        spot.
+        A Gated PixelCNN looks through two stacks of convolutions. The <strong>vertical stack</strong> sees whole rows above the pixel, never its own row; the{' '}
+        <strong>horizontal stack</strong> sees its row to the left, and adds what the vertical stack saw at the same place. Together they see everything above
+        and to the left, with no blind spot.
       </p>
       <div className="mask-pair mask-stacks">
         <SpatialMask title="Vertical stack, mask A" note="first layer: rows above" grid={stacks.vertical.a} />
@@ -73,8 +67,8 @@ function StackMasks({ stacks }: { stacks: NonNullable<MaskPicture['stacks']> }) 
         <SpatialMask title="Horizontal stack, mask B" note="later layers: the row, centre included" grid={stacks.horizontal.b} />
       </div>
       <p className="mask-explainer">
-        Why may the vertical stack's mask B see its own row? Its first layer saw only rows above, so at every later layer
-        each position holds news from higher rows only: reading the row the pixel is on cannot reveal the pixel.
+        Why may the vertical stack's mask B see its own row? Its first layer saw only rows above, so at every later layer each position holds news from higher
+        rows only: reading the row the pixel is on cannot reveal the pixel.
       </p>
     </div>
   );
@@ -93,12 +87,7 @@ function SpatialMask({ title, note, grid }: SpatialMaskProps) {
   const partial = cells.some((c) => c === 2);
   return (
     <figure className="mask-figure">
-      <div
-        className="mask-grid"
-        role="img"
-        aria-label={title}
-        style={{ gridTemplateColumns: `repeat(${kernelSize}, 1fr)` }}
-      >
+      <div className="mask-grid" role="img" aria-label={title} style={{ gridTemplateColumns: `repeat(${kernelSize}, 1fr)` }}>
         {cells.map((cell, i) => (
           <span
             key={i}
@@ -142,8 +131,8 @@ function CentreTaps({ masks }: { masks: MaskPicture }) {
     <div className="centre-taps">
       <h3>Centre pixel, between colour channels</h3>
       <p className="muted">
-        Rows are the channel read, columns the channel predicted. Under A, G may read R and B may read R and G; B also
-        lets each channel read its own earlier features.
+        Rows are the channel read, columns the channel predicted. Under A, G may read R and B may read R and G; B also lets each channel read its own earlier
+        features.
       </p>
       <div className="mask-pair">
         <CentreMatrix title="Mask A centre" values={masks.causal.a.centre} />

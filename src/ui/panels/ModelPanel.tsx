@@ -31,11 +31,7 @@ export function ModelPanel() {
   const model = useStudio((s) => s.model);
   const modelError = useStudio((s) => s.errors.model);
   return (
-    <Panel
-      title="Model"
-      className="panel-model"
-      intro="The network's shape. Bigger models can learn more but train and sample more slowly."
-    >
+    <Panel title="Model" className="panel-model" intro="The network's shape. Bigger models can learn more but train and sample more slowly.">
       {model ? <ModelFacts model={model} /> : <p className="muted">Waiting for the engine to build the model…</p>}
       {/* Keyed on the config so the form starts over whenever the real model changes. */}
       <ConfigForm key={model ? JSON.stringify(model.config) : 'none'} current={model?.config ?? null} />
@@ -364,7 +360,17 @@ function CheckboxField({ label, hint, checked, disabled = false, onChange }: Che
  * When a conditional model and the dataset disagree about the classes, says
  * so and offers the config that fits the dataset.
  */
-function ClassFit({ model, offer, onRebuild, busy }: { model: PixelCNNConfig; offer: DatasetOffer; onRebuild: (config: PixelCNNConfig) => void; busy: boolean }) {
+function ClassFit({
+  model,
+  offer,
+  onRebuild,
+  busy,
+}: {
+  model: PixelCNNConfig;
+  offer: DatasetOffer;
+  onRebuild: (config: PixelCNNConfig) => void;
+  busy: boolean;
+}) {
   const engineReady = useStudio((s) => s.engine.state === 'ready');
   const k = model.classes;
   if (k === 0 || !offer.known) return null;
@@ -440,7 +446,10 @@ function SwitchOffer() {
   const steps = useStudio(currentStep);
   if (!offer || !current) return null;
   const geometry =
-    offer.config.width !== current.config.width || offer.config.height !== current.config.height || offer.config.colorChannels !== current.config.colorChannels || offer.config.levels !== current.config.levels;
+    offer.config.width !== current.config.width ||
+    offer.config.height !== current.config.height ||
+    offer.config.colorChannels !== current.config.colorChannels ||
+    offer.config.levels !== current.config.levels;
   const discarded =
     `the current model (${describeConfig(current.config)}` +
     (steps > 0 ? `, ${formatInteger(steps)} steps trained; it stays in the History` : '') +

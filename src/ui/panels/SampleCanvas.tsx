@@ -155,7 +155,11 @@ export function SampleCanvas() {
       ref={canvasRef}
       className="pixel-canvas sample-canvas"
       aria-label="Samples"
-      aria-description={running ? 'Click an image, or press [ and ], to follow it in the belief chart.' : 'Click or hover a pixel, or use the arrow keys, to see what the model believed there and what it could see; [ and ] change image.'}
+      aria-description={
+        running
+          ? 'Click an image, or press [ and ], to follow it in the belief chart.'
+          : 'Click or hover a pixel, or use the arrow keys, to see what the model believed there and what it could see; [ and ] change image.'
+      }
       role="img"
       {...picking}
     />

@@ -1,12 +1,5 @@
 import { useState } from 'react';
-import {
-  changeSampleSettings,
-  completeHeldOutImage,
-  pinSeed,
-  sampleImages,
-  setFreshSeedEachRun,
-  stopSampling,
-} from '../actions';
+import { changeSampleSettings, completeHeldOutImage, pinSeed, sampleImages, setFreshSeedEachRun, stopSampling } from '../actions';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { Field } from '../components/Field';
 import { NumberField } from '../components/NumberField';
@@ -34,7 +27,7 @@ export function SamplingPanel() {
           <div className="sample-stage">
             <SampleCanvas />
             <SampleProgress />
-          <SampleAnnouncer />
+            <SampleAnnouncer />
             <SampleLegend />
             <SampleInspector />
             <SampleDownloads />
@@ -77,10 +70,9 @@ function SampleLegend() {
 function ColourOrderLegend() {
   return (
     <p className="legend-line colour-order" data-testid="colour-order">
-      Each pixel is drawn in three steps: <span className="channel-tag channel-r">R</span> red first,
-      then <span className="channel-tag channel-g">G</span> green knowing the red, then{' '}
-      <span className="channel-tag channel-b">B</span> blue knowing both. The marker names the step; in slow motion a
-      pixel shows red alone, then red and green, then its full colour.
+      Each pixel is drawn in three steps: <span className="channel-tag channel-r">R</span> red first, then <span className="channel-tag channel-g">G</span>{' '}
+      green knowing the red, then <span className="channel-tag channel-b">B</span> blue knowing both. The marker names the step; in slow motion a pixel shows
+      red alone, then red and green, then its full colour.
     </p>
   );
 }
@@ -346,12 +338,7 @@ function SampleSettingsForm() {
           </select>
         )}
       </Field>
-      <Field
-        label="Temperature"
-        value={settings.temperature.toFixed(2)}
-        hint={SAMPLE_SETTINGS.temperature.hint}
-        className="field-wide"
-      >
+      <Field label="Temperature" value={settings.temperature.toFixed(2)} hint={SAMPLE_SETTINGS.temperature.hint} className="field-wide">
         {({ id, describedBy }) => (
           <input
             id={id}
@@ -385,14 +372,9 @@ function CompletionControls() {
   return (
     <fieldset className="completion">
       <legend>Complete a held-out image</legend>
-      <p className="muted">
-        The model gets the top half of an image it never trained on and draws the rest, once per image in the grid.
-      </p>
+      <p className="muted">The model gets the top half of an image it never trained on and draws the rest, once per image in the grid.</p>
       <div className="field-row">
-        <Field
-          label="Held-out image"
-          hint={testCount > 0 ? `number 0 to ${formatInteger(testCount - 1)}` : 'load a dataset first'}
-        >
+        <Field label="Held-out image" hint={testCount > 0 ? `number 0 to ${formatInteger(testCount - 1)}` : 'load a dataset first'}>
           {({ id, describedBy }) => (
             <input
               id={id}

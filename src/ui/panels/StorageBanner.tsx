@@ -11,7 +11,7 @@ export function StorageBanner() {
   if (storage === 'owner' || storage === 'checking') return null;
   const text =
     storage === 'unowned'
-      ? "The tab that saved the model and images has closed. This tab does not save yet: take over saving to keep its model and images."
+      ? 'The tab that saved the model and images has closed. This tab does not save yet: take over saving to keep its model and images.'
       : storage === 'guest'
         ? 'Another tab of PixelCNN Studio owns the saved model and images. This tab works on its own copy: what you do here is not saved. ' +
           "Taking over saves this tab's model and images in their place, and the other tab stops saving."

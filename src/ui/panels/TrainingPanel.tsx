@@ -72,8 +72,8 @@ function TrainingControls() {
       )}
       {settings.learningRate > LEARNING_RATE_WARN_ABOVE && (
         <p className="field-warning" data-testid="learning-rate-warning">
-          A learning rate above {LEARNING_RATE_WARN_ABOVE} usually wrecks a trained model within a few steps. If the loss
-          explodes, training stops and goes back to the best checkpoint.
+          A learning rate above {LEARNING_RATE_WARN_ABOVE} usually wrecks a trained model within a few steps. If the loss explodes, training stops and goes back
+          to the best checkpoint.
         </p>
       )}
     </div>
@@ -123,13 +123,7 @@ function TrainingAnnouncer() {
     setWasRunning(running);
     setPausedAt(running ? null : steps);
   }
-  const message = running
-    ? 'Training.'
-    : stopReason
-      ? stopReason
-      : pausedAt !== null
-        ? `Training paused at step ${pausedAt.toLocaleString('en-US')}.`
-        : '';
+  const message = running ? 'Training.' : stopReason ? stopReason : pausedAt !== null ? `Training paused at step ${pausedAt.toLocaleString('en-US')}.` : '';
   return (
     <p className="visually-hidden" role="status" aria-live="polite" data-testid="training-announcement">
       {message}

@@ -79,7 +79,14 @@ export class ChannelHelper implements GradientHelper {
     if (ownLabels) transfer.push(ownLabels.buffer);
     const reply = await this.request({ type: 'share', weights: flat, pixels: ownPixels, count, labels: ownLabels }, transfer);
     if (reply.type !== 'share') throw new HelperFailure(`${this.name} answered "${reply.type}" to a share request`);
-    return { count: reply.count, bits: reply.bits, gradients: unflatten(reply.gradients, weights.map((w) => w.length)) };
+    return {
+      count: reply.count,
+      bits: reply.bits,
+      gradients: unflatten(
+        reply.gradients,
+        weights.map((w) => w.length),
+      ),
+    };
   }
 
   async close(): Promise<void> {

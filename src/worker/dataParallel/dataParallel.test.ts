@@ -11,7 +11,22 @@ import { channelHelper } from './testHelpers';
 
 beforeAll(useCpuBackend);
 
-const tiny: PixelCNNConfig = { height: 5, width: 5, colorChannels: 1, levels: 4, hiddenChannels: 6, layers: 2, kernelSize: 3, headChannels: 0, inputEmbedding: 0, architecture: 'pixelcnn', firstKernelSize: 3, position: false, classes: 0, labelDropout: 0 };
+const tiny: PixelCNNConfig = {
+  height: 5,
+  width: 5,
+  colorChannels: 1,
+  levels: 4,
+  hiddenChannels: 6,
+  layers: 2,
+  kernelSize: 3,
+  headChannels: 0,
+  inputEmbedding: 0,
+  architecture: 'pixelcnn',
+  firstKernelSize: 3,
+  position: false,
+  classes: 0,
+  labelDropout: 0,
+};
 const gatedConditional: PixelCNNConfig = { ...tiny, architecture: 'gated', inputEmbedding: 3, position: true, classes: 3, headChannels: 8 };
 
 function images(config: PixelCNNConfig, count: number, seed: number): Int32Array {
@@ -40,7 +55,10 @@ afterEach(async () => {
 });
 
 function pool(helpers: Array<{ helper: ChannelHelper }>, notices: string[] = []): HelperPool {
-  const made = new HelperPool((index) => helpers[index - 1].helper, (message) => notices.push(message));
+  const made = new HelperPool(
+    (index) => helpers[index - 1].helper,
+    (message) => notices.push(message),
+  );
   made.setCount(helpers.length);
   pools.push(made);
   return made;
@@ -48,8 +66,15 @@ function pool(helpers: Array<{ helper: ChannelHelper }>, notices: string[] = [])
 
 describe('data-parallel training steps', () => {
   it('split shares cover the batch, and the combined gradient weights each share by its size', () => {
-    expect(splitShares(16, 3)).toEqual([[0, 5], [5, 11], [11, 16]]);
-    expect(splitShares(2, 4)).toEqual([[0, 1], [1, 2]]);
+    expect(splitShares(16, 3)).toEqual([
+      [0, 5],
+      [5, 11],
+      [11, 16],
+    ]);
+    expect(splitShares(2, 4)).toEqual([
+      [0, 1],
+      [1, 2],
+    ]);
     const combined = combineShares([
       { count: 1, bits: 3, gradients: [Float32Array.of(4, 8)] },
       { count: 3, bits: 1, gradients: [Float32Array.of(0, 4)] },
@@ -58,7 +83,10 @@ describe('data-parallel training steps', () => {
     expect(combined.bits).toBe(1.5);
   });
 
-  for (const [name, config] of [['PixelCNN', tiny], ['conditional Gated PixelCNN', gatedConditional]] as const) {
+  for (const [name, config] of [
+    ['PixelCNN', tiny],
+    ['conditional Gated PixelCNN', gatedConditional],
+  ] as const) {
     for (const helperCount of [1, 2, 3]) {
       it(`${name}: steps with ${helperCount} helper${helperCount > 1 ? 's' : ''} equal steps on one worker, to 1e-5`, async () => {
         const batch = 7;
@@ -82,7 +110,7 @@ describe('data-parallel training steps', () => {
         expect(parallel.size).toBe(helperCount);
         expect(maxDifference(await weightsOf(alone), await weightsOf(shared))).toBeLessThan(1e-5);
         soloOptimizer.dispose();
-    sharedOptimizer.dispose();
+        sharedOptimizer.dispose();
         alone.dispose();
         shared.dispose();
       });

@@ -8,7 +8,22 @@ import { channelHelper } from './testHelpers';
 
 beforeAll(useCpuBackend);
 
-const tiny: PixelCNNConfig = { height: 4, width: 4, colorChannels: 1, levels: 4, hiddenChannels: 4, layers: 2, kernelSize: 3, headChannels: 0, inputEmbedding: 0, architecture: 'pixelcnn', firstKernelSize: 3, position: false, classes: 0, labelDropout: 0 };
+const tiny: PixelCNNConfig = {
+  height: 4,
+  width: 4,
+  colorChannels: 1,
+  levels: 4,
+  hiddenChannels: 4,
+  layers: 2,
+  kernelSize: 3,
+  headChannels: 0,
+  inputEmbedding: 0,
+  architecture: 'pixelcnn',
+  firstKernelSize: 3,
+  position: false,
+  classes: 0,
+  labelDropout: 0,
+};
 
 function digits(): ImageDataset {
   const pixels = new Uint8Array(20 * 784);

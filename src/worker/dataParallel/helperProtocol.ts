@@ -15,9 +15,7 @@ export type HelperRequest =
 
 export type HelperReply =
   /** `backend`: what the helper runs on, e.g. "wasm". */
-  | { type: 'ready'; backend: string }
-  | { type: 'share'; count: number; bits: number; gradients: Float32Array }
-  | { type: 'error'; message: string };
+  { type: 'ready'; backend: string } | { type: 'share'; count: number; bits: number; gradients: Float32Array } | { type: 'error'; message: string };
 
 /** The arrays laid end to end in one new buffer. */
 export function flatten(arrays: Float32Array[]): Float32Array {

@@ -55,8 +55,7 @@ export async function dataParallelStep(
   const helpers = await pool.ready(model);
   const ranges = splitShares(count, helpers.length + 1);
   const imageSize = pixels.length / count;
-  const share = ([start, end]: [number, number]) =>
-    [pixels.subarray(start * imageSize, end * imageSize), end - start, labels?.subarray(start, end)] as const;
+  const share = ([start, end]: [number, number]) => [pixels.subarray(start * imageSize, end * imageSize), end - start, labels?.subarray(start, end)] as const;
 
   const weights = ranges.length > 1 ? await readWeights(model) : [];
   // Posted before the engine's own share starts, so the helpers work while it does.
@@ -70,7 +69,9 @@ export async function dataParallelStep(
   const shares: ShareGradient[] = [await shareGradient(model, ...share(ranges[0]))];
   const ownDone = performance.now();
   const waitMs = Math.max(patience.minMs, patience.factor * (ownDone - started));
-  const answers = await Promise.all(remote.map((answer, i) => orGiveUp(answer, waitMs, () => pool.drop(helpers[i], new Error(`it did not answer within ${(waitMs / 1000).toFixed(0)} s`)))));
+  const answers = await Promise.all(
+    remote.map((answer, i) => orGiveUp(answer, waitMs, () => pool.drop(helpers[i], new Error(`it did not answer within ${(waitMs / 1000).toFixed(0)} s`)))),
+  );
   for (let i = 0; i < answers.length; i++) shares.push(answers[i] ?? (await shareGradient(model, ...share(ranges[i + 1]))));
   const answered = performance.now();
   const bits = applyShares(model, optimizer, shares);

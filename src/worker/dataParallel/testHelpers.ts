@@ -24,9 +24,11 @@ export function channelHelper(index: number, dieOnShare = Infinity): { helper: C
     }
     void serve(request);
   });
-  const helper = new ChannelHelper({ post: (request, transfer) => port1.postMessage(request, transfer as ArrayBuffer[]), close: () => port1.close() }, `training helper ${index}`);
+  const helper = new ChannelHelper(
+    { post: (request, transfer) => port1.postMessage(request, transfer as ArrayBuffer[]), close: () => port1.close() },
+    `training helper ${index}`,
+  );
   port1.on('message', (reply: HelperReply) => helper.receive(reply));
   port1.on('close', () => helper.fail(new Error('its channel closed')));
   return { helper, close: () => port1.close() };
 }
-

@@ -67,7 +67,8 @@ export class Datasets {
 
   /** The data, or a plain-words error when there is nothing to train on. */
   require(): LoadedData {
-    if (!this.loaded || this.loaded.train.count === 0) throw new UserFacingError('training', 'There is no training data yet: drop some images or use the MNIST digits.');
+    if (!this.loaded || this.loaded.train.count === 0)
+      throw new UserFacingError('training', 'There is no training data yet: drop some images or use the MNIST digits.');
     return this.loaded;
   }
 
@@ -123,7 +124,8 @@ export class Datasets {
   async builtinImages(id: BuiltinDatasetId): Promise<ImageDataset> {
     let stored = this.builtins.get(id);
     if (!stored) {
-      if (id !== 'digits' && !this.deps.files.loadBuiltin) throw new UserFacingError('dataset', `This copy of the app has no built-in ${BUILTIN_DATASETS[id].title.toLowerCase()}.`);
+      if (id !== 'digits' && !this.deps.files.loadBuiltin)
+        throw new UserFacingError('dataset', `This copy of the app has no built-in ${BUILTIN_DATASETS[id].title.toLowerCase()}.`);
       stored = id === 'digits' ? await this.deps.files.loadBuiltinDigits() : await this.deps.files.loadBuiltin!(id);
       this.builtins.set(id, stored);
     }

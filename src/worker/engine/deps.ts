@@ -62,4 +62,3 @@ export interface EngineDeps {
    */
   earlyGrid?: EarlyGrid;
 }
-

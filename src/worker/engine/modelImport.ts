@@ -1,4 +1,13 @@
-import { type PixelCNNConfig, type SavedModel, ModelFileError, loadWeights, modelFromSaved, parseSavedModel, describeConfig, sameArchitecture } from '../../model';
+import {
+  type PixelCNNConfig,
+  type SavedModel,
+  ModelFileError,
+  loadWeights,
+  modelFromSaved,
+  parseSavedModel,
+  describeConfig,
+  sameArchitecture,
+} from '../../model';
 import { UserFacingError } from '../errors';
 import type { EngineEvent } from '../protocol';
 import { factsOf, type ModelSlot } from './modelSlot';

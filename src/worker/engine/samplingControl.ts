@@ -100,7 +100,10 @@ export class SamplingControl {
     const perImage = height * width * colorChannels;
     if (!(image instanceof Uint8Array) || image.length !== perImage) {
       const colour = colorChannels === 3 ? 'RGB' : 'grayscale';
-      throw new UserFacingError('sampling', `The drawing must be ${width}×${height} ${colour} (${perImage} values) to match the model; got ${image?.length ?? 0} values.`);
+      throw new UserFacingError(
+        'sampling',
+        `The drawing must be ${width}×${height} ${colour} (${perImage} values) to match the model; got ${image?.length ?? 0} values.`,
+      );
     }
     const outOfRange = image.findIndex((level) => level >= levels);
     if (outOfRange >= 0) {

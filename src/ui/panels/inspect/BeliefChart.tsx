@@ -97,7 +97,14 @@ function SubPixelChart({ belief, channel }: { belief: PixelBelief; channel: numb
   }
   return (
     <figure className="belief-chart" data-testid="belief-chart">
-      <canvas ref={ref} width={CHART_WIDTH} height={CHART_HEIGHT} role="img" aria-label={label} data-entropy={known ? belief.entropyBits[channel].toFixed(4) : ''} />
+      <canvas
+        ref={ref}
+        width={CHART_WIDTH}
+        height={CHART_HEIGHT}
+        role="img"
+        aria-label={label}
+        data-entropy={known ? belief.entropyBits[channel].toFixed(4) : ''}
+      />
       <figcaption>
         <span className="belief-channel" style={{ color: channels === 1 ? GRAY_COLOUR : CHANNEL_COLOURS[channel] }}>
           {channels === 1 ? 'Level' : name}
@@ -132,7 +139,9 @@ export function PixelBeliefView({ belief, title }: { belief: PixelBelief; title:
         <span>
           <span className="swatch swatch-marker" /> drawn
         </span>
-        <span>{belief.levels - 1} ({belief.channels === 1 ? 'white' : 'full'})</span>
+        <span>
+          {belief.levels - 1} ({belief.channels === 1 ? 'white' : 'full'})
+        </span>
       </p>
     </div>
   );

@@ -26,7 +26,12 @@ function Thumbnail({ ranking, image }: { ranking: HeldOutRanking; image: RankedI
   const label = `Held-out image ${image.index}${image.caption ? ` (${image.caption})` : ''}: ${image.bitsPerDim.toFixed(3)} bits/dim`;
   return (
     <li>
-      <button type="button" className="strip-image" onClick={() => chooseImage({ kind: 'test', index: image.index })} aria-label={`${label}. Show where the bits went.`}>
+      <button
+        type="button"
+        className="strip-image"
+        onClick={() => chooseImage({ kind: 'test', index: image.index })}
+        aria-label={`${label}. Show where the bits went.`}
+      >
         <canvas ref={ref} className="pixel-canvas" aria-hidden="true" />
         <span className="strip-bpd">{image.bitsPerDim.toFixed(2)}</span>
       </button>
@@ -60,7 +65,8 @@ export function HeldOutStrip() {
     <section className="held-out-strip" aria-label="Most typical and most unusual held-out images">
       <h3>What surprises the model</h3>
       <p className="muted">
-        Bits/dim of each held-out image under the current model: low is typical of what it learned, high is unusual. Click one to see which pixels cost the most.
+        Bits/dim of each held-out image under the current model: low is typical of what it learned, high is unusual. Click one to see which pixels cost the
+        most.
       </p>
       <div className="button-row">
         <button type="button" onClick={rankHeldOut} disabled={!ready || progress !== null}>
@@ -68,7 +74,15 @@ export function HeldOutStrip() {
         </button>
         <label className="inline-field">
           Held-out image
-          <input type="number" min={0} max={testCount - 1} step={1} value={indexText} aria-invalid={!valid} onChange={(e) => setIndexText(e.currentTarget.value)} />
+          <input
+            type="number"
+            min={0}
+            max={testCount - 1}
+            step={1}
+            value={indexText}
+            aria-invalid={!valid}
+            onChange={(e) => setIndexText(e.currentTarget.value)}
+          />
         </label>
         <button type="button" onClick={() => chooseImage({ kind: 'test', index })} disabled={!ready || !valid}>
           Show its surprise

@@ -232,11 +232,14 @@ export function InspectView({ kind }: { kind: InspectTarget['kind'] }) {
           />
         ))}
       </div>
-      {overlay === 'field' && !field && <p className="muted">Click a pixel (or focus the image and press an arrow key) to see what its prediction depends on.</p>}
+      {overlay === 'field' && !field && (
+        <p className="muted">Click a pixel (or focus the image and press an arrow key) to see what its prediction depends on.</p>
+      )}
       {fieldShown && (
         <>
           <p className="legend-line muted">
-            <span className="swatch swatch-field" aria-hidden="true" /> inputs its prediction depends on (brighter: more, from the gradient of its log-probability)
+            <span className="swatch swatch-field" aria-hidden="true" /> inputs its prediction depends on (brighter: more, from the gradient of its
+            log-probability)
             <span className="swatch swatch-blind" aria-hidden="true" /> drawn before it, yet never seen
             <span className="swatch swatch-undrawn" aria-hidden="true" /> not drawn yet when it was drawn
           </p>
@@ -268,15 +271,12 @@ export function InspectView({ kind }: { kind: InspectTarget['kind'] }) {
       )}
       {overlay === 'surprise' && (
         <p className="legend-line muted">
-          <span className="swatch swatch-surprise" aria-hidden="true" /> bits the model paid for each sub-pixel (−log₂ p at temperature 1), from 0 (dark) to {maxBits(current).toFixed(1)} (brightest); the image’s mean is its bits/dim
+          <span className="swatch swatch-surprise" aria-hidden="true" /> bits the model paid for each sub-pixel (−log₂ p at temperature 1), from 0 (dark) to{' '}
+          {maxBits(current).toFixed(1)} (brightest); the image’s mean is its bits/dim
         </p>
       )}
       <div aria-live={hover ? 'off' : 'polite'}>
-        {shownBelief ? (
-          <PixelBeliefView belief={shownBelief} title={beliefTitle} />
-        ) : pixel ? (
-          <p className="muted">This pixel was not drawn.</p>
-        ) : null}
+        {shownBelief ? <PixelBeliefView belief={shownBelief} title={beliefTitle} /> : pixel ? <p className="muted">This pixel was not drawn.</p> : null}
       </div>
     </section>
   );

@@ -56,11 +56,13 @@ export function SampleInspector() {
       ) : drawn > 0 && target?.kind === 'sample' ? (
         <InspectView kind="sample" />
       ) : drawn > 0 ? (
-        <p className="muted">Hover over or click any pixel of the samples (or focus the grid and use the arrow keys) to see the distributions it was drawn from and what it could see.</p>
+        <p className="muted">
+          Hover over or click any pixel of the samples (or focus the grid and use the arrow keys) to see the distributions it was drawn from and what it could
+          see.
+        </p>
       ) : (
         <p className="muted">Press Sample: the distribution each pixel is drawn from shows here as it is drawn.</p>
       )}
     </section>
   );
 }
-

@@ -5,7 +5,8 @@ import { type Overlay, queueInspection, useInspect } from './inspectStore';
 /** Requests of the inspection views. */
 
 /** An inspection request; a refusal is shown in the panel the engine names (the Sampling panel for a sample, the Dataset panel for a held-out image). */
-const sendInspect = (look: { target: InspectTarget; pixel: PixelPosition | null; field: boolean }) => call(look.target.kind === 'sample' ? 'sampling' : 'dataset', { type: 'inspect', ...look });
+const sendInspect = (look: { target: InspectTarget; pixel: PixelPosition | null; field: boolean }) =>
+  call(look.target.kind === 'sample' ? 'sampling' : 'dataset', { type: 'inspect', ...look });
 
 /** Follow image `image` of the grid being drawn in the live belief chart. */
 export function followImage(image: number): void {
