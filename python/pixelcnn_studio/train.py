@@ -62,12 +62,12 @@ def settings_differ(a, b):
     The first field in which two settings differ, as a sentence, or None (like
     settingsDiffer in checkpoint.ts). "init" is not compared: where a run
     started matters only at its first step, and a checkpoint already holds
-    what came of it.
+    what came of it. Nor is "guidance", which only the finished model records.
     """
 
     def flat(s):
         out = dict(s["config"])
-        out.update({k: v for k, v in s.items() if k not in ("config", "init")})
+        out.update({k: v for k, v in s.items() if k not in ("config", "init", "guidance")})
         return out
 
     fa, fb = flat(a), flat(b)

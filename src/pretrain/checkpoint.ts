@@ -48,7 +48,8 @@ export async function makeCheckpoint(
 
 /** Same settings, compared field by field, so a resumed run cannot silently change course. */
 export function settingsDiffer(a: PretrainSettings, b: PretrainSettings): string | null {
-  const flat = (s: PretrainSettings): Record<string, unknown> => ({ ...s.config, ...s, config: undefined });
+  // Neither where a run started (init: only its first step reads it) nor the guidance its model records changes a step.
+  const flat = (s: PretrainSettings): Record<string, unknown> => ({ ...s.config, ...s, config: undefined, init: undefined, guidance: undefined });
   const fa = flat(a);
   const fb = flat(b);
   for (const key of new Set([...Object.keys(fa), ...Object.keys(fb)])) {
