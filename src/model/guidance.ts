@@ -7,8 +7,12 @@ import { type PixelCNNConfig, hasNoClassRow } from './config';
 
 /**
  * The weight a model with a "no class" row samples with when its file
- * records none, and what a model trained in the app records. Chosen by
- * `npm run eval`'s guidance table on the shipped digits model (README).
+ * records none, and what a model trained in the app records. On the digits
+ * run's checkpoints (README, "Guidance"), 2 already gave most of what
+ * guidance buys in class fidelity (at step 5,500: 54% read as the class
+ * asked unguided, 91% at 2) before strokes broke more often; a model trained
+ * here for minutes is less sure than the shipped one, which records its own
+ * weight (2.5, from `npm run eval` on it).
  */
 export const DEFAULT_GUIDANCE = 2;
 
