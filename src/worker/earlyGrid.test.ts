@@ -219,7 +219,12 @@ describe("a first visit's early grid", () => {
 
     const refused = earlyDeps(saved);
     expect(await startEarlyGrid({ ...init, sampleOnStart: { ...sampleOnStart, count: 100_000 } } as EngineRequest, refused.deps)).toBeNull();
-    for (const { events } of [withSaved, withImages, unsupported, noModel, refused]) expect(events).toHaveLength(0);
+    // A class the model does not have (a link's draw=class:42): no early grid; the engine draws the defaults and says why.
+    const noSuchClass = earlyDeps(saved);
+    expect(
+      await startEarlyGrid({ ...init, sampleOnStart: { ...sampleOnStart, draw: { kind: 'class', label: 42 } } } as EngineRequest, noSuchClass.deps),
+    ).toBeNull();
+    for (const { events } of [withSaved, withImages, unsupported, noModel, refused, noSuchClass]) expect(events).toHaveLength(0);
   });
 
   it('draws from the remembered built-in set', async () => {

@@ -112,7 +112,13 @@ export function startPreparedGrid(request: EngineRequest, prepared: PreparedGrid
   // A model with no steps takes the data's class names (Engine.adoptClassNames); a trained one keeps its own.
   const untrained = (saved.meta.steps ?? 0) === 0;
   const classNames = untrained && fits ? labels.classNames : (saved.meta.classNames ?? defaultClassNames(classes));
-  const grid = gridClasses(settings, classes, frequencies, classNames);
+  let grid: ReturnType<typeof gridClasses>;
+  try {
+    grid = gridClasses(settings, classes, frequencies, classNames);
+  } catch {
+    // Classes the model cannot draw (a link's class it lacks): the engine draws the defaults and says why.
+    return null;
+  }
   const { guidance } = runGuidance(saved.config, modelGuidance(saved.config, saved.meta.guidance), settings.guidance);
   const session = new SamplingSession(saved, (_model, options) => sample(options), { ...settings, count: grid.count }, emit, {
     labels: grid.labels,

@@ -14,6 +14,7 @@ import { type MemoryBackend, MEMORY_BUDGETS, memoryProblem } from '../model/memo
 import { BUILTIN_DATASETS, BUILTIN_DATASET_IDS, type BuiltinDatasetId, isBuiltinDatasetId } from '../data/builtin';
 import { UserFacingError, errorText, fatalEngineProblem } from './errors';
 import type { BackendInfo, BackendName, EngineEvent, EngineRequest, ErrorContext, RequestOutcome, SampleSettings } from './protocol';
+import { DEFAULT_SAMPLE_SETTINGS } from './settings';
 import { Inspector } from './inspector';
 import { LateTrial } from './lateTrial';
 import { Datasets } from './engine/datasets';
@@ -254,7 +255,7 @@ export class Engine {
     const adopted = firstGrid !== null && this.sampling.adoptEarlyGrid(firstGrid, shipped);
     if (!adopted) await this.sampling.stopEarlyGrid();
     if (firstGrid) {
-      if (!adopted) await this.sampling.start(firstGrid);
+      if (!adopted) await this.startFirstGrid(firstGrid);
       await this.sampling.running?.firstPixels;
       await this.datasets.announce(this.slot.classNames !== classNames);
     }
@@ -262,6 +263,22 @@ export class Engine {
     await this.persistence.emitCheckpoints();
     // The first pixels come first: the backend trial waits for the first grid (lateTrial.ts).
     this.lateTrial?.startAfter(this.sampling.running?.finished);
+  }
+
+  /**
+   * The first grid with the settings the page sent (a link's, perhaps); when
+   * the model cannot draw them (a class it does not have), the defaults with
+   * the same seed, and a notice naming what was refused: a user's setting
+   * must not leave the engine unready.
+   */
+  private async startFirstGrid(settings: SampleSettings): Promise<void> {
+    try {
+      await this.sampling.start(settings);
+    } catch (error) {
+      if (!(error instanceof UserFacingError)) throw error;
+      this.deps.emit({ type: 'notice', message: `${error.message.replace(/\.$/, '')}: the first grid is drawn with the default settings instead.` });
+      await this.sampling.start({ ...DEFAULT_SAMPLE_SETTINGS, seed: settings.seed });
+    }
   }
 
   /** Stops training and sampling if the GPU device behind the current backend is lost: the engine is dead, and the page starts a new one. */
