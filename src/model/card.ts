@@ -69,15 +69,16 @@ export interface ModelCard {
 
 /** True when `value` has the fields of a card written by `npm run pretrain` (what the app needs to show it). */
 export function isModelCard(value: Record<string, unknown>): value is Record<string, unknown> & ModelCard {
-  const numbers = ['seed', 'steps', 'batchSize', 'trainBitsPerDim', 'heldOutBitsPerDim', 'wallTimeSeconds'] as const;
+  const numbers = ['seed', 'steps', 'batchSize', 'trainBitsPerDim', 'trainBitsImages', 'heldOutBitsPerDim', 'wallTimeSeconds'] as const;
+  const strings = ['title', 'dataset', 'trainedAt', 'commit', 'backend'] as const;
+  const record = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
   return (
-    typeof value.title === 'string' &&
-    typeof value.trainedAt === 'string' &&
-    typeof value.commit === 'string' &&
-    typeof value.backend === 'string' &&
-    typeof value.split === 'object' &&
-    value.split !== null &&
-    numbers.every((key) => typeof value[key] === 'number')
+    strings.every((key) => typeof value[key] === 'string') &&
+    numbers.every((key) => typeof value[key] === 'number') &&
+    record(value.split) &&
+    typeof value.split.heldOutImages === 'number' &&
+    record(value.learningRate) &&
+    typeof value.learningRate.peak === 'number'
   );
 }
 

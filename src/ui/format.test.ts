@@ -34,6 +34,20 @@ describe('how the Model panel words a model', () => {
     ]);
   });
 
+  it('lists a card that lacks what the sentences need as it is, instead of failing to show it', () => {
+    for (const missing of ['learningRate', 'split', 'dataset', 'trainBitsImages'] as const) {
+      const partial: Record<string, unknown> = { ...card };
+      delete partial[missing];
+      const rows = cardRows(partial);
+      expect(
+        rows.map(([label]) => label),
+        missing,
+      ).toContain('title');
+    }
+    expect(() => cardRows({ ...card, learningRate: {}, split: 'all' })).not.toThrow();
+    expect(() => cardRows({ ...card, startedFrom: 'earlier' })).not.toThrow();
+  });
+
   it('adds the standard test loss, the default guidance, the passes and a warm start when the card has them', () => {
     const rows = Object.fromEntries(
       cardRows({

@@ -60,7 +60,7 @@ export function cardRows(card: Record<string, unknown>): [string, string][] {
       : [];
   const guidance: [string, string][] = typeof card.guidance === 'number' ? [['Guidance', `${card.guidance} by default (the Sampling panel's Guidance)`]] : [];
   const epochs = typeof card.epochs === 'number' ? ` (${card.epochs} passes over the training images)` : '';
-  const from = card.startedFrom ? `, continuing a model of ${formatInteger(card.startedFrom.steps)} steps` : '';
+  const from = typeof card.startedFrom?.steps === 'number' ? `, continuing a model of ${formatInteger(card.startedFrom.steps)} steps` : '';
   return [
     ['Trained on', card.dataset],
     ...test,
