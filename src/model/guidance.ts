@@ -7,12 +7,11 @@ import { type PixelCNNConfig, hasNoClassRow } from './config';
 
 /**
  * The weight a model with a "no class" row samples with when its file
- * records none, and what a model trained in the app records. On the digits
- * run's checkpoints (README, "Guidance"), 2 already gave most of what
- * guidance buys in class fidelity (at step 5,500: 54% read as the class
- * asked unguided, 91% at 2) before strokes broke more often; a model trained
- * here for minutes is less sure than the shipped one, which records its own
- * weight (2.5, from `npm run eval` on it).
+ * records none, and what a model trained in the app records: on the digits
+ * run's checkpoints it already gave most of what guidance buys in class
+ * fidelity before strokes broke more often, and a model trained here for
+ * minutes is less sure than the shipped one, which records its own weight
+ * (README, "Guidance", has the figures).
  */
 export const DEFAULT_GUIDANCE = 2;
 
@@ -25,9 +24,7 @@ export const MAX_GUIDANCE = 10;
  * row / (H − 1)), then linearly down to 1 (the plain conditional model) at
  * GUIDANCE_FADE_TO and below. By then a digit's class is settled by what is
  * drawn above, and full guidance there mostly pushes ink toward the bottom
- * edge: on the digits model at 5,500 steps, w = 2 put ink in the last row of
- * 8% of samples with a constant weight and 2% with the fade, reading as the
- * class asked for just as often (README, "Guidance").
+ * edge (README, "Guidance", has the measurement).
  */
 export const GUIDANCE_FADE_FROM = 0.75;
 export const GUIDANCE_FADE_TO = 0.95;
