@@ -1,5 +1,5 @@
 import { noClassLabel, type PixelCNNConfig } from './config';
-import { guidanceAtRow } from './guidance';
+import { guidanceAtRow, guidanceUnavailable } from './guidance';
 import { sampleCategorical, seededRandom } from './random';
 
 /**
@@ -99,13 +99,8 @@ export function guidanceMode(config: PixelCNNConfig, guidance: number | undefine
   const w = guidance ?? 1;
   if (typeof w !== 'number' || !Number.isFinite(w) || w < 0) throw new Error(`Guidance must be a number of at least 0, got ${String(w)}.`);
   if (w === 1) return 'plain';
-  if (noClassLabel(config) === null) {
-    throw new Error(
-      config.classes === 0
-        ? 'Guidance needs a model conditioned on classes; this one is unconditional.'
-        : 'Guidance needs a model trained with label dropout (a "no class" row); this one has none.',
-    );
-  }
+  const unavailable = guidanceUnavailable(config);
+  if (unavailable) throw new Error(unavailable);
   return w === 0 ? 'unconditional' : 'guided';
 }
 
