@@ -17,10 +17,16 @@ type Listener = () => void;
 
 class LearningTimelineChannel {
   private list: readonly LearningStrip[] = [];
+  private droppedCount = 0;
   private listeners = new Set<Listener>();
 
   /** Oldest first: the first strip of the timeline, then the latest ones. A new array whenever it changes. */
   strips = (): readonly LearningStrip[] => this.list;
+
+  /** Strips of this timeline let go between the first and the latest. */
+  dropped(): number {
+    return this.droppedCount;
+  }
 
   subscribe = (listener: Listener): (() => void) => {
     this.listeners.add(listener);
@@ -29,14 +35,19 @@ class LearningTimelineChannel {
 
   add(strip: LearningStrip): void {
     const sameTimeline = this.list.length > 0 && this.list[0].timeline === strip.timeline;
+    if (!sameTimeline) this.droppedCount = 0;
     const list = sameTimeline ? [...this.list, strip] : [strip];
-    this.list = list.length > KEPT_RECENT + 1 ? [list[0], ...list.slice(list.length - KEPT_RECENT)] : list;
+    if (list.length > KEPT_RECENT + 1) {
+      this.list = [list[0], ...list.slice(list.length - KEPT_RECENT)];
+      this.droppedCount += list.length - this.list.length;
+    } else this.list = list;
     this.notify();
   }
 
   clear(): void {
     if (this.list.length === 0) return;
     this.list = [];
+    this.droppedCount = 0;
     this.notify();
   }
 

@@ -72,15 +72,17 @@ export class LearningTimeline {
 
   /** A training run starts: the clock runs, and a new timeline's first strip (the weights before training) is drawn. */
   async begin(running: () => boolean): Promise<void> {
+    // The first strip is the weights at the training time the run starts from (0 for a new timeline).
+    const at = this.elapsedMs;
     if (this.runStart === null) this.runStart = this.now();
-    if (this.strips === 0) await this.draw(running);
+    if (this.strips === 0) await this.draw(running, at);
   }
 
   /** After a training step: draws a strip when one is due; true when one was. */
   async afterStep(running: () => boolean): Promise<boolean> {
     const every = this.deps.everySeconds() * 1000;
     if (!(every > 0 && this.elapsedMs - this.lastStripAt >= every)) return false;
-    await this.draw(running);
+    await this.draw(running, this.elapsedMs);
     return true;
   }
 
@@ -92,15 +94,15 @@ export class LearningTimeline {
   }
 
   /**
-   * Draws a strip from the current weights and sends it. A strip cut short
+   * Draws a strip from the current weights, labelled with training time
+   * `at`, and sends it. A strip cut short
    * by the end of training is not sent. A failure that ends the engine is
    * thrown (the training loop reports it); any other is reported once as an
    * `error`, and training goes on without strips.
    */
-  private async draw(running: () => boolean): Promise<void> {
+  private async draw(running: () => boolean, at: number): Promise<void> {
     if (this.broken || this.deps.everySeconds() === 0) return;
     const timeline = this.timeline;
-    const at = this.elapsedMs;
     try {
       const strip = await this.sample(timeline, at, running);
       // Training stopped, or the model was replaced, while it was drawn.
