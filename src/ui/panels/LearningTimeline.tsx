@@ -17,7 +17,7 @@ import { useStudio } from '../store';
  */
 
 /** Canvas pixels a strip is drawn across, at most; shown narrower when the panel is. */
-const STRIP_WIDTH = 560;
+const STRIP_WIDTH = 640;
 const GAP = 4;
 
 function stripLayout(strip: Pick<LearningStrip, 'count' | 'width' | 'height'>): GridLayout {

@@ -168,7 +168,7 @@ describe('the learning timeline', () => {
 });
 
 describe('the learning timeline in the engine', () => {
-  it('sends the strip of the weights before training, apart from the Sampling panel’s events, and a new timeline after a new model', async () => {
+  it('sends the strip of the weights before training, a new timeline after a new model, and leaves the Sampling panel’s grid drawing', async () => {
     const images: ImageDataset = {
       width: 4,
       height: 4,
@@ -189,11 +189,18 @@ describe('the learning timeline in the engine', () => {
     expect(h.all('learningStrip').map((e) => e.strip.step)).toEqual([0]);
     expect(h.all('sampleStart')).toEqual([]);
 
+    // A new model: a new timeline, whose first strip is drawn while the Sampling panel's grid is drawing.
     expect(await h.engine.handle({ type: 'setConfig', config: { ...tiny, hiddenChannels: 6 } })).toEqual({ status: 'done' });
+    await h.engine.handle({ type: 'sample', settings: { count: 2, temperature: 1, seed: 5, delayMs: 60, draw: { kind: 'any' } } });
     await h.engine.handle({ type: 'train', settings });
-    for (let i = 0; i < 400 && h.all('learningStrip').length < 2; i++) await new Promise((r) => setTimeout(r, 5));
+    for (let i = 0; i < 1000 && !h.last('sampleDone'); i++) await new Promise((r) => setTimeout(r, 5));
     await h.engine.handle({ type: 'pause' });
     const [first, second] = h.all('learningStrip').map((e) => e.strip);
     expect([second.step, second.timeline]).toEqual([0, first.timeline + 1]);
+    // The grid was neither restarted nor stopped by the strip, and finished after it.
+    expect(h.all('sampleStart')).toHaveLength(1);
+    expect(h.last('sampleDone')).toMatchObject({ completed: 16, stopped: false });
+    const kindsNow = h.events.map((e) => e.type);
+    expect(kindsNow.lastIndexOf('learningStrip')).toBeLessThan(kindsNow.indexOf('sampleDone'));
   });
 });
