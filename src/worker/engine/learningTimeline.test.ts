@@ -138,6 +138,31 @@ describe('the learning timeline', () => {
     expect(strip.type === 'learningStrip' && strip.strip.guidance).toBe(2.5);
   });
 
+  it('keeps strips at least ten drawing times apart, so a slow strip never takes more than a tenth of training', async () => {
+    const model = createPixelCNN(tiny, 7);
+    disposeLater.push(model);
+    const events: EngineEvent[] = [];
+    let clock = 0;
+    const timeline = new LearningTimeline({
+      emit: (event) => events.push(event),
+      slot: { steps: 0, guidance: 1, classNames: [], require: () => model },
+      everySeconds: () => 15,
+      now: () => clock,
+      // Every strip takes 3 s of the clock to draw.
+      sampler: async (_model, options) => {
+        clock += 3000;
+        return { pixels: new Int32Array(options.count * 16), completed: 16 };
+      },
+    });
+    await timeline.begin(running);
+    const due: boolean[] = [];
+    for (const at of [15_000, 29_000, 30_000]) {
+      clock = at;
+      due.push(await timeline.afterStep(running));
+    }
+    expect(due).toEqual([false, false, true]);
+  });
+
   it('sends no strip cut short by a pause, none when set to 0 seconds, and reports a failure once without stopping training', async () => {
     const model = createPixelCNN(tiny, 6);
     disposeLater.push(model);

@@ -34,6 +34,12 @@ export const STRIP_SEED = 20_240_611;
 export const UNCONDITIONAL_STRIP_IMAGES = 8;
 /** A conditional model draws one image per class, of its first classes up to this many. */
 export const MAX_STRIP_IMAGES = 16;
+/**
+ * Strips are at least this many times the last strip's drawing time apart,
+ * whatever the interval: a strip never takes more than about a tenth of
+ * training time, even for a model that is slow to sample.
+ */
+const MIN_GAP_PER_DRAW = 10;
 /** While a strip is drawn, queued messages (Pause, the Sampling panel's grid) get a turn this often, in ms. */
 const YIELD_EVERY_MS = 30;
 
@@ -45,8 +51,9 @@ export class LearningTimeline {
   private trainedMs = 0;
   /** When the current run started (on the clock), or null while paused. */
   private runStart: number | null = null;
-  /** Training time at the last strip. */
+  /** Training time at the last strip, and how long drawing it took (ms). */
   private lastStripAt = 0;
+  private lastDrawMs = 0;
   /** A strip failed: no more until the next timeline (the failure was reported once). */
   private broken = false;
   private readonly now: () => number;
@@ -67,6 +74,7 @@ export class LearningTimeline {
     this.trainedMs = 0;
     this.runStart = this.runStart === null ? null : this.now();
     this.lastStripAt = 0;
+    this.lastDrawMs = 0;
     this.broken = false;
   }
 
@@ -78,10 +86,10 @@ export class LearningTimeline {
     if (this.strips === 0) await this.draw(running, at);
   }
 
-  /** After a training step: draws a strip when one is due; true when one was. */
+  /** After a training step: draws a strip when one is due (MIN_GAP_PER_DRAW); true when one was. */
   async afterStep(running: () => boolean): Promise<boolean> {
     const every = this.deps.everySeconds() * 1000;
-    if (!(every > 0 && this.elapsedMs - this.lastStripAt >= every)) return false;
+    if (!(every > 0 && this.elapsedMs - this.lastStripAt >= Math.max(every, MIN_GAP_PER_DRAW * this.lastDrawMs))) return false;
     await this.draw(running, this.elapsedMs);
     return true;
   }
@@ -109,6 +117,7 @@ export class LearningTimeline {
       if (!strip || timeline !== this.timeline) return;
       this.strips++;
       this.lastStripAt = at;
+      this.lastDrawMs = strip.drawMs;
       this.deps.emit({ type: 'learningStrip', strip }, [strip.pixels.buffer]);
     } catch (error) {
       if (fatalEngineProblem(error)) throw error;
