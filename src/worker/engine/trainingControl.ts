@@ -44,8 +44,6 @@ export interface TrainingDeps {
   helpers?: { start: StartHelper; cores?: number; backends?: string[] };
   /** How the learning timeline's strips are sampled; the incremental sampler unless a test swaps it. */
   sampler?: SamplerFn;
-  /** The learning timeline's clock, in ms; performance.now unless a test steps it by hand. */
-  now?: () => number;
 }
 
 /** Steps between held-out evaluations while training. */
@@ -73,7 +71,6 @@ export class TrainingControl {
       slot: deps.slot,
       everySeconds: () => this.current.stripEverySeconds ?? TRAIN_SETTINGS.stripEverySeconds.default,
       sampler: deps.sampler,
-      now: deps.now,
     });
   }
 
