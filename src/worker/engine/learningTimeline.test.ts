@@ -57,7 +57,7 @@ describe('the learning timeline', () => {
     await t.timeline.begin(running);
     expect(t.strips()).toHaveLength(1);
     const before = t.strips()[0];
-    expect(before).toMatchObject({ timeline: 1, step: 0, elapsedMs: 0, count: UNCONDITIONAL_STRIP_IMAGES, height: 4, width: 4, channels: 1, levels: 4 });
+    expect(before).toMatchObject({ step: 0, elapsedMs: 0, count: UNCONDITIONAL_STRIP_IMAGES, height: 4, width: 4, channels: 1, levels: 4 });
     expect(before.captions).toBeNull();
     expect(before.pixels).toHaveLength(UNCONDITIONAL_STRIP_IMAGES * 16);
     expect(Math.max(...before.pixels)).toBeLessThan(4);

@@ -44,8 +44,12 @@ const MIN_GAP_PER_DRAW = 10;
 const YIELD_EVERY_MS = 30;
 
 export class LearningTimeline {
-  /** Which timeline the strips belong to; a new one after every reset. */
-  private timeline = 1;
+  /**
+   * Which timeline the strips belong to; a new one after every reset. It
+   * starts at random, so a restarted engine's strips never join the page's
+   * timeline of the engine before.
+   */
+  private timeline = Math.floor(Math.random() * 2 ** 30);
   private strips = 0;
   /** Training time of this timeline before the current run, in ms. */
   private trainedMs = 0;
