@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import { zlibSync } from 'fflate';
 import type * as Gifenc from 'gifenc';
-import { region } from './app-helpers';
+import { applyModel, region } from './app-helpers';
 
 test.skip(!process.env.README_SCREENSHOTS, 'README_SCREENSHOTS=1 takes the README screenshots');
 test.setTimeout(900_000);
@@ -203,4 +203,32 @@ test('README screenshots of the views inside the model', async ({ page }) => {
   await sampling.getByRole('button', { name: 'Complete drawing', exact: true }).click();
   await drawingDone(sampling);
   await shoot(page, 'view-completion', sampling.locator('.sample-column'));
+});
+
+test('README screenshot of the learning timeline', async ({ page }) => {
+  // A small 28×28 model learning the digits from random weights: it goes from noise towards digits within minutes.
+  await page.goto(APP);
+  await expect(page.getByTestId('backend-name')).toHaveText('wasm', { timeout: 120_000 });
+  await expect(page.getByTestId('model-origin')).toBeVisible({ timeout: 120_000 });
+  await applyModel(page, {
+    architecture: 'gated',
+    size: 28,
+    levels: 256,
+    hidden: 16,
+    layers: 3,
+    kernel: 3,
+    firstKernel: 7,
+    embedding: 4,
+    position: true,
+    classes: 10,
+  });
+  const training = region(page, 'Training');
+  await training.getByLabel('Learning rate', { exact: true }).fill('0.004');
+  await training.getByLabel('New strip every', { exact: true }).fill('20');
+  await training.getByRole('button', { name: 'Train', exact: true }).click();
+  const strips = page.getByTestId('timeline-strip');
+  await expect.poll(() => strips.count(), { timeout: 400_000, intervals: [1000] }).toBeGreaterThanOrEqual(7);
+  await training.getByRole('button', { name: 'Pause', exact: true }).click();
+  await expect(training.getByRole('button', { name: 'Train', exact: true })).toBeEnabled({ timeout: 120_000 });
+  await shoot(page, 'view-timeline', page.getByTestId('learning-timeline'));
 });

@@ -4,6 +4,7 @@ import { plainEngineText } from '../worker/errors';
 import { rememberTrial } from './backendChoice';
 import { downloadText } from './download';
 import { offerSwitch } from './importOffer';
+import { learningTimeline } from './learningTimeline';
 import { handleInspectEvent, resetForNewSample } from './panels/inspect/inspectStore';
 import { sampleChannel } from './sampleChannel';
 import { saveConfig } from './savedConfig';
@@ -87,8 +88,11 @@ export function handleEvent(event: StoreEvent): void {
       const previous = useStudio.getState().model;
       const newArchitecture = previous !== null && !sameArchitecture(previous.config, event.model.config);
       if (newArchitecture) sampleChannel.clear();
+      const history = historyAfterModel(useStudio.getState(), event.model);
+      // The learning timeline sits beside the loss chart and starts again with it.
+      if (history.lossHistory) learningTimeline.clear();
       useStudio.setState((s) => ({
-        ...historyAfterModel(s, event.model),
+        ...history,
         model: event.model,
         ...(newArchitecture ? { sampling: INITIAL_SAMPLING } : {}),
         sampleSettings: { ...s.sampleSettings, draw: fitDraw(s.sampleSettings.draw, event.model.config.classes) },
@@ -113,6 +117,9 @@ export function handleEvent(event: StoreEvent): void {
         lossHistory: appendPoint(s.lossHistory, { step: event.step, bitsPerDim: event.bitsPerDim }),
         stepsPerSecond: event.stepsPerSecond,
       }));
+      return;
+    case 'learningStrip':
+      learningTimeline.add(event.strip);
       return;
     case 'trainingCores':
       useStudio.setState({ trainingCores: event.cores });

@@ -92,6 +92,7 @@ export class Engine {
       announceModel,
       fail,
       helpers: deps.trainingHelpers,
+      sampler: deps.sampler,
     });
     this.sampling = new SamplingControl({
       emit,

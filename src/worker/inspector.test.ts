@@ -93,7 +93,8 @@ describe('the inspector', () => {
   it('ranks the held-out images in chunks while training runs, and looks at one of them', async () => {
     const { engine, events, all, until } = harness();
     await engine.handle({ type: 'init', config: tiny });
-    await engine.handle({ type: 'train', settings: { learningRate: 0.01, batchSize: 4 } });
+    // No learning timeline: its first strip, drawn before the first step, would let the two chunks pass before any step.
+    await engine.handle({ type: 'train', settings: { learningRate: 0.01, batchSize: 4, stripEverySeconds: 0 } });
     await engine.handle({ type: 'rankHeldOut' });
     await until(() => all('ranking').length === 1);
     await engine.handle({ type: 'pause' });

@@ -311,6 +311,31 @@ export interface SampleStart {
   captions: string[] | null;
 }
 
+/**
+ * One strip of the learning timeline (engine/learningTimeline.ts): the same
+ * seed's images drawn from the weights after `step` steps.
+ */
+export interface LearningStrip {
+  /** Which timeline it belongs to: a new number once the model is replaced, so the page starts a new one. */
+  timeline: number;
+  step: number;
+  /** Training time of this timeline when it was drawn, in ms (0 for the strip before training). */
+  elapsedMs: number;
+  /** Wall time drawing it took, in ms (training waited that long). */
+  drawMs: number;
+  count: number;
+  height: number;
+  width: number;
+  channels: 1 | 3;
+  levels: number;
+  /** count × H × W × C levels. */
+  pixels: Uint8Array;
+  /** Each image's class name, for a conditional model; null for an unconditional one. */
+  captions: string[] | null;
+  /** The guidance weight it was drawn with (the model's default). */
+  guidance: number;
+}
+
 export type EngineEvent =
   | { type: 'ready'; backend: BackendInfo }
   /** The backend after the engine started: its trial began, its figures arrived, or it moved to the fastest. */
@@ -324,6 +349,8 @@ export type EngineEvent =
   /** How many cores compute each training batch (1 off wasm); sent at start-up and whenever it changes. */
   | { type: 'trainingCores'; cores: number }
   | { type: 'evaluation'; step: number; testBitsPerDim: number }
+  /** While training: a strip of the learning timeline, drawn between two steps. */
+  | { type: 'learningStrip'; strip: LearningStrip }
   | { type: 'sampleStart'; sample: SampleStart }
   /**
    * Sub-pixels drawn since the last message: generation-order indices

@@ -80,7 +80,11 @@ describe('one declaration per setting', () => {
     for (const [key, setting] of [...Object.entries(TRAIN_SETTINGS), ...Object.entries(SAMPLE_SETTINGS)] as Array<[string, NumberSetting]>) {
       if (setting.default !== undefined) expect(settingProblem(setting, setting.default), key).toBeNull();
     }
-    expect(DEFAULT_TRAIN_SETTINGS).toEqual({ learningRate: TRAIN_SETTINGS.learningRate.default, batchSize: TRAIN_SETTINGS.batchSize.default });
+    expect(DEFAULT_TRAIN_SETTINGS).toEqual({
+      learningRate: TRAIN_SETTINGS.learningRate.default,
+      batchSize: TRAIN_SETTINGS.batchSize.default,
+      stripEverySeconds: TRAIN_SETTINGS.stripEverySeconds.default,
+    });
     expect(settingsProblem(TRAIN_SETTINGS, DEFAULT_TRAIN_SETTINGS, ['workers'])).toBeNull();
     expect(settingsProblem(SAMPLE_SETTINGS, { ...DEFAULT_SAMPLE_SETTINGS, seed: 0 }, ['guidance'])).toBeNull();
   });

@@ -45,6 +45,11 @@ export interface TrainSettings {
    * backends always train on the engine alone.
    */
   workers?: number;
+  /**
+   * Seconds of training between two strips of the learning timeline
+   * (engine/learningTimeline.ts); 0 draws none. Absent: its default.
+   */
+  stripEverySeconds?: number;
 }
 
 /**
@@ -83,6 +88,15 @@ export const TRAIN_SETTINGS = {
   learningRate: { label: 'Learning rate', hint: "Adam's step size", min: 0, minExclusive: true, max: 10, integer: false, step: 0.0001, default: 0.001 },
   batchSize: { label: 'Batch size', hint: 'images per step', min: 1, max: 256, integer: true, step: 1, default: 16 },
   workers: { label: 'Cores', hint: 'workers sharing each batch', min: 1, max: MAX_TRAINING_CORES, integer: true, step: 1 },
+  stripEverySeconds: {
+    label: 'New strip every',
+    hint: 'seconds of training between strips; 0 draws none',
+    min: 0,
+    max: 3600,
+    integer: true,
+    step: 5,
+    default: 15,
+  },
 } as const satisfies Record<keyof TrainSettings, NumberSetting>;
 
 /**
@@ -117,6 +131,7 @@ export const SAMPLE_SETTINGS = {
 export const DEFAULT_TRAIN_SETTINGS: TrainSettings = {
   learningRate: TRAIN_SETTINGS.learningRate.default,
   batchSize: TRAIN_SETTINGS.batchSize.default,
+  stripEverySeconds: TRAIN_SETTINGS.stripEverySeconds.default,
 };
 
 /** The sampling settings before the user changes any (SAMPLE_SETTINGS' defaults), but the seed: every visit starts from a random one. */

@@ -5,6 +5,7 @@ import { NumberField } from '../components/NumberField';
 import { useActionProblem } from '../fieldProblems';
 import { LossChart } from '../components/LossChart';
 import { Panel } from '../components/Panel';
+import { LearningTimeline } from './LearningTimeline';
 import { clearErrors, currentStep, useStudio } from '../store';
 import { LEARNING_RATE_WARN_ABOVE, TRAIN_SETTINGS, defaultTrainingCores } from '../../worker/protocol';
 
@@ -23,6 +24,7 @@ export function TrainingPanel() {
       <TrainingAnnouncer />
       <LossChart train={lossHistory} test={testHistory} />
       <TrainingProblems />
+      <LearningTimeline />
     </Panel>
   );
 }

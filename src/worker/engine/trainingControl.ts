@@ -12,8 +12,10 @@ import type { EngineEvent, ErrorContext } from '../protocol';
 import { yieldToMessages } from '../samplingSession';
 import { DEFAULT_TRAIN_SETTINGS, TRAIN_SETTINGS, type TrainSettings, defaultTrainingCores, settingsProblem } from '../settings';
 import { DivergenceError, type SharedBatch } from '../trainer';
+import type { SamplerFn } from '../samplingSession';
 import type { StoredCheckpoint } from '../checkpoints';
 import type { Datasets, LoadedData } from './datasets';
+import { LearningTimeline } from './learningTimeline';
 import type { ModelSlot } from './modelSlot';
 import type { Persistence } from './persistence';
 
@@ -21,11 +23,12 @@ import type { Persistence } from './persistence';
  * Training control: the settings, the loop that trains in the background
  * (step, report, score the held-out images, save, checkpoint, watch for
  * divergence, and go back to the best checkpoint after a diverging step),
- * single steps, and the helper workers that share each batch.
+ * single steps, the helper workers that share each batch, and the learning
+ * timeline's strips between steps (learningTimeline.ts).
  */
 export interface TrainingDeps {
   emit(event: EngineEvent, transfer?: Transferable[]): void;
-  slot: Pick<ModelSlot, 'model' | 'trainer' | 'steps' | 'classNames' | 'require' | 'adoptDataClassNames' | 'installSaved'>;
+  slot: Pick<ModelSlot, 'model' | 'trainer' | 'steps' | 'classNames' | 'guidance' | 'require' | 'adoptDataClassNames' | 'installSaved'>;
   datasets: Pick<Datasets, 'data' | 'require' | 'mismatch'>;
   persistence: Pick<Persistence, 'persist' | 'checkpoint' | 'checkpointed' | 'weightsChanged' | 'saveDue' | 'checkpointDue' | 'history' | 'emitCheckpoints'>;
   /** The backend whose memory budget applies (the running one). */
@@ -39,6 +42,8 @@ export interface TrainingDeps {
   fail(context: ErrorContext, error: unknown): void;
   /** Helper workers that share every batch (EngineDeps.trainingHelpers). */
   helpers?: { start: StartHelper; cores?: number; backends?: string[] };
+  /** How the learning timeline's strips are sampled; the incremental sampler unless a test swaps it. */
+  sampler?: SamplerFn;
 }
 
 /** Steps between held-out evaluations while training. */
@@ -57,8 +62,17 @@ export class TrainingControl {
   private helperPool: HelperPool | null = null;
   /** The cores last announced to the page (a `trainingCores` event). */
   private announcedCores = 0;
+  /** The strips of the model's progress drawn while training. */
+  private readonly timeline: LearningTimeline;
 
-  constructor(private readonly deps: TrainingDeps) {}
+  constructor(private readonly deps: TrainingDeps) {
+    this.timeline = new LearningTimeline({
+      emit: deps.emit,
+      slot: deps.slot,
+      everySeconds: () => this.current.stripEverySeconds ?? TRAIN_SETTINGS.stripEverySeconds.default,
+      sampler: deps.sampler,
+    });
+  }
 
   get settings(): TrainSettings {
     return this.current;
@@ -86,10 +100,11 @@ export class TrainingControl {
     this.announceCores();
   }
 
-  /** Other weights: a new watch for divergence, and no score yet. */
+  /** Other weights: a new watch for divergence, no score yet, and a new learning timeline. */
   modelChanged(levels: number): void {
     this.watch = new DivergenceWatch(levels);
     this.lastEvaluation = null;
+    this.timeline.reset();
   }
 
   /** Other data, other losses: a rise is no sign of divergence, and the last score was on other images. */
@@ -181,10 +196,13 @@ export class TrainingControl {
   private async run(): Promise<void> {
     let reason: string | undefined;
     let diverged = false;
-    let lastTime = performance.now();
     let stepsPerSecond = 0;
     const { persistence } = this.deps;
+    const running = () => this.training;
     try {
+      // The learning timeline's strip of the weights training starts from.
+      await this.timeline.begin(running);
+      let lastTime = performance.now();
       while (this.training) {
         const bits = await this.trainOneBatch();
         const now = performance.now();
@@ -202,6 +220,9 @@ export class TrainingControl {
           if (heldOut !== null && persistence.checkpointDue(now)) await persistence.checkpoint('while training');
         }
         if (persistence.saveDue(step, now)) await persistence.persist();
+        // Steps per second counts training alone: the time a strip took is left out.
+        const beforeStrip = performance.now();
+        if (await this.timeline.afterStep(running)) lastTime += performance.now() - beforeStrip;
         await yieldToMessages();
       }
     } catch (error) {
@@ -212,6 +233,7 @@ export class TrainingControl {
       reason = error instanceof DivergenceError ? await this.recover(error.problem) : `Training stopped: ${errorText(error)}`;
     }
     this.training = false;
+    this.timeline.end();
     await this.evaluate();
     await persistence.persist();
     await persistence.checkpoint('training paused');
@@ -324,8 +346,13 @@ export class TrainingControl {
 
 /** The settings, checked against their declarations (TRAIN_SETTINGS, the same limits the Training panel's fields have). */
 function checkTrainSettings(settings: TrainSettings): TrainSettings {
-  const problem = settingsProblem(TRAIN_SETTINGS, settings, ['workers']);
+  const problem = settingsProblem(TRAIN_SETTINGS, settings, ['workers', 'stripEverySeconds']);
   if (problem) throw new UserFacingError('training', problem);
-  const { learningRate, batchSize, workers } = settings;
-  return workers === undefined ? { learningRate, batchSize } : { learningRate, batchSize, workers };
+  const { learningRate, batchSize, workers, stripEverySeconds } = settings;
+  return {
+    learningRate,
+    batchSize,
+    ...(workers === undefined ? {} : { workers }),
+    ...(stripEverySeconds === undefined ? {} : { stripEverySeconds }),
+  };
 }
