@@ -165,10 +165,11 @@ let nextNoticeId = 1;
 const NOTICE_LIFETIME_MS = 8000;
 const MAX_NOTICES = 4;
 
-export function addNotice(message: string): void {
+/** A notice that fades after a few seconds, or with `lasting`, stays until dismissed. */
+export function addNotice(message: string, lasting = false): void {
   const id = nextNoticeId++;
   useStudio.setState((s) => ({ notices: [...s.notices, { id, message }].slice(-MAX_NOTICES) }));
-  setTimeout(() => dismissNotice(id), NOTICE_LIFETIME_MS);
+  if (!lasting) setTimeout(() => dismissNotice(id), NOTICE_LIFETIME_MS);
 }
 
 /** This tab no longer saves: another took browser storage over. Said once, however many ways it was learnt. */

@@ -24,6 +24,7 @@ import { ModelSlot, factsOf, newModelFacts, restoredOrigin } from './engine/mode
 import { Persistence } from './engine/persistence';
 import { SamplingControl } from './engine/samplingControl';
 import { requestPanel } from './engine/requestPanel';
+import { safeStartNotice, setAsideSavedModel } from './engine/safeStart';
 import { TrainingControl } from './engine/trainingControl';
 
 export type { EngineDeps } from './engine/deps';
@@ -198,7 +199,7 @@ export class Engine {
 
   // ── Start-up ──────────────────────────────────────────────────────────
 
-  private async init({ config, backend, remembered, sampleOnStart, saving }: Extract<EngineRequest, { type: 'init' }>): Promise<void> {
+  private async init({ config, backend, remembered, sampleOnStart, saving, safeStart }: Extract<EngineRequest, { type: 'init' }>): Promise<void> {
     await this.persistence.start(saving ?? true);
     // A remembered config too big for this browser (an older version remembered configs before they were built) is not timed or built.
     const tooBig = memoryProblem(config, this.training.settings.batchSize, this.memoryBackend(backend));
@@ -237,12 +238,20 @@ export class Engine {
     const builtin = (await builtinRead) ?? 'digits';
     // The built-in set whose shipped model was installed just now, if one was.
     let shipped: BuiltinDatasetId | null = null;
-    if (!(await this.restoreSavedModel(storedRead))) {
-      if (await this.startFromPretrained(builtin, shippedRead)) shipped = builtin;
-      else {
+    // After a failed start, the saved model waits in the history instead (engine/safeStart.ts).
+    const setAside = safeStart === undefined ? null : await setAsideSavedModel(await storedRead, this.persistence.history());
+    if (setAside || !(await this.restoreSavedModel(storedRead))) {
+      if (await this.startFromPretrained(builtin, shippedRead)) {
+        shipped = builtin;
+        // The set-aside model is in the history: the shipped one is saved in its place, so the next visit starts from it too.
+        if (setAside?.kept) await this.persistence.persist();
+      } else {
         this.slot.install(createPixelCNN(config, Date.now() % 100000), 'new', newModelFacts(config));
-        await this.persistence.persist();
+        if (!setAside || setAside.replaceable) await this.persistence.persist();
       }
+    }
+    if (safeStart !== undefined && setAside) {
+      this.deps.emit({ type: 'notice', message: safeStartNotice(safeStart, setAside, shipped !== null), lasting: true });
     }
     await this.emitModel();
     // The shipped model's first grid starts before the dataset is announced: the page takes a while to show

@@ -1,0 +1,111 @@
+/**
+ * A safe start: a visit whose start-up failed must not make the next one
+ * fail the same way. A mark is left in localStorage as the page starts, and
+ * taken away once the page has shown the engine's first model with no part
+ * of it crashed. A mark still there on the next load means the last start
+ * never got that far (a panel crashed, the engine died, the tab was killed),
+ * so that visit starts from the shipped model, and the saved one waits in
+ * the History (the engine's `init` with `safeStart`).
+ */
+
+const KEY = 'pixelcnn.startup';
+
+/** What the mark records: when the start began and, once known, what failed. */
+interface StartMark {
+  startedAt: string;
+  failed?: string;
+}
+
+/** The storage the mark lives in (localStorage in the page, a map in tests). */
+export type MarkStorage = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
+
+let storage: MarkStorage | null = null;
+/** Why the previous start failed (in words), until init takes it; null when it did not. */
+let previousFailure: string | null = null;
+/** What failed during this start, if anything did. */
+let failure: string | null = null;
+let finished = false;
+
+function browserStorage(): MarkStorage | null {
+  try {
+    return globalThis.localStorage ?? null;
+  } catch {
+    return null;
+  }
+}
+
+function readMark(text: string | null): StartMark | null {
+  if (text === null) return null;
+  try {
+    const mark: unknown = JSON.parse(text);
+    if (typeof mark === 'object' && mark !== null && !Array.isArray(mark)) return mark as StartMark;
+  } catch {
+    // A mark that does not read is still a mark: the last start left it.
+  }
+  return { startedAt: '' };
+}
+
+function writeMark(mark: StartMark): void {
+  try {
+    storage?.setItem(KEY, JSON.stringify(mark));
+  } catch {
+    // Storage full or disabled: without the mark, the next start is an ordinary one.
+  }
+}
+
+/**
+ * As the page starts: reads whether the last start failed, and marks this
+ * one as under way. Returns why the last start failed, or null.
+ */
+export function beginStartup(store: MarkStorage | null = browserStorage()): string | null {
+  storage = store;
+  failure = null;
+  finished = false;
+  previousFailure = previousMark(storage);
+  writeMark({ startedAt: new Date().toISOString() });
+  return previousFailure;
+}
+
+/** Why the start that left a mark failed, or null when none was left (or storage cannot be read). */
+function previousMark(store: MarkStorage | null): string | null {
+  try {
+    const mark = readMark(store?.getItem(KEY) ?? null);
+    return mark ? failureText(mark) : null;
+  } catch {
+    return null;
+  }
+}
+
+function failureText(mark: StartMark): string {
+  return typeof mark.failed === 'string' && mark.failed !== '' ? mark.failed : 'it did not finish starting';
+}
+
+/** Why the last start failed, once: the first engine of this page starts safely, a restart does not. */
+export function takeSafeStart(): string | null {
+  const reason = previousFailure;
+  previousFailure = null;
+  return reason;
+}
+
+/** Something failed while the page was starting (a panel crashed, the engine died): the mark stays, saying what. */
+export function startupFailed(what: string): void {
+  if (finished || failure !== null) return;
+  failure = what;
+  writeMark({ startedAt: new Date().toISOString(), failed: what });
+}
+
+/** The page has shown the engine's first model: unless something failed on the way, the start succeeded and the mark goes. */
+export function startupSucceeded(): void {
+  if (finished || failure !== null) return;
+  finished = true;
+  try {
+    storage?.removeItem(KEY);
+  } catch {
+    // The mark stays; the next visit starts safely, which loses nothing.
+  }
+}
+
+/** Whether this page's start is over (succeeded); for tests. */
+export function startupFinished(): boolean {
+  return finished;
+}
