@@ -11,7 +11,7 @@ import { StorageBanner } from './panels/StorageBanner';
 import { TrainingPanel } from './panels/TrainingPanel';
 import { useLayoutEffect } from 'react';
 import { ErrorBoundary } from './components/ErrorBoundary';
-import { startupSucceeded } from './safeStart';
+import { startupStep } from './safeStart';
 import { useStudio } from './store';
 import { useKeyboardShortcuts } from './useKeyboardShortcuts';
 
@@ -67,13 +67,13 @@ export function App() {
 }
 
 /**
- * The start succeeded once the page has shown the engine's first model: a
- * layout effect of the page's root runs after its children's, so a panel
+ * A step of a successful start: the page has shown the engine's first model.
+ * A layout effect of the page's root runs after its children's, so a panel
  * that crashed on that model has said so already (safeStart.ts).
  */
 function useStartupWatch(): void {
   const shown = useStudio((s) => s.engine.state === 'ready' && s.model !== null);
   useLayoutEffect(() => {
-    if (shown) startupSucceeded();
+    if (shown) startupStep('modelShown');
   }, [shown]);
 }

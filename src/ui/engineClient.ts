@@ -5,7 +5,7 @@ import { plainEngineText } from '../worker/errors';
 import { cancelQueuedProgress, handleEvent } from './engineEvents';
 import { createEngineWorker, takePreloadedWorker } from './workerLauncher';
 import { sampleChannel } from './sampleChannel';
-import { startupFailed, takeSafeStart } from './safeStart';
+import { startupFailed, startupStep, takeSafeStart } from './safeStart';
 import { INITIAL_SAMPLING, nextSampleSettings, setError, useStudio } from './store';
 
 /**
@@ -79,7 +79,7 @@ export function startEngine(config: PixelCNNConfig = useStudio.getState().startC
   sampleChannel.clear();
   cancelQueuedProgress();
   const requested = requestedBackend(backend);
-  void call('backend', {
+  const started = call('backend', {
     type: 'init',
     config,
     backend: requested,
@@ -89,6 +89,10 @@ export function startEngine(config: PixelCNNConfig = useStudio.getState().startC
     saving: useStudio.getState().storage === 'owner',
     // The last visit's start failed: this one starts from the shipped model, keeping the saved one in the history.
     ...safeStartField(),
+  });
+  // The engine's start-up is over: a step of a successful start (safeStart.ts).
+  void started.then((done) => {
+    if (done) startupStep('engineStarted');
   });
   // The preloaded worker's script failed before it was taken: handled as any engine death.
   if (early?.failure) engineDied(early.failure);

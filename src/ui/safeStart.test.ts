@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { type MarkStorage, beginStartup, startupFailed, startupFinished, startupSucceeded, takeSafeStart } from './safeStart';
+import { type MarkStorage, beginStartup, startupFailed, startupFinished, startupStep, takeSafeStart } from './safeStart';
 
 /**
  * The start-up mark: set as the page starts, gone once the first model is
@@ -27,9 +27,26 @@ describe('the start-up mark', () => {
   it('a first start, and a start after one that succeeded, are ordinary', () => {
     expect(beginStartup(storage)).toBeNull();
     expect(takeSafeStart()).toBeNull();
-    startupSucceeded();
+    startupStep('engineStarted');
+    startupStep('modelShown');
     expect(startupFinished()).toBe(true);
     expect(storage.data.size).toBe(0);
+    expect(beginStartup(storage)).toBeNull();
+  });
+
+  it('needs both steps: the engine answered its start, and the page showed the model', () => {
+    beginStartup(storage);
+    startupStep('modelShown');
+    expect(startupFinished()).toBe(false);
+    // A panel that crashes on what the engine sends after the first model (the history) still counts.
+    startupFailed('the History panel stopped working: boom');
+    startupStep('engineStarted');
+    expect(startupFinished()).toBe(false);
+    expect(beginStartup(storage)).toBe('the History panel stopped working: boom');
+    startupStep('engineStarted');
+    expect(startupFinished()).toBe(false);
+    startupStep('modelShown');
+    expect(startupFinished()).toBe(true);
     expect(beginStartup(storage)).toBeNull();
   });
 
@@ -45,14 +62,16 @@ describe('the start-up mark', () => {
     beginStartup(storage);
     startupFailed("the Model panel stopped working: Cannot read properties of undefined (reading 'peak')");
     startupFailed('something later');
-    startupSucceeded();
+    startupStep('engineStarted');
+    startupStep('modelShown');
     expect(startupFinished()).toBe(false);
     expect(beginStartup(storage)).toBe("the Model panel stopped working: Cannot read properties of undefined (reading 'peak')");
   });
 
   it('a crash after the start succeeded does not make the next start safe', () => {
     beginStartup(storage);
-    startupSucceeded();
+    startupStep('engineStarted');
+    startupStep('modelShown');
     startupFailed('the Sampling panel stopped working: later');
     expect(beginStartup(storage)).toBeNull();
   });
@@ -76,6 +95,6 @@ describe('the start-up mark', () => {
     expect(beginStartup(broken)).toBeNull();
     expect(() => startupFailed('x')).not.toThrow();
     expect(beginStartup(null)).toBeNull();
-    expect(() => startupSucceeded()).not.toThrow();
+    expect(() => startupStep('modelShown')).not.toThrow();
   });
 });

@@ -1,8 +1,9 @@
 /**
  * A safe start: a visit whose start-up failed must not make the next one
  * fail the same way. A mark is left in localStorage as the page starts, and
- * taken away once the page has shown the engine's first model with no part
- * of it crashed. A mark still there on the next load means the last start
+ * taken away once the engine has answered its start (init: the model, the
+ * data, the first grid and the history are out) and the page has shown the
+ * model, with no part of the page crashed on the way. A mark still there on the next load means the last start
  * never got that far (a panel crashed, the engine died, the tab was killed),
  * so that visit starts from the shipped model, and the saved one waits in
  * the History (the engine's `init` with `safeStart`).
@@ -25,6 +26,8 @@ let previousFailure: string | null = null;
 /** What failed during this start, if anything did. */
 let failure: string | null = null;
 let finished = false;
+/** The steps of a start that succeeded, each done once. */
+const done = { engineStarted: false, modelShown: false };
 
 function browserStorage(): MarkStorage | null {
   try {
@@ -61,6 +64,8 @@ export function beginStartup(store: MarkStorage | null = browserStorage()): stri
   storage = store;
   failure = null;
   finished = false;
+  done.engineStarted = false;
+  done.modelShown = false;
   previousFailure = previousMark(storage);
   writeMark({ startedAt: new Date().toISOString() });
   return previousFailure;
@@ -94,9 +99,14 @@ export function startupFailed(what: string): void {
   writeMark({ startedAt: new Date().toISOString(), failed: what });
 }
 
-/** The page has shown the engine's first model: unless something failed on the way, the start succeeded and the mark goes. */
-export function startupSucceeded(): void {
-  if (finished || failure !== null) return;
+/**
+ * A step of the start is done: the engine answered init (`engineStarted`),
+ * or the page has shown its model (`modelShown`). Once both are, unless
+ * something failed on the way, the start succeeded and the mark goes.
+ */
+export function startupStep(step: keyof typeof done): void {
+  done[step] = true;
+  if (finished || failure !== null || !done.engineStarted || !done.modelShown) return;
   finished = true;
   try {
     storage?.removeItem(KEY);

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CheckpointList, EngineCall, EngineEvent, EngineRequest } from '../../worker/protocol';
 import { startEngine } from '../engineClient';
 import { exportForRecovery, restoreForRecovery } from '../recovery';
-import { beginStartup, startupSucceeded } from '../safeStart';
+import { beginStartup, startupStep } from '../safeStart';
 import { useStudio } from '../store';
 import { CrashFallback, RecoveryHistory } from './CrashFallback';
 import { ErrorBoundary, crashText } from './ErrorBoundary';
@@ -75,7 +75,8 @@ describe('an error boundary', () => {
     const error = vi.spyOn(console, 'error').mockImplementation(() => undefined);
     boundary.componentDidCatch(new Error('boom'), { componentStack: '' });
     error.mockRestore();
-    startupSucceeded();
+    startupStep('engineStarted');
+    startupStep('modelShown');
     expect(beginStartup(storage)).toBe('the Model panel stopped working: boom');
     const setState = vi.spyOn(boundary, 'setState').mockImplementation(() => undefined);
     boundary.retry();

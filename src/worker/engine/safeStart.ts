@@ -48,7 +48,7 @@ export async function setAsideSavedModel(
   return {
     kept: true,
     replaceable: true,
-    sentence: `The model saved in this browser (${describeConfig(saved.config)}, ${steps.toLocaleString('en-US')} steps) is kept in History, "${SET_ASIDE_NOTE}": Go back there restores it.`,
+    sentence: `The model saved in this browser (${describeConfig(saved.config)}, ${steps.toLocaleString('en-US')} steps) is kept in History as "${SET_ASIDE_NOTE}"; its Go back button restores it.`,
   };
 }
 

@@ -1,0 +1,86 @@
+/**
+ * A page that cannot go blank: a panel that throws while rendering is
+ * replaced by a fallback that says what failed and offers export, History,
+ * the shipped model and reload, and those work with the panel dead; a
+ * reload after a start that crashed starts safely, from the shipped model,
+ * with the saved model kept in History.
+ *
+ * The throw comes from the browser, not from a hook in the app: the page's
+ * `Date.prototype.toLocaleTimeString` is made to fail as it does for a
+ * locale the browser cannot use (a RangeError), and the History panel
+ * formats each checkpoint's time with it. Nothing in the app's protocol or
+ * code knows about the test.
+ */
+import { expect, test, type Page } from '@playwright/test';
+import { describeTiny, openTinyApp, region, waitForApp, TINY } from './app-helpers';
+
+/** Every later page load of this page gets a browser whose locale formatting fails. */
+async function breakLocaleFormatting(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    Date.prototype.toLocaleTimeString = function () {
+      throw new RangeError('Incorrect locale information provided');
+    };
+  });
+}
+
+const history = (page: Page) => page.getByRole('region', { name: 'History', exact: true });
+const CRASH = 'The History panel stopped working: Incorrect locale information provided';
+
+test('a crashed panel says what failed, its export, History, shipped-model and reload work without it, and the reload starts safely', async ({ page }) => {
+  test.setTimeout(360_000);
+  await openTinyApp(page);
+  // The tiny model is saved, and the shipped one it replaced is in the history.
+  await expect(history(page).getByTestId('checkpoint')).toHaveCount(1);
+
+  await breakLocaleFormatting(page);
+  await page.reload();
+  await waitForApp(page);
+  // The fallback stands in the panel's place, under its name.
+  const fallback = history(page);
+  await expect(fallback).toHaveAttribute('data-testid', 'crash-fallback');
+  await expect(fallback.getByTestId('crash-message')).toHaveText(CRASH);
+  // The rest of the page lives: the Model panel describes the saved model.
+  await expect(region(page, 'Model').getByText(describeTiny(TINY), { exact: true })).toBeVisible();
+  await expect(page.getByTestId('model-origin')).toHaveText('restored from this browser');
+  await fallback.scrollIntoViewIfNeeded();
+  await fallback.screenshot({ path: 'test-results/crashed-panel.png' });
+
+  // Export: the engine's model file downloads.
+  const download = page.waitForEvent('download');
+  await fallback.getByRole('button', { name: 'Export the saved model', exact: true }).click();
+  expect((await download).suggestedFilename()).toMatch(/^pixelcnn-8x8-\d+steps\.json$/);
+  await expect(fallback.getByRole('status')).toHaveText('The model file is downloading.');
+
+  // Reload: the start above crashed, so this one is a safe start from the shipped model, which says so and keeps the saved one.
+  await fallback.getByRole('button', { name: 'Reload the page', exact: true }).click();
+  await waitForApp(page);
+  await expect(page.getByTestId('model-origin')).toHaveText('pretrained (shipped with the app)');
+  await expect(page.locator('.notices .notice').filter({ hasText: 'The last visit stopped while starting' })).toContainText(
+    `(t${CRASH.slice(1)}), so this one starts from the shipped model. The model saved in this browser (${describeTiny(TINY)}, 0 steps) is kept in History as "set aside after a failed start"; its Go back button restores it.`,
+  );
+
+  // History, with the History panel still dead: the fallback's own list goes back to the set-aside model.
+  const again = history(page);
+  await expect(again.getByTestId('crash-message')).toHaveText(CRASH);
+  await again.getByRole('button', { name: 'Open History', exact: true }).click();
+  const setAside = again.getByRole('listitem').filter({ hasText: 'set aside after a failed start' });
+  await expect(setAside).toContainText(describeTiny(TINY));
+  await setAside.getByRole('button', { name: 'Go back to step 0', exact: true }).click();
+  await expect(page.getByTestId('model-origin')).toHaveText('restored from this browser');
+  await expect(region(page, 'Model').getByText(describeTiny(TINY), { exact: true })).toBeVisible();
+
+  // The shipped model, from the fallback (the panel tried again on the new model, and crashed again on it).
+  await history(page).getByRole('button', { name: 'Restore the shipped model', exact: true }).click();
+  await expect(page.getByTestId('model-origin')).toHaveText('pretrained (shipped with the app)');
+  await expect(history(page).getByTestId('crash-message')).toHaveText(CRASH);
+});
+
+test('with nothing broken, a start leaves no mark, and a reload is an ordinary one', async ({ page }) => {
+  await openTinyApp(page);
+  await expect.poll(() => page.evaluate(() => localStorage.getItem('pixelcnn.startup'))).toBeNull();
+  await page.reload();
+  await waitForApp(page);
+  await expect(page.getByTestId('model-origin')).toHaveText('restored from this browser');
+  await expect(page.locator('.notices .notice').filter({ hasText: 'stopped while starting' })).toHaveCount(0);
+  await expect(page.getByTestId('crash-fallback')).toHaveCount(0);
+});
