@@ -7,6 +7,7 @@ import {
   createPixelCNN,
   modelFromSaved,
   parseSavedModel,
+  readSavedModel,
   validateConfig,
   DEFAULT_CONFIG,
 } from '../model';
@@ -24,6 +25,7 @@ import { ModelSlot, factsOf, newModelFacts, restoredOrigin } from './engine/mode
 import { Persistence } from './engine/persistence';
 import { SamplingControl } from './engine/samplingControl';
 import { requestPanel } from './engine/requestPanel';
+import { metaNotices } from './engine/readNotices';
 import { safeStartNotice, setAsideSavedModel } from './engine/safeStart';
 import { TrainingControl } from './engine/trainingControl';
 
@@ -321,18 +323,19 @@ export class Engine {
 
   /** `stored`: the store's model, read already (init reads it while the backend starts). */
   private async restoreSavedModel(storedRead: Promise<Settled<SavedModel | null>>): Promise<boolean> {
-    let saved: SavedModel;
+    let read: ReturnType<typeof readSavedModel>;
     let model: PixelCNN;
     try {
       const stored = unwrap(await storedRead);
       if (!stored) return false;
-      saved = parseSavedModel(stored);
-      model = modelFromSaved(saved);
+      read = readSavedModel(stored);
+      model = modelFromSaved(read.saved);
     } catch (error) {
       this.deps.emit({ type: 'notice', message: `The saved model could not be restored (${errorText(error)}); starting a new one.` });
       return false;
     }
-    this.slot.install(model, restoredOrigin(saved.meta), factsOf(saved));
+    this.slot.install(model, restoredOrigin(read.saved.meta), factsOf(read.saved));
+    for (const message of metaNotices('The saved model', read)) this.deps.emit({ type: 'notice', message });
     return true;
   }
 
@@ -388,7 +391,8 @@ export class Engine {
       saved = await this.persistence.history().read(target);
       if (!saved) throw new UserFacingError('model', `That checkpoint is no longer kept (newer ones replaced it); pick another from the list.`);
     }
-    const parsed = parseSavedModel(saved);
+    const read = readSavedModel(saved);
+    const parsed = read.saved;
     await this.quiesce();
     const previous = this.slot.model?.config;
     await this.persistence.checkpoint('before going back');
@@ -404,6 +408,8 @@ export class Engine {
       type: 'notice',
       message: target === 'pretrained' ? 'Went back to the pretrained model shipped with the app.' : `Went back to the checkpoint at step ${steps}.`,
     });
+    for (const message of metaNotices(target === 'pretrained' ? "The shipped model's file" : 'The checkpoint', read))
+      this.deps.emit({ type: 'notice', message });
   }
 
   /**
