@@ -13,7 +13,7 @@ import {
   DEFAULT_TRAIN_SETTINGS,
   MAX_SAMPLE_IMAGES,
 } from '../worker/protocol';
-import { loadSavedConfig } from './savedConfig';
+import { readSavedConfig } from './savedConfig';
 
 /**
  * Everything the panels show, in one place. The engine client writes events
@@ -117,9 +117,12 @@ export const INITIAL_SAMPLING: SamplingState = {
   columns: null,
 };
 
+/** The config last used, read once as the page loads (what it had to drop is said once the store exists, below). */
+const remembered = readSavedConfig();
+
 export const useStudio = create<StudioState>()(() => ({
   engine: { state: 'starting' },
-  startConfig: loadSavedConfig(),
+  startConfig: remembered.config,
   backend: null,
   model: null,
   dataset: null,
@@ -206,3 +209,6 @@ export function fitDraw(draw: ClassDraw, classes: number): ClassDraw {
   if (draw.kind === 'rows') return { kind: 'rows', perClass: Math.max(1, Math.min(draw.perClass, Math.floor(MAX_SAMPLE_IMAGES / classes))) };
   return draw;
 }
+
+// Said once the notices exist: what the remembered config had to drop (savedConfig.ts).
+if (remembered.notice) addNotice(remembered.notice, true);
