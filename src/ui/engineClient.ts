@@ -1,12 +1,12 @@
 import type { PixelCNNConfig } from '../model/config';
 import type { EngineCall, EngineEvent, EngineRequest, ErrorContext, RequestOutcome } from '../worker/protocol';
-import { type BackendChoice, forgetTrial, loadBackendChoice, loadRememberedTrial, requestedBackend, saveBackendChoice } from './backendChoice';
+import { type BackendChoice, forgetTrial, loadBackendChoice, readRememberedTrial, requestedBackend, saveBackendChoice } from './backendChoice';
 import { plainEngineText } from '../worker/errors';
 import { cancelQueuedProgress, handleEvent } from './engineEvents';
 import { createEngineWorker, takePreloadedWorker } from './workerLauncher';
 import { sampleChannel } from './sampleChannel';
 import { startupFailed, startupStep, takeSafeStart } from './safeStart';
-import { INITIAL_SAMPLING, nextSampleSettings, setError, useStudio } from './store';
+import { INITIAL_SAMPLING, addNotice, nextSampleSettings, setError, useStudio } from './store';
 
 /**
  * Owns the engine worker: starts it, sends it requests and hands each
@@ -79,11 +79,13 @@ export function startEngine(config: PixelCNNConfig = useStudio.getState().startC
   sampleChannel.clear();
   cancelQueuedProgress();
   const requested = requestedBackend(backend);
+  const remembered = requested ? { trial: undefined, notice: null } : readRememberedTrial();
+  if (remembered.notice) addNotice(remembered.notice);
   const started = call('backend', {
     type: 'init',
     config,
     backend: requested,
-    remembered: requested ? undefined : loadRememberedTrial(),
+    remembered: remembered.trial,
     sampleOnStart: nextSampleSettings(),
     // Another tab owns the saved model: this one works on its own copy (tabStorage.ts).
     saving: useStudio.getState().storage === 'owner',
