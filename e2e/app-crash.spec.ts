@@ -11,6 +11,7 @@
  * formats each checkpoint's time with it. Nothing in the app's protocol or
  * code knows about the test.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import { describeTiny, openTinyApp, region, waitForApp, TINY } from './app-helpers';
 
@@ -82,5 +83,54 @@ test('with nothing broken, a start leaves no mark, and a reload is an ordinary o
   await waitForApp(page);
   await expect(page.getByTestId('model-origin')).toHaveText('restored from this browser');
   await expect(page.locator('.notices .notice').filter({ hasText: 'stopped while starting' })).toHaveCount(0);
+  await expect(page.getByTestId('crash-fallback')).toHaveCount(0);
+});
+
+test('a model file whose card lacks fields (issue 25) is imported with a notice naming them, shown without them, and survives a reload', async ({
+  page,
+}, testInfo) => {
+  await openTinyApp(page);
+  const model = region(page, 'Model');
+  const downloading = page.waitForEvent('download');
+  await model.getByRole('button', { name: 'Export model', exact: true }).click();
+  const exported = testInfo.outputPath('exported.json');
+  await (await downloading).saveAs(exported);
+  const file = JSON.parse(readFileSync(exported, 'utf8')) as { config: unknown; meta: Record<string, unknown> };
+  // The shipped card's shape with learningRate, dataset and split.heldOutImages missing.
+  file.meta.card = {
+    title: 'Handwritten digits',
+    config: file.config,
+    seed: 1,
+    steps: 0,
+    batchSize: 16,
+    split: { testFraction: 0.1, seed: 1, trainImages: 10800 },
+    trainBitsPerDim: 0.9,
+    trainBitsImages: 1000,
+    heldOutBitsPerDim: 0.93,
+    trainedAt: '2026-11-30T00:00:00Z',
+    commit: '0123456789abcdef',
+    backend: 'wasm',
+    wallTimeSeconds: 600,
+  };
+  const broken = testInfo.outputPath('card-without-fields.json');
+  writeFileSync(broken, JSON.stringify(file));
+
+  const chooser = page.waitForEvent('filechooser');
+  await model.getByRole('button', { name: 'Import model', exact: true }).click();
+  await (await chooser).setFiles(broken);
+  await expect(page.getByTestId('model-origin')).toHaveText('imported from a file');
+  const said = "The model file's card had no 'dataset', 'learningRate' and 'split.heldOutImages'; it is shown without them.";
+  await expect(page.locator('.notices .notice').filter({ hasText: said })).toBeVisible();
+  const card = model.locator('.model-card');
+  await card.locator('summary').click();
+  await expect(card).toContainText("0.930 bits/dim on the held-out images (the Dataset panel's test split)");
+  await expect(card).toContainText('0 Adam steps of 16 images, seed 1');
+  await expect(page.getByTestId('crash-fallback')).toHaveCount(0);
+
+  // Saved as read: a reload restores it, says again what its card lacks, and nothing crashes.
+  await page.reload();
+  await waitForApp(page);
+  await expect(page.getByTestId('model-origin')).toHaveText('restored from this browser');
+  await expect(page.locator('.notices .notice').filter({ hasText: "The saved model's card had no 'dataset'" })).toBeVisible();
   await expect(page.getByTestId('crash-fallback')).toHaveCount(0);
 });

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { type MarkStorage, beginStartup, startupFailed, startupFinished, startupStep, takeSafeStart } from './safeStart';
+import { type MarkStorage, beginStartup, leftWhileStarting, startupFailed, startupFinished, startupStep, takeSafeStart } from './safeStart';
 
 /**
  * The start-up mark: set as the page starts, gone once the first model is
@@ -48,6 +48,19 @@ describe('the start-up mark', () => {
     startupStep('modelShown');
     expect(startupFinished()).toBe(true);
     expect(beginStartup(storage)).toBeNull();
+  });
+
+  it('leaving while the engine is still starting is no failure once the model is shown and nothing crashed', () => {
+    beginStartup(storage);
+    leftWhileStarting();
+    expect(beginStartup(storage)).toBe('it did not finish starting');
+    startupStep('modelShown');
+    leftWhileStarting();
+    expect(beginStartup(storage)).toBeNull();
+    startupStep('modelShown');
+    startupFailed('the History panel stopped working: boom');
+    leftWhileStarting();
+    expect(beginStartup(storage)).toBe('the History panel stopped working: boom');
   });
 
   it('a start that never finished (the tab was killed, the page reloaded while stuck) makes the next one safe', () => {

@@ -3,7 +3,8 @@
  * fail the same way. A mark is left in localStorage as the page starts, and
  * taken away once the engine has answered its start (init: the model, the
  * data, the first grid and the history are out) and the page has shown the
- * model, with no part of the page crashed on the way. A mark still there on the next load means the last start
+ * model, with no part of the page crashed on the way (or once the user
+ * leaves a start that is slow but has shown the model with nothing crashed). A mark still there on the next load means the last start
  * never got that far (a panel crashed, the engine died, the tab was killed),
  * so that visit starts from the shipped model, and the saved one waits in
  * the History (the engine's `init` with `safeStart`).
@@ -68,7 +69,19 @@ export function beginStartup(store: MarkStorage | null = browserStorage()): stri
   done.modelShown = false;
   previousFailure = previousMark(storage);
   writeMark({ startedAt: new Date().toISOString() });
+  globalThis.addEventListener?.('pagehide', leftWhileStarting);
   return previousFailure;
+}
+
+/**
+ * The user left (a reload, another page) while the engine was still busy
+ * starting, with the model shown and nothing failed: a slow start, not a
+ * failed one, so the mark goes. A tab that was killed or hung never gets here.
+ */
+export function leftWhileStarting(): void {
+  if (finished || failure !== null || !done.modelShown) return;
+  finished = true;
+  removeMark();
 }
 
 /** Why the start that left a mark failed, or null when none was left (or storage cannot be read). */
@@ -108,6 +121,10 @@ export function startupStep(step: keyof typeof done): void {
   done[step] = true;
   if (finished || failure !== null || !done.engineStarted || !done.modelShown) return;
   finished = true;
+  removeMark();
+}
+
+function removeMark(): void {
   try {
     storage?.removeItem(KEY);
   } catch {
