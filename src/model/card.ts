@@ -72,7 +72,7 @@ export interface ModelCard {
 const CARD_SCHEMA: Schema = {
   title: isText,
   dataset: isText,
-  config: isRecord,
+  config: (value) => isRecord(value) && isJsonValue(value),
   seed: isNumber,
   steps: isWholeNumber,
   batchSize: isWholeNumber,

@@ -115,8 +115,8 @@ describe("a model file's card, read field by field", () => {
   it('drops facts JSON cannot hold (what storage can, a BigInt or a cycle) rather than let them break the page', () => {
     const cyclic: Record<string, unknown> = { a: 1 };
     cyclic.self = cyclic;
-    const { meta, dropped } = readModelMeta({ card: { title: 't', big: 10n, cyclic, fine: { x: [1] } } }, digits);
+    const { meta, dropped } = readModelMeta({ card: { title: 't', config: { layers: 2n }, big: 10n, cyclic, fine: { x: [1] } } }, digits);
     expect(meta.card).toEqual({ title: 't', fine: { x: [1] } });
-    expect(dropped).toEqual(['card.big', 'card.cyclic']);
+    expect(dropped).toEqual(['card.config', 'card.big', 'card.cyclic']);
   });
 });
