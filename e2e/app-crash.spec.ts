@@ -66,6 +66,7 @@ test('a crashed panel says what failed, its export, History, shipped-model and r
   await again.getByRole('button', { name: 'Open History', exact: true }).click();
   const setAside = again.getByRole('listitem').filter({ hasText: 'set aside after a failed start' });
   await expect(setAside).toContainText(describeTiny(TINY));
+  await again.screenshot({ path: 'test-results/crashed-panel-history.png' });
   await setAside.getByRole('button', { name: 'Go back to step 0', exact: true }).click();
   await expect(page.getByTestId('model-origin')).toHaveText('restored from this browser');
   await expect(region(page, 'Model').getByText(describeTiny(TINY), { exact: true })).toBeVisible();
@@ -133,4 +134,42 @@ test('a model file whose card lacks fields (issue 25) is imported with a notice 
   await expect(page.getByTestId('model-origin')).toHaveText('restored from this browser');
   await expect(page.locator('.notices .notice').filter({ hasText: "The saved model's card had no 'dataset'" })).toBeVisible();
   await expect(page.getByTestId('crash-fallback')).toHaveCount(0);
+});
+
+test('when the page itself crashes, one fallback stands in for it, and its export, History, shipped model and reload work', async ({ page }) => {
+  await openTinyApp(page);
+  // The page's own keyboard shortcuts fail to install: nothing inside a panel, so the page-wide boundary catches it.
+  await page.addInitScript(() => {
+    const add = EventTarget.prototype.addEventListener;
+    EventTarget.prototype.addEventListener = function (
+      this: EventTarget,
+      type: string,
+      listener: EventListenerOrEventListenerObject | null,
+      options?: boolean | AddEventListenerOptions,
+    ) {
+      if (this === window && type === 'keydown') throw new TypeError('Illegal invocation');
+      add.call(this, type, listener, options);
+    };
+  });
+  await page.reload();
+  const fallback = page.getByRole('region', { name: 'PixelCNN Studio', exact: true });
+  await expect(fallback.getByTestId('crash-message')).toHaveText('The page stopped working: Illegal invocation');
+  await expect(page.getByRole('region', { name: 'Model', exact: true })).toHaveCount(0);
+  await page.screenshot({ path: 'test-results/crashed-page.png' });
+
+  // The engine runs on behind the fallback: export, History and the shipped model all reach it.
+  const download = page.waitForEvent('download');
+  await fallback.getByRole('button', { name: 'Export the saved model', exact: true }).click();
+  expect((await download).suggestedFilename()).toMatch(/^pixelcnn-8x8-\d+steps\.json$/);
+  await fallback.getByRole('button', { name: 'Open History', exact: true }).click();
+  await expect(fallback.getByRole('listitem').filter({ hasText: 'before a new model' })).toHaveCount(1);
+  await fallback.getByRole('button', { name: 'Restore the shipped model', exact: true }).click();
+  // Going back keeps the current weights in the history first: the engine did it.
+  const reopen = fallback.getByRole('button', { name: 'Open History', exact: true });
+  await expect(fallback.getByRole('listitem').filter({ hasText: 'before going back' }).or(reopen)).toBeVisible();
+  if (await reopen.isVisible()) await reopen.click();
+  await expect(fallback.getByRole('listitem').filter({ hasText: 'before going back' })).toHaveCount(1);
+
+  await fallback.getByRole('button', { name: 'Reload the page', exact: true }).click();
+  await expect(page.getByRole('region', { name: 'PixelCNN Studio', exact: true }).getByTestId('crash-message')).toBeVisible();
 });

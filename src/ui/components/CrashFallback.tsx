@@ -26,6 +26,7 @@ export function CrashFallback({ name, message, scope, className, onRetry }: Cras
   const [historyOpen, setHistoryOpen] = useState(false);
   const checkpoints = useStudio((s) => s.checkpoints);
   const model = useStudio((s) => s.model);
+  const engineStopped = useStudio((s) => s.engine.state === 'stopped');
 
   // Another model (the shipped one, a checkpoint) may render where this one crashed: the panel tries again by itself.
   const crashedOn = useRef(model);
@@ -52,8 +53,9 @@ export function CrashFallback({ name, message, scope, className, onRetry }: Cras
         </span>
       </div>
       <p className="crash-reassurance">
-        {scope === 'app' ? 'The engine still runs' : 'The rest of the page and the engine still run'}, and nothing saved in this browser was changed. From here
-        you can:
+        {engineStopped
+          ? 'The engine has stopped too, so Reload is the way out; nothing saved in this browser was changed.'
+          : `${scope === 'app' ? 'The engine still runs' : 'The rest of the page and the engine still run'}, and nothing saved in this browser was changed. From here you can:`}
       </p>
       <div className="crash-actions">
         <button type="button" className="primary" disabled={busy} onClick={() => void run(exportForRecovery)}>
