@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import type { CheckpointList } from '../../worker/protocol';
+import { formatInteger } from '../format';
 import { exportForRecovery, reloadPage, restoreForRecovery } from '../recovery';
 import { useStudio } from '../store';
 
@@ -134,14 +135,14 @@ export function RecoveryHistory({ list, disabled, onRestore }: RecoveryHistoryPr
             <li key={entry.id} className="history-entry">
               <span className="history-text">
                 <span className="history-main">
-                  Step {String(entry.steps)} ·{' '}
+                  Step {formatInteger(entry.steps)} ·{' '}
                   {typeof entry.heldOutBitsPerDim === 'number' ? `${entry.heldOutBitsPerDim.toFixed(3)} bits/dim held out` : 'not scored'}
                 </span>
                 <span className="history-detail">
                   {String(entry.savedAt).slice(0, 16).replace('T', ' ')} UTC · {String(entry.note)} · {String(entry.description)}
                 </span>
               </span>
-              <button type="button" disabled={disabled} onClick={() => onRestore(entry.id)} aria-label={`Go back to step ${String(entry.steps)}`}>
+              <button type="button" disabled={disabled} onClick={() => onRestore(entry.id)} aria-label={`Go back to step ${formatInteger(entry.steps)}`}>
                 Go back
               </button>
             </li>

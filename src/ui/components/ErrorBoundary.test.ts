@@ -103,9 +103,9 @@ describe("the fallback's history", () => {
 
   it('lists each checkpoint with a Go back button, reading dates without the locale', () => {
     const html = renderToStaticMarkup(createElement(RecoveryHistory, { list, disabled: false, onRestore: () => undefined }));
-    expect(html).toContain('Step 1200 · 1.235 bits/dim held out');
+    expect(html).toContain('Step 1,200 · 1.235 bits/dim held out');
     expect(html).toContain('2026-12-07 08:10 UTC · training paused · PixelCNN');
-    expect(html).toContain('aria-label="Go back to step 1200"');
+    expect(html).toContain('aria-label="Go back to step 1,200"');
   });
 
   it('says when there is nothing yet', () => {
