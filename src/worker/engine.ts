@@ -252,7 +252,8 @@ export class Engine {
         if (!setAside || setAside.replaceable) await this.persistence.persist();
       }
     }
-    if (safeStart !== undefined && setAside) {
+    // With nothing saved, a safe start is an ordinary one (a first visit closed early, say): nothing to say.
+    if (safeStart !== undefined && setAside?.sentence) {
       this.deps.emit({ type: 'notice', message: safeStartNotice(safeStart, setAside, shipped !== null), lasting: true });
     }
     await this.emitModel();
