@@ -3,11 +3,15 @@ import './preloadEngine';
 import { StrictMode, startTransition } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './ui/App';
+import { ErrorBoundary } from './ui/components/ErrorBoundary';
 import { startEngine } from './ui/engineClient';
+import { beginStartup } from './ui/safeStart';
 import { claimStorageAtStart, saveWhenLeaving } from './ui/tabStorage';
 import { startUrlState } from './ui/urlState';
 import './ui/styles.css';
 
+// Marks this start as under way; a mark left by the last visit means its start failed, and the engine starts safely (safeStart.ts).
+beginStartup();
 // A shared link's settings (the URL hash) apply before the engine's first run.
 startUrlState();
 // Started here, once, rather than in an effect that StrictMode would run twice; first
@@ -22,7 +26,9 @@ if (!root) throw new Error('index.html has no #root element.');
 startTransition(() => {
   createRoot(root).render(
     <StrictMode>
-      <App />
+      <ErrorBoundary name="PixelCNN Studio" scope="app">
+        <App />
+      </ErrorBoundary>
     </StrictMode>,
   );
 });

@@ -1,4 +1,5 @@
 import type { PixelCNNConfig } from './config';
+import { type FieldReport, type Schema, emptyReport, isJsonValue, isNumber, isRecord, isText, isWholeNumber, oneOf, readFields } from './fields';
 
 /**
  * The facts shipped beside a pretrained model: enough to tell what it is, how
@@ -65,6 +66,85 @@ export interface ModelCard {
   testImages?: number;
   /** The same with the "no class" label for every digit: the figure papers of unconditional models report. */
   unconditionalTestBitsPerDim?: number;
+}
+
+/** Every card field with its kind (fields.ts): what readCard keeps. */
+const CARD_SCHEMA: Schema = {
+  title: isText,
+  dataset: isText,
+  config: (value) => isRecord(value) && isJsonValue(value),
+  seed: isNumber,
+  steps: isWholeNumber,
+  batchSize: isWholeNumber,
+  learningRate: { fields: { peak: isNumber, final: isNumber, warmupSteps: isNumber }, required: ['peak', 'final', 'warmupSteps'] },
+  split: {
+    fields: { testFraction: isNumber, seed: isNumber, trainImages: isWholeNumber, heldOutImages: isWholeNumber },
+    required: ['testFraction', 'seed', 'trainImages', 'heldOutImages'],
+  },
+  trainBitsPerDim: isNumber,
+  trainBitsImages: isWholeNumber,
+  heldOutBitsPerDim: isNumber,
+  independentChannelsHeldOutBitsPerDim: isNumber,
+  trainedAt: isText,
+  commit: isText,
+  engine: oneOf('wasm', 'torch'),
+  backend: isText,
+  wallTimeSeconds: isNumber,
+  epochs: isNumber,
+  guidance: isNumber,
+  startedFrom: {
+    fields: {
+      file: isText,
+      steps: isWholeNumber,
+      dataset: isText,
+      trainedAt: isText,
+      heldOutBitsPerDim: isNumber,
+      independentChannelsHeldOutBitsPerDim: isNumber,
+    },
+    required: ['file', 'steps'],
+  },
+  testBitsPerDim: isNumber,
+  testImages: isWholeNumber,
+  unconditionalTestBitsPerDim: isNumber,
+};
+
+/** The fields every card written by `npm run pretrain` has. */
+const CARD_REQUIRED = [
+  'title',
+  'dataset',
+  'config',
+  'seed',
+  'steps',
+  'batchSize',
+  'learningRate',
+  'split',
+  'trainBitsPerDim',
+  'trainBitsImages',
+  'heldOutBitsPerDim',
+  'trainedAt',
+  'commit',
+  'backend',
+  'wallTimeSeconds',
+] as const;
+
+/**
+ * A card as recorded with the weights, read field by field: a card field of
+ * the wrong kind is dropped and named; a card that has most of a pretrained
+ * card's fields is read as one, and the ones it lacks are named as missing;
+ * facts the app does not know are kept when JSON can hold them (a twin's
+ * figures), else dropped and named. Never throws.
+ */
+export function readCard(raw: Record<string, unknown>): { card: Record<string, unknown>; report: FieldReport } {
+  const present = CARD_REQUIRED.filter((field) => raw[field] !== undefined).length;
+  const asPretrained = present * 2 > CARD_REQUIRED.length;
+  const report = emptyReport();
+  const { value } = readFields(raw, CARD_SCHEMA, { required: asPretrained ? CARD_REQUIRED : [], keepOthers: (v) => isJsonValue(v), report });
+  return { card: value, report };
+}
+
+/** True when `card` reads as a pretrained model's card (most of its fields): the Model panel shows it as sentences. */
+export function readsAsModelCard(card: Record<string, unknown>): card is Partial<ModelCard> {
+  return CARD_REQUIRED.filter((field) => card[field] !== undefined).length * 2 > CARD_REQUIRED.length;
 }
 
 /** True when `value` has the fields of a card written by `npm run pretrain` (what the app needs to show it). */

@@ -73,9 +73,10 @@ export function parseSavedModel(json: unknown): SavedModel {
 
 /**
  * parseSavedModel, and the fields of the file's `meta` that were dropped
- * because they were not of their kind (readModelMeta).
+ * because they were not of their kind, and the card's fields a pretrained
+ * model's card should have and lacks (readModelMeta).
  */
-export function readSavedModel(json: unknown): { saved: SavedModel; droppedMeta: string[] } {
+export function readSavedModel(json: unknown): { saved: SavedModel; droppedMeta: string[]; missingMeta: string[] } {
   if (!isRecord(json) || json.format !== MODEL_FORMAT) {
     throw new ModelFileError(`This is not a PixelCNN model file (expected "format": "${MODEL_FORMAT}").`);
   }
@@ -104,9 +105,10 @@ export function readSavedModel(json: unknown): { saved: SavedModel; droppedMeta:
   }
   // Only the architecture's own fields, whatever else the file's config holds.
   const pickedConfig = Object.fromEntries(CONFIG_FIELDS.map((field) => [field, config[field]])) as unknown as PixelCNNConfig;
-  const { meta, dropped } = readModelMeta(json.meta, pickedConfig);
+  const { meta, dropped, missing } = readModelMeta(json.meta, pickedConfig);
   return {
     saved: { format: MODEL_FORMAT, version: MODEL_FORMAT_VERSION, config: pickedConfig, tensors: json.tensors as SavedTensor[], meta },
     droppedMeta: dropped,
+    missingMeta: missing,
   };
 }

@@ -1,4 +1,4 @@
-import type { ModelCard } from './card';
+import { type ModelCard, readCard } from './card';
 import type { PixelCNNConfig } from './config';
 import { MAX_GUIDANCE } from './guidance';
 
@@ -55,19 +55,28 @@ const KINDS: { readonly [K in keyof Required<ModelMeta>]: (value: unknown, confi
  * A file's `meta` for a model of `config`, each field of its kind: a field of
  * the wrong kind (a negative step count, class names that do not fit the
  * model, a guidance weight out of range) is dropped and named in `dropped`;
- * facts the app does not read (the twin's figures, say) are left out.
+ * facts the app does not read (the twin's figures, say) are left out. The
+ * card is read field by field (card.ts, readCard): its fields of the wrong
+ * kind are in `dropped`, and those a pretrained model's card should have and
+ * lacks in `missing`, as "card.learningRate".
  */
-export function readModelMeta(raw: unknown, config: PixelCNNConfig): { meta: ModelMeta; dropped: string[] } {
-  if (!isRecord(raw)) return { meta: {}, dropped: raw === undefined ? [] : ['meta'] };
+export function readModelMeta(raw: unknown, config: PixelCNNConfig): { meta: ModelMeta; dropped: string[]; missing: string[] } {
+  if (!isRecord(raw)) return { meta: {}, dropped: raw === undefined ? [] : ['meta'], missing: [] };
   const meta: Record<string, unknown> = {};
   const dropped: string[] = [];
+  const missing: string[] = [];
   for (const [field, isKind] of Object.entries(KINDS)) {
     const value = raw[field];
     if (value === undefined) continue;
-    if (isKind(value, config)) meta[field] = Array.isArray(value) ? [...value] : value;
-    else dropped.push(field);
+    if (!isKind(value, config)) dropped.push(field);
+    else if (field === 'card') {
+      const { card, report } = readCard(value as Record<string, unknown>);
+      meta.card = card;
+      dropped.push(...report.wrongKind.map((name) => `card.${name}`));
+      missing.push(...report.missing.map((name) => `card.${name}`));
+    } else meta[field] = Array.isArray(value) ? [...value] : value;
   }
-  return { meta: meta as ModelMeta, dropped };
+  return { meta: meta as ModelMeta, dropped, missing };
 }
 
 /** The card as a record of facts (a ModelCard is one), empty when the file has none. */

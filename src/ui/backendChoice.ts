@@ -1,4 +1,6 @@
-import type { BackendName, BackendTrial } from '../worker/protocol';
+import { isConfigShape } from '../model/config';
+import { type Schema, droppedSentence, isBoolean, isNumber, isRecord, isText, isWholeNumber, oneOf, readFields } from '../model/fields';
+import type { BackendFigure, BackendName, BackendTrial, TrialOutcome } from '../worker/protocol';
 
 /**
  * The user's backend override: "auto" lets the engine pick the fastest;
@@ -45,13 +47,77 @@ export function requestedBackend(choice: BackendChoice): BackendName | undefined
 const TRIAL_KEY = 'pixelcnn.backendTrial';
 
 export function loadRememberedTrial(): BackendTrial | undefined {
+  return readRememberedTrial().trial;
+}
+
+/**
+ * The remembered trial read field by field (fields.ts): one missing a field
+ * the engine or the badge reads, or with one of the wrong kind, is not used
+ * (the backends are timed again) and `notice` names what was wrong; a
+ * figure's optional fields of the wrong kind are dropped, named.
+ */
+export function readRememberedTrial(): { trial: BackendTrial | undefined; notice: string | null } {
+  let raw: unknown;
   try {
     const text = localStorage.getItem(TRIAL_KEY);
-    const trial: unknown = text ? JSON.parse(text) : undefined;
-    return isTrial(trial) ? trial : undefined;
+    if (!text) return { trial: undefined, notice: null };
+    raw = JSON.parse(text);
   } catch {
-    return undefined;
+    raw = undefined;
   }
+  const what = 'The remembered backend timings';
+  if (!isRecord(raw)) return { trial: undefined, notice: `${what} could not be read; the backends are timed again.` };
+  const { value, report } = readFields(raw, TRIAL_SCHEMA, { required: TRIAL_REQUIRED });
+  const figures: BackendFigure[] = [];
+  if (Array.isArray(value.figures)) {
+    value.figures.forEach((figure: unknown, i) => {
+      const read = isRecord(figure) ? readFields(figure, FIGURE_SCHEMA, { required: FIGURE_REQUIRED, prefix: `figures.${i + 1}.`, report }).value : null;
+      if (read === null) report.wrongKind.push(`figures.${i + 1}`);
+      else figures.push(read as unknown as BackendFigure);
+    });
+  }
+  const usable = report.missing.length === 0 && !report.wrongKind.some((path) => !isOptionalFigureField(path));
+  const trial = usable ? ({ ...value, figures } as unknown as BackendTrial) : undefined;
+  return {
+    trial,
+    notice: droppedSentence(what, report, usable ? 'they are used without {them}' : 'the backends are timed again'),
+  };
+}
+
+const NAMES_KIND = oneOf(...NAMES);
+const OUTCOMES: readonly TrialOutcome[] = ['timed', 'too-slow', 'failed', 'skipped', 'unavailable'];
+
+const TRIAL_SCHEMA: Schema = {
+  key: isText,
+  config: isConfigShape,
+  batch: isWholeNumber,
+  steps: isWholeNumber,
+  figures: Array.isArray,
+  chosen: NAMES_KIND,
+  totalMs: isNumber,
+  measuredAt: isText,
+  source: oneOf('measured', 'remembered'),
+};
+const TRIAL_REQUIRED = ['key', 'config', 'batch', 'steps', 'figures', 'chosen', 'totalMs', 'measuredAt'];
+
+const FIGURE_SCHEMA: Schema = {
+  name: NAMES_KIND,
+  adapter: isText,
+  software: isBoolean,
+  outcome: oneOf(...OUTCOMES),
+  msPerStep: isNumber,
+  warmUpMs: isNumber,
+  note: isText,
+  trialMs: isNumber,
+  cores: isWholeNumber,
+};
+const FIGURE_REQUIRED = ['name', 'adapter', 'software', 'outcome'];
+const OPTIONAL_FIGURE_FIELDS = Object.keys(FIGURE_SCHEMA).filter((field) => !FIGURE_REQUIRED.includes(field));
+
+/** A figure's optional field ("figures.2.note"): the trial is used without it. */
+function isOptionalFigureField(path: string): boolean {
+  const parts = path.split('.');
+  return parts.length === 3 && parts[0] === 'figures' && OPTIONAL_FIGURE_FIELDS.includes(parts[2]!);
 }
 
 export function rememberTrial(trial: BackendTrial): void {
@@ -68,11 +134,4 @@ export function forgetTrial(): void {
   } catch {
     // Nothing stored, then.
   }
-}
-
-/** Enough of a shape check that a stale or hand-edited entry is ignored rather than trusted. */
-function isTrial(value: unknown): value is BackendTrial {
-  if (typeof value !== 'object' || value === null) return false;
-  const trial = value as Partial<BackendTrial>;
-  return typeof trial.key === 'string' && typeof trial.config === 'object' && Array.isArray(trial.figures) && NAMES.some((n) => n === trial.chosen);
 }

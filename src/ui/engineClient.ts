@@ -1,11 +1,12 @@
 import type { PixelCNNConfig } from '../model/config';
 import type { EngineCall, EngineEvent, EngineRequest, ErrorContext, RequestOutcome } from '../worker/protocol';
-import { type BackendChoice, forgetTrial, loadBackendChoice, loadRememberedTrial, requestedBackend, saveBackendChoice } from './backendChoice';
+import { type BackendChoice, forgetTrial, loadBackendChoice, readRememberedTrial, requestedBackend, saveBackendChoice } from './backendChoice';
 import { plainEngineText } from '../worker/errors';
 import { cancelQueuedProgress, handleEvent } from './engineEvents';
 import { createEngineWorker, takePreloadedWorker } from './workerLauncher';
 import { sampleChannel } from './sampleChannel';
-import { INITIAL_SAMPLING, nextSampleSettings, setError, useStudio } from './store';
+import { startupFailed, startupStep, takeSafeStart } from './safeStart';
+import { INITIAL_SAMPLING, addNotice, nextSampleSettings, setError, useStudio } from './store';
 
 /**
  * Owns the engine worker: starts it, sends it requests and hands each
@@ -78,17 +79,31 @@ export function startEngine(config: PixelCNNConfig = useStudio.getState().startC
   sampleChannel.clear();
   cancelQueuedProgress();
   const requested = requestedBackend(backend);
-  void call('backend', {
+  const remembered = requested ? { trial: undefined, notice: null } : readRememberedTrial();
+  if (remembered.notice) addNotice(remembered.notice);
+  const started = call('backend', {
     type: 'init',
     config,
     backend: requested,
-    remembered: requested ? undefined : loadRememberedTrial(),
+    remembered: remembered.trial,
     sampleOnStart: nextSampleSettings(),
     // Another tab owns the saved model: this one works on its own copy (tabStorage.ts).
     saving: useStudio.getState().storage === 'owner',
+    // The last visit's start failed: this one starts from the shipped model, keeping the saved one in the history.
+    ...safeStartField(),
+  });
+  // The engine's start-up is over: a step of a successful start (safeStart.ts).
+  void started.then((done) => {
+    if (done) startupStep('engineStarted');
   });
   // The preloaded worker's script failed before it was taken: handled as any engine death.
   if (early?.failure) engineDied(early.failure);
+}
+
+/** `safeStart`, on the page's first init only, when the last visit's start failed (safeStart.ts). */
+function safeStartField(): { safeStart?: string } {
+  const reason = takeSafeStart();
+  return reason === null ? {} : { safeStart: reason };
 }
 
 /** Restarts the engine on another backend; the trained model comes back from browser storage. */
@@ -141,6 +156,8 @@ function engineDied(reason: string): void {
   const now = Date.now();
   recentDeaths = recentDeaths.filter((at) => now - at < DEATH_WINDOW_MS);
   const what = reason.replace(/[.\s]+$/, '');
+  // While the page is starting, a death makes the next visit start safely.
+  startupFailed(`the engine stopped (${what})`);
   if (recentDeaths.length >= MAX_AUTOMATIC_RESTARTS) {
     engineStopped(
       `${what}. It has stopped ${recentDeaths.length + 1} times in a minute, so it was not restarted again; try a smaller model or batch, then Restart engine.`,
@@ -158,6 +175,7 @@ function engineStopped(reason: string): void {
   abandonRequests();
   cancelQueuedProgress();
   const message = `The engine stopped: ${reason}`;
+  startupFailed(`the engine stopped (${reason.replace(/[.\s]+$/, '')})`);
   useStudio.setState((s) => ({
     engine: { state: 'stopped', message },
     training: false,

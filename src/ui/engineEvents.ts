@@ -184,7 +184,7 @@ export function handleEvent(event: StoreEvent): void {
       markStorageLost();
       return;
     case 'notice':
-      addNotice(event.message);
+      addNotice(event.message, event.lasting ?? false);
       return;
     case 'importNeedsSwitch':
       offerSwitch(event.fileName, event.config, event.steps);

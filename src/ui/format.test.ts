@@ -34,18 +34,24 @@ describe('how the Model panel words a model', () => {
     ]);
   });
 
-  it('lists a card that lacks what the sentences need as it is, instead of failing to show it', () => {
-    for (const missing of ['learningRate', 'split', 'dataset', 'trainBitsImages'] as const) {
+  it('shows a card that lacks a field as sentences without it, instead of failing to show it', () => {
+    const without = (field: string) => {
       const partial: Record<string, unknown> = { ...card };
-      delete partial[missing];
-      const rows = cardRows(partial);
-      expect(
-        rows.map(([label]) => label),
-        missing,
-      ).toContain('title');
-    }
+      delete partial[field];
+      return Object.fromEntries(cardRows(partial));
+    };
+    expect(without('learningRate')['Training']).toBe('6,000 Adam steps of 16 images, seed 2026');
+    expect(without('split')['Held-out loss']).toBe("0.938 bits/dim on the held-out images (the Dataset panel's test split)");
+    expect(without('dataset')['Trained on']).toBeUndefined();
+    expect(without('dataset')['Held-out loss']).toMatch(/^0\.938/);
+    expect(without('trainBitsImages')['Training loss']).toMatch(/^\d\.\d{3} bits\/dim$/);
     expect(() => cardRows({ ...card, learningRate: {}, split: 'all' })).not.toThrow();
     expect(() => cardRows({ ...card, startedFrom: 'earlier' })).not.toThrow();
+    // Whatever JSON cannot say is listed in words rather than thrown over.
+    expect(cardRows({ note: undefined, big: 10n })).toEqual([
+      ['note', 'undefined'],
+      ['big', '10'],
+    ]);
   });
 
   it('adds the standard test loss, the default guidance, the passes and a warm start when the card has them', () => {

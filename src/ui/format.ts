@@ -1,4 +1,4 @@
-import { isModelCard, stepsBeyondCard } from '../model/card';
+import { isModelCard, readsAsModelCard, stepsBeyondCard } from '../model/card';
 import { CONFIG_FIELDS, CONFIG_SPEC, type PixelCNNConfig } from '../model/config';
 import type { ModelOrigin } from '../worker/protocol';
 
@@ -38,43 +38,69 @@ export function withFieldLabels(message: string): string {
   return message.replace(FIELD_NAMES, (field) => CONFIG_SPEC[field as keyof PixelCNNConfig].label);
 }
 
+/** A fact as text: JSON where it can say it, else its own words (a BigInt, a cycle, a value with no JSON). */
+function factText(value: unknown): string {
+  try {
+    const json = JSON.stringify(value);
+    if (json !== undefined) return json;
+  } catch {
+    // What JSON cannot hold is said as it says itself.
+  }
+  try {
+    return String(value);
+  } catch {
+    return '(a value that cannot be shown)';
+  }
+}
+
 /**
- * A model card as label/value rows. A card from `npm run pretrain` reads as
- * sentences; anything else recorded with the weights is listed as it is.
+ * A model card as label/value rows. A card that reads as a pretrained
+ * model's (readsAsModelCard) reads as sentences, each shown when the card has
+ * what it says (a card read without some field is shown without it);
+ * anything else recorded with the weights is listed as it is.
  */
 export function cardRows(card: Record<string, unknown>): [string, string][] {
-  if (!isModelCard(card)) {
-    return Object.entries(card).map(([key, value]) => [key, typeof value === 'string' ? value : JSON.stringify(value)]);
+  if (!readsAsModelCard(card)) {
+    return Object.entries(card).map(([key, value]) => [key, typeof value === 'string' ? value : factText(value)]);
   }
+  const num = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
+  const text = (value: unknown): value is string => typeof value === 'string';
   const bits = (value: number): string => `${value.toFixed(3)} bits/dim`;
-  const hours = card.wallTimeSeconds / 3600;
-  const test: [string, string][] =
-    typeof card.testBitsPerDim === 'number'
-      ? [
-          [
-            'Test loss',
-            `${bits(card.testBitsPerDim)} on ${formatInteger(card.testImages ?? 10000)} standard MNIST test digits` +
-              (typeof card.unconditionalTestBitsPerDim === 'number' ? `; ${bits(card.unconditionalTestBitsPerDim)} told "no class"` : ''),
-          ],
-        ]
-      : [];
-  const guidance: [string, string][] = typeof card.guidance === 'number' ? [['Guidance', `${card.guidance} by default (the Sampling panel's Guidance)`]] : [];
-  const epochs = typeof card.epochs === 'number' ? ` (${card.epochs} passes over the training images)` : '';
-  const from = typeof card.startedFrom?.steps === 'number' ? `, continuing a model of ${formatInteger(card.startedFrom.steps)} steps` : '';
-  return [
-    ['Trained on', card.dataset],
-    ...test,
-    ['Held-out loss', `${bits(card.heldOutBitsPerDim)} on ${formatInteger(card.split.heldOutImages)} held-out images (the Dataset panel's test split)`],
-    ['Training loss', `${bits(card.trainBitsPerDim)} on ${formatInteger(card.trainBitsImages)} training images`],
-    [
-      'Training',
-      `${formatInteger(card.steps)} Adam steps of ${card.batchSize} images${epochs}${from}, seed ${card.seed}, learning rate up to ${card.learningRate.peak}`,
-    ],
-    ...guidance,
-    [
-      'Made',
-      `${card.trainedAt.slice(0, 10)} by npm run pretrain on ${card.backend}, ${hours >= 1 ? `${hours.toFixed(1)} h` : `${Math.round(card.wallTimeSeconds / 60)} min`}`,
-    ],
-    ['Code', `commit ${card.commit.slice(0, 12)}${card.commit.endsWith('+changes') ? ' (with uncommitted changes)' : ''}`],
-  ];
+  const rows: [string, string][] = [];
+  if (text(card.dataset)) rows.push(['Trained on', card.dataset]);
+  if (num(card.testBitsPerDim)) {
+    rows.push([
+      'Test loss',
+      `${bits(card.testBitsPerDim)} on ${formatInteger(num(card.testImages) ? card.testImages : 10000)} standard MNIST test digits` +
+        (num(card.unconditionalTestBitsPerDim) ? `; ${bits(card.unconditionalTestBitsPerDim)} told "no class"` : ''),
+    ]);
+  }
+  const heldOutImages = card.split?.heldOutImages;
+  if (num(card.heldOutBitsPerDim)) {
+    const on = num(heldOutImages) ? ` on ${formatInteger(heldOutImages)} held-out images` : ' on the held-out images';
+    rows.push(['Held-out loss', `${bits(card.heldOutBitsPerDim)}${on} (the Dataset panel's test split)`]);
+  }
+  if (num(card.trainBitsPerDim)) {
+    rows.push([
+      'Training loss',
+      `${bits(card.trainBitsPerDim)}${num(card.trainBitsImages) ? ` on ${formatInteger(card.trainBitsImages)} training images` : ''}`,
+    ]);
+  }
+  if (num(card.steps)) {
+    const batch = num(card.batchSize) ? ` of ${card.batchSize} images` : '';
+    const epochs = num(card.epochs) ? ` (${card.epochs} passes over the training images)` : '';
+    const from = num(card.startedFrom?.steps) ? `, continuing a model of ${formatInteger(card.startedFrom.steps)} steps` : '';
+    const seed = num(card.seed) ? `, seed ${card.seed}` : '';
+    const rate = num(card.learningRate?.peak) ? `, learning rate up to ${card.learningRate.peak}` : '';
+    rows.push(['Training', `${formatInteger(card.steps)} Adam steps${batch}${epochs}${from}${seed}${rate}`]);
+  }
+  if (num(card.guidance)) rows.push(['Guidance', `${card.guidance} by default (the Sampling panel's Guidance)`]);
+  if (text(card.trainedAt) || text(card.backend) || num(card.wallTimeSeconds)) {
+    const hours = num(card.wallTimeSeconds) ? card.wallTimeSeconds / 3600 : null;
+    const took = hours === null ? '' : `, ${hours >= 1 ? `${hours.toFixed(1)} h` : `${Math.round(hours * 60)} min`}`;
+    const when = text(card.trainedAt) ? `${card.trainedAt.slice(0, 10)} ` : '';
+    rows.push(['Made', `${when}by npm run pretrain${text(card.backend) ? ` on ${card.backend}` : ''}${took}`]);
+  }
+  if (text(card.commit)) rows.push(['Code', `commit ${card.commit.slice(0, 12)}${card.commit.endsWith('+changes') ? ' (with uncommitted changes)' : ''}`]);
+  return rows;
 }

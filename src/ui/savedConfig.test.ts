@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CONFIG_SPEC, DEFAULT_CONFIG, type PixelCNNConfig } from '../model/config';
-import { loadSavedConfig, saveConfig } from './savedConfig';
+import { loadSavedConfig, readSavedConfig, saveConfig } from './savedConfig';
 
 /** A stand-in for the browser's localStorage. */
 function fakeStorage(): Storage {
@@ -70,15 +70,54 @@ describe('the remembered config', () => {
     expect(loadSavedConfig()).toMatchObject({ headChannels: 0, inputEmbedding: 0, firstKernelSize: 5, classes: 0 });
   });
 
-  it('falls back to the default for anything it cannot use', () => {
-    expect(loadSavedConfig()).toBe(DEFAULT_CONFIG);
+  it('falls back to the default, saying so, for a config it cannot read or whose fields do not fit together', () => {
+    expect(readSavedConfig()).toEqual({ config: DEFAULT_CONFIG, notice: null });
     localStorage.setItem(KEY, '{ not json');
+    expect(readSavedConfig()).toEqual({ config: DEFAULT_CONFIG, notice: 'The remembered model settings could not be read; the defaults are used.' });
+    remember(['not', 'a', 'config']);
     expect(loadSavedConfig()).toBe(DEFAULT_CONFIG);
-    remember({ ...DEFAULT_CONFIG, architecture: 'transformer' });
-    expect(loadSavedConfig()).toBe(DEFAULT_CONFIG);
-    remember({ ...DEFAULT_CONFIG, position: 'yes' });
-    expect(loadSavedConfig()).toBe(DEFAULT_CONFIG);
-    remember({ ...DEFAULT_CONFIG, classes: CONFIG_SPEC.classes.range!.max + 1 });
-    expect(loadSavedConfig()).toBe(DEFAULT_CONFIG);
+    remember({ ...DEFAULT_CONFIG, colorChannels: 3, hiddenChannels: 31 });
+    const { config, notice } = readSavedConfig();
+    expect(config).toBe(DEFAULT_CONFIG);
+    expect(notice).toMatch(/^The remembered model settings do not fit together \(Hidden channels \(31\) must be divisible by Colour channels/);
+  });
+
+  // Each field missing, or of a kind (or range) its declaration refuses: that field takes its default, named by its label; the rest is used.
+  const mine: PixelCNNConfig = { ...DEFAULT_CONFIG, architecture: 'gated', hiddenChannels: 16, layers: 4, levels: 64 };
+  for (const field of Object.keys(CONFIG_SPEC) as Array<keyof PixelCNNConfig>) {
+    const label = CONFIG_SPEC[field].label;
+    const wrong = typeof DEFAULT_CONFIG[field] === 'string' ? 7 : 'seven';
+    it(`drops '${field}' of the wrong kind, names it, and keeps the rest`, () => {
+      remember({ ...mine, [field]: wrong });
+      expect(readSavedConfig()).toEqual({
+        config: { ...mine, [field]: DEFAULT_CONFIG[field] },
+        notice: `The remembered model settings had '${label}' of the wrong kind; the defaults are used for it.`,
+      });
+    });
+    if (CONFIG_SPEC[field].older) continue; // a field added later reads as what an older config had (above)
+    it(`names '${field}' when it is missing, and keeps the rest`, () => {
+      const { [field]: _gone, ...rest } = mine;
+      remember(rest);
+      expect(readSavedConfig()).toEqual({
+        config: { ...mine, [field]: DEFAULT_CONFIG[field] },
+        notice: `The remembered model settings had no '${label}'; the defaults are used for it.`,
+      });
+    });
+  }
+
+  it('a value out of its range is refused as its declaration says', () => {
+    remember({ ...mine, classes: CONFIG_SPEC.classes.range!.max + 1 });
+    expect(readSavedConfig().config).toEqual({ ...mine, classes: DEFAULT_CONFIG.classes });
+    remember({ ...mine, architecture: 'transformer' });
+    expect(readSavedConfig().config).toEqual({ ...mine, architecture: DEFAULT_CONFIG.architecture });
+  });
+
+  it('storage that throws is nothing remembered', () => {
+    (globalThis as { localStorage?: unknown }).localStorage = {
+      getItem: () => {
+        throw new Error('denied');
+      },
+    };
+    expect(readSavedConfig()).toEqual({ config: DEFAULT_CONFIG, notice: null });
   });
 });

@@ -13,7 +13,7 @@ import {
   DEFAULT_TRAIN_SETTINGS,
   MAX_SAMPLE_IMAGES,
 } from '../worker/protocol';
-import { loadSavedConfig } from './savedConfig';
+import { readSavedConfig } from './savedConfig';
 
 /**
  * Everything the panels show, in one place. The engine client writes events
@@ -117,9 +117,12 @@ export const INITIAL_SAMPLING: SamplingState = {
   columns: null,
 };
 
+/** The config last used, read once as the page loads (what it had to drop is said once the store exists, below). */
+const remembered = readSavedConfig();
+
 export const useStudio = create<StudioState>()(() => ({
   engine: { state: 'starting' },
-  startConfig: loadSavedConfig(),
+  startConfig: remembered.config,
   backend: null,
   model: null,
   dataset: null,
@@ -165,10 +168,11 @@ let nextNoticeId = 1;
 const NOTICE_LIFETIME_MS = 8000;
 const MAX_NOTICES = 4;
 
-export function addNotice(message: string): void {
+/** A notice that fades after a few seconds, or with `lasting`, stays until dismissed. */
+export function addNotice(message: string, lasting = false): void {
   const id = nextNoticeId++;
   useStudio.setState((s) => ({ notices: [...s.notices, { id, message }].slice(-MAX_NOTICES) }));
-  setTimeout(() => dismissNotice(id), NOTICE_LIFETIME_MS);
+  if (!lasting) setTimeout(() => dismissNotice(id), NOTICE_LIFETIME_MS);
 }
 
 /** This tab no longer saves: another took browser storage over. Said once, however many ways it was learnt. */
@@ -205,3 +209,6 @@ export function fitDraw(draw: ClassDraw, classes: number): ClassDraw {
   if (draw.kind === 'rows') return { kind: 'rows', perClass: Math.max(1, Math.min(draw.perClass, Math.floor(MAX_SAMPLE_IMAGES / classes))) };
   return draw;
 }
+
+// Said once the notices exist: what the remembered config had to drop (savedConfig.ts).
+if (remembered.notice) addNotice(remembered.notice, true);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PixelCNNConfig } from '../model/config';
 import type { SavedModel } from '../model/serialize';
-import { CheckpointHistory, type CheckpointFacts, memoryCheckpointStorage } from './checkpoints';
+import { CheckpointHistory, type CheckpointFacts, memoryCheckpointStorage, readCheckpointIndex } from './checkpoints';
 
 const small: PixelCNNConfig = {
   height: 4,
@@ -95,5 +95,65 @@ describe('the checkpoint history', () => {
     await storage.writeIndex([{ id: 1 } as never]);
     expect(await history.entries()).toEqual([]);
     expect((await history.add(fakeModel(small, 1), facts(1, Number.NaN))).heldOutBitsPerDim).toBeNull();
+  });
+});
+
+describe('the stored index, read entry by entry', () => {
+  const good = {
+    id: 2,
+    steps: 10,
+    savedAt: '2026-12-07T08:00:00.000Z',
+    heldOutBitsPerDim: 1.5,
+    origin: 'new',
+    note: 'training paused',
+    description: 'PixelCNN',
+    config: small,
+  };
+
+  it('keeps every entry of its kind as it is', () => {
+    expect(readCheckpointIndex([good])).toEqual({ entries: [good], report: { missing: [], wrongKind: [] } });
+    expect(readCheckpointIndex(undefined)).toEqual({ entries: [], report: { missing: [], wrongKind: [] } });
+  });
+
+  // What a checkpoint cannot be found or listed without: the entry is left out, and named.
+  for (const field of ['id', 'config', 'steps', 'savedAt'] as const) {
+    it(`leaves out an entry without '${field}', or with one of the wrong kind, naming it`, () => {
+      const { [field]: _gone, ...rest } = good;
+      const name = field === 'id' ? 'entry 1' : 'checkpoint 2';
+      expect(readCheckpointIndex([rest])).toEqual({ entries: [], report: { missing: [`${name}: ${field}`], wrongKind: [] } });
+      expect(readCheckpointIndex([{ ...good, [field]: field === 'savedAt' ? 5 : 'five' }])).toEqual({
+        entries: [],
+        report: { missing: [], wrongKind: [`${name}: ${field}`] },
+      });
+    });
+  }
+
+  // What a checkpoint can be listed without: dropped, named, and the entry kept.
+  const fallbacks = {
+    heldOutBitsPerDim: null,
+    origin: 'restored',
+    note: '',
+    description: 'PixelCNN, 4×4 grayscale, 4 levels, 2 layers of 4 channels, 3×3 kernels',
+  };
+  for (const field of ['heldOutBitsPerDim', 'origin', 'note', 'description'] as const) {
+    it(`keeps an entry whose '${field}' is of the wrong kind, without it, naming it`, () => {
+      const { entries, report } = readCheckpointIndex([{ ...good, [field]: { wrong: true } }]);
+      expect(entries).toEqual([{ ...good, [field]: fallbacks[field] }]);
+      expect(report).toEqual({ missing: [], wrongKind: [`checkpoint 2: ${field}`] });
+    });
+  }
+
+  it('reads an index that is not a list, or entries that are not records, as nothing, naming them; a history says so once', async () => {
+    expect(readCheckpointIndex('nonsense').report.wrongKind).toEqual(['index']);
+    expect(readCheckpointIndex([7, good]).report.wrongKind).toEqual(['entry 1']);
+    const storage = memoryCheckpointStorage();
+    await storage.writeIndex([good, { ...good, id: 3, note: 4 }] as never);
+    const history = new CheckpointHistory(storage);
+    expect((await history.entries()).map((e) => e.id)).toEqual([3, 2]);
+    expect(history.readNotice()).toBe(
+      "The training history had 'checkpoint 3: note' of the wrong kind; checkpoints are listed without it, and one that cannot be found again is left out.",
+    );
+    await history.entries();
+    expect(history.readNotice()).toBeNull();
   });
 });

@@ -1,4 +1,6 @@
-import { type PixelCNNConfig, describeConfig, sameArchitecture } from '../model/config';
+import { type PixelCNNConfig, ConfigError, describeConfig, isConfigShape, sameArchitecture, validateConfig, withLaterFields } from '../model/config';
+import { type FieldReport, droppedSentence, emptyReport, isNumber, isRecord, isText, isWholeNumber } from '../model/fields';
+import { MODEL_ORIGINS } from '../model/modelMeta';
 import type { SavedModel } from '../model/serialize';
 import type { CheckpointInfo, CheckpointList, ModelOrigin } from './protocol';
 
@@ -43,11 +45,27 @@ export class CheckpointHistory {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  /** Newest first; an unreadable index reads as an empty history. */
+  /** What the last read of the index dropped, and the notice last given for it. */
+  private lastReport: FieldReport = emptyReport();
+  private lastSaid: string | null = null;
+
+  /** Newest first; an unreadable index reads as an empty history, and what could not be read is kept for readNotice. */
   async entries(): Promise<StoredCheckpoint[]> {
-    const raw = await this.storage.readIndex();
-    if (!Array.isArray(raw)) return [];
-    return raw.filter(isStoredCheckpoint).sort((a, b) => b.id - a.id);
+    const { entries, report } = readCheckpointIndex(await this.storage.readIndex());
+    this.lastReport = report;
+    return entries;
+  }
+
+  /** A notice naming what the index had missing or of the wrong kind, once for each such finding; null when there is nothing new to say. */
+  readNotice(): string | null {
+    const said = droppedSentence(
+      'The training history',
+      this.lastReport,
+      'checkpoints are listed without {them}, and one that cannot be found again is left out',
+    );
+    if (said === null || said === this.lastSaid) return null;
+    this.lastSaid = said;
+    return said;
   }
 
   /** Stores `model` as the newest checkpoint and prunes the history; returns its entry. */
@@ -122,19 +140,70 @@ export function pruned(entries: StoredCheckpoint[], keepRecent: number): StoredC
   return newestFirst.filter((e) => keep.has(e.id));
 }
 
-function isStoredCheckpoint(value: unknown): value is StoredCheckpoint {
-  if (typeof value !== 'object' || value === null) return false;
-  const e = value as Partial<StoredCheckpoint>;
-  return (
-    typeof e.id === 'number' &&
-    typeof e.steps === 'number' &&
-    typeof e.savedAt === 'string' &&
-    (e.heldOutBitsPerDim === null || typeof e.heldOutBitsPerDim === 'number') &&
-    typeof e.note === 'string' &&
-    typeof e.description === 'string' &&
-    typeof e.config === 'object' &&
-    e.config !== null
-  );
+/**
+ * The stored index read entry by entry (fields.ts): an entry without an id,
+ * a readable architecture, a step count or a time cannot be found or listed
+ * again and is left out; a score, origin, note or description of the wrong
+ * kind is dropped (no score, 'restored', no note, the architecture's own
+ * description). Each is named, as "checkpoint 3: note". Never throws.
+ */
+export function readCheckpointIndex(raw: unknown): { entries: StoredCheckpoint[]; report: FieldReport } {
+  const report = emptyReport();
+  if (raw === undefined || raw === null) return { entries: [], report };
+  if (!Array.isArray(raw)) {
+    report.wrongKind.push('index');
+    return { entries: [], report };
+  }
+  const entries: StoredCheckpoint[] = [];
+  raw.forEach((value: unknown, i) => {
+    if (!isRecord(value)) {
+      report.wrongKind.push(`entry ${i + 1}`);
+      return;
+    }
+    const name = isWholeNumber(value.id) ? `checkpoint ${String(value.id)}` : `entry ${i + 1}`;
+    const problem = (field: string, given: unknown) => (given === undefined ? report.missing : report.wrongKind).push(`${name}: ${field}`);
+    const config = readConfig(value.config);
+    const required: Array<[string, boolean]> = [
+      ['id', isWholeNumber(value.id)],
+      ['config', config !== null],
+      ['steps', isWholeNumber(value.steps)],
+      ['savedAt', isText(value.savedAt)],
+    ];
+    const unread = required.filter(([, ok]) => !ok);
+    for (const [field] of unread) problem(field, value[field]);
+    if (unread.length > 0 || config === null) return;
+    const score = value.heldOutBitsPerDim;
+    if (score !== null && score !== undefined && !isNumber(score)) problem('heldOutBitsPerDim', score);
+    // Indexes written before origins were recorded have none: they read as restored, unremarked.
+    if (value.origin !== undefined && !MODEL_ORIGINS.includes(value.origin as ModelOrigin)) problem('origin', value.origin);
+    if (!isText(value.note)) problem('note', value.note);
+    if (!isText(value.description)) problem('description', value.description);
+    entries.push({
+      id: value.id as number,
+      steps: value.steps as number,
+      savedAt: value.savedAt as string,
+      heldOutBitsPerDim: isNumber(score) ? (score as number) : null,
+      origin: MODEL_ORIGINS.includes(value.origin as ModelOrigin) ? (value.origin as ModelOrigin) : 'restored',
+      note: isText(value.note) ? (value.note as string) : '',
+      description: isText(value.description) ? (value.description as string) : describeConfig(config),
+      config,
+    });
+  });
+  return { entries: entries.sort((a, b) => b.id - a.id), report };
+}
+
+/** A checkpoint's architecture, as its model file would read it, or null. */
+function readConfig(value: unknown): PixelCNNConfig | null {
+  if (!isRecord(value)) return null;
+  const config = withLaterFields(value);
+  if (!isConfigShape(config)) return null;
+  try {
+    validateConfig(config);
+  } catch (error) {
+    if (error instanceof ConfigError) return null;
+    throw error;
+  }
+  return config;
 }
 
 /** A history kept in memory: for tests, and for a browser without IndexedDB. */

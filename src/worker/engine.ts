@@ -7,6 +7,7 @@ import {
   createPixelCNN,
   modelFromSaved,
   parseSavedModel,
+  readSavedModel,
   validateConfig,
   DEFAULT_CONFIG,
 } from '../model';
@@ -24,6 +25,8 @@ import { ModelSlot, factsOf, newModelFacts, restoredOrigin } from './engine/mode
 import { Persistence } from './engine/persistence';
 import { SamplingControl } from './engine/samplingControl';
 import { requestPanel } from './engine/requestPanel';
+import { metaNotices } from './engine/readNotices';
+import { safeStartNotice, setAsideSavedModel } from './engine/safeStart';
 import { TrainingControl } from './engine/trainingControl';
 
 export type { EngineDeps } from './engine/deps';
@@ -199,7 +202,7 @@ export class Engine {
 
   // ── Start-up ──────────────────────────────────────────────────────────
 
-  private async init({ config, backend, remembered, sampleOnStart, saving }: Extract<EngineRequest, { type: 'init' }>): Promise<void> {
+  private async init({ config, backend, remembered, sampleOnStart, saving, safeStart }: Extract<EngineRequest, { type: 'init' }>): Promise<void> {
     await this.persistence.start(saving ?? true);
     // A remembered config too big for this browser (an older version remembered configs before they were built) is not timed or built.
     const tooBig = memoryProblem(config, this.training.settings.batchSize, this.memoryBackend(backend));
@@ -238,12 +241,21 @@ export class Engine {
     const builtin = (await builtinRead) ?? 'digits';
     // The built-in set whose shipped model was installed just now, if one was.
     let shipped: BuiltinDatasetId | null = null;
-    if (!(await this.restoreSavedModel(storedRead))) {
-      if (await this.startFromPretrained(builtin, shippedRead)) shipped = builtin;
-      else {
+    // After a failed start, the saved model waits in the history instead (engine/safeStart.ts).
+    const setAside = safeStart === undefined ? null : await setAsideSavedModel(await storedRead, this.persistence.history());
+    if (setAside || !(await this.restoreSavedModel(storedRead))) {
+      if (await this.startFromPretrained(builtin, shippedRead)) {
+        shipped = builtin;
+        // The set-aside model is in the history: the shipped one is saved in its place, so the next visit starts from it too.
+        if (setAside?.kept) await this.persistence.persist();
+      } else {
         this.slot.install(createPixelCNN(config, Date.now() % 100000), 'new', newModelFacts(config));
-        await this.persistence.persist();
+        if (!setAside || setAside.replaceable) await this.persistence.persist();
       }
+    }
+    // With nothing saved, a safe start is an ordinary one (a first visit closed early, say): nothing to say.
+    if (safeStart !== undefined && setAside?.sentence) {
+      this.deps.emit({ type: 'notice', message: safeStartNotice(safeStart, setAside, shipped !== null), lasting: true });
     }
     await this.emitModel();
     // The shipped model's first grid starts before the dataset is announced: the page takes a while to show
@@ -313,18 +325,19 @@ export class Engine {
 
   /** `stored`: the store's model, read already (init reads it while the backend starts). */
   private async restoreSavedModel(storedRead: Promise<Settled<SavedModel | null>>): Promise<boolean> {
-    let saved: SavedModel;
+    let read: ReturnType<typeof readSavedModel>;
     let model: PixelCNN;
     try {
       const stored = unwrap(await storedRead);
       if (!stored) return false;
-      saved = parseSavedModel(stored);
-      model = modelFromSaved(saved);
+      read = readSavedModel(stored);
+      model = modelFromSaved(read.saved);
     } catch (error) {
       this.deps.emit({ type: 'notice', message: `The saved model could not be restored (${errorText(error)}); starting a new one.` });
       return false;
     }
-    this.slot.install(model, restoredOrigin(saved.meta), factsOf(saved));
+    this.slot.install(model, restoredOrigin(read.saved.meta), factsOf(read.saved));
+    for (const message of metaNotices('The saved model', read)) this.deps.emit({ type: 'notice', message });
     return true;
   }
 
@@ -380,7 +393,8 @@ export class Engine {
       saved = await this.persistence.history().read(target);
       if (!saved) throw new UserFacingError('model', `That checkpoint is no longer kept (newer ones replaced it); pick another from the list.`);
     }
-    const parsed = parseSavedModel(saved);
+    const read = readSavedModel(saved);
+    const parsed = read.saved;
     await this.quiesce();
     const previous = this.slot.model?.config;
     await this.persistence.checkpoint('before going back');
@@ -396,6 +410,8 @@ export class Engine {
       type: 'notice',
       message: target === 'pretrained' ? 'Went back to the pretrained model shipped with the app.' : `Went back to the checkpoint at step ${steps}.`,
     });
+    for (const message of metaNotices(target === 'pretrained' ? "The shipped model's file" : 'The checkpoint', read))
+      this.deps.emit({ type: 'notice', message });
   }
 
   /**

@@ -82,3 +82,17 @@ describe('dropping onto a dataset', () => {
     expect(last('dataset')!.dataset.skipped).toEqual(notRead);
   });
 });
+
+describe('images kept from last time with entries that do not read', () => {
+  it('uses the rest, with a notice naming what was left out', async () => {
+    const { memoryDatasetStore } = await import('./modelStore');
+    const datasets = memoryDatasetStore();
+    await datasets.save([image('a.png', 10), image('b.png', 20)]);
+    const stored = (await datasets.load())!;
+    datasets.load = async () => [stored[0]!, { name: 7, bytes: stored[1]!.bytes } as never, stored[1]!];
+    const h = recordingEngine({ loadBuiltinDigits: async () => digits, decode, datasets });
+    expect(await h.engine.handle({ type: 'init', config: tiny })).toEqual({ status: 'done' });
+    expect(h.all('notice').map((n) => n.message)).toContain("Your images from last time had 'file 2: name' of the wrong kind; the rest are used.");
+    expect(h.last('dataset')!.dataset.accepted).toBe(2);
+  });
+});

@@ -238,6 +238,12 @@ export type EngineRequest =
       sampleOnStart?: SampleSettings;
       /** False when another tab owns the saved model: this engine then writes nothing to browser storage. Default true. */
       saving?: boolean;
+      /**
+       * Set when the last visit's start failed (why, in words: the page's
+       * safeStart.ts): the engine starts from the shipped model instead of the
+       * saved one, which it keeps in the history, and says so.
+       */
+      safeStart?: string;
     }
   /** A new model; `batchSize`: the training batch its memory is checked for (the engine's last one when absent). */
   | { type: 'setConfig'; config: PixelCNNConfig; batchSize?: number }
@@ -366,7 +372,8 @@ export type EngineEvent =
   | { type: 'checkpoints'; list: CheckpointList }
   /** A write was refused: another tab's engine has claimed browser storage, so this one no longer saves. */
   | { type: 'storageTaken' }
-  | { type: 'notice'; message: string }
+  /** A passing remark; `lasting` ones stay until the user dismisses them (what a safe start did, say). */
+  | { type: 'notice'; message: string; lasting?: boolean }
   /** The outcome of the request sent with `id` (EngineCall). */
   | { type: 'answer'; id: number; outcome: RequestOutcome }
   /** A failure that belongs to no request, such as a grid that fails while drawing (its run has ended already: `sampleDone`). */

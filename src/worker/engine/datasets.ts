@@ -1,9 +1,11 @@
 import type { PixelCNNConfig } from '../../model';
+import { droppedSentence } from '../../model/fields';
 import { BUILTIN_DATASETS, BUILTIN_DATASET_IDS, type BuiltinDatasetId } from '../../data/builtin';
 import { datasetClasses } from '../../data/classes';
 import { importImages } from '../../data/importImages';
 import { retargetDataset } from '../../data/retarget';
 import { splitDataset } from '../../data/split';
+import { readStoredFiles } from '../../data/storedFiles';
 import type { ImageDataset, ImageTarget, InputFile, SkippedFile } from '../../data/types';
 import { classMismatch, classSummary } from '../conditioning';
 import { UserFacingError, errorText } from '../errors';
@@ -152,7 +154,11 @@ export class Datasets {
   async restore(announce = true): Promise<void> {
     let files: InputFile[] | null = null;
     try {
-      files = (await this.deps.files.datasets?.load()) ?? null;
+      const read = readStoredFiles(await this.deps.files.datasets?.load());
+      files = read.files;
+      const dropped = droppedSentence('Your images from last time', read.report, files?.length ? 'the rest are used' : 'the built-in digits are used');
+      if (dropped) this.deps.emit({ type: 'notice', message: dropped });
+      if (files?.length === 0) files = null;
     } catch (error) {
       this.deps.emit({ type: 'notice', message: `Your images from last time could not be read back (${errorText(error)}); using the built-in digits.` });
     }

@@ -1,17 +1,10 @@
-import {
-  type PixelCNNConfig,
-  type SavedModel,
-  ModelFileError,
-  loadWeights,
-  modelFromSaved,
-  parseSavedModel,
-  describeConfig,
-  sameArchitecture,
-} from '../../model';
+import { type PixelCNNConfig, type SavedModel, ModelFileError, loadWeights, modelFromSaved, describeConfig, sameArchitecture } from '../../model';
+import { readSavedModel } from '../../model/modelFile';
 import { UserFacingError } from '../errors';
 import type { EngineEvent } from '../protocol';
 import { factsOf, type ModelSlot } from './modelSlot';
 import type { Persistence } from './persistence';
+import { metaNotices } from './readNotices';
 
 /**
  * A model file the user brings: read and checked, then put in place of the
@@ -46,9 +39,16 @@ export class ModelImport {
     } catch {
       throw new UserFacingError('import', `“${fileName}” is not a model file: it is not valid JSON. Nothing was changed.`);
     }
+    let read: ReturnType<typeof readSavedModel>;
     try {
-      const saved = parseSavedModel(json);
-      if (!sameArchitecture(saved.config, model.config)) return await this.importOtherArchitecture(saved, fileName, switchArchitecture);
+      read = readSavedModel(json);
+      const saved = read.saved;
+      if (!sameArchitecture(saved.config, model.config)) {
+        await this.importOtherArchitecture(saved, fileName, switchArchitecture);
+        // Said once the model is in (not while the page asks whether to switch).
+        if (switchArchitecture) this.sayDropped(read);
+        return;
+      }
       await this.deps.quiesce();
       await persistence.checkpoint('before importing a file');
       // The same architecture: the file's weights go into the model in place.
@@ -63,6 +63,12 @@ export class ModelImport {
     await persistence.persist();
     await this.deps.announceModel();
     this.deps.emit({ type: 'notice', message: `Imported “${fileName}”.` });
+    this.sayDropped(read);
+  }
+
+  /** A notice for each part of the file's meta that was dropped (readNotices.ts). */
+  private sayDropped(read: { droppedMeta: string[]; missingMeta: string[] }): void {
+    for (const message of metaNotices('The model file', read)) this.deps.emit({ type: 'notice', message });
   }
 
   /**

@@ -130,6 +130,9 @@ export class Persistence {
     try {
       const list = await this.history().listing(this.deps.slot.model?.config ?? null, this.deps.shipsModels);
       this.deps.emit({ type: 'checkpoints', list });
+      // What the stored index had missing or of the wrong kind, said once (checkpoints.ts, readCheckpointIndex).
+      const dropped = this.history().readNotice();
+      if (dropped) this.deps.emit({ type: 'notice', message: dropped });
     } catch (error) {
       this.deps.emit({ type: 'notice', message: `The checkpoint history could not be read: ${errorText(error)}` });
     }
