@@ -53,7 +53,7 @@ export function cardRows(card: Record<string, unknown>): [string, string][] {
       ? [
           [
             'Test loss',
-            `${bits(card.testBitsPerDim)} on ${formatInteger(card.testImages ?? 10000)} standard MNIST test digits` +
+            `${bits(card.testBitsPerDim)} on ${formatInteger(typeof card.testImages === 'number' ? card.testImages : 10000)} standard MNIST test digits` +
               (typeof card.unconditionalTestBitsPerDim === 'number' ? `; ${bits(card.unconditionalTestBitsPerDim)} told "no class"` : ''),
           ],
         ]
