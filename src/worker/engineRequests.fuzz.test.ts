@@ -32,7 +32,8 @@ const tiny: PixelCNNConfig = {
   headChannels: 0,
   inputEmbedding: 0,
   position: false,
-  classes: 0,
+  // Conditional, so the classes a request asks for are checked too.
+  classes: 3,
   labelDropout: 0,
 };
 const digits: ImageDataset = { width: 4, height: 4, channels: 1, levels: 4, count: 10, pixels: new Uint8Array(160) };
@@ -60,7 +61,10 @@ beforeAll(async () => {
   model.dispose();
 });
 
-/** Sends `request`: done, or failed in one of `panels` with a sentence; the engine lives on. */
+/** What a JavaScript engine says when code meets a value it did not expect: never a refusal the app means. */
+const INTERNAL = /Cannot (read|convert|set)|is not (a function|iterable|defined)|undefined is|null is|Maximum call stack|Invalid (array|typed array) length/;
+
+/** Sends `request`: done, or failed in one of `panels` with a sentence of the app's own; the engine lives on. */
 async function answered(request: EngineRequest, panels: string[]): Promise<'done' | 'failed'> {
   const before = engine.events.length;
   const outcome = await engine.engine.handle(request);
@@ -68,6 +72,7 @@ async function answered(request: EngineRequest, panels: string[]): Promise<'done
   if (outcome.status === 'failed') {
     expect(panels).toContain(outcome.context);
     expect(outcome.message.length).toBeGreaterThan(0);
+    expect(outcome.message).not.toMatch(INTERNAL);
   }
   return outcome.status;
 }
@@ -102,10 +107,62 @@ describe('the engine, given what a user brings', () => {
     );
   });
 
+  it('words refusals of records and nulls (found: a held-out index {"toString": 0} and a draw of null failed with TypeErrors)', async () => {
+    const settings: SampleSettings = { count: 1, temperature: 1, seed: 1, delayMs: 0, draw: { kind: 'any' } };
+    const record = JSON.parse('{"toString": 0}') as number;
+    const drop = (count: number) => Array.from({ length: count }, (_, i) => ({ name: `p${i}.png`, bytes: png(i) }));
+    await engine.engine.handle({ type: 'importImages', files: drop(30) });
+    const outcomes = [
+      await engine.engine.handle({ type: 'complete', testIndex: record, settings }),
+      await engine.engine.handle({ type: 'completeDrawing', image: new Uint8Array(16), keepRows: record, settings }),
+      await engine.engine.handle({ type: 'sample', settings: { ...settings, draw: null as unknown as SampleSettings['draw'] } }),
+      await engine.engine.handle({ type: 'sample', settings: { ...settings, draw: { kind: 'class', label: record } } }),
+    ];
+    expect(outcomes.map((o) => (o.status === 'failed' ? o.message : 'done'))).toEqual([
+      expect.stringMatching(/^Pick a held-out image from 0 to [1-9]\d*; got \{"toString":0\}\.$/),
+      'Rows to keep must be a whole number from 0 to 4, got {"toString":0}.',
+      'The classes to draw must be any, one class or one row per class; got null.',
+      'Pick a class from the model\'s 3; got class number {"toString":0}.',
+    ]);
+    // Found with them: with no image held out, the refusal asked for one "from 0 to -1".
+    await engine.engine.handle({ type: 'importImages', files: drop(1) });
+    expect(await engine.engine.handle({ type: 'complete', testIndex: 0, settings })).toEqual({
+      status: 'failed',
+      context: 'sampling',
+      message: 'The dataset in use holds no images out, so there is none to continue.',
+    });
+  });
+
+  it('continues a held-out image or a drawing given any index, drawing or rows, or refuses them by name', async () => {
+    const settings: SampleSettings = { count: 1, temperature: 1, seed: 1, delayMs: 0, draw: { kind: 'any' } };
+    const image = fc.oneof(
+      fc.uint8Array({ minLength: 16, maxLength: 16, max: 3 }),
+      fc.uint8Array({ maxLength: 20 }),
+      hostileValue(),
+    ) as fc.Arbitrary<Uint8Array>;
+    await check(
+      fc.asyncProperty(hostileValue(), image, hostileValue(), async (index, drawing, keepRows) => {
+        for (const request of [
+          { type: 'complete', testIndex: index as number, settings },
+          { type: 'completeDrawing', image: drawing, keepRows: keepRows as number, settings },
+          { type: 'completeDrawing', image: new Uint8Array(16), keepRows: index as number, settings },
+        ] satisfies EngineRequest[]) {
+          if ((await answered(request, ['sampling'])) === 'done') await engine.engine.handle({ type: 'stopSampling' });
+        }
+        await answered({ type: 'setSampleDelay', delayMs: index as number }, ['sampling']);
+      }),
+      0.3,
+    );
+  });
+
   it('takes sampling and training settings of any value, or refuses them by name', async () => {
     const settings = fc.dictionary(
       fc.constantFrom('count', 'temperature', 'seed', 'delayMs', 'draw', 'guidance', 'learningRate', 'batchSize', 'workers'),
-      fc.oneof(hostileValue(), fc.constantFrom({ kind: 'class', label: 2 }, { kind: 'rows', perClass: 0 }, { kind: 'nope' }, 1, 0.5)),
+      fc.oneof(
+        hostileValue(),
+        fc.record({ kind: fc.constantFrom('any', 'class', 'rows', 'nope'), label: hostileValue(), perClass: hostileValue() }),
+        fc.constantFrom({ kind: 'class', label: 2 }, { kind: 'rows', perClass: 0 }, 1, 0.5),
+      ),
     );
     await check(
       fc.asyncProperty(settings, async (values) => {
