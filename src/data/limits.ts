@@ -37,6 +37,10 @@ export function imageSizeProblem(width: number, height: number): string | null {
   if (!(width > 0) || !(height > 0)) {
     return `zero-sized image (${width}×${height})`;
   }
+  // A decoder reports whole pixels; anything else is not an image size.
+  if (!Number.isInteger(width) || !Number.isInteger(height)) {
+    return `not an image size (${width}×${height} px)`;
+  }
   if (width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE || width * height > MAX_IMAGE_PIXELS) {
     return `image too large (${width}×${height} px; the limit is ${MAX_IMAGE_SIDE} px per side ` + `and ${MAX_IMAGE_PIXELS / 1_000_000} megapixels)`;
   }

@@ -110,6 +110,11 @@ export function extractZip(zipName: string, bytes: ArrayBuffer | Uint8Array, lim
       skipped.push({ name: entryName(path), reason: 'its path inside the zip climbs out of the zip (".."), so it was not opened' });
       return false;
     }
+    // fflate hands entries back as the keys of a plain object, where "__proto__" is no key: it would vanish unreported.
+    if (info.name === '__proto__') {
+      skipped.push({ name: entryName(path), reason: 'its name inside the zip ("__proto__") cannot be opened; rename it and zip it again' });
+      return false;
+    }
     if (isJunkPath(path)) {
       ignored++;
       return false;

@@ -121,6 +121,44 @@ export function formatBytes(bytes: number): string {
   return `${Math.max(1, Math.round(bytes / 1e3))} kB`;
 }
 
+/**
+ * Model files above this size (bytes) are opened only once the user has
+ * seen their size and what keeping them costs: the app keeps the model in
+ * use in this browser, and each checkpoint of its history takes as much
+ * again.
+ */
+export const LARGE_MODEL_FILE_BYTES = 32e6;
+
+/**
+ * The largest model file the app opens at all (bytes): above the file of any
+ * model whose training fits MEMORY_BUDGETS (memory.test.ts checks this), so
+ * the app opens every model it could have trained and saved.
+ */
+export const MAX_MODEL_FILE_BYTES = 256e6;
+
+/** Null when a model file of `bytes` may be opened; otherwise a sentence naming its size and the limit. */
+export function modelFileSizeProblem(fileName: string, bytes: number): string | null {
+  if (bytes <= MAX_MODEL_FILE_BYTES) return null;
+  return (
+    `“${fileName}” is ${formatBytes(bytes)}; the largest model file the app opens is ${formatBytes(MAX_MODEL_FILE_BYTES)}, ` +
+    'more than any model it can train needs.'
+  );
+}
+
+/**
+ * For a model file over LARGE_MODEL_FILE_BYTES, the question to ask before
+ * opening it: its size, and the storage it takes with `checkpoints`
+ * checkpoints of the same size kept in the history; null for a smaller file.
+ */
+export function largeModelFileQuestion(fileName: string, bytes: number, checkpoints: number): string | null {
+  if (bytes <= LARGE_MODEL_FILE_BYTES) return null;
+  return (
+    `“${fileName}” is ${formatBytes(bytes)}, more than the ${formatBytes(LARGE_MODEL_FILE_BYTES)} the app opens without asking. ` +
+    `The app keeps the model in this browser, and each checkpoint of its history takes as much again: ` +
+    `with ${checkpoints} checkpoints, about ${formatBytes(bytes * (1 + checkpoints))} of this browser's storage. Open it?`
+  );
+}
+
 /** The largest batch size (up to `limit`) whose step fits `budget`, or 0 when not even one image does. */
 export function largestFittingBatch(config: PixelCNNConfig, budget: number, limit = 1024): number {
   let low = 0;

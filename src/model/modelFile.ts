@@ -1,5 +1,6 @@
 import { type PixelCNNConfig, CONFIG_FIELDS, ConfigError, validateConfig, withLaterFields } from './config';
 import { type ModelMeta, readModelMeta } from './modelMeta';
+import { valueText } from './valueText';
 
 /**
  * The model file: one self-describing JSON document. The app exports and
@@ -81,7 +82,7 @@ export function readSavedModel(json: unknown): { saved: SavedModel; droppedMeta:
     throw new ModelFileError(`This is not a PixelCNN model file (expected "format": "${MODEL_FORMAT}").`);
   }
   if (json.version !== MODEL_FORMAT_VERSION) {
-    throw new ModelFileError(`Unsupported model file version ${String(json.version)}; this app reads version ${MODEL_FORMAT_VERSION}.`);
+    throw new ModelFileError(`Unsupported model file version ${valueText(json.version)}; this app reads version ${MODEL_FORMAT_VERSION}.`);
   }
   if (!isRecord(json.config)) throw new ModelFileError('The model file has no "config" object.');
   const config = withLaterFields(json.config) as unknown as PixelCNNConfig;

@@ -38,11 +38,31 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 const isText = (value: unknown) => typeof value === 'string';
 
+/** Deepest nesting of arrays and records a card may hold (the app's own cards nest 3 deep). */
+export const MAX_CARD_DEPTH = 16;
+
+/**
+ * True when `value` nests arrays and records no deeper than `most` levels.
+ * Walked without recursion: a value too deep for a recursive walk (a card
+ * 100,000 arrays deep parses, but cannot be copied to the page or stored)
+ * must not overflow the check itself.
+ */
+function nestedAtMost(value: unknown, most: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (typeof node !== 'object' || node === null) continue;
+    if (depth >= most) return false;
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return true;
+}
+
 /** For each field, whether a value is of its kind for a model of `config`. */
 const KINDS: { readonly [K in keyof Required<ModelMeta>]: (value: unknown, config: PixelCNNConfig) => boolean } = {
   steps: (value) => typeof value === 'number' && Number.isInteger(value) && value >= 0,
   origin: (value) => MODEL_ORIGINS.includes(value as ModelOrigin),
-  card: isRecord,
+  card: (value) => isRecord(value) && nestedAtMost(value, MAX_CARD_DEPTH),
   classNames: (value, config) =>
     config.classes > 0 && Array.isArray(value) && value.length === config.classes && value.every((name) => typeof name === 'string' && name !== ''),
   guidance: (value) => typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= MAX_GUIDANCE,

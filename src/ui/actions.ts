@@ -153,6 +153,14 @@ export async function importImages(files: InputFile[], mode: 'replace' | 'add' =
   return importing({ done: 0, total: files.length }, call('dataset', { type: 'importImages', files, mode, notRead }, buffers));
 }
 
+/**
+ * Stops the imports of images under way: nothing of them is kept, and each
+ * one's answer says it was cancelled (shown in the Dataset panel).
+ */
+export async function cancelImport(): Promise<boolean> {
+  return call('dataset', { type: 'cancelImport' });
+}
+
 /** Back to a checkpoint of the training history, or to the shipped model. */
 export async function restoreCheckpoint(checkpoint: number | 'pretrained'): Promise<boolean> {
   clearErrors('model');

@@ -85,8 +85,9 @@ export interface ReadResult {
 /**
  * Reads bytes (no decoding: that is the engine's job) for at most MAX_FILES
  * files, in name order so the same folder always gives the same dataset.
+ * `signal` stops the reading between files (the promise rejects with its reason).
  */
-export async function readForImport(named: NamedFile[], onProgress: (done: number, total: number) => void): Promise<ReadResult> {
+export async function readForImport(named: NamedFile[], onProgress: (done: number, total: number) => void, signal?: AbortSignal): Promise<ReadResult> {
   const sorted = [...named].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const kept = sorted.slice(0, MAX_FILES);
   const files: InputFile[] = new Array(kept.length);
@@ -95,6 +96,7 @@ export async function readForImport(named: NamedFile[], onProgress: (done: numbe
   // A few reads in flight keeps the disk busy without opening thousands of files at once.
   const worker = async () => {
     while (next < kept.length) {
+      signal?.throwIfAborted();
       const index = next++;
       const { name, file } = kept[index];
       files[index] = { name, bytes: await file.arrayBuffer(), type: file.type || undefined };
@@ -103,5 +105,6 @@ export async function readForImport(named: NamedFile[], onProgress: (done: numbe
     }
   };
   await Promise.all(Array.from({ length: Math.min(8, kept.length) }, worker));
+  signal?.throwIfAborted();
   return { files, leftOut: sorted.slice(MAX_FILES).map(({ name }) => ({ name, reason: overCapReason(MAX_FILES) })) };
 }

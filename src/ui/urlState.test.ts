@@ -58,6 +58,14 @@ describe('the link hash', () => {
     expect(parseHash('#draw=class:999').state.settings.draw).toEqual({ kind: 'class', label: 999 });
   });
 
+  it('reads a fraction at the precision it writes, so a link holds the settings it set (found by urlState.fuzz.test.ts)', () => {
+    // g=0.000001 was read as 0.000001 and written back as g=0: the link no longer drew what the page drew.
+    expect(parseHash('#g=0.000001').state.settings.guidance).toBe(0);
+    expect(parseHash('#t=1.23456').state.settings.temperature).toBe(1.235);
+    const state = parseHash('#t=0.10049&g=9.9999').state;
+    expect(parseHash(formatHash(state)).state).toEqual(state);
+  });
+
   it('writes only what is set, in one order', () => {
     expect(formatHash({ settings: {} })).toBe('');
     expect(formatHash({ model: 'digits', settings: { delayMs: 0, seed: 5, draw: { kind: 'any' }, temperature: 1, count: 16 } })).toBe(

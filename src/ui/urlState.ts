@@ -76,6 +76,11 @@ const MAX_CLASSES = CONFIG_SPEC.classes.range!.max;
 
 type NumberField = keyof typeof SAMPLE_SETTINGS;
 
+/** A fraction as a link holds it: three decimals, so what a link reads is what it writes back. */
+function linkFraction(n: number): number {
+  return Number(n.toFixed(3));
+}
+
 /** A key holding one of the Sampling panel's number settings, read and checked with its SAMPLE_SETTINGS declaration. */
 function numberKey(key: string, field: NumberField): HashKey {
   const setting = SAMPLE_SETTINGS[field];
@@ -83,12 +88,13 @@ function numberKey(key: string, field: NumberField): HashKey {
     key,
     what: `${setting.label.toLowerCase()}: ${allowedRange(setting)}`,
     read: (value, into) => {
-      const n = decimal(value);
+      const read = decimal(value);
+      const n = read === null || setting.integer ? read : linkFraction(read);
       return n !== null && settingProblem(setting, n) === null && ((into.settings[field] = n), true);
     },
     write: (state) => {
       const n = state.settings[field];
-      return n === undefined ? null : String(setting.integer ? n : Number(n.toFixed(3)));
+      return n === undefined ? null : String(setting.integer ? n : linkFraction(n));
     },
   };
 }

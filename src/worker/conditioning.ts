@@ -8,7 +8,8 @@ import { splitIndices } from '../data/split';
 import type { ImageDataset } from '../data/types';
 import { seededRandom } from '../model/random';
 import { UserFacingError } from './errors';
-import { type ClassDraw, type ClassSummary, MAX_SAMPLE_IMAGES, type SampleSettings } from './protocol';
+import { CLASS_DRAW_KINDS, type ClassDraw, type ClassSummary, MAX_SAMPLE_IMAGES, type SampleSettings } from './protocol';
+import { valueText } from '../model/valueText';
 
 /** Names for classes nothing has named: "class 1", "class 2", … */
 export function defaultClassNames(classes: number): string[] {
@@ -75,6 +76,9 @@ export function resolveDraw(
   frequencies: readonly number[] | null,
   own: number | null = null,
 ): ResolvedDraw {
+  if (typeof draw !== 'object' || draw === null || !CLASS_DRAW_KINDS.includes(draw.kind)) {
+    throw new UserFacingError('sampling', `The classes to draw must be any, one class or one row per class; got ${valueText(draw)}.`);
+  }
   switch (draw.kind) {
     case 'any': {
       if (own !== null && own >= 0 && own < classes) return { count, labels: new Int32Array(count).fill(own), columns: null };
@@ -83,14 +87,14 @@ export function resolveDraw(
     }
     case 'class': {
       if (!Number.isInteger(draw.label) || draw.label < 0 || draw.label >= classes) {
-        throw new UserFacingError('sampling', `Pick a class from the model's ${classes}; got class number ${draw.label}.`);
+        throw new UserFacingError('sampling', `Pick a class from the model's ${classes}; got class number ${valueText(draw.label)}.`);
       }
       return { count, labels: new Int32Array(count).fill(draw.label), columns: null };
     }
     case 'rows': {
       const perClass = draw.perClass;
       if (!Number.isInteger(perClass) || perClass < 1) {
-        throw new UserFacingError('sampling', `Images per class must be a whole number from 1 up, got ${perClass}.`);
+        throw new UserFacingError('sampling', `Images per class must be a whole number from 1 up, got ${valueText(perClass)}.`);
       }
       const total = classes * perClass;
       if (total > MAX_SAMPLE_IMAGES) {

@@ -20,6 +20,7 @@ import { Inspector } from './inspector';
 import { LateTrial } from './lateTrial';
 import { Datasets } from './engine/datasets';
 import type { EngineDeps } from './engine/deps';
+import { ImportCancel } from './engine/importCancel';
 import { ModelImport } from './engine/modelImport';
 import { ModelSlot, factsOf, newModelFacts, restoredOrigin } from './engine/modelSlot';
 import { Persistence } from './engine/persistence';
@@ -55,6 +56,7 @@ export class Engine {
   /** A first visit's backend trial, run after the first grid or before the first training step. */
   private lateTrial: LateTrial | null = null;
   private queue: Promise<void> = Promise.resolve();
+  private readonly imports = new ImportCancel();
 
   constructor(private readonly deps: EngineDeps) {
     const emit = (event: EngineEvent, transfer?: Transferable[]) => deps.emit(event, transfer);
@@ -134,17 +136,23 @@ export class Engine {
    * request is done once they have started.
    */
   handle(request: EngineRequest): Promise<RequestOutcome> {
+    // A cancel is not queued: it reaches the import it stops while that runs (or waits).
+    if (request.type === 'cancelImport') {
+      this.imports.cancel();
+      return Promise.resolve({ status: 'done' });
+    }
+    const cancel = request.type === 'importImages' ? this.imports.begin() : null;
     const outcome = this.queue
-      .then(() => this.dispatch(request))
+      .then(() => this.dispatch(request, cancel?.signal))
       .then(
         (): RequestOutcome => ({ status: 'done' }),
         (error: unknown) => this.refusal(requestPanel(request), error),
       );
-    this.queue = outcome.then(() => undefined);
+    this.queue = outcome.then(() => cancel?.finish());
     return outcome;
   }
 
-  private async dispatch(request: EngineRequest): Promise<void> {
+  private async dispatch(request: Exclude<EngineRequest, { type: 'cancelImport' }>, signal?: AbortSignal): Promise<void> {
     switch (request.type) {
       case 'init':
         return this.init(request);
@@ -158,7 +166,7 @@ export class Engine {
         }
         return this.switchBuiltin(request.id ?? 'digits', request.withModel ?? false, request.sample);
       case 'importImages':
-        return this.datasets.importRequest(request.files, request.mode, request.notRead);
+        return this.datasets.importRequest(request.files, request.mode, request.notRead, signal);
       case 'train':
         this.training.use(request.settings);
         return this.training.start();

@@ -24,6 +24,8 @@ export class UserFacingError extends Error {
  * every later request would fail the same way, so the engine must start over.
  */
 export function fatalEngineProblem(error: unknown): string | null {
+  // The app's own sentences for the user are refusals, never a dead engine, whatever words from a file name or a file they quote.
+  if (error instanceof UserFacingError) return null;
   const text = errorText(error);
   const name = error instanceof Error ? error.name : '';
   if (/Aborted\(|RuntimeError|-sASSERTIONS|unreachable executed|memory access out of bounds/i.test(`${name} ${text}`)) {

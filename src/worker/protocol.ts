@@ -261,6 +261,12 @@ export type EngineRequest =
    * reported with the skipped ones.
    */
   | { type: 'importImages'; files: InputFile[]; mode?: 'replace' | 'add'; notRead?: SkippedFile[] }
+  /**
+   * Cancels the imports of images not yet answered (handled at once, not
+   * after the requests before it): each stops before its next file, keeps
+   * nothing, and is answered as failed, saying so; the images in use stay.
+   */
+  | { type: 'cancelImport' }
   | { type: 'train'; settings: TrainSettings }
   | { type: 'pause' }
   | { type: 'step'; settings: TrainSettings }

@@ -1,7 +1,7 @@
 import { useRef, useState, type DragEvent, type KeyboardEvent } from 'react';
 import { formatCount, MAX_FILES } from '../../data/limits';
 import type { InputFile, SkippedFile } from '../../data/types';
-import { importImages } from '../actions';
+import { cancelImport, importImages } from '../actions';
 import { BuiltinDatasets } from './BuiltinDatasets';
 import { Panel } from '../components/Panel';
 import { ErrorAlert } from '../components/ErrorAlert';
@@ -21,10 +21,14 @@ export function DatasetPanel() {
   // A drop waiting for the user to say whether it adds to the images in use or replaces them.
   const [pending, setPending] = useState<{ files: InputFile[]; leftOut: SkippedFile[]; current: string } | null>(null);
   const error = useStudio((s) => s.errors.dataset);
+  // Stops the reading of a drop's files, before they reach the engine.
+  const stopReading = useRef<AbortController | null>(null);
 
   async function importNamed(gathered: Promise<NamedFile[]> | NamedFile[], emptyText: string) {
     setMessage(null);
     setPending(null);
+    const reading = new AbortController();
+    stopReading.current = reading;
     try {
       const named = await gathered;
       if (named.length === 0) {
@@ -32,7 +36,7 @@ export function DatasetPanel() {
         return;
       }
       setReading({ done: 0, total: Math.min(named.length, MAX_FILES) });
-      const { files, leftOut } = await readForImport(named, (done, total) => setReading({ done, total }));
+      const { files, leftOut } = await readForImport(named, (done, total) => setReading({ done, total }), reading.signal);
       if (leftOut.length > 0) {
         setMessage({
           kind: 'info',
@@ -46,9 +50,14 @@ export function DatasetPanel() {
       if (current && current.builtin === null && current.trainCount + current.testCount > 0) setPending({ files, leftOut, current: current.name });
       else importImages(files, 'replace', leftOut);
     } catch (cause) {
+      if (reading.signal.aborted) {
+        setMessage({ kind: 'info', text: 'The import was cancelled while its files were read: nothing of it was kept, and the images in use are unchanged.' });
+        return;
+      }
       const reason = cause instanceof Error ? cause.message : String(cause);
       setMessage({ kind: 'error', text: `The files could not be read: ${reason}` });
     } finally {
+      if (stopReading.current === reading) stopReading.current = null;
       setReading(null);
     }
   }
@@ -104,7 +113,7 @@ export function DatasetPanel() {
         </div>
       )}
       <ErrorAlert message={error} onDismiss={() => clearErrors('dataset')} />
-      <ImportProgress reading={reading} />
+      <ImportProgress reading={reading} onCancelReading={() => stopReading.current?.abort()} />
       <DatasetSummaryView />
     </Panel>
   );
@@ -191,11 +200,12 @@ function DropZone({ busy, onDrop, onPick }: DropZoneProps) {
   );
 }
 
-function ImportProgress({ reading }: { reading: { done: number; total: number } | null }) {
+/** How far an import is, with a Cancel button while the user's files are read or decoded (a built-in set only shows that it is preparing). */
+function ImportProgress({ reading, onCancelReading }: { reading: { done: number; total: number } | null; onCancelReading: () => void }) {
   const importing = useStudio((s) => s.importing);
   const progress = useStudio((s) => s.importProgress);
   if (reading) {
-    return <ProgressLine label="Reading files" done={reading.done} total={reading.total} />;
+    return <ProgressLine label="Reading files" done={reading.done} total={reading.total} onCancel={onCancelReading} />;
   }
   if (!importing) return null;
   if (!progress || progress.total === 0) {
@@ -205,16 +215,19 @@ function ImportProgress({ reading }: { reading: { done: number; total: number } 
       </p>
     );
   }
-  return <ProgressLine label="Decoding images" done={progress.done} total={progress.total} />;
+  return <ProgressLine label="Decoding images" done={progress.done} total={progress.total} onCancel={() => void cancelImport()} />;
 }
 
-function ProgressLine({ label, done, total }: { label: string; done: number; total: number }) {
+function ProgressLine({ label, done, total, onCancel }: { label: string; done: number; total: number; onCancel: () => void }) {
   return (
-    <div className="progress-line" role="status">
+    <div className="progress-line">
       <progress aria-label="Import progress" max={total} value={done} />
-      <span>
+      <span role="status">
         {label}: {formatInteger(done)} of {formatInteger(total)}
       </span>
+      <button type="button" onClick={onCancel}>
+        Cancel import
+      </button>
     </div>
   );
 }

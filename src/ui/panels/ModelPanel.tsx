@@ -23,7 +23,8 @@ import { cardRows, formatInteger, originText, withFieldLabels } from '../format'
 import { clearErrors, currentStep, useStudio } from '../store';
 import { NumberField } from '../components/NumberField';
 import { useActionProblem } from '../fieldProblems';
-import { MEMORY_BUDGETS, estimateTrainingMemory, formatBytes } from '../../model/memory';
+import { MEMORY_BUDGETS, estimateTrainingMemory, formatBytes, largeModelFileQuestion, modelFileSizeProblem } from '../../model/memory';
+import { KEEP_RECENT } from '../../worker/checkpoints';
 import { dropOffer, useImportOffer } from '../importOffer';
 
 /** The architecture, where the weights came from, and moving weights in and out. */
@@ -398,12 +399,27 @@ function ModelFiles() {
   const importError = useStudio((s) => s.errors.import);
   const exportError = useStudio((s) => s.errors.export);
   const [readProblem, setReadProblem] = useState<string | null>(null);
+  // A large file waiting for the user's word, with the question that says its size and what keeping it costs.
+  const [large, setLarge] = useState<{ file: File; question: string } | null>(null);
 
-  async function onFileChosen(input: HTMLInputElement) {
+  function onFileChosen(input: HTMLInputElement) {
     const file = input.files?.[0];
     input.value = '';
     if (!file) return;
     setReadProblem(null);
+    setLarge(null);
+    // A file over the limit is not read at all (the engine checks the text again).
+    const tooLarge = modelFileSizeProblem(file.name, file.size);
+    if (tooLarge) {
+      setReadProblem(`${tooLarge} Nothing was changed.`);
+      return;
+    }
+    const question = largeModelFileQuestion(file.name, file.size, KEEP_RECENT);
+    if (question) setLarge({ file, question });
+    else void readAndImport(file);
+  }
+
+  async function readAndImport(file: File) {
     try {
       importModel(await file.text(), file.name);
     } catch (cause) {
@@ -428,9 +444,21 @@ function ModelFiles() {
           accept=".json,application/json"
           aria-label="Model file to import"
           hidden
-          onChange={(e) => void onFileChosen(e.currentTarget)}
+          onChange={(e) => onFileChosen(e.currentTarget)}
         />
       </div>
+      {large && (
+        <InlineConfirm
+          question={large.question}
+          confirmLabel="Open it"
+          cancelLabel="Don't open it"
+          onConfirm={() => {
+            setLarge(null);
+            void readAndImport(large.file);
+          }}
+          onCancel={() => setLarge(null)}
+        />
+      )}
       <SwitchOffer />
       <ErrorAlert message={readProblem} onDismiss={() => setReadProblem(null)} />
       <ErrorAlert message={importError} onDismiss={() => clearErrors('import')} />

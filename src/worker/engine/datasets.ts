@@ -134,10 +134,19 @@ export class Datasets {
     return stored;
   }
 
-  /** The user's images, added to the ones in use (`add`, when those are the user's too) or in their place, and kept for the next visit. */
-  async importRequest(files: InputFile[], mode: 'add' | 'replace' | undefined, notRead: SkippedFile[] | undefined): Promise<void> {
+  /**
+   * The user's images, added to the ones in use (`add`, when those are the user's too) or in their place, and kept for the next visit.
+   * `signal` cancels the import between files: then nothing of it is used or kept, and the images in use stay.
+   */
+  async importRequest(files: InputFile[], mode: 'add' | 'replace' | undefined, notRead: SkippedFile[] | undefined, signal?: AbortSignal): Promise<void> {
     const all = mode === 'add' && this.current.kind === 'files' ? [...this.current.files, ...files] : files;
-    await this.importFiles(all, { notRead });
+    try {
+      await this.importFiles(all, { notRead, signal });
+    } catch (error) {
+      if (!signal?.aborted) throw error;
+      const inUse = this.loaded ? `the images in use are still the ${this.loaded.name}` : 'no images are in use';
+      throw new UserFacingError('dataset', `The import was cancelled: nothing of it was kept, and ${inUse}.`);
+    }
     await this.keep(all);
   }
 
@@ -205,11 +214,17 @@ export class Datasets {
   }
 
   /** `quiet`: no notice about skipped files (a restored dataset was reported when it was dropped). `notRead`: files the page left out. */
-  private async importFiles(files: InputFile[], { quiet = false, notRead = [] as SkippedFile[], announce = true } = {}): Promise<void> {
+  private async importFiles(
+    files: InputFile[],
+    { quiet = false, notRead = [] as SkippedFile[], announce = true, signal = undefined as AbortSignal | undefined } = {},
+  ): Promise<void> {
     const report = await importImages(files, this.target(), {
       decode: this.deps.files.decode,
       onProgress: (p) => this.deps.emit({ type: 'datasetProgress', done: p.done, total: p.total }),
+      signal,
     });
+    // Cancelled after the last file: still nothing of it is used.
+    signal?.throwIfAborted();
     if (notRead.length > 0) report.skipped = [...report.skipped, ...notRead];
     if (!report.dataset) {
       // Keep what we had, with its own counts; list why nothing from this drop could be used.

@@ -1,5 +1,6 @@
 import { type PixelCNNConfig, type SavedModel, ModelFileError, loadWeights, modelFromSaved, describeConfig, sameArchitecture } from '../../model';
 import { readSavedModel } from '../../model/modelFile';
+import { modelFileSizeProblem } from '../../model/memory';
 import { UserFacingError } from '../errors';
 import type { EngineEvent } from '../protocol';
 import { factsOf, type ModelSlot } from './modelSlot';
@@ -33,6 +34,9 @@ export class ModelImport {
   async importModel(text: string, fileName: string, switchArchitecture = false): Promise<void> {
     const { slot, persistence } = this.deps;
     const model = slot.require();
+    // Text as long as the file's bytes (a model file is ASCII JSON): refused before it is parsed.
+    const tooLarge = modelFileSizeProblem(fileName, text.length);
+    if (tooLarge) throw new UserFacingError('import', `${tooLarge} Nothing was changed.`);
     let json: unknown;
     try {
       json = JSON.parse(text);

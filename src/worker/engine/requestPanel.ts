@@ -10,6 +10,7 @@ export function requestPanel(request: EngineRequest): ErrorContext {
     case 'init':
       return 'backend';
     case 'importImages':
+    case 'cancelImport':
     case 'useBuiltinDataset':
       return 'dataset';
     case 'train':

@@ -9,6 +9,7 @@ import type { EngineEvent, ErrorContext, SampleSettings } from '../protocol';
 import { type SampleRun, type SamplerFn, SamplingSession } from '../samplingSession';
 import { SAMPLE_SETTINGS, settingsProblem } from '../settings';
 import type { ModelSlot } from './modelSlot';
+import { valueText } from '../../model/valueText';
 
 /**
  * Sampling control: starts a grid (fresh images, a held-out image's
@@ -82,8 +83,9 @@ export class SamplingControl {
    */
   async complete(testIndex: number, settings: SampleSettings): Promise<void> {
     const { images: test, labels } = this.deps.heldOut();
+    if (test.count === 0) throw new UserFacingError('sampling', 'The dataset in use holds no images out, so there is none to continue.');
     if (!Number.isInteger(testIndex) || testIndex < 0 || testIndex >= test.count) {
-      throw new UserFacingError('sampling', `Pick a held-out image from 0 to ${test.count - 1}; got ${testIndex}.`);
+      throw new UserFacingError('sampling', `Pick a held-out image from 0 to ${test.count - 1}; got ${valueText(testIndex)}.`);
     }
     const perImage = test.width * test.height * test.channels;
     const image = test.pixels.subarray(testIndex * perImage, (testIndex + 1) * perImage);
@@ -110,7 +112,7 @@ export class SamplingControl {
       throw new UserFacingError('sampling', `The drawing has level ${image[outOfRange]} at value ${outOfRange}; this model has levels 0 to ${levels - 1}.`);
     }
     if (!Number.isInteger(keepRows) || keepRows < 0 || keepRows > height) {
-      throw new UserFacingError('sampling', `Rows to keep must be a whole number from 0 to ${height}, got ${keepRows}.`);
+      throw new UserFacingError('sampling', `Rows to keep must be a whole number from 0 to ${height}, got ${valueText(keepRows)}.`);
     }
     await this.start(settings, repeated(image, perImage, keepRows * width * colorChannels), null, true);
   }
