@@ -72,6 +72,7 @@ export class Engine {
       slot: this.slot,
       heldOutScore: (steps) => this.training.scoreAt(steps),
       shipsModels: deps.loadPretrained !== undefined,
+      keepData: () => this.datasets.keepCurrent(),
     });
     this.datasets = new Datasets({
       emit,
@@ -185,6 +186,10 @@ export class Engine {
         return this.modelImport.importModel(request.text, request.fileName, request.switchArchitecture ?? false);
       case 'restoreCheckpoint':
         return this.restoreCheckpoint(request.checkpoint);
+      case 'deleteCheckpoint':
+        // The room it frees may be what a save lacked: the model is saved again if it has changed since.
+        await this.persistence.deleteCheckpoint(request.checkpoint);
+        return this.persistence.saveNow(this.training.running);
       case 'saveNow':
         return this.persistence.saveNow(this.training.running);
       case 'setSaving':

@@ -46,6 +46,10 @@ export function createEngine(emit: (event: EngineEvent, transfer?: Transferable[
     loadPretrained,
     checkpoints: indexedDbCheckpointStorage(),
     claimStorage: claimIndexedDbStorage,
+    storageEstimate: async () => {
+      const { usage = 0, quota = 0 } = await navigator.storage.estimate();
+      return { usage, quota };
+    },
     trainingHelpers: { start: startBrowserHelper, cores: navigator.hardwareConcurrency },
     ...(earlyGrid ? { earlyGrid } : {}),
   });

@@ -22,7 +22,7 @@ export interface DatasetsDeps {
   /** Where images come from and are kept: the built-in sets' loaders, the image decoder, the store of the user's images. */
   files: Pick<EngineDeps, 'loadBuiltinDigits' | 'loadBuiltin' | 'decode' | 'datasets'>;
   /** Whether this tab writes browser storage, and the check of a refused write. */
-  persistence: Pick<Persistence, 'saving' | 'storageTaken'>;
+  persistence: Pick<Persistence, 'saving' | 'writeRefused'>;
   /** The model's config: the images are fitted to its geometry. */
   config(): PixelCNNConfig;
   /** Other data is in use: true when the model took the data's class names (it is announced again, after the data). */
@@ -173,7 +173,7 @@ export class Datasets {
       await this.deps.files.datasets?.save(files);
       if (!files) await this.deps.files.datasets?.saveBuiltin?.(builtin);
     } catch (error) {
-      if (this.deps.persistence.storageTaken(error)) return;
+      if (await this.deps.persistence.writeRefused(error)) return;
       this.deps.emit({
         type: 'notice',
         message: `Your images could not be kept in this browser (${errorText(error)}); they are in use now, but a reload will start from the built-in digits.`,
