@@ -127,3 +127,25 @@ test('site data cleared while training is noticed: the model in memory is kept, 
   await expect(page.getByTestId('model-origin')).toHaveText('restored from this browser');
   await expect(region(page, 'Model').getByText(describeTiny(TINY), { exact: true })).toBeVisible();
 });
+
+test('site data cleared while the model is at rest is noticed within seconds and saved again, so a reload keeps the model', async ({ page, context }) => {
+  test.setTimeout(300_000);
+  await openTinyApp(page);
+  await stepOnce(page);
+  await stepOnce(page);
+  await expect.poll(() => savedSteps(page)).toBe(2);
+
+  // Cleared while nothing trains and no save is due.
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Storage.clearDataForOrigin', { origin: new URL(page.url()).origin, storageTypes: 'all' });
+  await expect(page.locator('.notices .notice').filter({ hasText: "This site's data was cleared in the browser while the app was open" })).toContainText(
+    'The model is still here, at step 2, and was saved again with your images; the History starts afresh.',
+  );
+  await expect.poll(() => savedSteps(page)).toBe(2);
+
+  await page.reload();
+  await waitForApp(page);
+  await expect(page.getByTestId('model-steps')).toHaveText('2');
+  await expect(page.getByTestId('model-origin')).toHaveText('restored from this browser');
+  await expect(region(page, 'Model').getByText(describeTiny(TINY), { exact: true })).toBeVisible();
+});

@@ -205,6 +205,12 @@ export class Engine {
 
   private async init({ config, backend, remembered, sampleOnStart, saving }: Extract<EngineRequest, { type: 'init' }>): Promise<void> {
     await this.persistence.start(saving ?? true);
+    this.persistence.watchClaim(
+      () => !this.training.running,
+      (job) => {
+        this.queue = this.queue.then(job).catch((error: unknown) => this.fail('model', error));
+      },
+    );
     // A remembered config too big for this browser (an older version remembered configs before they were built) is not timed or built.
     const tooBig = memoryProblem(config, this.training.settings.batchSize, this.memoryBackend(backend));
     if (tooBig) {

@@ -65,6 +65,9 @@ function harness() {
       // A new claim lets writes through again, as claimIndexedDbStorage's does after a clear.
       if (failure === 'cleared') failure = null;
     },
+    checkClaim: async () => {
+      if (failure === 'cleared') throw new StorageClearedError("the browser's data for this site was cleared");
+    },
     storageEstimate: async () => ({ usage: 9_900_000, quota: 10_000_000 }),
   });
   return {
@@ -142,5 +145,22 @@ describe('browser storage failing under the engine', () => {
     // It goes on saving as before.
     await h.engine.handle({ type: 'step', settings: gentle });
     expect((await h.inner.load())!.meta.steps).toBe(3);
+  });
+
+  it('notices the site data cleared while nothing is being saved, within seconds, and writes the model at rest again', async () => {
+    const h = harness();
+    await h.engine.handle({ type: 'init', config: tiny });
+    await h.engine.handle({ type: 'step', settings: gentle });
+    await h.inner.save({ ...(await h.inner.load())!, meta: { steps: -1 } });
+    h.fail('cleared');
+    // No request comes: the engine's own check finds the claim gone.
+    for (let i = 0; i < 200 && !h.all('notice').some((n) => n.message.includes('cleared')); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(h.all('notice').map((n) => n.message)).toEqual([
+      expect.stringMatching(/^This site's data was cleared .* The model is still here, at step 1, and was saved again/),
+    ]);
+    expect(h.claims()).toBe(2);
+    expect((await h.inner.load())!.meta.steps).toBe(1);
+    // Requests are still answered after the check.
+    expect(await h.engine.handle({ type: 'step', settings: gentle })).toEqual({ status: 'done' });
   });
 });

@@ -111,6 +111,19 @@ export async function claimIndexedDbStorage(): Promise<void> {
   writerToken = token;
 }
 
+/**
+ * Resolves while this engine's claim on storage stands (or it never made
+ * one); otherwise throws what a write would: StorageClearedError when the
+ * claim is gone, StorageTakenError when another engine's is there.
+ */
+export async function checkIndexedDbClaim(): Promise<void> {
+  const token = writerToken;
+  if (!token) return;
+  const owner = await run<unknown>(MODELS, 'readonly', (s) => s.get(OWNER_KEY));
+  if (owner === undefined) throw new StorageClearedError("the browser's data for this site was cleared");
+  if (owner !== token) throw new StorageTakenError('another tab saves the model and images now');
+}
+
 function run<T>(storeName: string, mode: IDBTransactionMode, action: (store: IDBObjectStore) => IDBRequest<T>, checkClaim = true): Promise<T> {
   const token = mode === 'readwrite' && checkClaim ? writerToken : null;
   return openDatabase().then(

@@ -15,7 +15,7 @@ import type { ModelSlot } from './modelSlot';
 export interface PersistenceDeps {
   emit(event: EngineEvent, transfer?: Transferable[]): void;
   /** Where the model and the history are kept (the history in memory without `checkpoints`), the claim on browser storage, and its room. */
-  storage: Pick<EngineDeps, 'store' | 'checkpoints' | 'claimStorage' | 'storageEstimate'>;
+  storage: Pick<EngineDeps, 'store' | 'checkpoints' | 'claimStorage' | 'checkClaim' | 'storageEstimate'>;
   /** Writes the images in use again (after the site's data was cleared). */
   keepData(): Promise<void>;
   /** The model in use (null before the first), its steps and origin, and what is recorded with its weights. */
@@ -32,6 +32,8 @@ const SAVE_EVERY = 50;
 const SAVE_INTERVAL_MS = 4_000;
 /** While training, a checkpoint joins the history at the first evaluation this long after the last one. */
 const CHECKPOINT_INTERVAL_MS = 120_000;
+/** Between checks, while no save is due, that the site's data was not cleared under the app (a training run's saves find out by themselves). */
+const CLAIM_CHECK_MS = 3_000;
 
 export class Persistence {
   /** False while another tab owns browser storage: nothing is written, and the history lives in memory. */
@@ -65,6 +67,29 @@ export class Persistence {
   async start(saving: boolean): Promise<void> {
     this.writing = saving;
     if (saving) await this.claimStorage();
+  }
+
+  /**
+   * Checks every few seconds, when `idle` and through `enqueue` (after the
+   * requests under way), that the site's data was not cleared while no save
+   * was due, so a model at rest is written again before a reload could lose
+   * it (writeRefused).
+   */
+  watchClaim(idle: () => boolean, enqueue: (job: () => Promise<void>) => void): void {
+    const check = this.deps.storage.checkClaim;
+    if (!check) return;
+    const timer = setInterval(() => {
+      if (!this.writing || this.rewriting || !idle()) return;
+      enqueue(async () => {
+        try {
+          await check();
+        } catch (error) {
+          // A failed read says nothing about the claim: the next check or write tries again.
+          await this.writeRefused(error);
+        }
+      });
+    }, CLAIM_CHECK_MS);
+    (timer as unknown as { unref?: () => void }).unref?.();
   }
 
   /** Gains or gives up browser storage; false when it was so already. */
