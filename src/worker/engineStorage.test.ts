@@ -163,4 +163,29 @@ describe('browser storage failing under the engine', () => {
     // Requests are still answered after the check.
     expect(await h.engine.handle({ type: 'step', settings: gentle })).toEqual({ status: 'done' });
   });
+
+  it('says images it cannot keep for want of room in plain words, with what they need, and keeps them in use', async () => {
+    const full = memoryDatasetStore();
+    const { engine, all, last } = recordingEngine({
+      loadBuiltinDigits: async () => squares(),
+      datasets: {
+        ...full,
+        save: async (files) => {
+          if (files) throw new StorageFullError("the browser's storage for this site is full");
+          await full.save(files);
+        },
+      },
+      storageEstimate: async () => ({ usage: 9_900_000, quota: 10_000_000 }),
+      decode: async () => ({ width: 4, height: 4, rgba: new Uint8ClampedArray(64).fill(200) }),
+    });
+    await engine.handle({ type: 'init', config: tiny });
+    // 1,000 bytes each, with a PNG signature (the stand-in decoder reads none of it).
+    const png = () => Object.assign(new Uint8Array(1000), { 0: 0x89, 1: 0x50, 2: 0x4e, 3: 0x47, 4: 0x0d, 5: 0x0a, 6: 0x1a, 7: 0x0a });
+    const files = Array.from({ length: 8 }, (_, i) => ({ name: `a${i}.png`, bytes: png() }));
+    expect(await engine.handle({ type: 'importImages', files })).toEqual({ status: 'done' });
+    expect(last('dataset')!.dataset.name).toBe('8 imported images');
+    expect(all('notice').map((n) => n.message)).toContain(
+      'Your images could not be saved in this browser: its storage for this site is full. Saving them needs about 8 kB (this browser lets the site use 10 MB, and 10 MB of it is in use). They are in use now, but a reload will start from the built-in digits. To make room, delete old entries in History, or keep fewer images.',
+    );
+  });
 });

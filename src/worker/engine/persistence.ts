@@ -249,24 +249,28 @@ export class Persistence {
    * `saveProblem` until a write goes through.
    */
   private async storageFull(what: string, saved: SavedModel): Promise<void> {
-    const needs = formatBytes(JSON.stringify(saved).length);
-    let room = '';
-    try {
-      const estimate = await this.deps.storage.storageEstimate?.();
-      if (estimate && estimate.quota > 0)
-        room = ` (this browser lets the site use ${formatBytes(estimate.quota)}, and ${formatBytes(estimate.usage)} of it is in use)`;
-    } catch {
-      // How much room there is only helps the sentence; it is left out when the browser does not say.
-    }
     const kept =
       this.savedSteps === null ? 'Nothing saved before is lost' : `The model saved before, at step ${this.savedSteps.toLocaleString('en-US')}, is kept`;
     this.problemShown = true;
     this.deps.emit({
       type: 'saveProblem',
       message:
-        `${what} could not be saved in this browser: its storage for this site is full. Saving it needs about ${needs}${room}. ` +
+        `${what} could not be saved in this browser: its storage for this site is full. Saving it needs about ${await this.room(JSON.stringify(saved).length)}. ` +
         `${kept}, and training goes on. To make room, export the model to a file (Model panel) or delete old entries in History.`,
     });
+  }
+
+  /** "12 MB (this browser lets the site use 1.2 GB, and 1.2 GB of it is in use)": what a write needs, and the room there is when the browser says. */
+  async room(bytes: number): Promise<string> {
+    try {
+      const estimate = await this.deps.storage.storageEstimate?.();
+      if (estimate && estimate.quota > 0) {
+        return `${formatBytes(bytes)} (this browser lets the site use ${formatBytes(estimate.quota)}, and ${formatBytes(estimate.usage)} of it is in use)`;
+      }
+    } catch {
+      // How much room there is only helps the sentence; it is left out when the browser does not say.
+    }
+    return formatBytes(bytes);
   }
 
   /** A write went through: a save problem shown is over. */
@@ -292,6 +296,7 @@ export class Persistence {
   }
 }
 
-function isStorageFull(error: unknown): boolean {
+/** Whether a write failed for want of room in browser storage. */
+export function isStorageFull(error: unknown): boolean {
   return error instanceof Error && (error.name === 'StorageFullError' || error.name === 'QuotaExceededError');
 }
