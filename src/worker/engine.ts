@@ -187,9 +187,7 @@ export class Engine {
       case 'restoreCheckpoint':
         return this.restoreCheckpoint(request.checkpoint);
       case 'deleteCheckpoint':
-        // The room it frees may be what a save lacked: the model is saved again if it has changed since.
-        await this.persistence.deleteCheckpoint(request.checkpoint);
-        return this.persistence.saveNow(this.training.running);
+        return this.persistence.deleteCheckpoint(request.checkpoint, this.training.running);
       case 'saveNow':
         return this.persistence.saveNow(this.training.running);
       case 'setSaving':

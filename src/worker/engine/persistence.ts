@@ -173,10 +173,16 @@ export class Persistence {
     }
   }
 
-  /** Deletes checkpoint `id` from the history (to make room in browser storage, say). */
-  async deleteCheckpoint(id: number): Promise<void> {
+  /**
+   * Deletes checkpoint `id` from the history (to make room in browser
+   * storage, say). The room it frees may be what a save lacked: the model is
+   * saved again when it changed since its last save (at the next step while
+   * `training`).
+   */
+  async deleteCheckpoint(id: number, training: boolean): Promise<void> {
     await this.history().remove(id);
     await this.emitCheckpoints();
+    await this.saveNow(training);
   }
 
   async emitCheckpoints(): Promise<void> {
