@@ -161,6 +161,12 @@ export async function cancelImport(): Promise<boolean> {
   return call('dataset', { type: 'cancelImport' });
 }
 
+/** Deletes a checkpoint from the training history (to make room in browser storage). */
+export async function deleteCheckpoint(checkpoint: number): Promise<boolean> {
+  clearErrors('model');
+  return call('model', { type: 'deleteCheckpoint', checkpoint });
+}
+
 /** Back to a checkpoint of the training history, or to the shipped model. */
 export async function restoreCheckpoint(checkpoint: number | 'pretrained'): Promise<boolean> {
   clearErrors('model');

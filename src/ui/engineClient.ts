@@ -75,6 +75,8 @@ export function startEngine(config: PixelCNNConfig = useStudio.getState().startC
     importProgress: null,
     sampling: INITIAL_SAMPLING,
     errors: {},
+    // The new engine says again if its saves find no room.
+    saveProblem: null,
   });
   sampleChannel.clear();
   cancelQueuedProgress();

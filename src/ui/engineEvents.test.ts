@@ -138,4 +138,14 @@ describe("the page's reducer", () => {
     expect(state().storage).toBe('lost');
     expect(state().notices.map((n) => n.message)).toEqual(['Imported “a.json”.', expect.stringMatching(/^Another tab took over saving/)]);
   });
+
+  it('a save refused for want of room: a lasting problem, said once as a notice, taken back by the next save', () => {
+    useStudio.setState({ notices: [], saveProblem: null });
+    handleEvent({ type: 'saveProblem', message: 'The model at step 2 could not be saved in this browser.' });
+    handleEvent({ type: 'saveProblem', message: 'The model at step 3 could not be saved in this browser.' });
+    expect(state().saveProblem).toBe('The model at step 3 could not be saved in this browser.');
+    expect(state().notices.map((n) => n.message)).toEqual(['The model at step 2 could not be saved in this browser.']);
+    handleEvent({ type: 'saveProblem', message: null });
+    expect(state().saveProblem).toBeNull();
+  });
 });

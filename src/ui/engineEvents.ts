@@ -183,6 +183,11 @@ export function handleEvent(event: StoreEvent): void {
     case 'storageTaken':
       markStorageLost();
       return;
+    case 'saveProblem':
+      // Said once as a notice too, where a user scrolled down to their training sees it; the banner stays.
+      if (event.message !== null && useStudio.getState().saveProblem === null) addNotice(event.message);
+      useStudio.setState({ saveProblem: event.message });
+      return;
     case 'notice':
       addNotice(event.message, event.lasting ?? false);
       return;

@@ -98,6 +98,8 @@ export interface StudioState {
   /** The training history the engine keeps (checkpoints to go back to). */
   checkpoints: CheckpointList | null;
   storage: StorageOwnership;
+  /** Why the engine's last write to browser storage failed for want of room, until a write goes through. */
+  saveProblem: string | null;
 }
 
 export function randomSeed(): number {
@@ -143,6 +145,7 @@ export const useStudio = create<StudioState>()(() => ({
   notices: [],
   checkpoints: null,
   storage: 'checking',
+  saveProblem: null,
 }));
 
 /** The step count shown everywhere: the live training step, or the model's saved count. */

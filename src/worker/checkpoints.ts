@@ -91,6 +91,14 @@ export class CheckpointHistory {
     return entry;
   }
 
+  /** Deletes checkpoint `id`: its name first, then its weights, so a write cut short leaves an unnamed model, never a name without one. */
+  async remove(id: number): Promise<void> {
+    const entries = await this.entries();
+    if (!entries.some((e) => e.id === id)) return;
+    await this.storage.writeIndex(entries.filter((e) => e.id !== id));
+    await this.storage.deleteModel(id);
+  }
+
   /** The weights of checkpoint `id`, or null when it is no longer kept. */
   async read(id: number): Promise<SavedModel | null> {
     const entries = await this.entries();

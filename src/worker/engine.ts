@@ -77,6 +77,7 @@ export class Engine {
       slot: this.slot,
       heldOutScore: (steps) => this.training.scoreAt(steps),
       shipsModels: deps.loadPretrained !== undefined,
+      keepData: () => this.datasets.keepCurrent(),
     });
     this.datasets = new Datasets({
       emit,
@@ -197,6 +198,8 @@ export class Engine {
         return this.modelImport.importModel(request.text, request.fileName, request.switchArchitecture ?? false);
       case 'restoreCheckpoint':
         return this.restoreCheckpoint(request.checkpoint);
+      case 'deleteCheckpoint':
+        return this.persistence.deleteCheckpoint(request.checkpoint, this.training.running);
       case 'saveNow':
         return this.persistence.saveNow(this.training.running);
       case 'setSaving':
@@ -212,6 +215,12 @@ export class Engine {
 
   private async init({ config, backend, remembered, sampleOnStart, saving, safeStart }: Extract<EngineRequest, { type: 'init' }>): Promise<void> {
     await this.persistence.start(saving ?? true);
+    this.persistence.watchClaim(
+      () => !this.training.running,
+      (job) => {
+        this.queue = this.queue.then(job).catch((error: unknown) => this.fail('model', error));
+      },
+    );
     // A remembered config too big for this browser (an older version remembered configs before they were built) is not timed or built.
     const tooBig = memoryProblem(config, this.training.settings.batchSize, this.memoryBackend(backend));
     if (tooBig) {

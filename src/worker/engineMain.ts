@@ -13,7 +13,7 @@ import type { SavedModel } from '../model/modelFile';
 import { adoptTrial, selectBackend, timeBackends, whenDeviceLost } from './backend';
 import type { EarlyGrid } from './earlyGrid';
 import { Engine } from './engine';
-import { claimIndexedDbStorage, indexedDbCheckpointStorage, indexedDbDatasetStore, indexedDbModelStore } from './modelStore';
+import { checkIndexedDbClaim, claimIndexedDbStorage, indexedDbCheckpointStorage, indexedDbDatasetStore, indexedDbModelStore } from './modelStore';
 import { loadPretrainedModel } from './pretrained';
 import type { EngineEvent } from './protocol';
 import { startBrowserHelper } from './dataParallel/helperWorker';
@@ -46,6 +46,11 @@ export function createEngine(emit: (event: EngineEvent, transfer?: Transferable[
     loadPretrained,
     checkpoints: indexedDbCheckpointStorage(),
     claimStorage: claimIndexedDbStorage,
+    checkClaim: checkIndexedDbClaim,
+    storageEstimate: async () => {
+      const { usage = 0, quota = 0 } = await navigator.storage.estimate();
+      return { usage, quota };
+    },
     trainingHelpers: { start: startBrowserHelper, cores: navigator.hardwareConcurrency },
     ...(earlyGrid ? { earlyGrid } : {}),
   });

@@ -2,7 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type PixelCNNConfig } from '../model/config';
 import type { ImageDataset } from '../data/types';
 import { useCpuBackend } from '../test/tfSetup';
-import { fatalEngineProblem, plainEngineText } from './errors';
+import { memoryProblem } from '../model/memory';
+import { UserFacingError, fatalEngineProblem, plainEngineText } from './errors';
 import { recordingEngine, testBackend } from './testEngine';
 
 beforeAll(useCpuBackend);
@@ -88,6 +89,13 @@ describe('a dead engine', () => {
     expect(fatalEngineProblem(new RangeError('Array buffer allocation failed'))).toBe('the engine ran out of memory');
     expect(fatalEngineProblem(new Error('GPU device was lost: destroyed'))).toBe('the graphics device stopped responding');
     expect(fatalEngineProblem(new Error('The learning rate must be a positive number, got 0.'))).toBeNull();
+    expect(fatalEngineProblem(new Error('WebGL: OOM when allocating a texture'))).toBe('the engine ran out of memory');
+    // A refusal of a batch too big for wasm speaks of "room for fragmentation": it once read as "OOM", and the refusal ended the engine.
+    const refusal = memoryProblem(DEFAULT_CONFIG, 256, 'wasm')!;
+    expect(refusal).toMatch(/room/);
+    expect(fatalEngineProblem(new Error(refusal))).toBeNull();
+    expect(fatalEngineProblem(new UserFacingError('training', refusal))).toBeNull();
+    expect(fatalEngineProblem(new UserFacingError('training', 'The engine ran out of memory before, so this is said in plain words.'))).toBeNull();
     expect(plainEngineText('Uncaught RuntimeError: Aborted(). Build with -sASSERTIONS for more info.')).toBe(
       'The engine ran out of memory or hit an internal error in its WebAssembly code.',
     );

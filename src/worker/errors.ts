@@ -24,14 +24,15 @@ export class UserFacingError extends Error {
  * every later request would fail the same way, so the engine must start over.
  */
 export function fatalEngineProblem(error: unknown): string | null {
-  // The app's own sentences for the user are refusals, never a dead engine, whatever words from a file name or a file they quote.
+  // The app's own sentences for the user are refusals, never a dead engine, whatever words they quote (a file's name, or memory in a refusal of a batch too big).
   if (error instanceof UserFacingError) return null;
   const text = errorText(error);
   const name = error instanceof Error ? error.name : '';
   if (/Aborted\(|RuntimeError|-sASSERTIONS|unreachable executed|memory access out of bounds/i.test(`${name} ${text}`)) {
     return 'the engine ran out of memory or hit an internal error in its WebAssembly code';
   }
-  if (/out of memory|Cannot enlarge memory|Array buffer allocation failed|allocation failed|OOM/i.test(text)) {
+  // "OOM" as a word, in capitals: not the "room" of "less room for fragmentation".
+  if (/out of memory|Cannot enlarge memory|allocation failed/i.test(text) || /\bOOM\b/.test(text)) {
     return 'the engine ran out of memory';
   }
   if (/device (was |is )?lost|context lost|CONTEXT_LOST/i.test(text)) {

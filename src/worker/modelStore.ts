@@ -78,6 +78,21 @@ export class StorageTakenError extends Error {
   override name = 'StorageTakenError';
 }
 
+/** Thrown by a write the browser refused for want of space (its QuotaExceededError): nothing of that write was kept. */
+export class StorageFullError extends Error {
+  override name = 'StorageFullError';
+}
+
+/**
+ * Thrown by a write after this engine's claim vanished from storage: the
+ * browser's data for the site was cleared (by the user or the browser) while
+ * the app ran. Nothing of that write was kept; claiming storage again lets
+ * writes through.
+ */
+export class StorageClearedError extends Error {
+  override name = 'StorageClearedError';
+}
+
 /** Where the claim is kept: beside the current model, read in the same transaction as every write. */
 const OWNER_KEY = 'owner';
 /** This engine's claim, once it has made one; writes then go through only while the stored claim is still its own. */
@@ -90,9 +105,23 @@ let writerToken: string | null = null;
  * a write already under way when the other took over.
  */
 export async function claimIndexedDbStorage(): Promise<void> {
-  writerToken ??= `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
-  const token = writerToken;
+  const token = writerToken ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
   await run(MODELS, 'readwrite', (s) => s.put(token, OWNER_KEY), false);
+  // Only a claim that is stored counts: a missing one later means the site's data was cleared.
+  writerToken = token;
+}
+
+/**
+ * Resolves while this engine's claim on storage stands (or it never made
+ * one); otherwise throws what a write would: StorageClearedError when the
+ * claim is gone, StorageTakenError when another engine's is there.
+ */
+export async function checkIndexedDbClaim(): Promise<void> {
+  const token = writerToken;
+  if (!token) return;
+  const owner = await run<unknown>(MODELS, 'readonly', (s) => s.get(OWNER_KEY));
+  if (owner === undefined) throw new StorageClearedError("the browser's data for this site was cleared");
+  if (owner !== token) throw new StorageTakenError('another tab saves the model and images now');
 }
 
 function run<T>(storeName: string, mode: IDBTransactionMode, action: (store: IDBObjectStore) => IDBRequest<T>, checkClaim = true): Promise<T> {
@@ -102,12 +131,15 @@ function run<T>(storeName: string, mode: IDBTransactionMode, action: (store: IDB
       new Promise<T>((resolve, reject) => {
         const transaction = db.transaction(token ? [...new Set([storeName, MODELS])] : storeName, mode);
         let request: IDBRequest<T> | null = null;
-        let taken = false;
+        let refusal: Error | null = null;
         if (token) {
           const owner = transaction.objectStore(MODELS).get(OWNER_KEY);
           owner.onsuccess = () => {
-            if (owner.result !== undefined && owner.result !== token) {
-              taken = true;
+            if (owner.result !== token) {
+              refusal =
+                owner.result === undefined
+                  ? new StorageClearedError("the browser's data for this site was cleared")
+                  : new StorageTakenError('another tab saves the model and images now');
               transaction.abort();
               return;
             }
@@ -122,10 +154,12 @@ function run<T>(storeName: string, mode: IDBTransactionMode, action: (store: IDB
         };
         const failed = () => {
           db.close();
+          const error = transaction.error;
           reject(
-            taken
-              ? new StorageTakenError('another tab saves the model and images now')
-              : new Error(`IndexedDB ${mode} failed: ${transaction.error?.message ?? 'unknown error'}`),
+            refusal ??
+              (error?.name === 'QuotaExceededError'
+                ? new StorageFullError("the browser's storage for this site is full")
+                : new Error(`IndexedDB ${mode} failed: ${error?.message ?? 'unknown error'}`)),
           );
         };
         transaction.onerror = failed;

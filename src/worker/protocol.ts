@@ -288,6 +288,8 @@ export type EngineRequest =
   | { type: 'importModel'; text: string; fileName: string; switchArchitecture?: boolean }
   /** Go back to a checkpoint of the history, or to the model shipped with the app. */
   | { type: 'restoreCheckpoint'; checkpoint: number | 'pretrained' }
+  /** Delete a checkpoint from the history (to make room in browser storage); a model left unsaved for want of room is saved again. */
+  | { type: 'deleteCheckpoint'; checkpoint: number }
   /** Save the model now (the page is being hidden or closed); while training, at the end of the current step. */
   | { type: 'saveNow' }
   /** Whether this tab owns browser storage; gaining it (a take-over) writes this tab's model and images at once. */
@@ -378,6 +380,12 @@ export type EngineEvent =
   | { type: 'checkpoints'; list: CheckpointList }
   /** A write was refused: another tab's engine has claimed browser storage, so this one no longer saves. */
   | { type: 'storageTaken' }
+  /**
+   * A write the browser refused for want of room, in plain words (what was
+   * not saved, what it needs, what to do); null once a write went through.
+   * It lasts until then, unlike a notice.
+   */
+  | { type: 'saveProblem'; message: string | null }
   /** A passing remark; `lasting` ones stay until the user dismisses them (what a safe start did, say). */
   | { type: 'notice'; message: string; lasting?: boolean }
   /** The outcome of the request sent with `id` (EngineCall). */

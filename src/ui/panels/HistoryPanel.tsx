@@ -1,4 +1,4 @@
-import { restoreCheckpoint } from '../actions';
+import { deleteCheckpoint, restoreCheckpoint } from '../actions';
 import { Panel } from '../components/Panel';
 import { useStudio } from '../store';
 import type { CheckpointInfo } from '../../worker/protocol';
@@ -36,6 +36,15 @@ export function HistoryPanel() {
               aria-label={`Go back to step ${entry.steps.toLocaleString('en-US')}`}
             >
               Go back
+            </button>
+            <button
+              type="button"
+              className="link-button"
+              onClick={() => deleteCheckpoint(entry.id)}
+              disabled={!ready || busy}
+              aria-label={`Delete step ${entry.steps.toLocaleString('en-US')}`}
+            >
+              Delete
             </button>
           </li>
         ))}

@@ -1,3 +1,4 @@
+import { exportModel } from '../actions';
 import { takeOverStorage } from '../tabStorage';
 import { useStudio } from '../store';
 
@@ -5,8 +6,33 @@ import { useStudio } from '../store';
  * Says when this tab does not save: another tab owned the saved model and
  * images when it opened, or took them over since. Either way it offers to
  * take them (back) over; nothing is ever overwritten without that click.
+ * Says too, until a save goes through, that the browser's storage was full.
  */
 export function StorageBanner() {
+  return (
+    <>
+      <OwnershipBanner />
+      <SaveProblemBanner />
+    </>
+  );
+}
+
+/** The browser refused a save for want of room: what was not saved and what makes room, with the export one click away. */
+function SaveProblemBanner() {
+  const problem = useStudio((s) => s.saveProblem);
+  const ready = useStudio((s) => s.engine.state === 'ready' && s.model !== null);
+  if (problem === null) return null;
+  return (
+    <div className="storage-banner" role="alert" data-testid="save-problem">
+      <span>{problem}</span>
+      <button type="button" className="primary" onClick={() => void exportModel()} disabled={!ready}>
+        Export model
+      </button>
+    </div>
+  );
+}
+
+function OwnershipBanner() {
   const storage = useStudio((s) => s.storage);
   if (storage === 'owner' || storage === 'checking') return null;
   const text =

@@ -11,7 +11,7 @@ import { classMismatch, classSummary } from '../conditioning';
 import { UserFacingError, errorText } from '../errors';
 import type { DatasetSummary, EngineEvent } from '../protocol';
 import type { EngineDeps } from './deps';
-import type { Persistence } from './persistence';
+import { type Persistence, isStorageFull } from './persistence';
 
 /**
  * The datasets: the images in use (a built-in set or the user's own files),
@@ -24,7 +24,7 @@ export interface DatasetsDeps {
   /** Where images come from and are kept: the built-in sets' loaders, the image decoder, the store of the user's images. */
   files: Pick<EngineDeps, 'loadBuiltinDigits' | 'loadBuiltin' | 'decode' | 'datasets'>;
   /** Whether this tab writes browser storage, and the check of a refused write. */
-  persistence: Pick<Persistence, 'saving' | 'storageTaken'>;
+  persistence: Pick<Persistence, 'saving' | 'writeRefused' | 'room'>;
   /** The model's config: the images are fitted to its geometry. */
   config(): PixelCNNConfig;
   /** Other data is in use: true when the model took the data's class names (it is announced again, after the data). */
@@ -188,7 +188,17 @@ export class Datasets {
       await this.deps.files.datasets?.save(files);
       if (!files) await this.deps.files.datasets?.saveBuiltin?.(builtin);
     } catch (error) {
-      if (this.deps.persistence.storageTaken(error)) return;
+      if (await this.deps.persistence.writeRefused(error)) return;
+      if (files && isStorageFull(error)) {
+        const bytes = files.reduce((sum, f) => sum + f.bytes.byteLength, 0);
+        this.deps.emit({
+          type: 'notice',
+          message:
+            `Your images could not be saved in this browser: its storage for this site is full. Saving them needs about ${await this.deps.persistence.room(bytes)}. ` +
+            'They are in use now, but a reload will start from the built-in digits. To make room, delete old entries in History, or keep fewer images.',
+        });
+        return;
+      }
       this.deps.emit({
         type: 'notice',
         message: `Your images could not be kept in this browser (${errorText(error)}); they are in use now, but a reload will start from the built-in digits.`,

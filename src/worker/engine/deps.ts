@@ -46,6 +46,10 @@ export interface EngineDeps {
    * engine has claimed it. Omitted: writes are never refused.
    */
   claimStorage?(): Promise<void>;
+  /** Throws as a write would (StorageClearedError, StorageTakenError) when the claim made by `claimStorage` no longer stands; without it, only writes find out. */
+  checkClaim?(): Promise<void>;
+  /** How much browser storage the site may use and uses, in bytes (navigator.storage.estimate), to say how much room a failed write lacked. */
+  storageEstimate?(): Promise<{ usage: number; quota: number }>;
   /**
    * Helper workers that share every training batch (src/worker/dataParallel);
    * without them the engine trains alone. `cores`: the device's

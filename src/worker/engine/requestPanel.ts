@@ -35,6 +35,7 @@ export function requestPanel(request: EngineRequest): ErrorContext {
     case 'setConfig':
     case 'resetModel':
     case 'restoreCheckpoint':
+    case 'deleteCheckpoint':
     case 'saveNow':
     case 'setSaving':
       return 'model';
