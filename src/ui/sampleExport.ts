@@ -1,4 +1,7 @@
-import { GIFEncoder, nearestColorIndex, type Palette, quantize } from 'gifenc';
+import type { Palette } from 'gifenc';
+
+/** gifenc, loaded when a GIF is first made: the page's first load does without it. */
+type Gifenc = typeof import('gifenc');
 import { gridLayout, type GridLayout } from './pixelGrid';
 import { paintNotDrawn, type SampleFrame, type TimelineMark } from './sampleChannel';
 
@@ -92,7 +95,7 @@ const key = (r: number, g: number, b: number) => (r << 16) | (g << 8) | b;
  * and G, drawn over the checker. Exact when there are at most 256; else the
  * nearest of 256 picked by gifenc's quantiser.
  */
-function paletteFor(frame: SampleFrame): { palette: Palette; index: (r: number, g: number, b: number) => number } {
+function paletteFor(frame: SampleFrame, { quantize, nearestColorIndex }: Gifenc): { palette: Palette; index: (r: number, g: number, b: number) => number } {
   const colours = new Map<number, number[]>();
   const add = (r: number, g: number, b: number) => colours.set(key(r, g, b), [r, g, b]);
   add(BACKGROUND[0], BACKGROUND[1], BACKGROUND[2]);
@@ -142,10 +145,11 @@ export async function generationGif(
   onProgress?: (done: number, total: number) => void,
 ): Promise<Uint8Array> {
   const { count, width, height } = frame;
+  const gifenc = await import('gifenc');
   const layout = gifLayout(frame);
-  const { palette, index } = paletteFor(frame);
+  const { palette, index } = paletteFor(frame, gifenc);
   const frames = pickFrames(timeline, frame.drawn);
-  const gif = GIFEncoder();
+  const gif = gifenc.GIFEncoder();
   const canvas = new Uint8Array(layout.canvasWidth * layout.canvasHeight).fill(index(BACKGROUND[0], BACKGROUND[1], BACKGROUND[2]));
   const small = new Uint8Array(count * width * height);
   const s = layout.scale;

@@ -4,7 +4,7 @@ import { levelsToRgba } from '../../pixelGrid';
 import { useStudio } from '../../store';
 import { chooseImage, rankHeldOut } from './inspectActions';
 import { useInspect } from './inspectStore';
-import { InspectView } from './InspectView';
+import { InspectView } from './LazyInspectView';
 
 /**
  * The held-out images ranked by how surprising the model finds them: bits/dim

@@ -3,7 +3,7 @@ import type { PixelBelief } from '../../../worker/inspectProtocol';
 import { useStudio } from '../../store';
 import { PixelBeliefView } from './BeliefChart';
 import { liveBelief, useInspect } from './inspectStore';
-import { InspectView } from './InspectView';
+import { InspectView } from './LazyInspectView';
 import './inspect.css';
 
 /**
