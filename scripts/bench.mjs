@@ -15,7 +15,8 @@
 // `--only first-pixel`: a first visit's first pixel (fresh profile, built app, median of 3);
 // `--only page`: the bundle sizes (page JavaScript, each worker, tfjs) from the build;
 // `--only sampling`: incremental sampling ÷ one forward pass at 28×28 (BENCH_BACKENDS, default wasm);
-// `--only sampling-node`: the same on wasm under Node, without a browser (scripts/bench-sampling.mjs).
+// `--only sampling-node`: the same on wasm under Node, without a browser (scripts/bench-sampling.mjs);
+// `--only training-kernel`: a training step of 16, tfjs wasm against our SIMD kernels, under Node (scripts/bench-training-kernel.mjs).
 // Each prints its figures and a JSON line, and leaves docs/BENCHMARKS.md alone.
 
 import { spawn, execSync, execFileSync } from 'node:child_process';
@@ -33,13 +34,17 @@ const fullSteps = process.env.BENCH_FULL_STEPS ?? '5';
 const trainSteps = process.env.BENCH_TRAIN_STEPS ?? '2';
 const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : null;
-const ONLY = ['training-workers', 'belief-overhead', 'first-pixel', 'page', 'sampling', 'sampling-node', 'colour-first-pixel'];
+const ONLY = ['training-workers', 'belief-overhead', 'first-pixel', 'page', 'sampling', 'sampling-node', 'colour-first-pixel', 'training-kernel'];
 if (only !== null && !ONLY.includes(only)) {
   console.error(`--only takes one of ${ONLY.map((o) => `"${o}"`).join(', ')}, not "${only}"`);
   process.exit(1);
 }
 if (only === 'sampling-node') {
   execFileSync(process.execPath, [new URL('./bench-sampling.mjs', import.meta.url).pathname], { stdio: 'inherit' });
+  process.exit(0);
+}
+if (only === 'training-kernel') {
+  execFileSync(process.execPath, [new URL('./bench-training-kernel.mjs', import.meta.url).pathname], { stdio: 'inherit' });
   process.exit(0);
 }
 if (only === 'belief-overhead') {
