@@ -11,7 +11,7 @@ import { UserFacingError, errorText, fatalEngineProblem } from '../errors';
 import type { EngineEvent, ErrorContext } from '../protocol';
 import { yieldToMessages } from '../samplingSession';
 import { DEFAULT_TRAIN_SETTINGS, TRAIN_SETTINGS, type TrainSettings, defaultTrainingCores, settingsProblem } from '../settings';
-import { DivergenceError, type SharedBatch } from '../trainer';
+import { DivergenceError, type SharedBatch, type TrainingArithmetic } from '../trainer';
 import type { StoredCheckpoint } from '../checkpoints';
 import type { Datasets, LoadedData } from './datasets';
 import type { ModelSlot } from './modelSlot';
@@ -57,6 +57,8 @@ export class TrainingControl {
   private helperPool: HelperPool | null = null;
   /** The cores last announced to the page (a `trainingCores` event). */
   private announcedCores = 0;
+  /** The arithmetic last announced (a `trainingArithmetic` event). */
+  private announcedArithmetic: TrainingArithmetic | null = null;
 
   constructor(private readonly deps: TrainingDeps) {}
 
@@ -170,8 +172,13 @@ export class TrainingControl {
     return bits;
   }
 
-  /** Tells the page how many cores train, when that changed. */
+  /** Tells the page how many cores train, and how the steps' arithmetic runs, when that changed. */
   announceCores(): void {
+    const arithmetic = this.deps.slot.trainer?.arithmetic;
+    if (arithmetic && arithmetic !== this.announcedArithmetic) {
+      this.announcedArithmetic = arithmetic;
+      this.deps.emit({ type: 'trainingArithmetic', arithmetic });
+    }
     const cores = this.fitHelpers();
     if (cores === this.announcedCores) return;
     this.announcedCores = cores;
@@ -256,7 +263,6 @@ export class TrainingControl {
 
   private async trainOneBatch(): Promise<number> {
     const data = this.requireFittingData();
-    const { width, height, channels } = data.train;
     const batchSize = this.current.batchSize;
     const { pixels, labels: datasetLabels } = sampleLabelledBatch(data.train, batchSize, this.batchRandom);
     // requireFittingData made sure a conditional model has a label for every image.
@@ -265,18 +271,11 @@ export class TrainingControl {
     // A model with a "no class" row learns it from the labels label dropout replaces.
     const noClass = noClassLabel(config);
     const labels = !conditional ? undefined : noClass !== null ? dropLabelsWith(datasetLabels, config.labelDropout, noClass, this.batchRandom) : datasetLabels;
-    const shared = this.sharedBatch(Int32Array.from(pixels), batchSize, labels);
-    const batch = shared ? null : tf.tensor4d(Int32Array.from(pixels), [batchSize, height, width, channels], 'int32');
-    const labelTensor = !shared && labels ? tf.tensor1d(labels, 'int32') : undefined;
-    try {
-      const bits = await this.deps.slot.trainer!.step(shared ?? batch!, labelTensor);
-      this.announceCores();
-      this.deps.persistence.weightsChanged();
-      return bits;
-    } finally {
-      batch?.dispose();
-      labelTensor?.dispose();
-    }
+    const batch: SharedBatch = { pixels: Int32Array.from(pixels), count: batchSize, labels, pool: this.sharingPool() };
+    const bits = await this.deps.slot.trainer!.step(batch);
+    this.announceCores();
+    this.deps.persistence.weightsChanged();
+    return bits;
   }
 
   /** The data, checked to fit a conditional model; a trained model that takes new class names says so. */
@@ -316,9 +315,9 @@ export class TrainingControl {
     return 1 + this.helperPool.target;
   }
 
-  /** The batch as the helpers take it, or null when the engine trains alone. */
-  private sharedBatch(pixels: Int32Array, count: number, labels?: Int32Array): SharedBatch | null {
-    return this.fitHelpers() > 1 && this.helperPool ? { pool: this.helperPool, pixels, count, labels } : null;
+  /** The helpers that share the batch, or undefined when the engine trains alone. */
+  private sharingPool(): HelperPool | undefined {
+    return this.fitHelpers() > 1 && this.helperPool ? this.helperPool : undefined;
   }
 }
 
