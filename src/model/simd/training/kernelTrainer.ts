@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import type { PixelCNNConfig } from '../../config';
 import type { PixelCNN } from '../../network';
 import { simdAvailable } from '../simd';
 import { GatedKernelNetwork, gatedParameterSpecs } from './gated';
@@ -19,8 +20,8 @@ import type { TapRule } from './parameters';
 
 /** Why the kernel step cannot train `model` (the caller then trains with tfjs), or null when it can. */
 export function kernelTrainingUnsupported(model: PixelCNN): string | null {
-  if (!simdAvailable()) return 'this engine has no WebAssembly SIMD';
-  if (model.config.architecture !== 'gated') return 'the SIMD training kernels train the Gated PixelCNN only; the PixelCNN trains with tfjs';
+  const reason = kernelConfigUnsupported(model.config);
+  if (reason) return reason;
   const specs = gatedParameterSpecs(model.config);
   if (specs.length !== model.variables.length) return 'the model has variables the SIMD training kernels do not know';
   for (let i = 0; i < specs.length; i++) {
@@ -31,10 +32,24 @@ export function kernelTrainingUnsupported(model: PixelCNN): string | null {
   return null;
 }
 
+/** Why the kernel step cannot train models of `config`, or null when it can (kernelTrainingUnsupported also checks a model's variables). */
+export function kernelConfigUnsupported(config: PixelCNNConfig): string | null {
+  if (!simdAvailable()) return 'this engine has no WebAssembly SIMD';
+  if (config.architecture !== 'gated') return 'the SIMD training kernels train the Gated PixelCNN only; the PixelCNN trains with tfjs';
+  return null;
+}
+
 /** The bits/dim of a batch before any step, and the gradient of every variable (model.variables order, full shapes). */
 export interface KernelGradients {
   bits: number;
   gradients: Float32Array[];
+}
+
+/** Adam's state: steps taken, and the first and second moments of every variable. */
+export interface AdamMoments {
+  iterations: number;
+  first: Float32Array[];
+  second: Float32Array[];
 }
 
 export class KernelTrainer {
@@ -73,6 +88,16 @@ export class KernelTrainer {
   applyGradients(gradients: Float32Array[], learningRate: number): void {
     this.network.loadGradients(gradients);
     this.network.adam(learningRate, this.epsilon);
+  }
+
+  /** Adam's step count and moments (model.variables order, full shapes), for a checkpoint. */
+  optimizerState(): AdamMoments {
+    return this.network.optimizerState();
+  }
+
+  /** Adam's state from a checkpoint, as AdamOptimizer.setWeights takes it. */
+  loadOptimizerState(state: AdamMoments): void {
+    this.network.loadOptimizerState(state);
   }
 
   /** Forgets Adam's moments, as a fresh tf.train.adam would. */

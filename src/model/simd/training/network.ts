@@ -84,6 +84,8 @@ export abstract class KernelNetwork {
   private readonly moment1: Region;
   private readonly moment2: Region;
   private adamState: AdamState = { accBeta1: Math.fround(BETA1), accBeta2: Math.fround(BETA2) };
+  /** Adam steps taken since the moments started from zero. */
+  private iterations = 0;
   protected readonly convolutions: Convolution[] = [];
   protected readonly matrices: Matrix[] = [];
   private readonly byName = new Map<string, number>();
@@ -197,6 +199,27 @@ export abstract class KernelNetwork {
     this.space.zero(this.moment1);
     this.space.zero(this.moment2);
     this.adamState = { accBeta1: Math.fround(BETA1), accBeta2: Math.fround(BETA2) };
+    this.iterations = 0;
+  }
+
+  /** Adam's steps so far and its two moments per variable (full shapes), as tfjs's AdamOptimizer.getWeights holds them. */
+  optimizerState(): { iterations: number; first: Float32Array[]; second: Float32Array[] } {
+    const [m, v] = [this.space.view(this.moment1), this.space.view(this.moment2)];
+    return {
+      iterations: this.iterations,
+      first: this.block.parameters.map((_, i) => this.block.unpack(i, m)),
+      second: this.block.parameters.map((_, i) => this.block.unpack(i, v)),
+    };
+  }
+
+  /** Takes Adam's state back, as tfjs's AdamOptimizer.setWeights does: β1ᵗ and β2ᵗ from the step count. */
+  loadOptimizerState(state: { iterations: number; first: Float32Array[]; second: Float32Array[] }): void {
+    const [m, v] = [this.space.view(this.moment1), this.space.view(this.moment2)];
+    state.first.forEach((full, i) => this.block.pack(i, full, m));
+    state.second.forEach((full, i) => this.block.pack(i, full, v));
+    this.iterations = state.iterations;
+    const f = Math.fround;
+    this.adamState = { accBeta1: f(Math.pow(f(BETA1), state.iterations + 1)), accBeta2: f(Math.pow(f(BETA2), state.iterations + 1)) };
   }
 
   /** One Adam step with the gradients in the block, as tf.train.adam(learningRate) takes it with this epsilon. */
@@ -215,6 +238,7 @@ export abstract class KernelNetwork {
     };
     this.space.adam(this.values.at, this.grads.at, this.moment1.at, this.moment2.at, this.block.length, scalars);
     this.adamState = { accBeta1: f(accBeta1 * f(BETA1)), accBeta2: f(accBeta2 * f(BETA2)) };
+    this.iterations++;
     this.refreshTransposes();
   }
 
