@@ -76,8 +76,10 @@ const everyGroup: TapRule = (layer) => {
 
 describe('the kernel training path is causal', () => {
   for (const [name, config] of [
-    ['gray', GRAY],
-    ['RGB', RGB],
+    ['gated gray', GRAY],
+    ['gated RGB', RGB],
+    ['PixelCNN gray', { ...GRAY, architecture: 'pixelcnn' }],
+    ['PixelCNN RGB', { ...RGB, architecture: 'pixelcnn' }],
   ] as const) {
     it(`${name}: no sub-pixel's logits depend on it or later sub-pixels, after 3 training steps`, async () => {
       const { trainer, labels } = await trained(config);
@@ -88,6 +90,13 @@ describe('the kernel training path is causal', () => {
   it('mutation: a horizontal stack that sees the pixel to its right fails the check', async () => {
     const { trainer, labels } = await trained(GRAY, seesRight);
     expect(firstLeak(trainer, GRAY, labels)).toBeGreaterThanOrEqual(0);
+  });
+
+  it('mutation: a PixelCNN whose first layer sees its own sub-pixel (mask B where A belongs) fails the check', async () => {
+    const firstLayerB: TapRule = (layer) => standardTaps(layer.maskType === 'A' && layer.region === 'causal' ? { ...layer, maskType: 'B' } : layer);
+    const plain = { ...GRAY, architecture: 'pixelcnn' as const };
+    const { trainer, labels } = await trained(plain, firstLayerB);
+    expect(firstLeak(trainer, plain, labels)).toBeGreaterThanOrEqual(0);
   });
 
   it('mutation: a centre tap open between every colour group fails the check (RGB)', async () => {

@@ -8,7 +8,7 @@ import { KernelTrainer, kernelTrainingUnsupported } from './kernelTrainer';
 
 beforeAll(useCpuBackend);
 
-/** Every option of the Gated PixelCNN the kernels train, on tiny models. */
+/** Every option of both architectures the kernels train, on tiny models. */
 const CONFIGS: Array<[string, PixelCNNConfig]> = [
   ['gated gray, nothing extra', TINY_GATED],
   [
@@ -18,6 +18,19 @@ const CONFIGS: Array<[string, PixelCNNConfig]> = [
   ['gated gray, classes without a "no class" row, 7 levels, 3 channels', { ...TINY_GATED, classes: 2, levels: 7, hiddenChannels: 3, firstKernelSize: 3 }],
   ['gated RGB, embedding, head, position', { ...TINY_GATED, colorChannels: 3, hiddenChannels: 6, inputEmbedding: 2, headChannels: 9, position: true }],
   ['gated RGB, scaled levels, classes', { ...TINY_GATED, colorChannels: 3, hiddenChannels: 6, classes: 2, labelDropout: 0.1, layers: 2 }],
+  ['PixelCNN gray, nothing extra', { ...TINY_GATED, architecture: 'pixelcnn' }],
+  [
+    'PixelCNN gray, embedding, head, position, classes with a "no class" row',
+    { ...TINY_GATED, architecture: 'pixelcnn', inputEmbedding: 3, headChannels: 5, position: true, classes: 2, labelDropout: 0.3 },
+  ],
+  [
+    'PixelCNN RGB, embedding, head, classes',
+    { ...TINY_GATED, architecture: 'pixelcnn', colorChannels: 3, hiddenChannels: 6, inputEmbedding: 2, headChannels: 9, classes: 3 },
+  ],
+  [
+    'PixelCNN RGB, scaled levels, position, 1×1 later layers',
+    { ...TINY_GATED, architecture: 'pixelcnn', colorChannels: 3, hiddenChannels: 6, position: true, kernelSize: 1 },
+  ],
 ];
 
 function randomBatch(config: PixelCNNConfig, count: number, seed: number): { pixels: Int32Array; labels: Int32Array | undefined } {

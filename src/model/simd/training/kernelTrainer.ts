@@ -4,6 +4,7 @@ import type { PixelCNN } from '../../network';
 import { simdAvailable } from '../simd';
 import { GatedKernelNetwork, gatedParameterSpecs } from './gated';
 import type { KernelNetwork } from './network';
+import { PlainKernelNetwork, plainParameterSpecs } from './plain';
 import type { TapRule } from './parameters';
 
 /**
@@ -22,7 +23,7 @@ import type { TapRule } from './parameters';
 export function kernelTrainingUnsupported(model: PixelCNN): string | null {
   const reason = kernelConfigUnsupported(model.config);
   if (reason) return reason;
-  const specs = gatedParameterSpecs(model.config);
+  const specs = parameterSpecs(model.config);
   if (specs.length !== model.variables.length) return 'the model has variables the SIMD training kernels do not know';
   for (let i = 0; i < specs.length; i++) {
     const variable = model.variables[i];
@@ -35,8 +36,13 @@ export function kernelTrainingUnsupported(model: PixelCNN): string | null {
 /** Why the kernel step cannot train models of `config`, or null when it can (kernelTrainingUnsupported also checks a model's variables). */
 export function kernelConfigUnsupported(config: PixelCNNConfig): string | null {
   if (!simdAvailable()) return 'this engine has no WebAssembly SIMD';
-  if (config.architecture !== 'gated') return 'the SIMD training kernels train the Gated PixelCNN only; the PixelCNN trains with tfjs';
+  if (config.architecture !== 'gated' && config.architecture !== 'pixelcnn')
+    return `the SIMD training kernels do not know the ${String(config.architecture)} architecture`;
   return null;
+}
+
+function parameterSpecs(config: PixelCNNConfig) {
+  return config.architecture === 'gated' ? gatedParameterSpecs(config) : plainParameterSpecs(config);
 }
 
 /** The bits/dim of a batch before any step, and the gradient of every variable (model.variables order, full shapes). */
@@ -66,7 +72,9 @@ export class KernelTrainer {
   static async create(model: PixelCNN, options: { tapRule?: TapRule } = {}): Promise<KernelTrainer> {
     const reason = kernelTrainingUnsupported(model);
     if (reason) throw new Error(`The SIMD kernels cannot train this model: ${reason}.`);
-    const trainer = new KernelTrainer(new GatedKernelNetwork(model.config, options.tapRule), tf.backend().epsilon());
+    const { config } = model;
+    const network = config.architecture === 'gated' ? new GatedKernelNetwork(config, options.tapRule) : new PlainKernelNetwork(config, options.tapRule);
+    const trainer = new KernelTrainer(network, tf.backend().epsilon());
     trainer.loadWeights(await Promise.all(model.variables.map(async (v) => (await v.data()) as Float32Array)));
     return trainer;
   }
