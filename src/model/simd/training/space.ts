@@ -52,6 +52,8 @@ const PAGE_BYTES = 65_536;
  * stays in cache while every 4 × 8 block of the result reads it.
  */
 const GRADIENT_CHUNK = 128;
+/** Rows of a per call of multiplyInto (a multiple of 4, the kernel's block of rows). */
+const PRODUCT_CHUNK = 64;
 
 export class KernelSpace {
   private readonly kernels: TrainingExports;
@@ -104,9 +106,16 @@ export class KernelSpace {
     this.heap.fill(0, region.at, region.at + region.length);
   }
 
-  /** out[n × cols] = a[n × rows] · w[rows × cols], or += with `accumulate` (float indices). */
+  /**
+   * out[n × cols] = a[n × rows] · w[rows × cols], or += with `accumulate` (float indices), in
+   * chunks of rows: the kernel's outer loop runs over 8-column strips of w, so a chunk of a
+   * stays in cache while every strip reads it.
+   */
   multiply(a: number, w: number, out: number, n: number, rows: number, cols: number, accumulate: boolean): void {
-    this.kernels.multiplyInto(4 * a, 4 * w, 4 * out, n, rows, cols, accumulate ? 1 : 0);
+    for (let start = 0; start < n; start += PRODUCT_CHUNK) {
+      const length = Math.min(PRODUCT_CHUNK, n - start);
+      this.kernels.multiplyInto(4 * (a + start * rows), 4 * w, 4 * (out + start * cols), length, rows, cols, accumulate ? 1 : 0);
+    }
   }
 
   /** out[rows × cols] += aᵀ · b for a [n × rows] and b [n × cols]: a weight's gradient, summed in chunks of rows. */
