@@ -4,6 +4,8 @@
 // each, under Node (src/bench/trainingKernelNode.ts).
 // `npm run bench -- --only training-kernel` runs it; so does this file alone.
 // Prints a table, then one JSON line. BENCH_KERNEL_ROUNDS=5 (median of, after 2 untimed steps of each).
+// Browsers run the kernels' relaxed-SIMD variant (fused multiply-adds); Node 20 does only with
+// `node --experimental-wasm-relaxed-simd scripts/bench-training-kernel.mjs`.
 
 import { fileURLToPath } from 'node:url';
 import { runnerImport } from 'vite';

@@ -9,6 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_CONFIG, createPixelCNN } from '../model';
+import { relaxedSimdAvailable } from '../model/simd/simd';
 import { KernelTrainer } from '../model/simd/training/kernelTrainer';
 import { useNodeBackend } from '../node/backend';
 import { median } from './benchmarks';
@@ -28,6 +29,8 @@ export interface TrainingKernelRow {
   speedupCpu: number;
   /** WebAssembly memory the kernel trainer holds for this batch. */
   kernelMemoryMB: number;
+  /** Whether the kernels ran their relaxed-SIMD variant (fused multiply-adds): browsers yes, Node 20 only with --experimental-wasm-relaxed-simd. */
+  relaxedSimd: boolean;
 }
 
 export async function benchTrainingKernel(log: (line: string) => void, rounds = 5): Promise<TrainingKernelRow> {
@@ -88,6 +91,7 @@ export async function benchTrainingKernel(log: (line: string) => void, rounds = 
     speedup: median(tfjs) / median(kernel),
     speedupCpu: median(tfjsCpu) / median(kernelCpu),
     kernelMemoryMB: trainer.bytes / 2 ** 20,
+    relaxedSimd: relaxedSimdAvailable(),
   };
   optimizer.dispose();
   model.dispose();

@@ -276,6 +276,7 @@
   ;; The training step's kernels (src/model/simd/training). Same conventions:
   ;; byte pointers into this memory, float32, row-major.
 
+  ;; relaxed-madd:begin (scripts/wasm-kernels.mjs fuses the multiply-adds from here to the end mark in the relaxed module)
   ;; out[m × cols] = A · w, or += when `accumulate` is 1, where A[i][k] is the float at
   ;; a + i·aRowStep + k·aKStep (steps in bytes) and w is [kCount × cols]. With aKStep = 4 A is a
   ;; row-major [m × kCount] matrix (multiplyInto); with aRowStep = 4 it is the transpose of a
@@ -413,6 +414,7 @@
     (v128.store offset=16 (local.get $po) (local.get $s1))
   )
 
+  ;; relaxed-madd:end
   ;; out[n × cols] = a[n × rows] · w[rows × cols], or += when accumulate is 1.
   (func (export "multiplyInto") (param $a i32) (param $w i32) (param $out i32) (param $n i32) (param $rows i32) (param $cols i32) (param $accumulate i32)
     (call $product (local.get $a) (i32.shl (local.get $rows) (i32.const 2)) (i32.const 4) (local.get $w) (local.get $out)

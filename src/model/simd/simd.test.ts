@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error: a plain .mjs build script without type declarations
-import { compileKernels } from '../../../scripts/wasm-kernels.mjs';
-import { KERNELS_WASM_BASE64 } from './kernels.generated';
+import { compileKernels, relaxedKernels } from '../../../scripts/wasm-kernels.mjs';
+import { KERNELS_RELAXED_WASM_BASE64, KERNELS_WASM_BASE64 } from './kernels.generated';
 import { simdAvailable, simdSpace } from './simd';
 
 /** out = a · w in float64, the reference. */
@@ -17,6 +17,21 @@ describe('SIMD kernels', () => {
     const text = readFileSync(new URL('./kernels.wat', import.meta.url), 'utf8');
     const bytes: Uint8Array = await compileKernels(text);
     expect(Buffer.from(bytes).toString('base64')).toBe(KERNELS_WASM_BASE64);
+    const relaxed: Uint8Array = await compileKernels(text, { relaxed: true });
+    expect(Buffer.from(relaxed).toString('base64')).toBe(KERNELS_RELAXED_WASM_BASE64);
+  });
+
+  it('the relaxed variant fuses every multiply-add of the training products, and nothing else', () => {
+    const text = readFileSync(new URL('./kernels.wat', import.meta.url), 'utf8');
+    const relaxed: string = relaxedKernels(text);
+    const fused = relaxed.match(/f32x4\.relaxed_madd/g) ?? [];
+    // $productFourByEight's 8 sums and $productOneByEight's 2
+    expect(fused.length).toBe(10);
+    const begin = relaxed.indexOf(';; relaxed-madd:begin');
+    const end = relaxed.indexOf(';; relaxed-madd:end');
+    expect(relaxed.slice(0, begin)).toBe(text.slice(0, begin));
+    expect(relaxed.slice(end)).toBe(text.slice(text.indexOf(';; relaxed-madd:end')));
+    expect(relaxed.slice(begin, end)).not.toMatch(/f32x4\.add \(local\.get \$s\w+\) \(f32x4\.mul/);
   });
 
   it('run under Node', () => {

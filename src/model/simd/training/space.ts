@@ -1,4 +1,4 @@
-import { kernelsModule } from '../simd';
+import { trainingKernelsModule } from '../simd';
 
 /**
  * The training kernels of kernels.wat over one growable module memory. Every
@@ -63,7 +63,7 @@ export class KernelSpace {
   private top = 0;
 
   constructor() {
-    const module = kernelsModule();
+    const module = trainingKernelsModule();
     if (!module) throw new Error('This engine has no WebAssembly SIMD.');
     this.kernels = new WebAssembly.Instance(module).exports as unknown as TrainingExports;
     this.heap = new Float32Array(this.kernels.memory.buffer);
