@@ -35,6 +35,11 @@ export class DivergenceError extends Error {
   }
 }
 
+/** Whether the engine's steps for `model` run on the SIMD kernels on the current backend (`kernelBackends`, default wasm). */
+export function trainsOnKernels(model: PixelCNN, kernelBackends: readonly string[] = ['wasm']): boolean {
+  return kernelBackends.includes(tf.getBackend()) && kernelTrainingUnsupported(model) === null;
+}
+
 export interface TrainerOptions {
   /** Backends on which the SIMD kernel trainer takes the steps when it can train the model (default: wasm). */
   kernelBackends?: readonly string[];
