@@ -26,6 +26,7 @@ import path from 'node:path';
 import { chromium } from '@playwright/test';
 import { chromiumHelp, findChromium } from './chromium-path.mjs';
 import { colourFirstPixel, colourFirstPixelSection, firstPixel, firstPixelSection } from './bench-first-pixel.mjs';
+import { runTrainingKernelBench, trainingKernelSection } from './training-kernel-section.mjs';
 
 const PORT = Number(process.env.BENCH_PORT ?? 4174);
 const backends = (process.env.BENCH_BACKENDS ?? 'webgpu,wasm,webgl,cpu').split(',');
@@ -296,6 +297,8 @@ try {
   console.log('\n== colour icons ==');
   const colour = await colourFirstPixel(browser, `http://localhost:${PORT}/`);
   const bundles = bundleSizes();
+  console.log('\n== training on the SIMD kernels (Node) ==');
+  const kernels = runTrainingKernelBench();
 
   const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}`;
   const browserVersion = `Chromium ${browser.version()} (headless, WebGPU via SwiftShader)`;
@@ -322,7 +325,7 @@ try {
   ].join('\n');
   const byWorkers = results.find((r) => r.trainingByWorkers)?.trainingByWorkers;
   const workersSection = byWorkers ? `\n\n${workersTable(byWorkers)}` : '';
-  const report = `${header}\n\n${trainingRateTable(results)}${workersSection}\n\n${firstPixelSection(first)}\n\n${colourFirstPixelSection(colour)}\n\n${sizesTable(bundles)}\n\n${results.map(table).join('\n\n')}\n`;
+  const report = `${header}\n\n${trainingRateTable(results)}${workersSection}\n\n${trainingKernelSection(kernels)}\n\n${firstPixelSection(first)}\n\n${colourFirstPixelSection(colour)}\n\n${sizesTable(bundles)}\n\n${results.map(table).join('\n\n')}\n`;
   mkdirSync('docs', { recursive: true });
   writeFileSync('docs/BENCHMARKS.md', report);
   console.log(
@@ -330,6 +333,7 @@ try {
       [
         trainingRateTable(results),
         ...(byWorkers ? [workersTable(byWorkers)] : []),
+        trainingKernelSection(kernels),
         firstPixelSection(first),
         colourFirstPixelSection(colour),
         sizesTable(bundles),
@@ -375,6 +379,7 @@ try {
     samplingOverForward: samplingOverForwardOf(results),
     guidedOverUnguided: Object.fromEntries(results.map((r) => [r.backend, r.sampling.at(-1)?.guidedOverUnguided ?? null])),
     trainingByWorkers: byWorkers ? workersJson(byWorkers) : null,
+    trainingByKernel: kernels,
     otherBackends: results.filter((r) => r !== primary).map((r) => ({ backend: r.backend, sampling: r.sampling, trainStep: r.trainStep, leaks: r.leaks })),
   };
   console.log(JSON.stringify(summary));
