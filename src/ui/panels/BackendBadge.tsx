@@ -149,7 +149,11 @@ export function BackendBadge() {
         {cores !== null && (
           <span className="backend-cores" data-testid="backend-cores" title="Cores that compute each training batch (set in the Training panel)">
             {cores === 1 ? '1 core trains' : `${cores} cores train`}
-            {arithmetic === 'SIMD kernels' ? ' on SIMD kernels' : ''}
+          </span>
+        )}
+        {cores !== null && arithmetic === 'SIMD kernels' && (
+          <span className="backend-cores" data-testid="backend-arithmetic" title="Training steps run on the app's own WebAssembly SIMD kernels">
+            on SIMD kernels
           </span>
         )}
         {backend.trialPending === 'running' && (

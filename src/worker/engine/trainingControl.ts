@@ -43,6 +43,8 @@ export interface TrainingDeps {
 
 /** Steps between held-out evaluations while training. */
 const EVALUATE_EVERY = 25;
+/** The shortest time between two `trainStep` reports while training runs (the last step is always reported). */
+const REPORT_INTERVAL_MS = 50;
 /** Held-out images used per evaluation: enough for a stable number, cheap enough to run often. */
 const EVALUATION_IMAGES = 64;
 
@@ -190,6 +192,9 @@ export class TrainingControl {
     let diverged = false;
     let lastTime = performance.now();
     let stepsPerSecond = 0;
+    let lastReport = -Infinity;
+    /** The last step's report, when it has not been sent yet. */
+    let unreported: Extract<EngineEvent, { type: 'trainStep' }> | null = null;
     const { persistence } = this.deps;
     try {
       while (this.training) {
@@ -199,7 +204,13 @@ export class TrainingControl {
         stepsPerSecond = stepsPerSecond === 0 ? rate : 0.8 * stepsPerSecond + 0.2 * rate;
         lastTime = now;
         const step = this.deps.slot.steps;
-        this.deps.emit({ type: 'trainStep', step, bitsPerDim: bits, stepsPerSecond });
+        // Steps of a small model on the SIMD kernels take well under a millisecond: the page hears of them at a readable pace.
+        unreported = { type: 'trainStep', step, bitsPerDim: bits, stepsPerSecond };
+        if (now - lastReport >= REPORT_INTERVAL_MS || step % EVALUATE_EVERY === 0) {
+          this.deps.emit(unreported);
+          unreported = null;
+          lastReport = now;
+        }
         const exploded = this.watch?.addTraining(bits);
         if (exploded) throw new DivergenceError(exploded.message, exploded.message);
         if (step % EVALUATE_EVERY === 0) {
@@ -219,6 +230,7 @@ export class TrainingControl {
       reason = error instanceof DivergenceError ? await this.recover(error.problem) : `Training stopped: ${errorText(error)}`;
     }
     this.training = false;
+    if (unreported) this.deps.emit(unreported);
     await this.evaluate();
     await persistence.persist();
     await persistence.checkpoint('training paused');
