@@ -103,4 +103,36 @@ describe('training step on the SIMD kernels: parity with tfjs', () => {
       model.dispose();
     });
   }
+
+  it('a batch of another size lays the workspace out again, and back: the same gradients as a trainer that saw only that size', async () => {
+    const config = CONFIGS[1][1];
+    const model = createPixelCNN(config, 3);
+    const [moving, fixed] = [await KernelTrainer.create(model), await KernelTrainer.create(model)];
+    const [big, small] = [randomBatch(config, 4, 1), randomBatch(config, 1, 2)];
+    const expected = fixed.gradients(big.pixels, 4, big.labels);
+    moving.gradients(big.pixels, 4, big.labels);
+    moving.gradients(small.pixels, 1, small.labels);
+    const again = moving.gradients(big.pixels, 4, big.labels);
+    expect(again.bits).toBe(expected.bits);
+    again.gradients.forEach((g, i) => expect(Array.from(g)).toEqual(Array.from(expected.gradients[i])));
+    model.dispose();
+  });
+
+  it('refuses a batch it cannot read, in words', async () => {
+    const config = CONFIGS[1][1];
+    const model = createPixelCNN(config, 3);
+    const trainer = await KernelTrainer.create(model);
+    const { pixels, labels } = randomBatch(config, 2, 1);
+    expect(() => trainer.gradients(pixels, 3, labels)).toThrow(/pixel values for 3 images/);
+    expect(() => trainer.gradients(pixels, 2)).toThrow(/needs a label for each image/);
+    expect(() => trainer.gradients(pixels, 2, Int32Array.of(0, 9))).toThrow(/label 9 is outside/);
+    expect(() =>
+      trainer.gradients(
+        Int32Array.from(pixels, () => config.levels),
+        2,
+        labels,
+      ),
+    ).toThrow(/outside 0…5/);
+    model.dispose();
+  });
 });

@@ -271,8 +271,14 @@ export abstract class KernelNetwork {
     this.labels = classes > 0 ? labels! : null;
     if (count !== this.count) {
       this.space.release(this.batchMark);
+      this.count = 0;
+      try {
+        this.layoutBatch(count * height * width);
+      } catch (error) {
+        this.space.release(this.batchMark);
+        throw error;
+      }
       this.count = count;
-      this.layoutBatch(count * height * width);
     }
   }
 

@@ -76,7 +76,13 @@ export class KernelSpace {
     this.top += Math.ceil(length / 4) * 4 + 4;
     const needed = this.top * 4 - this.kernels.memory.buffer.byteLength;
     if (needed > 0) {
-      this.kernels.memory.grow(Math.ceil(needed / PAGE_BYTES));
+      try {
+        this.kernels.memory.grow(Math.ceil(needed / PAGE_BYTES));
+      } catch {
+        this.top = at;
+        const mb = Math.ceil((this.top * 4 + length * 4) / 1e6);
+        throw new Error(`The SIMD training kernels could not get the ${mb} MB of WebAssembly memory this step needs: try a smaller batch.`);
+      }
       this.heap = new Float32Array(this.kernels.memory.buffer);
       this.ints = new Int32Array(this.kernels.memory.buffer);
     }
