@@ -204,7 +204,7 @@ export class TrainingControl {
         stepsPerSecond = stepsPerSecond === 0 ? rate : 0.8 * stepsPerSecond + 0.2 * rate;
         lastTime = now;
         const step = this.deps.slot.steps;
-        // Steps of a small model on the SIMD kernels take well under a millisecond: the page hears of them at a readable pace.
+        // A small model's steps on the SIMD kernels come faster than the page can draw them: it hears of them at a readable pace.
         unreported = { type: 'trainStep', step, bitsPerDim: bits, stepsPerSecond };
         if (now - lastReport >= REPORT_INTERVAL_MS || step % EVALUATE_EVERY === 0) {
           this.deps.emit(unreported);
