@@ -2,10 +2,16 @@
 // (scripts/bench-training-kernel.mjs), and how scripts/bench.mjs runs it.
 import { execFileSync } from 'node:child_process';
 
-/** Runs the bench in a child Node with relaxed SIMD on (as browsers run the kernels) and returns its JSON row. */
+/** V8's flag for relaxed SIMD, where this Node has it (Node 20 needs it; later ones may ship relaxed SIMD on and drop it). */
+function relaxedSimdFlag() {
+  const options = execFileSync(process.execPath, ['--v8-options'], { encoding: 'utf8' });
+  return options.includes('--experimental-wasm-relaxed-simd') ? ['--experimental-wasm-relaxed-simd'] : [];
+}
+
+/** Runs the bench in a child Node with relaxed SIMD on where it can be (as browsers run the kernels) and returns its JSON row. */
 export function runTrainingKernelBench() {
   const script = new URL('./bench-training-kernel.mjs', import.meta.url).pathname;
-  const out = execFileSync(process.execPath, ['--experimental-wasm-relaxed-simd', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const out = execFileSync(process.execPath, [...relaxedSimdFlag(), script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   const line = out.trim().split('\n').at(-1);
   return JSON.parse(line).trainingByKernel;
 }
