@@ -31,3 +31,11 @@ export function relaxedKernels(text) {
   const region = text.slice(begin, end).replace(MULTIPLY_ADD, (_, sum, p, y) => `(f32x4.relaxed_madd (local.get ${p}) ${y} (local.get ${sum}))`);
   return text.slice(0, begin) + region + text.slice(end);
 }
+
+/** The samplers' kernels: `text` without the region between `;; training-kernels:begin` and `;; training-kernels:end`. */
+export function samplerKernels(text) {
+  const begin = text.indexOf(';; training-kernels:begin');
+  const end = text.indexOf(';; training-kernels:end');
+  if (begin < 0 || end < begin) throw new Error('kernels.wat has no ;; training-kernels:begin … ;; training-kernels:end region');
+  return text.slice(0, begin) + text.slice(end);
+}

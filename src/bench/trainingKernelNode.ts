@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_CONFIG, createPixelCNN } from '../model';
-import { relaxedSimdAvailable } from '../model/simd/simd';
+import { relaxedSimdAvailable } from '../model/simd/training/module';
 import { KernelTrainer } from '../model/simd/training/kernelTrainer';
 import { useNodeBackend } from '../node/backend';
 import { median } from './benchmarks';

@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_CONFIG, type PixelCNNConfig, createPixelCNN } from '../model';
-import { relaxedSimdAvailable } from '../model/simd/simd';
+import { relaxedSimdAvailable } from '../model/simd/training/module';
 import { KernelTrainer } from '../model/simd/training/kernelTrainer';
 import { startBrowserHelper } from '../worker/dataParallel/helperWorker';
 import { HelperPool } from '../worker/dataParallel/pool';

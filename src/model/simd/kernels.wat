@@ -1,6 +1,8 @@
 ;; The incremental samplers' arithmetic in WebAssembly SIMD (128-bit, four
-;; float32 lanes). scripts/build-wasm.mjs compiles this file into
-;; kernels.generated.ts; src/model/simd/simd.test.ts fails when the two differ.
+;; float32 lanes), and the training step's (the training-kernels region).
+;; scripts/build-wasm.mjs compiles this file into kernels.generated.ts (the
+;; samplers' part) and training/kernels.generated.ts (all of it, plain and
+;; relaxed); src/model/simd/simd.test.ts fails when they differ.
 ;;
 ;; Every pointer is a byte offset into the module's own memory, and every
 ;; matrix is float32, row-major.
@@ -272,9 +274,10 @@
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $nextRow)))
   )
-;; ---------------------------------------------------------------------------
+  ;; training-kernels:begin
   ;; The training step's kernels (src/model/simd/training). Same conventions:
-  ;; byte pointers into this memory, float32, row-major.
+  ;; byte pointers into this memory, float32, row-major. The samplers' module
+  ;; leaves out everything from here to the end mark (scripts/wasm-kernels.mjs).
 
   ;; relaxed-madd:begin (scripts/wasm-kernels.mjs fuses the multiply-adds from here to the end mark in the relaxed module)
   ;; out[m × cols] = A · w, or += when `accumulate` is 1, where A[i][k] is the float at
@@ -738,4 +741,5 @@
       (local.set $n (i32.sub (local.get $n) (i32.const 4)))
       (br $nextFour)))
   )
+  ;; training-kernels:end
 )

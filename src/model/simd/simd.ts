@@ -1,4 +1,4 @@
-import { KERNELS_RELAXED_WASM_BASE64, KERNELS_WASM_BASE64 } from './kernels.generated';
+import { KERNELS_WASM_BASE64 } from './kernels.generated';
 
 /**
  * The incremental samplers' products in WebAssembly SIMD (kernels.wat): one
@@ -17,26 +17,6 @@ export function kernelsModule(): WebAssembly.Module | null {
     compiled = typeof WebAssembly === 'object' && WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
   }
   return compiled;
-}
-
-let compiledRelaxed: WebAssembly.Module | null | undefined;
-
-/**
- * The module the training kernels run: the relaxed-SIMD variant (fused
- * multiply-adds in the products) where the engine validates it, else the
- * plain one; null where WebAssembly SIMD is missing.
- */
-export function trainingKernelsModule(): WebAssembly.Module | null {
-  if (compiledRelaxed === undefined) {
-    const bytes = Uint8Array.from(atob(KERNELS_RELAXED_WASM_BASE64), (c) => c.charCodeAt(0));
-    compiledRelaxed = typeof WebAssembly === 'object' && WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
-  }
-  return compiledRelaxed ?? kernelsModule();
-}
-
-/** Whether the training kernels run with relaxed SIMD's fused multiply-adds here. */
-export function relaxedSimdAvailable(): boolean {
-  return trainingKernelsModule() !== null && trainingKernelsModule() !== kernelsModule();
 }
 
 /** Whether the SIMD kernels can run here (every current browser and Node). */

@@ -1,4 +1,4 @@
-import { trainingKernelsModule } from '../simd';
+import { trainingKernelsModule } from './module';
 
 /**
  * The training kernels of kernels.wat over one growable module memory. Every
