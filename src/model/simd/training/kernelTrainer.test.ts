@@ -18,6 +18,10 @@ const CONFIGS: Array<[string, PixelCNNConfig]> = [
   ['gated gray, classes without a "no class" row, 7 levels, 3 channels', { ...TINY_GATED, classes: 2, levels: 7, hiddenChannels: 3, firstKernelSize: 3 }],
   ['gated RGB, embedding, head, position', { ...TINY_GATED, colorChannels: 3, hiddenChannels: 6, inputEmbedding: 2, headChannels: 9, position: true }],
   ['gated RGB, scaled levels, classes', { ...TINY_GATED, colorChannels: 3, hiddenChannels: 6, classes: 2, labelDropout: 0.1, layers: 2 }],
+  [
+    'gated RGB, 1×1 kernels throughout (a first layer with no open tap for gray)',
+    { ...TINY_GATED, colorChannels: 3, hiddenChannels: 6, firstKernelSize: 1, kernelSize: 1 },
+  ],
   ['PixelCNN gray, nothing extra', { ...TINY_GATED, architecture: 'pixelcnn' }],
   [
     'PixelCNN gray, embedding, head, position, classes with a "no class" row',
