@@ -1,8 +1,8 @@
 /**
  * Training on two cores: on WebAssembly the engine shares each batch with a
  * helper worker. A tiny model trains a few steps with Cores set to 2, the
- * step counter advances, the backend badge says two cores train, and no
- * helper is reported lost.
+ * step counter advances, the backend badge says two cores train on the
+ * SIMD training kernels, and no helper is reported lost.
  */
 import { expect, test } from '@playwright/test';
 import { TINY, applyModel, region, trainAtLeast } from './app-helpers';
@@ -19,6 +19,7 @@ test('a tiny model trains on wasm with two cores, and the badge says so', async 
   expect(steps).toBeGreaterThanOrEqual(5);
 
   await expect(page.getByTestId('backend-cores')).toHaveText('2 cores train');
+  await expect(page.getByTestId('backend-arithmetic')).toHaveText('on SIMD kernels');
   await expect(page.getByTestId('training-cores-hint')).toHaveText('Cores: 2 share each batch (the engine and 1 helper worker).');
   await expect(page.getByText(/A training helper stopped/)).toHaveCount(0);
   await expect(page.getByTestId('train-bpd')).not.toHaveText('—');

@@ -15,7 +15,8 @@
 // `--only first-pixel`: a first visit's first pixel (fresh profile, built app, median of 3);
 // `--only page`: the bundle sizes (page JavaScript, each worker, tfjs) from the build;
 // `--only sampling`: incremental sampling ÷ one forward pass at 28×28 (BENCH_BACKENDS, default wasm);
-// `--only sampling-node`: the same on wasm under Node, without a browser (scripts/bench-sampling.mjs).
+// `--only sampling-node`: the same on wasm under Node, without a browser (scripts/bench-sampling.mjs);
+// `--only training-kernel`: a training step of 16, tfjs wasm against our SIMD kernels, under Node (scripts/bench-training-kernel.mjs).
 // Each prints its figures and a JSON line, and leaves docs/BENCHMARKS.md alone.
 
 import { spawn, execSync, execFileSync } from 'node:child_process';
@@ -25,6 +26,7 @@ import path from 'node:path';
 import { chromium } from '@playwright/test';
 import { chromiumHelp, findChromium } from './chromium-path.mjs';
 import { colourFirstPixel, colourFirstPixelSection, firstPixel, firstPixelSection } from './bench-first-pixel.mjs';
+import { runTrainingKernelBench, trainingKernelSection } from './training-kernel-section.mjs';
 
 const PORT = Number(process.env.BENCH_PORT ?? 4174);
 const backends = (process.env.BENCH_BACKENDS ?? 'webgpu,wasm,webgl,cpu').split(',');
@@ -33,13 +35,17 @@ const fullSteps = process.env.BENCH_FULL_STEPS ?? '5';
 const trainSteps = process.env.BENCH_TRAIN_STEPS ?? '2';
 const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : null;
-const ONLY = ['training-workers', 'belief-overhead', 'first-pixel', 'page', 'sampling', 'sampling-node', 'colour-first-pixel'];
+const ONLY = ['training-workers', 'belief-overhead', 'first-pixel', 'page', 'sampling', 'sampling-node', 'colour-first-pixel', 'training-kernel'];
 if (only !== null && !ONLY.includes(only)) {
   console.error(`--only takes one of ${ONLY.map((o) => `"${o}"`).join(', ')}, not "${only}"`);
   process.exit(1);
 }
 if (only === 'sampling-node') {
   execFileSync(process.execPath, [new URL('./bench-sampling.mjs', import.meta.url).pathname], { stdio: 'inherit' });
+  process.exit(0);
+}
+if (only === 'training-kernel') {
+  execFileSync(process.execPath, [new URL('./bench-training-kernel.mjs', import.meta.url).pathname], { stdio: 'inherit' });
   process.exit(0);
 }
 if (only === 'belief-overhead') {
@@ -170,26 +176,30 @@ function table(result) {
 function workersTable(rows) {
   const lines = ['### wasm training by number of workers', ''];
   lines.push(
-    "Default model, batch of 16 at 28×28, Adam; each batch shared between the engine's thread and workers − 1 helper workers; the counts timed in turns.",
+    "Default model, batch of 16 at 28×28, Adam, on the SIMD training kernels as the app trains on wasm; each batch shared between the engine's thread and workers − 1 helper workers; the counts timed in turns.",
   );
   lines.push('');
   lines.push(
     "With helpers, where a step goes (medians, ms): the engine's own share, then waiting for the helpers, then combining the shares and the Adam step; and the engine's share timed alone, with no helper running, in the same rounds.",
   );
   lines.push('');
-  lines.push("| workers | ms per step | steps/s | × 1 worker | engine's share | same share alone | waiting for helpers | combine + Adam |");
-  lines.push('|---:|---:|---:|---:|---:|---:|---:|---:|');
-  const one = rows.find((r) => r.workers === 1)?.stepsPerSecond;
+  lines.push("| workers | arithmetic | ms per step | steps/s | × 1 worker | engine's share | same share alone | waiting for helpers | combine + Adam |");
+  lines.push('|---:|---|---:|---:|---:|---:|---:|---:|---:|');
+  // The app's own path on one worker; the tfjs row (timed beside it for reference) is compared with it too.
+  const one = rows.find((r) => r.workers === 1 && r.arithmetic !== 'tfjs')?.stepsPerSecond ?? rows.find((r) => r.workers === 1)?.stepsPerSecond;
   for (const r of rows) {
     const p = r.phases;
     const phases = p ? `${fmt(p.ownMs, 0)} | ${fmt(p.ownAloneMs, 0)} | ${fmt(p.waitMs, 0)} | ${fmt(p.applyMs, 0)}` : '— | — | — | —';
-    lines.push(`| ${r.workers} | ${fmt(r.msPerStep, 0)} | ${fmt(r.stepsPerSecond, 2)} | ${one ? `${fmt(r.stepsPerSecond / one, 2)}×` : '—'} | ${phases} |`);
+    const arithmetic = r.arithmetic ?? 'tfjs';
+    lines.push(
+      `| ${r.workers} | ${arithmetic} | ${fmt(r.msPerStep, 0)} | ${fmt(r.stepsPerSecond, 2)} | ${one ? `${fmt(r.stepsPerSecond / one, 2)}×` : '—'} | ${phases} |`,
+    );
   }
   return lines.join('\n');
 }
 
 const workersJson = (rows) =>
-  rows.map(({ workers, stepsPerSecond, msPerStep, phases }) => ({ workers, stepsPerSecond, msPerStep, ...(phases ? { phases } : {}) }));
+  rows.map(({ workers, arithmetic, stepsPerSecond, msPerStep, phases }) => ({ workers, arithmetic, stepsPerSecond, msPerStep, ...(phases ? { phases } : {}) }));
 
 /** One row per backend: the masked-convolution training step of the default model, as steps per second. */
 function trainingRateTable(results) {
@@ -291,6 +301,8 @@ try {
   console.log('\n== colour icons ==');
   const colour = await colourFirstPixel(browser, `http://localhost:${PORT}/`);
   const bundles = bundleSizes();
+  console.log('\n== training on the SIMD kernels (Node) ==');
+  const kernels = runTrainingKernelBench();
 
   const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}`;
   const browserVersion = `Chromium ${browser.version()} (headless, WebGPU via SwiftShader)`;
@@ -317,7 +329,7 @@ try {
   ].join('\n');
   const byWorkers = results.find((r) => r.trainingByWorkers)?.trainingByWorkers;
   const workersSection = byWorkers ? `\n\n${workersTable(byWorkers)}` : '';
-  const report = `${header}\n\n${trainingRateTable(results)}${workersSection}\n\n${firstPixelSection(first)}\n\n${colourFirstPixelSection(colour)}\n\n${sizesTable(bundles)}\n\n${results.map(table).join('\n\n')}\n`;
+  const report = `${header}\n\n${trainingRateTable(results)}${workersSection}\n\n${trainingKernelSection(kernels)}\n\n${firstPixelSection(first)}\n\n${colourFirstPixelSection(colour)}\n\n${sizesTable(bundles)}\n\n${results.map(table).join('\n\n')}\n`;
   mkdirSync('docs', { recursive: true });
   writeFileSync('docs/BENCHMARKS.md', report);
   console.log(
@@ -325,6 +337,7 @@ try {
       [
         trainingRateTable(results),
         ...(byWorkers ? [workersTable(byWorkers)] : []),
+        trainingKernelSection(kernels),
         firstPixelSection(first),
         colourFirstPixelSection(colour),
         sizesTable(bundles),
@@ -370,6 +383,7 @@ try {
     samplingOverForward: samplingOverForwardOf(results),
     guidedOverUnguided: Object.fromEntries(results.map((r) => [r.backend, r.sampling.at(-1)?.guidedOverUnguided ?? null])),
     trainingByWorkers: byWorkers ? workersJson(byWorkers) : null,
+    trainingByKernel: kernels,
     otherBackends: results.filter((r) => r !== primary).map((r) => ({ backend: r.backend, sampling: r.sampling, trainStep: r.trainStep, leaks: r.leaks })),
   };
   console.log(JSON.stringify(summary));

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { type SavedModel, type SavedTensor, decodeFloat32, encodeFloat32, loadWeights, parseSavedModel, saveModel } from '../model/serialize';
 import type { PixelCNN } from '../model/pixelcnn';
+import type { AdamMoments, KernelTrainer } from '../model/simd/training/kernelTrainer';
 import type { PretrainSettings } from './schedule';
 
 export const CHECKPOINT_FORMAT = 'pixelcnn-studio-pretrain-checkpoint';
@@ -44,6 +45,35 @@ export async function makeCheckpoint(
   const iterations = weights.find((w) => w.name === 'iter');
   iterations?.tensor.dispose();
   return { format: CHECKPOINT_FORMAT, settings, ...progress, model: await saveModel(model), optimizer: optimizerState };
+}
+
+/**
+ * A checkpoint of a run trained by the SIMD kernel trainer: its weights go to
+ * `model` first, and its Adam state is written as tfjs's getWeights lays it
+ * out (the step count, then every first moment, then every second), so
+ * either engine can resume it.
+ */
+export async function makeKernelCheckpoint(
+  model: PixelCNN,
+  kernels: KernelTrainer,
+  settings: PretrainSettings,
+  progress: { step: number; elapsedSeconds: number; trainBits: number[] },
+): Promise<Checkpoint> {
+  kernels.writeTo(model);
+  const { iterations, first, second } = kernels.optimizerState();
+  const moments = (values: Float32Array[], suffix: string): SavedTensor[] =>
+    model.variables.map((v, i) => ({ name: `${v.name}/${suffix}`, shape: v.shape, data: encodeFloat32(values[i]) }));
+  const optimizer = [{ name: 'iter', shape: [], data: encodeFloat32(Float32Array.of(iterations)) }, ...moments(first, 'm'), ...moments(second, 'v')];
+  return { format: CHECKPOINT_FORMAT, settings, ...progress, model: await saveModel(model), optimizer };
+}
+
+/** The Adam state a checkpoint holds, for the kernel trainer (no moments yet: a run checkpointed before its first step). */
+export function checkpointMoments(checkpoint: Checkpoint): AdamMoments | null {
+  const iter = checkpoint.optimizer.find((t) => t.name === 'iter');
+  const moments = checkpoint.optimizer.filter((t) => t.name !== 'iter').map((t) => decodeFloat32(t.data, t.name));
+  if (!iter || moments.length === 0) return null;
+  const half = moments.length / 2;
+  return { iterations: decodeFloat32(iter.data, 'iter')[0], first: moments.slice(0, half), second: moments.slice(half) };
 }
 
 /** Same settings, compared field by field, so a resumed run cannot silently change course. */

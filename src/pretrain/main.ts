@@ -57,6 +57,7 @@ import { type Checkpoint, parseCheckpoint, settingsDiffer } from './checkpoint';
 import { formatDuration, formatProgress } from './progressBar';
 import { type Progress, pretrain } from './run';
 import { PRETRAIN_BY_DATASET, type PretrainSettings } from './schedule';
+import { kernelConfigUnsupported } from '../model/simd/training/kernelTrainer';
 import { sampleWithTorch, trainWithTorch } from './torchEngine';
 
 export type PretrainEngine = 'wasm' | 'torch';
@@ -397,7 +398,8 @@ async function runWasm(
   }
   const threads = Math.max(1, Math.min(command.threads, settings.batchSize));
   const helpers = await startGradientHelpers(command.root, settings.config, threads - 1);
-  const training = threads === 1 ? backend : `${backend} × ${threads} threads, each a share of every batch`;
+  const arithmetic = kernelConfigUnsupported(settings.config) === null ? ', on our SIMD training kernels' : '';
+  const training = (threads === 1 ? backend : `${backend} × ${threads} threads, each a share of every batch`) + arithmetic;
   log(
     `${training}; ${train.count} training and ${test.count} held-out ${data.standardTest ? 'standard test digits' : 'images'}; ` +
       (resumeFrom ? `resuming at step ${resumeFrom.step} of ${settings.steps}` : `${settings.steps} steps of ${settings.batchSize}`) +

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ImageDataset } from '../data/types';
 import type { PixelCNNConfig } from '../model/config';
+import type { PixelCNN } from '../model/pixelcnn';
 import { startGradientHelpers } from '../node/gradientHelpers';
 import { useCpuBackend } from '../test/tfSetup';
 import type { Checkpoint } from './checkpoint';
@@ -114,6 +115,38 @@ describe('a pretraining run', () => {
     } finally {
       alone.model.dispose();
       await Promise.all(helpers.map((helper) => helper.close()));
+    }
+  });
+
+  it('on the SIMD kernels (Gated PixelCNN): the steps tfjs takes, alone and shared with helper threads, and a resumed run ends where an uninterrupted one does', async () => {
+    const gated = { ...settings, batchSize: 3, config: { ...tiny, architecture: 'gated' as const, inputEmbedding: 2, headChannels: 3, position: true } };
+    const close = (a: PixelCNN, b: PixelCNN, tolerance: number) =>
+      a.variables.forEach((v, i) => {
+        const other = b.variables[i].dataSync();
+        v.dataSync().forEach((value, j) => expect(Math.abs(value - other[j])).toBeLessThan(tolerance));
+      });
+    const onTfjs = await pretrain({ ...run, settings: gated, arithmetic: 'tfjs' }, hooks());
+    const onKernels = await pretrain({ ...run, settings: gated, arithmetic: 'kernels' }, hooks());
+    onKernels.trainBits.forEach((bits, i) => expect(bits).toBeCloseTo(onTfjs.trainBits[i], 4));
+    close(onKernels.model, onTfjs.model, 1e-4);
+
+    const first = hooks(3);
+    (await pretrain({ ...run, settings: gated, arithmetic: 'kernels' }, first)).model.dispose();
+    const resumed = await pretrain({ ...run, settings: gated, arithmetic: 'kernels', resumeFrom: first.checkpoints.at(-1)! }, hooks());
+    expect(resumed.step).toBe(6);
+    close(resumed.model, onKernels.model, 1e-6);
+
+    const root = new URL('../..', import.meta.url).pathname;
+    const helpers = await startGradientHelpers(root, gated.config, 2);
+    try {
+      // The helper threads run wasm, so they compute their shares on the kernels too.
+      const shared = await pretrain({ ...run, settings: gated, arithmetic: 'kernels', helpers }, hooks());
+      shared.trainBits.forEach((bits, i) => expect(bits).toBeCloseTo(onKernels.trainBits[i], 4));
+      close(shared.model, onKernels.model, 1e-4);
+      shared.model.dispose();
+    } finally {
+      await Promise.all(helpers.map((helper) => helper.close()));
+      [onTfjs, onKernels, resumed].forEach((outcome) => outcome.model.dispose());
     }
   });
 

@@ -11,8 +11,9 @@ import { noClassLabel } from '../model/config';
 import { evaluateBitsPerDim } from '../model/evaluate';
 import { selectImages } from '../data/split';
 import type { ImageDataset } from '../data/types';
-import { type Checkpoint, makeCheckpoint, restoreCheckpoint, settingsDiffer, CheckpointError } from './checkpoint';
-import { type GradientHelper, applyShares, shareGradient, splitShares } from './gradients';
+import { KernelTrainer, kernelTrainingUnsupported } from '../model/simd/training/kernelTrainer';
+import { type Checkpoint, checkpointMoments, makeCheckpoint, makeKernelCheckpoint, restoreCheckpoint, settingsDiffer, CheckpointError } from './checkpoint';
+import { type GradientHelper, type ShareGradient, applyShares, combineShares, shareGradient, splitShares } from './gradients';
 import { type PretrainSettings, batchIndices, dropLabels, learningRateAt } from './schedule';
 
 export interface Progress {
@@ -50,6 +51,12 @@ export interface PretrainRun {
    * an equal share of every batch. None: this instance trains alone.
    */
   helpers?: GradientHelper[];
+  /**
+   * 'kernels': the steps run on the project's own SIMD kernels
+   * (src/model/simd/training); 'tfjs': tfjs ops. Default: the kernels on the
+   * wasm backend when they can train the model, else tfjs.
+   */
+  arithmetic?: 'kernels' | 'tfjs';
 }
 
 export interface PretrainOutcome {
@@ -86,11 +93,21 @@ export async function pretrain(run: PretrainRun, hooks: PretrainHooks): Promise<
     trainBits.push(...run.resumeFrom.trainBits);
   }
 
+  const onKernels = run.arithmetic ? run.arithmetic === 'kernels' : tf.getBackend() === 'wasm' && kernelTrainingUnsupported(model) === null;
+  // The kernel trainer holds the weights while it trains; they go to the model before it is scored or saved.
+  const kernels = onKernels ? await KernelTrainer.create(model) : null;
+  const resumedMoments = kernels && run.resumeFrom ? checkpointMoments(run.resumeFrom) : null;
+  if (kernels && resumedMoments) kernels.loadOptimizerState(resumedMoments);
+
   const started = performance.now();
   const startStep = step;
   const elapsed = (): number => elapsedBefore + (performance.now() - started) / 1000;
-  const checkpoint = async (): Promise<void> =>
-    hooks.onCheckpoint(await makeCheckpoint(model, optimizer, settings, { step, elapsedSeconds: elapsed(), trainBits }));
+  const checkpoint = async (): Promise<void> => {
+    const progress = { step, elapsedSeconds: elapsed(), trainBits };
+    await hooks.onCheckpoint(
+      kernels ? await makeKernelCheckpoint(model, kernels, settings, progress) : await makeCheckpoint(model, optimizer, settings, progress),
+    );
+  };
   const estimateCount = Math.min(run.estimateImages, test.count);
   const helpers = run.helpers ?? [];
   const imageSize = height * width * colorChannels;
@@ -100,6 +117,7 @@ export async function pretrain(run: PretrainRun, hooks: PretrainHooks): Promise<
 
   /** One optimizer step on `pixels` (a whole batch, with its labels for a conditional model); returns its bits/dim before the step. */
   async function trainOn(pixels: Int32Array, labels: Int32Array | undefined): Promise<number> {
+    if (kernels) return trainOnKernels(kernels, pixels, labels);
     if (helpers.length === 0) {
       const batch = tf.tensor4d(pixels, [settings.batchSize, height, width, colorChannels], 'int32');
       const labelTensor = labels ? tf.tensor1d(labels, 'int32') : undefined;
@@ -118,6 +136,23 @@ export async function pretrain(run: PretrainRun, hooks: PretrainHooks): Promise<
     );
     const local = await shareGradient(model, pixels.subarray(start * imageSize, end * imageSize), end - start, labels?.subarray(start, end));
     return applyShares(model, optimizer, [local, ...(await Promise.all(remote))]);
+  }
+  /** trainOn with the kernel trainer: its own share and Adam's step (at the schedule's rate). */
+  async function trainOnKernels(trainer: KernelTrainer, pixels: Int32Array, labels: Int32Array | undefined): Promise<number> {
+    const learningRate = adjustable.learningRate;
+    if (helpers.length === 0) return trainer.step(pixels, settings.batchSize, labels, learningRate);
+    const [[start, end], ...others] = splitShares(settings.batchSize, helpers.length + 1);
+    const weights = trainer.weights();
+    const remote = others.map(([from, to], i) =>
+      helpers[i].shareGradient(weights, pixels.slice(from * imageSize, to * imageSize), to - from, labels?.slice(from, to)),
+    );
+    const local: ShareGradient = {
+      count: end - start,
+      ...trainer.gradients(pixels.subarray(start * imageSize, end * imageSize), end - start, labels?.subarray(start, end)),
+    };
+    const { gradients, bits } = combineShares([local, ...(await Promise.all(remote))]);
+    trainer.applyGradients(gradients, learningRate);
+    return bits;
   }
   let heldOutBits: number | undefined;
 
@@ -138,6 +173,7 @@ export async function pretrain(run: PretrainRun, hooks: PretrainHooks): Promise<
       trainBits.push(bits);
       step++;
       if (step % run.estimateEvery === 0 || step === settings.steps) {
+        kernels?.writeTo(model);
         heldOutBits = await evaluateBitsPerDim(model, test.pixels, estimateCount, 16, conditional ? test.labels : undefined);
       }
       if (step % run.checkpointEvery === 0 && step < settings.steps) await checkpoint();
@@ -154,11 +190,13 @@ export async function pretrain(run: PretrainRun, hooks: PretrainHooks): Promise<
       });
     }
     await checkpoint();
+    kernels?.writeTo(model);
     return { model, finished: true, step, trainBits, elapsedSeconds: elapsed() };
   } catch (error) {
     model.dispose();
     throw error;
   } finally {
     optimizer.dispose();
+    kernels?.dispose();
   }
 }

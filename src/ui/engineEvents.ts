@@ -124,6 +124,9 @@ export function handleEvent(event: StoreEvent): void {
     case 'trainingCores':
       useStudio.setState({ trainingCores: event.cores });
       return;
+    case 'trainingArithmetic':
+      useStudio.setState({ trainingArithmetic: event.arithmetic });
+      return;
     case 'evaluation':
       useStudio.setState((s) => ({
         testHistory: appendPoint(s.testHistory, { step: event.step, testBitsPerDim: event.testBitsPerDim }),

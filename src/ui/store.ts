@@ -85,6 +85,8 @@ export interface StudioState {
   stepsPerSecond: number | null;
   /** Cores that compute each training batch (the engine's `trainingCores`); null until it says. */
   trainingCores: number | null;
+  /** How training steps' arithmetic runs (the engine's `trainingArithmetic`); null until it says. */
+  trainingArithmetic: 'tfjs' | 'SIMD kernels' | null;
   trainSettings: TrainSettings;
 
   sampleSettings: SampleSettings;
@@ -136,6 +138,7 @@ export const useStudio = create<StudioState>()(() => ({
   testHistory: [],
   stepsPerSecond: null,
   trainingCores: null,
+  trainingArithmetic: null,
   // The declared defaults (src/worker/settings.ts), and a random seed.
   trainSettings: DEFAULT_TRAIN_SETTINGS,
   sampleSettings: { ...DEFAULT_SAMPLE_SETTINGS, seed: randomSeed() },

@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { CONFIG_FIELDS, createPixelCNN, type PixelCNNConfig } from '../model';
+import { KernelTrainer } from '../model/simd/training/kernelTrainer';
 import { errorText } from './errors';
 import type { BackendFigure, BackendName, BackendTrial } from './protocol';
+import { trainsOnKernels } from './trainer';
 
 /**
  * Chooses the training backend by timing it. Which backend is fastest
@@ -286,7 +288,11 @@ export async function timeTrainingSteps(config: PixelCNNConfig, options: TimeSte
     return ms;
   };
   const forwardOne = () => tf.tidy(() => model.logits(one, oneLabel).sum());
-  const trainStep = () => model.trainStep(images, optimizer, labels);
+  // Where the engine trains on the SIMD kernels (wasm), so does the trial.
+  const kernels = trainsOnKernels(model) ? await KernelTrainer.create(model) : null;
+  const kernelBatch = kernels ? { pixels: Int32Array.from(await images.data()), labels: labels ? Int32Array.from(await labels.data()) : undefined } : null;
+  const trainStep = (): tf.Tensor =>
+    kernels && kernelBatch ? tf.scalar(kernels.step(kernelBatch.pixels, options.batch, kernelBatch.labels, 1e-3)) : model.trainStep(images, optimizer, labels);
 
   try {
     const step = options.stepDeadlineMs;

@@ -362,6 +362,8 @@ export type EngineEvent =
   | { type: 'trainStep'; step: number; bitsPerDim: number; stepsPerSecond: number }
   /** How many cores compute each training batch (1 off wasm); sent at start-up and whenever it changes. */
   | { type: 'trainingCores'; cores: number }
+  /** How a training step's arithmetic runs: tfjs ops, or the project's own WebAssembly SIMD kernels (wasm, a model they train); sent when it changes. */
+  | { type: 'trainingArithmetic'; arithmetic: 'tfjs' | 'SIMD kernels' }
   | { type: 'evaluation'; step: number; testBitsPerDim: number }
   /** While training: a strip of the learning timeline, drawn between two steps. */
   | { type: 'learningStrip'; strip: LearningStrip }

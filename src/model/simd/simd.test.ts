@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error: a plain .mjs build script without type declarations
-import { compileKernels } from '../../../scripts/wasm-kernels.mjs';
+import { compileKernels, relaxedKernels, samplerKernels } from '../../../scripts/wasm-kernels.mjs';
 import { KERNELS_WASM_BASE64 } from './kernels.generated';
+import { TRAINING_KERNELS_RELAXED_WASM_BASE64, TRAINING_KERNELS_WASM_BASE64 } from './training/kernels.generated';
 import { simdAvailable, simdSpace } from './simd';
 
 /** out = a · w in float64, the reference. */
@@ -15,8 +16,23 @@ function reference(a: Float32Array, w: Float32Array, n: number, rows: number, co
 describe('SIMD kernels', () => {
   it('kernels.generated.ts is kernels.wat compiled (run `npm run build-wasm` after editing the .wat)', async () => {
     const text = readFileSync(new URL('./kernels.wat', import.meta.url), 'utf8');
-    const bytes: Uint8Array = await compileKernels(text);
-    expect(Buffer.from(bytes).toString('base64')).toBe(KERNELS_WASM_BASE64);
+    const base64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
+    expect(base64(await compileKernels(samplerKernels(text)))).toBe(KERNELS_WASM_BASE64);
+    expect(base64(await compileKernels(text))).toBe(TRAINING_KERNELS_WASM_BASE64);
+    expect(base64(await compileKernels(text, { relaxed: true }))).toBe(TRAINING_KERNELS_RELAXED_WASM_BASE64);
+  });
+
+  it('the relaxed variant fuses every multiply-add of the training products, and nothing else', () => {
+    const text = readFileSync(new URL('./kernels.wat', import.meta.url), 'utf8');
+    const relaxed: string = relaxedKernels(text);
+    const fused = relaxed.match(/f32x4\.relaxed_madd/g) ?? [];
+    // $productFourByEight's 8 sums and $productOneByEight's 2
+    expect(fused.length).toBe(10);
+    const begin = relaxed.indexOf(';; relaxed-madd:begin');
+    const end = relaxed.indexOf(';; relaxed-madd:end');
+    expect(relaxed.slice(0, begin)).toBe(text.slice(0, begin));
+    expect(relaxed.slice(end)).toBe(text.slice(text.indexOf(';; relaxed-madd:end')));
+    expect(relaxed.slice(begin, end)).not.toMatch(/f32x4\.add \(local\.get \$s\w+\) \(f32x4\.mul/);
   });
 
   it('run under Node', () => {

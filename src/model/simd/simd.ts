@@ -10,7 +10,8 @@ import { KERNELS_WASM_BASE64 } from './kernels.generated';
 /** The compiled kernels; null where this engine has no WebAssembly SIMD. */
 let compiled: WebAssembly.Module | null | undefined;
 
-function kernelsModule(): WebAssembly.Module | null {
+/** The compiled module (kernels.wat), shared by the samplers and the training kernels; null where WebAssembly SIMD is missing. */
+export function kernelsModule(): WebAssembly.Module | null {
   if (compiled === undefined) {
     const bytes = Uint8Array.from(atob(KERNELS_WASM_BASE64), (c) => c.charCodeAt(0));
     compiled = typeof WebAssembly === 'object' && WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;

@@ -127,6 +127,7 @@ export function BackendBadge() {
   const engine = useStudio((s) => s.engine);
   const backendError = useStudio((s) => s.errors.backend);
   const cores = useStudio((s) => s.trainingCores);
+  const arithmetic = useStudio((s) => s.trainingArithmetic);
 
   if (!backend) {
     const text = engine.state === 'stopped' ? 'Engine stopped' : backendError ? 'No backend' : 'Starting engine…';
@@ -150,6 +151,11 @@ export function BackendBadge() {
             {cores === 1 ? '1 core trains' : `${cores} cores train`}
           </span>
         )}
+        {cores !== null && arithmetic === 'SIMD kernels' && (
+          <span className="backend-cores" data-testid="backend-arithmetic" title="Training steps run on the app's own WebAssembly SIMD kernels">
+            on SIMD kernels
+          </span>
+        )}
         {backend.trialPending === 'running' && (
           <span className="backend-timing" data-testid="backend-timing">
             timing backends…
@@ -162,6 +168,9 @@ export function BackendBadge() {
           {backend.requested ? ', as you chose; no backends were timed' : backend.trial?.chosen === backend.name ? ', the fastest here for this model' : ''}.
         </p>
         {backend.software && <p>This is a software adapter: the GPU work runs on the CPU, which is slow.</p>}
+        {arithmetic === 'SIMD kernels' && (
+          <p data-testid="backend-training-kernels">Training steps run on the app's own WebAssembly SIMD kernels, not tfjs ops.</p>
+        )}
         {backend.trialPending && (
           <p data-testid="backend-trial-pending" data-state={backend.trialPending}>
             {backend.trialPending === 'running'

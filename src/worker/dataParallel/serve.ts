@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { type PixelCNN, createPixelCNN } from '../../model/pixelcnn';
+import { KernelTrainer, kernelTrainingUnsupported } from '../../model/simd/training/kernelTrainer';
 import { sameConfig } from './sameConfig';
 import { type HelperReply, type HelperRequest, flatten } from './helperProtocol';
 import { shareGradient } from './shares';
@@ -15,11 +16,15 @@ export interface HelperHost {
   reply(message: HelperReply, transfer: ArrayBuffer[]): void;
   /** Starts the helper's tfjs backend and returns its name. */
   startBackend(): Promise<string>;
+  /** Backends on which shares are computed by the SIMD kernel trainer when it can train the model (default: wasm, as the engine). */
+  kernelBackends?: readonly string[];
 }
 
 /** Returns the handler for the helper's incoming requests; requests are served one at a time, in order. */
 export function shareServer(host: HelperHost): (request: HelperRequest) => Promise<void> {
   let model: PixelCNN | null = null;
+  /** The kernel trainer for the model, on a kernel backend when it can train it. */
+  let kernels: KernelTrainer | null = null;
   let backend: Promise<string> | null = null;
   let queue: Promise<void> = Promise.resolve();
 
@@ -30,7 +35,10 @@ export function shareServer(host: HelperHost): (request: HelperRequest) => Promi
         const name = await backend;
         if (!model || !sameConfig(model.config, request.config)) {
           model?.dispose();
+          kernels?.dispose();
           model = createPixelCNN(request.config);
+          const onKernels = (host.kernelBackends ?? ['wasm']).includes(tf.getBackend()) && kernelTrainingUnsupported(model) === null;
+          kernels = onKernels ? await KernelTrainer.create(model) : null;
         }
         host.reply({ type: 'ready', backend: name }, []);
         return;
@@ -41,12 +49,15 @@ export function shareServer(host: HelperHost): (request: HelperRequest) => Promi
         const size = target.variables.reduce((n, v) => n + v.size, 0);
         if (size !== request.weights.length) throw new Error(`the helper's model has ${size} weights, but ${request.weights.length} were sent`);
         let offset = 0;
-        for (const variable of target.variables) {
-          const values = request.weights.subarray(offset, offset + variable.size);
-          offset += variable.size;
-          tf.tidy(() => variable.assign(tf.tensor(values, variable.shape)));
+        const values = target.variables.map((variable) => request.weights.subarray(offset, (offset += variable.size)));
+        let share;
+        if (kernels) {
+          kernels.loadWeights(values);
+          share = { count: request.count, ...kernels.gradients(request.pixels, request.count, request.labels) };
+        } else {
+          target.variables.forEach((variable, i) => tf.tidy(() => variable.assign(tf.tensor(values[i], variable.shape))));
+          share = await shareGradient(target, request.pixels, request.count, request.labels);
         }
-        const share = await shareGradient(target, request.pixels, request.count, request.labels);
         const flat = flatten(share.gradients);
         host.reply({ type: 'share', count: share.count, bits: share.bits, gradients: flat }, [flat.buffer as ArrayBuffer]);
         return;

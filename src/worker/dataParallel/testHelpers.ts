@@ -9,13 +9,15 @@ import { shareServer } from './serve';
  * same server code as a browser or thread helper, on this tfjs instance.
  * `dieOnShare`: the helper's side closes the channel when it is asked for
  * its nth share (counting from 1), as a crashed worker would vanish.
+ * `kernelBackends`: where the helper computes shares on the SIMD kernels (default wasm).
  */
-export function channelHelper(index: number, dieOnShare = Infinity): { helper: ChannelHelper; close(): void } {
+export function channelHelper(index: number, dieOnShare = Infinity, kernelBackends?: readonly string[]): { helper: ChannelHelper; close(): void } {
   const { port1, port2 } = new MessageChannel();
   let shares = 0;
   const serve = shareServer({
     reply: (message, transfer) => port2.postMessage(message, transfer),
     startBackend: async () => tf.getBackend(),
+    kernelBackends,
   });
   port2.on('message', (request: HelperRequest) => {
     if (request.type === 'share' && ++shares >= dieOnShare) {

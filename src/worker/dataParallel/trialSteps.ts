@@ -10,7 +10,9 @@ import type { PixelCNNConfig } from '../../model/config';
 import { createPixelCNN } from '../../model/pixelcnn';
 import { startBrowserHelper } from './helperWorker';
 import { HelperPool } from './pool';
-import { dataParallelStep } from './step';
+import { KernelTrainer } from '../../model/simd/training/kernelTrainer';
+import { trainsOnKernels } from '../trainer';
+import { kernelShares, sharedStep, tfjsShares } from './step';
 
 export interface SharedTrialOptions {
   batch: number;
@@ -29,15 +31,18 @@ export async function timeSharedTrialSteps(config: PixelCNNConfig, { batch, step
   pool.setCount(cores - 1);
   const pixels = Int32Array.from({ length: batch * config.height * config.width * config.colorChannels }, (_, i) => (i * 7919) % config.levels);
   const labels = config.classes > 0 ? Int32Array.from({ length: batch }, (_, i) => i % config.classes) : undefined;
+  // As the engine trains on wasm: on the SIMD kernels when they can train the model.
+  const kernels = trainsOnKernels(model) ? await KernelTrainer.create(model) : null;
+  const local = kernels ? kernelShares(model, kernels, 1e-3) : tfjsShares(model, optimizer);
   let timer: ReturnType<typeof setTimeout> | undefined;
   const outOfTime = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), budgetMs)));
   const stopped = { now: false };
   const run = async (): Promise<number | null> => {
-    await dataParallelStep(model, optimizer, pool, pixels, batch, labels);
+    await sharedStep(local, pool, pixels, batch, labels);
     const times: number[] = [];
     for (let i = 0; i < steps && !stopped.now; i++) {
       const start = performance.now();
-      await dataParallelStep(model, optimizer, pool, pixels, batch, labels);
+      await sharedStep(local, pool, pixels, batch, labels);
       times.push(performance.now() - start);
     }
     if (lost.length > 0 || stopped.now) return null;

@@ -11,7 +11,7 @@ import { UserFacingError, errorText, fatalEngineProblem } from '../errors';
 import type { EngineEvent, ErrorContext } from '../protocol';
 import { yieldToMessages } from '../samplingSession';
 import { DEFAULT_TRAIN_SETTINGS, TRAIN_SETTINGS, type TrainSettings, defaultTrainingCores, settingsProblem } from '../settings';
-import { DivergenceError, type SharedBatch } from '../trainer';
+import { DivergenceError, type SharedBatch, type TrainingArithmetic } from '../trainer';
 import type { SamplerFn } from '../samplingSession';
 import type { StoredCheckpoint } from '../checkpoints';
 import type { Datasets, LoadedData } from './datasets';
@@ -48,6 +48,8 @@ export interface TrainingDeps {
 
 /** Steps between held-out evaluations while training. */
 const EVALUATE_EVERY = 25;
+/** The shortest time between two `trainStep` reports while training runs (the last step is always reported). */
+const REPORT_INTERVAL_MS = 50;
 /** Held-out images used per evaluation: enough for a stable number, cheap enough to run often. */
 const EVALUATION_IMAGES = 64;
 
@@ -64,6 +66,8 @@ export class TrainingControl {
   private announcedCores = 0;
   /** The strips of the model's progress drawn while training. */
   private readonly timeline: LearningTimeline;
+  /** The arithmetic last announced (a `trainingArithmetic` event). */
+  private announcedArithmetic: TrainingArithmetic | null = null;
 
   constructor(private readonly deps: TrainingDeps) {
     this.timeline = new LearningTimeline({
@@ -185,8 +189,13 @@ export class TrainingControl {
     return bits;
   }
 
-  /** Tells the page how many cores train, when that changed. */
+  /** Tells the page how many cores train, and how the steps' arithmetic runs, when that changed. */
   announceCores(): void {
+    const arithmetic = this.deps.slot.trainer?.arithmetic;
+    if (arithmetic && arithmetic !== this.announcedArithmetic) {
+      this.announcedArithmetic = arithmetic;
+      this.deps.emit({ type: 'trainingArithmetic', arithmetic });
+    }
     const cores = this.fitHelpers();
     if (cores === this.announcedCores) return;
     this.announcedCores = cores;
@@ -197,6 +206,9 @@ export class TrainingControl {
     let reason: string | undefined;
     let diverged = false;
     let stepsPerSecond = 0;
+    let lastReport = -Infinity;
+    /** The last step's report, when it has not been sent yet. */
+    let unreported: Extract<EngineEvent, { type: 'trainStep' }> | null = null;
     const { persistence } = this.deps;
     const running = () => this.training;
     try {
@@ -210,7 +222,13 @@ export class TrainingControl {
         stepsPerSecond = stepsPerSecond === 0 ? rate : 0.8 * stepsPerSecond + 0.2 * rate;
         lastTime = now;
         const step = this.deps.slot.steps;
-        this.deps.emit({ type: 'trainStep', step, bitsPerDim: bits, stepsPerSecond });
+        // A small model's steps on the SIMD kernels come faster than the page can draw them: it hears of them at a readable pace.
+        unreported = { type: 'trainStep', step, bitsPerDim: bits, stepsPerSecond };
+        if (now - lastReport >= REPORT_INTERVAL_MS || step % EVALUATE_EVERY === 0) {
+          this.deps.emit(unreported);
+          unreported = null;
+          lastReport = now;
+        }
         const exploded = this.watch?.addTraining(bits);
         if (exploded) throw new DivergenceError(exploded.message, exploded.message);
         if (step % EVALUATE_EVERY === 0) {
@@ -234,6 +252,7 @@ export class TrainingControl {
     }
     this.training = false;
     this.timeline.end();
+    if (unreported) this.deps.emit(unreported);
     await this.evaluate();
     await persistence.persist();
     await persistence.checkpoint('training paused');
@@ -278,7 +297,6 @@ export class TrainingControl {
 
   private async trainOneBatch(): Promise<number> {
     const data = this.requireFittingData();
-    const { width, height, channels } = data.train;
     const batchSize = this.current.batchSize;
     const { pixels, labels: datasetLabels } = sampleLabelledBatch(data.train, batchSize, this.batchRandom);
     // requireFittingData made sure a conditional model has a label for every image.
@@ -287,18 +305,11 @@ export class TrainingControl {
     // A model with a "no class" row learns it from the labels label dropout replaces.
     const noClass = noClassLabel(config);
     const labels = !conditional ? undefined : noClass !== null ? dropLabelsWith(datasetLabels, config.labelDropout, noClass, this.batchRandom) : datasetLabels;
-    const shared = this.sharedBatch(Int32Array.from(pixels), batchSize, labels);
-    const batch = shared ? null : tf.tensor4d(Int32Array.from(pixels), [batchSize, height, width, channels], 'int32');
-    const labelTensor = !shared && labels ? tf.tensor1d(labels, 'int32') : undefined;
-    try {
-      const bits = await this.deps.slot.trainer!.step(shared ?? batch!, labelTensor);
-      this.announceCores();
-      this.deps.persistence.weightsChanged();
-      return bits;
-    } finally {
-      batch?.dispose();
-      labelTensor?.dispose();
-    }
+    const batch: SharedBatch = { pixels: Int32Array.from(pixels), count: batchSize, labels, pool: this.sharingPool() };
+    const bits = await this.deps.slot.trainer!.step(batch);
+    this.announceCores();
+    this.deps.persistence.weightsChanged();
+    return bits;
   }
 
   /** The data, checked to fit a conditional model; a trained model that takes new class names says so. */
@@ -338,9 +349,9 @@ export class TrainingControl {
     return 1 + this.helperPool.target;
   }
 
-  /** The batch as the helpers take it, or null when the engine trains alone. */
-  private sharedBatch(pixels: Int32Array, count: number, labels?: Int32Array): SharedBatch | null {
-    return this.fitHelpers() > 1 && this.helperPool ? { pool: this.helperPool, pixels, count, labels } : null;
+  /** The helpers that share the batch, or undefined when the engine trains alone. */
+  private sharingPool(): HelperPool | undefined {
+    return this.fitHelpers() > 1 && this.helperPool ? this.helperPool : undefined;
   }
 }
 
