@@ -25,6 +25,7 @@ import { NumberField } from '../components/NumberField';
 import { useActionProblem } from '../fieldProblems';
 import { MEMORY_BUDGETS, estimateTrainingMemory, formatBytes } from '../../model/memory';
 import { dropOffer, useImportOffer } from '../importOffer';
+import { StartProposalBox } from './StartProposalBox';
 
 /** The architecture, where the weights came from, and moving weights in and out. */
 export function ModelPanel() {
@@ -32,6 +33,7 @@ export function ModelPanel() {
   const modelError = useStudio((s) => s.errors.model);
   return (
     <Panel title="Model" className="panel-model" intro="The network's shape. Bigger models can learn more but train and sample more slowly.">
+      <StartProposalBox />
       {model ? <ModelFacts model={model} /> : <p className="muted">Waiting for the engine to build the model…</p>}
       {/* Keyed on the config so the form starts over whenever the real model changes. */}
       <ConfigForm key={model ? JSON.stringify(model.config) : 'none'} current={model?.config ?? null} />

@@ -33,6 +33,7 @@ export function requestPanel(request: EngineRequest): ErrorContext {
       return 'import';
     case 'setConfig':
     case 'resetModel':
+    case 'useStart':
     case 'restoreCheckpoint':
     case 'saveNow':
     case 'setSaving':
