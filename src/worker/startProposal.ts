@@ -107,10 +107,11 @@ export function proposeStart(
   const fitsMemory = (config: PixelCNNConfig) => estimateTrainingMemory(config, batchSize).totalBytes <= MEMORY_BUDGETS[backend].bytes;
   const kind = facts.colour ? 'colour' : 'grayscale';
   const side = Math.min(facts.width, facts.height);
-  const speedText =
+  // A clause: how fast this browser trains, and where that figure comes from.
+  const pace =
     measured === null
-      ? `This browser's training speed is not measured yet, so this assumes about ${seconds(speed.msPerStep)} a step of the usual model`
-      : `At the speed ${measured.source === 'trial' ? 'measured when the app started' : 'measured while training'} (${seconds(measured.msPerStep)} a step of ${measured.batchSize} images on ${measured.backend})`;
+      ? `at an assumed ${seconds(speed.msPerStep)} a step of the usual model (this browser's speed is not measured yet)`
+      : `at the speed ${measured.source === 'trial' ? 'measured when the app started' : 'measured while training'} (${seconds(measured.msPerStep)} a step of ${measured.batchSize} images on ${measured.backend})`;
   const classText =
     classes > 0
       ? `your ${classes} classes (${listed(facts.classNames!)})`
@@ -131,9 +132,9 @@ export function proposeStart(
         reasons: [
           `Your images are ${kind} and ${facts.width}×${facts.height}; the ${set.title.toLowerCase()} model was trained on ${kind} images of ${base.width}×${base.height}, so it already draws ${facts.colour ? 'coloured shapes on a plain background' : 'strokes on a plain background'}. Starting from it, training only has to learn what is new in ${classText}, which takes minutes rather than hours.`,
           classes > 0
-            ? `Its ${base.classes} classes become yours; a class it does not know by name starts from what the model draws when given no class.`
+            ? `Its ${base.classes} classes make way for yours: each of yours that it does not know by name starts from what the model draws when asked for no class in particular.`
             : `Its classes are folded away: it starts from what it draws when given no class.`,
-          `${speedText}, ${minutes} minutes is about ${count(steps)} steps. Training needs about ${formatBytes(estimateTrainingMemory(config, batchSize).totalBytes)} of memory.`,
+          `${pace[0].toUpperCase()}${pace.slice(1)}, ${minutes} minutes is about ${count(steps)} steps. Training needs about ${formatBytes(estimateTrainingMemory(config, batchSize).totalBytes)} of memory.`,
         ],
         steps,
         minutes,
@@ -155,7 +156,7 @@ export function proposeStart(
   const { width, height, layers, hiddenChannels } = fresh.config;
   const resized = width !== facts.width || height !== facts.height ? `, your images scaled to ${width}×${height}` : '';
   reasons.push(
-    `So a new model, ${fresh.name}${resized}: ${layers} layers of ${hiddenChannels} channels, sized so that ${speedText[0].toLowerCase()}${speedText.slice(1)}, ${minutes} minutes is about ${count(steps)} steps.`,
+    `So a new model, ${fresh.name} for this browser${resized}: ${layers} layers of ${hiddenChannels} channels; ${pace}, ${minutes} minutes is about ${count(steps)} steps.`,
     `It learns ${classText} from scratch: expect blurry blobs at first and recognisable images only after longer training.`,
   );
   return { start: { from: null, config: fresh.config }, title: `Train a new ${width}×${height} model`, reasons, steps, minutes, batchSize };
