@@ -4,7 +4,7 @@
  */
 import { expect, test } from '@playwright/test';
 import { type FixtureFile, type Pattern, dropFiles, encodePng, makePixels } from './helpers';
-import { region, trainAtLeast } from './app-helpers';
+import { region, stepCount, trainAtLeast } from './app-helpers';
 
 /** Tiny gray images in two class folders: too small for the shipped digits model, so the proposal is a new model at their size. */
 function tinyClasses(): FixtureFile[] {
@@ -42,4 +42,28 @@ test('dropping images proposes a start that fits them; taking it rebuilds the mo
   await expect(region(page, 'Dataset').locator('.dataset-name')).toContainText('8×8 grayscale, 256 levels');
 
   expect(await trainAtLeast(page, 2)).toBeGreaterThanOrEqual(2);
+});
+
+test('gray images the size of the digits: the proposal fine-tunes the shipped digits model with their classes, and it trains', async ({ page }) => {
+  await page.goto('/?backend=wasm');
+  await expect(page.getByTestId('backend-name')).toHaveText('wasm', { timeout: 120_000 });
+  await expect(page.getByTestId('model-origin')).toBeVisible({ timeout: 120_000 });
+  const files: FixtureFile[] = [];
+  for (const [name, pattern] of [
+    ['bars', 'stripes'],
+    ['checks', 'checker'],
+    ['ramps', 'gradient'],
+  ] as Array<[string, Pattern]>)
+    for (let i = 0; i < 4; i++)
+      files.push({ name: `${name}/${i}.png`, bytes: encodePng(28, 28, 'gray', makePixels(28, 28, 'gray', pattern)), mimeType: 'image/png' });
+  await dropFiles(page, files);
+  const proposal = region(page, 'Model').getByRole('region', { name: 'Suggested start' });
+  await expect(proposal.getByRole('heading')).toHaveText('Suggested start for your images: Fine-tune the shipped digits model', { timeout: 120_000 });
+  await expect(proposal).toContainText('your 3 classes (bars, checks, ramps)');
+  await proposal.getByRole('button', { name: 'Use this start', exact: true }).click();
+  await expect(proposal).toHaveCount(0, { timeout: 120_000 });
+  await expect(page.getByTestId('model-classes')).toHaveText('Draws the class it is asked for, one of 3: bars, checks and ramps.');
+  await expect(page.getByText(/Started from the shipped digits model with your classes \(bars, checks and ramps\)/)).toBeVisible();
+  const before = await stepCount(page);
+  expect(await trainAtLeast(page, before + 1)).toBeGreaterThan(before);
 });
