@@ -58,8 +58,8 @@ export const START_MINUTES = 5;
  * classes; a new model needs many more to get past blobs (README, "A start
  * that fits your data").
  */
-export const MIN_FINE_TUNE_STEPS = 100;
-export const MIN_FRESH_STEPS = 400;
+export const MIN_FINE_TUNE_STEPS = 50;
+export const MIN_FRESH_STEPS = 250;
 /**
  * The speed assumed before the engine has measured any: a step of the
  * default model on 16 images, on one core of the WebAssembly backend
