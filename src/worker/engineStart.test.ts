@@ -98,6 +98,17 @@ describe('a start that fits dropped images', () => {
     expect(await engine.handle({ type: 'step', settings: DEFAULT_TRAIN_SETTINGS })).toEqual({ status: 'done' });
   });
 
+  it('images without classes: the shipped model without its classes (its "no class" row folded in), and it trains', async () => {
+    const { engine, last } = await harness();
+    await engine.handle({ type: 'importImages', files: Array.from({ length: 10 }, (_, i) => image(`${i}.png`, 4, [i * 9, i * 9, i * 9])) });
+    const proposal = last('startProposal')!.proposal!;
+    expect(proposal.start).toEqual({ from: 'digits', config: { ...SHIPPED, classes: 0 } });
+    expect(await engine.handle({ type: 'useStart', start: proposal.start })).toEqual({ status: 'done' });
+    expect(last('model')!.model).toMatchObject({ config: { ...SHIPPED, classes: 0 }, classNames: [] });
+    expect(last('notice')!.message).toBe('Started from the shipped digits model, without its classes.');
+    expect(await engine.handle({ type: 'step', settings: DEFAULT_TRAIN_SETTINGS })).toEqual({ status: 'done' });
+  });
+
   it('refuses a shipped start whose architecture is not the shipped model’s, and one for another class count', async () => {
     const { engine } = await harness();
     await engine.handle({ type: 'importImages', files: ['a/1.png', 'b/1.png'].map((name) => image(name, 4, [9, 9, 9])) });
