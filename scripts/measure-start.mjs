@@ -9,7 +9,7 @@
 // read as their class.
 //
 //   node scripts/measure-start.mjs letters      START_SECONDS=300 START_SCORE_EVERY=60
-//   START_STARTS=fine-tuned,fresh,small  START_DIR=.test-sets  START_OUT=.test-sets/start  START_PER_CLASS=8
+//   START_STARTS=fine-tuned,fresh,small (a start may add :<learning rate>)  START_DIR=.test-sets  START_OUT=.test-sets/start  START_PER_CLASS=8
 
 import os from 'node:os';
 import path from 'node:path';

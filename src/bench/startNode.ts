@@ -5,6 +5,7 @@
  *   fine-tuned  the nearest shipped model, its classes carried to the data's (withClasses);
  *   fresh       a new model of the same architecture;
  *   small       a new, smaller model (the fresh start the proposal falls back to on a slow browser).
+ * A start may name its own learning rate ("fine-tuned:0.003").
  * Each run gets the same training time, counted on its own steps only (the
  * runs take turns, a step each, so a busy machine slows them alike). The
  * step is the engine's (TrainingControl.trainOneBatch, on one thread):
@@ -110,16 +111,19 @@ export async function measureStart(
 
   const runs: Run[] = [];
   for (const [i, start] of options.starts.entries()) {
+    // "fine-tuned:0.003": the start trained at another learning rate than the app's default.
+    const [kind, rate] = start.split(':');
+    const runSettings = rate ? { ...settings, learningRate: Number(rate) } : settings;
     let model: PixelCNN;
-    if (start === 'fine-tuned') {
+    if (kind === 'fine-tuned') {
       const fromNames = shipped.meta.classNames ?? Array.from({ length: shipped.config.classes }, (_, k) => String(k));
       const { saved, carry } = withClasses(shipped, await templateOf(target), { from: fromNames, to: classNames });
       log(`  fine-tuned: from the shipped ${shippedId} model; ${carry.kept.length} class rows kept, ${carry.started} started from the ${carry.startedFrom}`);
       model = modelFromSaved(saved);
-    } else if (start === 'fresh') model = createPixelCNN(target, 1000 + i);
-    else if (start === 'small') model = createPixelCNN(smallConfig(target), 1000 + i);
-    else throw new Error(`Unknown start "${start}" (fine-tuned, fresh, small).`);
-    runs.push({ start, model, trainer: new Trainer(model, settings), clockMs: 0, random: seededRandom(77), curve: [], nextScore: 0 });
+    } else if (kind === 'fresh') model = createPixelCNN(target, 1000 + i);
+    else if (kind === 'small') model = createPixelCNN(smallConfig(target), 1000 + i);
+    else throw new Error(`Unknown start "${start}" (fine-tuned, fresh, small, each with an optional :learning rate).`);
+    runs.push({ start, model, trainer: new Trainer(model, runSettings), clockMs: 0, random: seededRandom(77), curve: [], nextScore: 0 });
   }
 
   const score = async (run: Run) => {

@@ -169,7 +169,8 @@ export class Engine {
         return this.switchBuiltin(request.id ?? 'digits', request.withModel ?? false, request.sample);
       case 'importImages':
         await this.datasets.importRequest(request.files, request.mode, request.notRead);
-        await this.advisor.propose();
+        // A new dataset gets a proposed start; images added to the ones in use keep the model they train.
+        if (request.mode !== 'add') await this.advisor.propose();
         return;
       case 'train':
         this.training.use(request.settings);

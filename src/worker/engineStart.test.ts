@@ -67,6 +67,10 @@ describe('a start that fits dropped images', () => {
     expect(proposal.start.from).toBe('digits');
     expect(proposal.start.config).toEqual({ ...SHIPPED, classes: 4 });
     expect(proposal.reasons.join(' ')).toMatch(/your 4 classes \(a, b, c, d\)/);
+    // Images added to the ones in use keep the proposal as it was.
+    const proposals = all('startProposal').length;
+    await engine.handle({ type: 'importImages', files: [image('a/9.png', 4, [1, 1, 1])], mode: 'add' });
+    expect(all('startProposal')).toHaveLength(proposals);
 
     const before = tf.memory().numTensors;
     expect(await engine.handle({ type: 'useStart', start: proposal.start })).toEqual({ status: 'done' });

@@ -1,7 +1,7 @@
 import { type PixelCNNConfig, type SavedModel, createPixelCNN, parseSavedModel, saveModel } from '../../model';
 import { sameBesidesClasses, withClasses } from '../../model/classTables';
 import { describeConfig } from '../../model/config';
-import type { MemoryBackend } from '../../model/memory';
+import { type MemoryBackend, memoryProblem } from '../../model/memory';
 import { BUILTIN_DATASETS, BUILTIN_DATASET_IDS, type BuiltinDatasetId } from '../../data/builtin';
 import { listNames } from '../../data/classes';
 import { UserFacingError } from '../errors';
@@ -70,6 +70,8 @@ export class StartAdvisor {
         `The shipped ${title} model is ${describeConfig(shipped.config)}; it cannot start a ${describeConfig(choice.config)}.`,
       );
     }
+    const tooBig = memoryProblem(choice.config, this.deps.training.settings.batchSize, this.deps.memoryBackend());
+    if (tooBig) throw new UserFacingError('model', `${tooBig} Nothing was changed.`);
     const to = this.deps.datasets.classNames() ?? [];
     if (to.length !== choice.config.classes) {
       throw new UserFacingError(
