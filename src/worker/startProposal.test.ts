@@ -39,7 +39,10 @@ describe('proposeStart', () => {
   });
 
   it('larger gray images still fit the digits model (scaled down); colour images go to the icons model', () => {
-    expect(proposeStart(facts({ width: 64, height: 60 }), SHIPPED, speed(1800), OPTIONS).start.from).toBe('digits');
+    const larger = proposeStart(facts({ width: 64, height: 60 }), SHIPPED, speed(1800), OPTIONS);
+    expect(larger.start.from).toBe('digits');
+    expect(larger.reasons[0]).toMatch(/Your images are scaled to 28×28 for it\.$/);
+    expect(proposeStart(facts({}), SHIPPED, speed(1800), OPTIONS).reasons[0]).not.toMatch(/scaled/);
     const colour = proposeStart(facts({ width: 32, height: 32, colour: true, classNames: ['a', 'b'] }), SHIPPED, speed(1800), OPTIONS);
     expect(colour.start).toEqual({ from: 'icons', config: { ...ICONS, classes: 2 } });
     // The icons model costs less a step than the default one, so more steps fit in the same minutes.

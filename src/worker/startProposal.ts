@@ -126,11 +126,12 @@ export function proposeStart(
     const steps = stepsIn(config);
     const sizeFits = side >= base.width && Math.max(facts.width, facts.height) <= 2 * side;
     if (sizeFits && steps >= MIN_FINE_TUNE_STEPS && fitsMemory(config)) {
+      const scaled = facts.width !== base.width || facts.height !== base.height ? ` Your images are scaled to ${base.width}×${base.height} for it.` : '';
       return {
         start: { from: nearest, config },
         title: `Fine-tune the shipped ${set.title.toLowerCase()} model`,
         reasons: [
-          `Your images are ${kind} and ${facts.width}×${facts.height}; the ${set.title.toLowerCase()} model was trained on ${kind} images of ${base.width}×${base.height}, so it already draws ${facts.colour ? 'coloured shapes on a plain background' : 'strokes on a plain background'}. Starting from it, training only has to learn what is new in ${classText}, which takes minutes rather than hours.`,
+          `Your images are ${kind} and ${facts.width}×${facts.height}; the ${set.title.toLowerCase()} model was trained on ${kind} images of ${base.width}×${base.height}, so it already draws ${facts.colour ? 'coloured shapes on a plain background' : 'strokes on a plain background'}. Starting from it, training only has to learn what is new in ${classText}, which takes minutes rather than hours.${scaled}`,
           classes > 0
             ? `Its ${base.classes} classes make way for yours: each of yours that it does not know by name starts from what the model draws when asked for no class in particular.`
             : `Its classes are folded away: it starts from what it draws when given no class.`,
