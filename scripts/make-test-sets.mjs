@@ -16,6 +16,7 @@
 //
 //   node scripts/make-test-sets.mjs [out=.test-sets] [count=2000] [seed=7]
 
+/* global OffscreenCanvas, document -- draw() and the font check run in the page */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -175,12 +176,20 @@ function png(pixels, size, channels) {
   header.writeUInt32BE(size, 4);
   header[8] = 8;
   header[9] = channels === 1 ? 0 : 2;
-  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', header), chunk('IDAT', deflateSync(raw)), chunk('IEND', new Uint8Array())]);
+  return Buffer.concat([
+    Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]),
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(raw)),
+    chunk('IEND', new Uint8Array()),
+  ]);
 }
 
 const executablePath = findChromium();
 if (!executablePath) throw new Error(chromiumHelp());
-const browser = await chromium.launch({ executablePath, args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run'] });
+const browser = await chromium.launch({
+  executablePath,
+  args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+});
 try {
   const page = await browser.newPage();
   // Fonts load on first use; one untimed line makes sure every face is there before the first image.
@@ -202,7 +211,9 @@ try {
       path.join(out, `${kind}.json`),
       JSON.stringify({ width: set.size, height: set.size, channels: set.channels, count, classNames, labels: set.labels.join(',') }),
     );
-    console.log(`${kind}: ${count} images, ${set.size}×${set.size}×${set.channels}, ${classNames.length} classes → ${path.relative(root, path.join(out, kind))}/`);
+    console.log(
+      `${kind}: ${count} images, ${set.size}×${set.size}×${set.channels}, ${classNames.length} classes → ${path.relative(root, path.join(out, kind))}/`,
+    );
   }
 } finally {
   await browser.close();
