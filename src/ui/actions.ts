@@ -1,7 +1,7 @@
 import type { PixelCNNConfig } from '../model/config';
 import type { InputFile, SkippedFile } from '../data/types';
 import type { BuiltinDatasetId } from '../data/builtin';
-import type { SampleSettings, StartProposal, TrainSettings } from '../worker/protocol';
+import type { SampleSettings, StartChoice, TrainSettings } from '../worker/protocol';
 import { call, request } from './engineClient';
 import { dropOffer, rememberImport } from './importOffer';
 import { actionProblem, useFieldProblems } from './fieldProblems';
@@ -119,12 +119,10 @@ export async function applyConfig(config: PixelCNNConfig): Promise<boolean> {
   return built;
 }
 
-/** Takes a proposed start for the data (the Model panel's proposal): the shipped model carried to the data's classes, or a new model, with the learning rate it trains at. */
-export async function takeStart(proposal: StartProposal): Promise<boolean> {
+/** Takes a proposed start for the data (the Model panel's proposal): the shipped model carried to the data's classes, or a new model. */
+export async function takeStart(start: StartChoice): Promise<boolean> {
   clearErrors('model');
-  const taken = await call('model', { type: 'useStart', start: proposal.start });
-  if (taken && proposal.learningRate !== null) changeTrainSettings({ learningRate: proposal.learningRate });
-  return taken;
+  return call('model', { type: 'useStart', start });
 }
 
 /** Puts the proposed start aside: the panel stops showing it. */

@@ -44,8 +44,6 @@ export interface StartProposal {
   title: string;
   /** Why, in sentences a newcomer reads. */
   reasons: string[];
-  /** The learning rate to train the start at, or null to keep the user's. */
-  learningRate: number | null;
   /** Training steps in `minutes` at the measured (or assumed) speed. */
   steps: number;
   minutes: number;
@@ -61,13 +59,6 @@ export const START_MINUTES = 5;
  * that fits your data").
  */
 export const MIN_FINE_TUNE_STEPS = 50;
-/**
- * The learning rate a fine-tuned start trains at: above the app's default,
- * so the class rows, which all start alike, move apart within minutes; much
- * higher unsettles what the shipped model knows (README, "A start that fits
- * your data").
- */
-export const FINE_TUNE_LEARNING_RATE = 0.003;
 export const MIN_FRESH_STEPS = 250;
 /**
  * The speed assumed before the engine has measured any: a step of the
@@ -145,9 +136,7 @@ export function proposeStart(
             ? `Its ${base.classes} classes make way for yours: each of yours that it does not know by name starts from what the model draws when asked for no class in particular.`
             : `Its classes are folded away: it starts from what it draws when given no class.`,
           `${pace[0].toUpperCase()}${pace.slice(1)}, ${minutes} minutes is about ${count(steps)} steps. Training needs about ${formatBytes(estimateTrainingMemory(config, batchSize).totalBytes)} of memory.`,
-          `It trains at a learning rate of ${FINE_TUNE_LEARNING_RATE}, a little higher than usual, so that it tells your classes apart sooner.`,
         ],
-        learningRate: FINE_TUNE_LEARNING_RATE,
         steps,
         minutes,
         batchSize,
@@ -171,7 +160,7 @@ export function proposeStart(
     `So a new model, ${fresh.name} for this browser${resized}: ${layers} layers of ${hiddenChannels} channels; ${pace}, ${minutes} minutes is about ${count(steps)} steps.`,
     `It learns ${classText} from scratch: expect blurry blobs at first and recognisable images only after longer training.`,
   );
-  return { start: { from: null, config: fresh.config }, title: `Train a new ${width}×${height} model`, reasons, learningRate: null, steps, minutes, batchSize };
+  return { start: { from: null, config: fresh.config }, title: `Train a new ${width}×${height} model`, reasons, steps, minutes, batchSize };
 }
 
 /** New models for the data, in order of preference: the largest image side the data allows first, then the largest model. */

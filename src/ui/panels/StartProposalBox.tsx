@@ -16,7 +16,7 @@ export function StartProposalBox() {
   const take = async () => {
     setBusy(true);
     try {
-      await takeStart(proposal);
+      await takeStart(proposal.start);
     } finally {
       setBusy(false);
     }
