@@ -19,6 +19,7 @@ from torch import nn
 
 torch.set_num_threads(1)
 torch.manual_seed(0)
+np.random.seed(0)
 
 out = sys.argv[1] if len(sys.argv) > 1 else ".test-sets/start"
 sets = sys.argv[2] if len(sys.argv) > 2 else ".test-sets"
