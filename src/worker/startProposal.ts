@@ -131,7 +131,7 @@ export function proposeStart(
         start: { from: nearest, config },
         title: `Fine-tune the shipped ${set.title.toLowerCase()} model`,
         reasons: [
-          `Your images are ${kind} and ${facts.width}×${facts.height}; the ${set.title.toLowerCase()} model was trained on ${kind} images of ${base.width}×${base.height}, so it already draws ${facts.colour ? 'coloured shapes on a plain background' : 'strokes on a plain background'}. Starting from it, training only has to learn what is new in ${classText}, which takes minutes rather than hours.${scaled}`,
+          `Your images are ${kind} and ${facts.width}×${facts.height}; the ${set.title.toLowerCase()} model was trained on ${kind} images of ${base.width}×${base.height}, so it already draws ${facts.colour ? 'coloured shapes on a plain background' : 'strokes on a plain background'}. Starting from it, its drawings take on the look of ${classText} within minutes${classes > 0 ? '; telling the classes apart takes longer' : ''}.${scaled}`,
           classes > 0
             ? `Its ${base.classes} classes make way for yours: each of yours that it does not know by name starts from what the model draws when asked for no class in particular.`
             : `Its classes are folded away: it starts from what it draws when given no class.`,
