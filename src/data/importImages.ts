@@ -11,6 +11,7 @@ import { ImageDecodeError, UNDECODABLE_REASON, decodeImage } from './decode';
 import { MAX_FILES, formatCount, imageSizeProblem, overCapReason } from './limits';
 import { checkLevels, quantiseArray } from './quantise';
 import { type Background, DEFAULT_BACKGROUND, rgbaToTarget } from './resize';
+import { SourceFactsCounter } from './sourceFacts';
 import { type ImageFormat, isZipArchive, notAnImageReason, readImageSize, sniffImageFormat } from './sniff';
 import type { DecodedImage, ImageDataset, ImageTarget, ImportProgress, ImportReport, InputFile, SkippedFile } from './types';
 import { type ZipLimits, DEFAULT_ZIP_LIMITS, ZipError, extractZip, isJunkPath } from './zip';
@@ -151,13 +152,15 @@ export async function importImages(files: readonly InputFile[], target: ImageTar
   const imageSize = target.width * target.height * target.channels;
   let pixels = new Uint8Array(kept.length * imageSize);
   const acceptedNames: string[] = [];
+  const sourceFacts = new SourceFactsCounter();
 
   for (let i = 0; i < kept.length; i++) {
     signal?.throwIfAborted();
     const candidate = kept[i];
-    const problem = await decodeAndStore(candidate, decode, target, background, (floats) => {
+    const problem = await decodeAndStore(candidate, decode, target, background, (floats, image) => {
       const slot = acceptedNames.length * imageSize;
       quantiseArray(floats, target.levels, pixels.subarray(slot, slot + imageSize));
+      sourceFacts.add(image);
     });
     if (problem) {
       skipped.push({ name: candidate.name, reason: problem });
@@ -173,6 +176,7 @@ export async function importImages(files: readonly InputFile[], target: ImageTar
 
   let dataset: ImageDataset | null = null;
   let unlabelledReason: string | undefined;
+  const source = sourceFacts.facts();
   if (accepted > 0) {
     // The folders the images came in are their classes (classes.ts).
     const { classes, reason } = classesFromPaths(acceptedNames);
@@ -186,6 +190,7 @@ export async function importImages(files: readonly InputFile[], target: ImageTar
     accepted,
     acceptedNames,
     ...(unlabelledReason !== undefined ? { unlabelledReason } : {}),
+    ...(source ? { source } : {}),
     skipped,
     ignored,
     message: summarise(target, accepted, skipped, considered, files.length),
@@ -201,7 +206,7 @@ async function decodeAndStore(
   decode: ImageDecoder,
   target: ImageTarget,
   background: Background,
-  store: (floats: Float32Array) => void,
+  store: (floats: Float32Array, image: DecodedImage) => void,
 ): Promise<string | null> {
   let image: DecodedImage;
   try {
@@ -218,7 +223,7 @@ async function decodeAndStore(
   if (image.rgba.length !== image.width * image.height * 4) {
     return `${UNDECODABLE_REASON} (got ${image.rgba.length} bytes for ${image.width}×${image.height} pixels)`;
   }
-  store(rgbaToTarget(image.rgba, image.width, image.height, target, background));
+  store(rgbaToTarget(image.rgba, image.width, image.height, target, background), image);
   return null;
 }
 

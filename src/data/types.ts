@@ -90,10 +90,26 @@ export interface ImportReport {
   acceptedNames: string[];
   /** Why the images have no classes (from their folders), when they have none. */
   unlabelledReason?: string;
+  /** The accepted images' own size and colour, before they were fitted to the target (absent when none was accepted). */
+  source?: SourceFacts;
   /** Every file that was looked at and not used, sorted by name. */
   skipped: SkippedFile[];
   /** System clutter silently left out (.DS_Store, __MACOSX/, Thumbs.db, ._*). */
   ignored: number;
   /** One or two sentences summarising the outcome, ready to show. */
   message: string;
+}
+
+/**
+ * What the images of a drop were before they were fitted to the model: their
+ * own size and whether they are in colour. The Model panel's proposed start
+ * (src/worker/startProposal.ts) reads them; the dataset itself holds the
+ * images already at the model's size and channels.
+ */
+export interface SourceFacts {
+  /** The median width and height of the images, in pixels. */
+  width: number;
+  height: number;
+  /** True when a fair share of the images have colour (not only grays). */
+  colour: boolean;
 }

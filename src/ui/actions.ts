@@ -1,7 +1,7 @@
 import type { PixelCNNConfig } from '../model/config';
 import type { InputFile, SkippedFile } from '../data/types';
 import type { BuiltinDatasetId } from '../data/builtin';
-import type { SampleSettings, TrainSettings } from '../worker/protocol';
+import type { SampleSettings, StartChoice, TrainSettings } from '../worker/protocol';
 import { call, request } from './engineClient';
 import { dropOffer, rememberImport } from './importOffer';
 import { actionProblem, useFieldProblems } from './fieldProblems';
@@ -113,7 +113,21 @@ export async function stopSampling(): Promise<boolean> {
 export async function applyConfig(config: PixelCNNConfig): Promise<boolean> {
   clearErrors('model');
   // Remembered only once the engine has built it (engineEvents, on its 'model' event): a config that fails is never restarted from.
-  return call('model', { type: 'setConfig', config, batchSize: useStudio.getState().trainSettings.batchSize });
+  const built = await call('model', { type: 'setConfig', config, batchSize: useStudio.getState().trainSettings.batchSize });
+  // A model of the user's own choosing replaces the proposed start.
+  if (built) dismissStartProposal();
+  return built;
+}
+
+/** Takes a proposed start for the data (the Model panel's proposal): the shipped model carried to the data's classes, or a new model. */
+export async function takeStart(start: StartChoice): Promise<boolean> {
+  clearErrors('model');
+  return call('model', { type: 'useStart', start });
+}
+
+/** Puts the proposed start aside: the panel stops showing it. */
+export function dismissStartProposal(): void {
+  useStudio.setState({ startProposal: null });
 }
 
 export async function resetModel(): Promise<boolean> {
@@ -143,7 +157,10 @@ export async function loadBuiltinDataset(id: BuiltinDatasetId = 'digits', withMo
   const engineRequest = withModel
     ? { type: 'useBuiltinDataset' as const, id, withModel, sample: nextSampleSettings() }
     : { type: 'useBuiltinDataset' as const, id };
-  return importing(null, call('dataset', engineRequest));
+  const loaded = await importing(null, call('dataset', engineRequest));
+  // The proposal was for the images just dropped; a built-in set replaces them.
+  if (loaded) dismissStartProposal();
+  return loaded;
 }
 
 /** `mode` 'add' adds the files to the user's own images in use; `notRead`: files of the drop left unread, with why. */

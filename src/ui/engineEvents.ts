@@ -102,6 +102,9 @@ export function handleEvent(event: StoreEvent): void {
     case 'dataset':
       useStudio.setState({ dataset: event.dataset });
       return;
+    case 'startProposal':
+      useStudio.setState({ startProposal: event.proposal });
+      return;
     case 'datasetProgress':
       useStudio.setState({ importProgress: { done: event.done, total: event.total } });
       return;

@@ -8,6 +8,7 @@ import {
   type ErrorContext,
   type ModelSummary,
   type SampleSettings,
+  type StartProposal,
   type TrainSettings,
   DEFAULT_SAMPLE_SETTINGS,
   DEFAULT_TRAIN_SETTINGS,
@@ -73,6 +74,8 @@ export interface StudioState {
   model: ModelSummary | null;
 
   dataset: DatasetSummary | null;
+  /** The start the Model panel proposes for images just dropped (startProposal.ts), until one is taken or it is put aside. */
+  startProposal: StartProposal | null;
   /** True from sending an import until its dataset (or error) comes back. */
   importing: boolean;
   importProgress: { done: number; total: number } | null;
@@ -130,6 +133,7 @@ export const useStudio = create<StudioState>()(() => ({
   backend: null,
   model: null,
   dataset: null,
+  startProposal: null,
   importing: false,
   importProgress: null,
   training: false,

@@ -14,7 +14,7 @@ import {
 import { type MemoryBackend, MEMORY_BUDGETS, memoryProblem } from '../model/memory';
 import { BUILTIN_DATASETS, BUILTIN_DATASET_IDS, type BuiltinDatasetId, isBuiltinDatasetId } from '../data/builtin';
 import { UserFacingError, errorText, fatalEngineProblem } from './errors';
-import type { BackendInfo, BackendName, EngineEvent, EngineRequest, ErrorContext, RequestOutcome, SampleSettings } from './protocol';
+import type { BackendInfo, BackendName, EngineEvent, EngineRequest, ErrorContext, RequestOutcome, SampleSettings, StartChoice } from './protocol';
 import { DEFAULT_SAMPLE_SETTINGS } from './settings';
 import { Inspector } from './inspector';
 import { LateTrial } from './lateTrial';
@@ -25,6 +25,7 @@ import { ModelImport } from './engine/modelImport';
 import { ModelSlot, factsOf, newModelFacts, restoredOrigin } from './engine/modelSlot';
 import { Persistence } from './engine/persistence';
 import { SamplingControl } from './engine/samplingControl';
+import { StartAdvisor } from './engine/startAdvisor';
 import { requestPanel } from './engine/requestPanel';
 import { metaNotices } from './engine/readNotices';
 import { safeStartNotice, setAsideSavedModel } from './engine/safeStart';
@@ -53,6 +54,9 @@ export class Engine {
   private readonly sampling: SamplingControl;
   private readonly modelImport: ModelImport;
   private readonly inspector: Inspector;
+  private readonly advisor: StartAdvisor;
+  /** The backend in use, with its trial's figures once they are in. */
+  private backendInfo: BackendInfo | null = null;
   /** A first visit's backend trial, run after the first grid or before the first training step. */
   private lateTrial: LateTrial | null = null;
   private queue: Promise<void> = Promise.resolve();
@@ -121,6 +125,14 @@ export class Engine {
       announceModel,
       refitData: (previous, now) => this.refitData(previous, now),
     });
+    this.advisor = new StartAdvisor({
+      emit,
+      loadPretrained: deps.loadPretrained,
+      datasets: this.datasets,
+      training: this.training,
+      backend: () => this.backendInfo,
+      memoryBackend: () => this.memoryBackend(),
+    });
     this.inspector = new Inspector({
       emit,
       model: () => this.slot.require(),
@@ -161,13 +173,18 @@ export class Engine {
         return this.replaceModel(request.config, 'before a new model', request.batchSize);
       case 'resetModel':
         return this.replaceModel(this.slot.require().config, 'before Reset');
+      case 'useStart':
+        return this.useStart(request.start);
       case 'useBuiltinDataset':
         if (request.id !== undefined && !isBuiltinDatasetId(request.id)) {
           throw new UserFacingError('dataset', `There is no built-in dataset called "${String(request.id)}"; there are ${BUILTIN_DATASET_IDS.join(' and ')}.`);
         }
         return this.switchBuiltin(request.id ?? 'digits', request.withModel ?? false, request.sample);
       case 'importImages':
-        return this.datasets.importRequest(request.files, request.mode, request.notRead, signal);
+        await this.datasets.importRequest(request.files, request.mode, request.notRead, signal);
+        // A new dataset gets a proposed start; images added to the ones in use keep the model they train.
+        if (request.mode !== 'add') await this.advisor.propose();
+        return;
       case 'train':
         this.training.use(request.settings);
         return this.training.start();
@@ -237,11 +254,13 @@ export class Engine {
     const loadPretrained = this.deps.loadPretrained;
     const shippedRead = firstVisit && loadPretrained ? builtinRead.then((id) => settled(loadPretrained(id ?? 'digits'))) : null;
     const info = await this.deps.selectBackend(backend, { config, remembered });
+    this.backendInfo = info;
     this.deps.emit({ type: 'ready', backend: info });
     this.training.announceCores();
     if (info.trialPending && this.deps.lateTrial) {
       let watched = info.name;
       const report = (backend: BackendInfo) => {
+        this.backendInfo = backend;
         this.deps.emit({ type: 'backend', backend });
         // A move to another backend (a GPU) is watched for a lost device, as a start on it is.
         if (backend.name !== watched) {
@@ -398,6 +417,25 @@ export class Engine {
     await this.persistence.persist();
     await this.emitModel();
     await this.refitData(previous, config);
+  }
+
+  /** A start for the data (a proposal's): a new model, or the shipped model carried to the data's classes. */
+  private async useStart(start: StartChoice): Promise<void> {
+    if (start.from === null) {
+      await this.replaceModel(start.config, 'before a new model');
+    } else {
+      const { saved, said } = await this.advisor.shippedStart({ ...start, from: start.from });
+      await this.quiesce();
+      const previous = this.slot.model?.config;
+      await this.persistence.checkpoint('before a new model');
+      this.slot.installSaved(saved, 'pretrained');
+      await this.persistence.persist();
+      await this.emitModel();
+      await this.refitData(previous, saved.config);
+      await this.persistence.emitCheckpoints();
+      this.deps.emit({ type: 'notice', message: said });
+    }
+    this.advisor.withdraw();
   }
 
   /** Goes back to checkpoint `target` of the history, or to the shipped model; the current weights join the history first. */

@@ -134,6 +134,8 @@ export interface CheckpointList {
 
 /** Where the current weights came from, shown in the model panel (recorded in the model file too). */
 export type { ModelOrigin } from '../model/modelMeta';
+export type { StartChoice, StartProposal } from './startProposal';
+import type { StartChoice, StartProposal } from './startProposal';
 import type { ModelOrigin } from '../model/modelMeta';
 
 /** One mask, reduced to what a picture needs. */
@@ -248,6 +250,8 @@ export type EngineRequest =
   /** A new model; `batchSize`: the training batch its memory is checked for (the engine's last one when absent). */
   | { type: 'setConfig'; config: PixelCNNConfig; batchSize?: number }
   | { type: 'resetModel' }
+  /** Puts in use a start for the data (a proposal's, StartProposal.start): the shipped model carried to the data's classes, or a new model. */
+  | { type: 'useStart'; start: StartChoice }
   /**
    * A built-in dataset (the digits when `id` is absent). `withModel` installs
    * the model shipped for it, keeping the current one in the history first;
@@ -356,6 +360,8 @@ export type EngineEvent =
   | { type: 'backend'; backend: BackendInfo }
   | { type: 'model'; model: ModelSummary }
   | { type: 'dataset'; dataset: DatasetSummary }
+  /** The start the Model panel proposes for images just dropped, and why (startProposal.ts); null when there is none to show. */
+  | { type: 'startProposal'; proposal: StartProposal | null }
   | { type: 'datasetProgress'; done: number; total: number }
   /** reason: why training stopped on its own (a diverging loss, a failure); the only report of it. */
   | { type: 'training'; running: boolean; reason?: string }

@@ -26,6 +26,7 @@ import { useActionProblem } from '../fieldProblems';
 import { MEMORY_BUDGETS, estimateTrainingMemory, formatBytes, largeModelFileQuestion, modelFileSizeProblem } from '../../model/memory';
 import { KEEP_RECENT } from '../../worker/checkpoints';
 import { dropOffer, useImportOffer } from '../importOffer';
+import { StartProposalBox } from './StartProposalBox';
 
 /** The architecture, where the weights came from, and moving weights in and out. */
 export function ModelPanel() {
@@ -33,6 +34,7 @@ export function ModelPanel() {
   const modelError = useStudio((s) => s.errors.model);
   return (
     <Panel title="Model" className="panel-model" intro="The network's shape. Bigger models can learn more but train and sample more slowly.">
+      <StartProposalBox />
       {model ? <ModelFacts model={model} /> : <p className="muted">Waiting for the engine to build the model…</p>}
       {/* Keyed on the config so the form starts over whenever the real model changes. */}
       <ConfigForm key={model ? JSON.stringify(model.config) : 'none'} current={model?.config ?? null} />

@@ -4,6 +4,7 @@ import { BUILTIN_DATASETS, BUILTIN_DATASET_IDS, type BuiltinDatasetId } from '..
 import { datasetClasses } from '../../data/classes';
 import { importImages } from '../../data/importImages';
 import { retargetDataset } from '../../data/retarget';
+import type { SourceFacts } from '../../data/sourceFacts';
 import { splitDataset } from '../../data/split';
 import { readStoredFiles } from '../../data/storedFiles';
 import type { ImageDataset, ImageTarget, InputFile, SkippedFile } from '../../data/types';
@@ -42,6 +43,8 @@ export interface LoadedData {
   skipped: SkippedFile[];
   /** Why the images have no classes; null when they have classes. */
   unlabelledReason: string | null;
+  /** The user's images' own size and colour, before they were fitted to the model; null for a built-in set. */
+  facts: SourceFacts | null;
 }
 
 /** Said when the built-in digits arrive without labels (an old or damaged prepared file). */
@@ -116,7 +119,7 @@ export class Datasets {
       const dataset = retargetDataset(await this.builtinImages(id), this.target());
       const unlabelled = id === 'digits' ? DIGITS_UNLABELLED : BUILTIN_UNLABELLED;
       const reason = datasetClasses(dataset) ? null : `${unlabelled[0].toUpperCase()}${unlabelled.slice(1)}.`;
-      await this.setData(source, BUILTIN_DATASETS[id].label, dataset, dataset.count, [], reason, announce);
+      await this.setData(source, BUILTIN_DATASETS[id].label, dataset, dataset.count, [], reason, announce, null);
       return;
     }
     await this.importFiles(source.files, { announce });
@@ -242,7 +245,8 @@ export class Datasets {
       throw new UserFacingError('dataset', report.message);
     }
     const name = `${report.accepted.toLocaleString('en-US')} imported image${report.accepted === 1 ? '' : 's'}`;
-    await this.setData({ kind: 'files', files }, name, report.dataset, report.accepted, report.skipped, report.unlabelledReason ?? null, announce);
+    const facts = report.source ?? null;
+    await this.setData({ kind: 'files', files }, name, report.dataset, report.accepted, report.skipped, report.unlabelledReason ?? null, announce, facts);
     if (report.skipped.length > 0 && !quiet) this.deps.emit({ type: 'notice', message: report.message });
   }
 
@@ -255,10 +259,11 @@ export class Datasets {
     skipped: SkippedFile[],
     unlabelledReason: string | null,
     announce: boolean,
+    facts: SourceFacts | null,
   ): Promise<void> {
     const { train, test } = splitDataset(dataset);
     this.current = source;
-    this.loaded = { name, train, test, accepted, skipped, unlabelledReason };
+    this.loaded = { name, train, test, accepted, skipped, unlabelledReason, facts };
     const renamed = this.deps.changed();
     if (announce) await this.announce(renamed);
   }

@@ -34,6 +34,7 @@ export function requestPanel(request: EngineRequest): ErrorContext {
       return 'import';
     case 'setConfig':
     case 'resetModel':
+    case 'useStart':
     case 'restoreCheckpoint':
     case 'deleteCheckpoint':
     case 'saveNow':

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { evaluateBitsPerDim, parseSavedModel, seededRandom } from '../../model';
+import { type PixelCNNConfig, evaluateBitsPerDim, parseSavedModel, seededRandom } from '../../model';
 import { noClassLabel } from '../../model/config';
 import { dropLabelsWith } from '../../model/labelDropout';
 import { type MemoryBackend, memoryProblem } from '../../model/memory';
@@ -68,6 +68,8 @@ export class TrainingControl {
   private readonly timeline: LearningTimeline;
   /** The arithmetic last announced (a `trainingArithmetic` event). */
   private announcedArithmetic: TrainingArithmetic | null = null;
+  /** The pace of the last training run (its smoothed time per step), with the model and batch size it trained. */
+  private pace: { config: PixelCNNConfig; batchSize: number; msPerStep: number } | null = null;
 
   constructor(private readonly deps: TrainingDeps) {
     this.timeline = new LearningTimeline({
@@ -84,6 +86,11 @@ export class TrainingControl {
 
   get running(): boolean {
     return this.training;
+  }
+
+  /** The pace training last ran at here, or null before any run (what a proposed start's speed is scaled from). */
+  get measuredPace(): { config: PixelCNNConfig; batchSize: number; msPerStep: number } | null {
+    return this.pace;
   }
 
   /** Takes `settings` for the next steps, once checked (their limits, and that a step fits in memory with the current model). */
@@ -221,6 +228,7 @@ export class TrainingControl {
         const rate = 1000 / Math.max(1e-3, now - lastTime);
         stepsPerSecond = stepsPerSecond === 0 ? rate : 0.8 * stepsPerSecond + 0.2 * rate;
         lastTime = now;
+        this.pace = { config: this.deps.slot.require().config, batchSize: this.current.batchSize, msPerStep: 1000 / stepsPerSecond };
         const step = this.deps.slot.steps;
         // A small model's steps on the SIMD kernels come faster than the page can draw them: it hears of them at a readable pace.
         unreported = { type: 'trainStep', step, bitsPerDim: bits, stepsPerSecond };
