@@ -98,4 +98,27 @@ describe('choosing a built-in dataset', () => {
     });
     expect(last('dataset')!.dataset.builtin).toBe('digits');
   });
+
+  it("with its model and the page's class choice: a class the new model lacks is named and any class drawn; the switch is still kept", async () => {
+    // Conditioned stand-ins: the digits model has 5 classes, the icons model 3.
+    const conditioned = (config: PixelCNNConfig, classes: number) => ({ ...config, classes, labelDropout: 0.1 });
+    const datasets = memoryDatasetStore();
+    const { engine, last, all } = recordingEngine({
+      store: memoryModelStore(),
+      datasets,
+      checkpoints: memoryCheckpointStorage(),
+      loadBuiltinDigits: async () => images(1),
+      loadBuiltin: async () => images(3),
+      loadPretrained: async (id: BuiltinDatasetId = 'digits') =>
+        id === 'icons' ? shipped(conditioned(iconsConfig, 3), 30) : shipped(conditioned(digitsConfig, 5), 20),
+    });
+    await engine.handle({ type: 'init', config: digitsConfig });
+    const sample = { count: 2, temperature: 1, seed: 5, delayMs: 0, draw: { kind: 'class' as const, label: 4 } };
+    expect(await engine.handle({ type: 'useBuiltinDataset', id: 'icons', withModel: true, sample })).toEqual({ status: 'done' });
+    expect(last('model')!.model.config.classes).toBe(3);
+    expect(all('notice').map((n) => n.message)).toContain('Draw “class:4” is not a class of this model, which has 3 (0 to 2); any class is drawn instead.');
+    expect(last('sampleStart')!.sample.count).toBe(2);
+    // The switch is remembered for the next visit, as any other.
+    expect(await datasets.loadBuiltin!()).toBe('icons');
+  });
 });
