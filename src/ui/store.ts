@@ -11,6 +11,7 @@ import {
   DEFAULT_SAMPLE_SETTINGS,
   DEFAULT_TRAIN_SETTINGS,
 } from '../worker/protocol';
+import { readBackendChoice } from './backendChoice';
 import { readSavedConfig } from './savedConfig';
 
 /**
@@ -197,5 +198,7 @@ export function nextSampleSettings(): SampleSettings {
   return settings;
 }
 
-// Said once the notices exist: what the remembered config had to drop (savedConfig.ts).
+// Said once the notices exist: what the remembered config had to drop (savedConfig.ts), and a remembered backend choice that is none.
 if (remembered.notice) addNotice(remembered.notice, true);
+const rememberedBackend = readBackendChoice().rememberedNotice;
+if (rememberedBackend) addNotice(rememberedBackend, true);
