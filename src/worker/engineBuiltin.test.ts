@@ -6,7 +6,7 @@ import { createPixelCNN } from '../model/pixelcnn';
 import { type SavedModel, saveModel } from '../model/serialize';
 import { useCpuBackend } from '../test/tfSetup';
 import { memoryCheckpointStorage } from './checkpoints';
-import { type DatasetStore, type ModelStore, memoryDatasetStore, memoryModelStore } from './modelStore';
+import { type DatasetStore, type ModelStore, memoryDatasetStore, memoryModelStore, readRememberedBuiltin } from './modelStore';
 import { recordingEngine } from './testEngine';
 
 beforeAll(useCpuBackend);
@@ -120,5 +120,20 @@ describe('choosing a built-in dataset', () => {
     expect(last('sampleStart')!.sample.count).toBe(2);
     // The switch is remembered for the next visit, as any other.
     expect(await datasets.loadBuiltin!()).toBe('icons');
+  });
+
+  it('a remembered built-in set that is none (storage edited, or an older version) is named once, and the digits are used', async () => {
+    for (const stored of ['cats', 42, { id: 'icons' }, '__proto__']) {
+      const datasets: DatasetStore = { ...memoryDatasetStore(), loadBuiltin: async () => stored };
+      const { engine, last, all } = engineWith(memoryModelStore(), datasets);
+      await engine.handle({ type: 'init', config: digitsConfig });
+      expect(last('dataset')!.dataset.builtin).toBe('digits');
+      const said = all('notice').filter((n) => n.message.startsWith('The remembered built-in dataset'));
+      expect(said.map((n) => n.message)).toEqual([
+        `The remembered built-in dataset “${typeof stored === 'object' ? JSON.stringify(stored) : stored}” is not one of digits or icons; the built-in digits are used instead.`,
+      ]);
+    }
+    expect(readRememberedBuiltin('icons')).toEqual({ id: 'icons', notice: null });
+    expect(readRememberedBuiltin(null)).toEqual({ id: null, notice: null });
   });
 });
