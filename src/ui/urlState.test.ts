@@ -46,6 +46,16 @@ describe('the link hash', () => {
     expect(hashNotices(parseHash('#seed=1&t=0.5&n=4'))).toEqual([]);
   });
 
+  it('names keys it does not read, cut short, and keeps them in the link', () => {
+    const parsed = parseHash(`#size=99999&__proto__=1&heldout=5000&q=${'x'.repeat(200_000)}&seed=2`);
+    const [notice] = hashNotices(parsed);
+    expect(notice).toBe(
+      "This link's “size=99999”, “__proto__=1”, “heldout=5000” and 1 more are not among the settings a link sets (model, seed, t, n, draw, speed, g); left in the link unread.",
+    );
+    expect(hashNotices(parseHash(`#q=${'x'.repeat(200_000)}`))[0]).toMatch(/^This link's “q=x{37}…” is not among/);
+    expect(formatHash(parsed.state, parsed.unknown)).toMatch(/^#seed=2&size=99999&__proto__=1&heldout=5000&q=x+$/);
+  });
+
   it("reads each number with the setting's own limits: what the panel and the engine take, and nothing else", () => {
     for (const [field, setting] of Object.entries(SAMPLE_SETTINGS)) {
       const key = { seed: 'seed', temperature: 't', count: 'n', delayMs: 'speed', guidance: 'g' }[field]!;

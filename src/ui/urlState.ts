@@ -1,5 +1,6 @@
 import { BUILTIN_DATASETS, type BuiltinDatasetId, isBuiltinDatasetId } from '../data/builtin';
 import { CONFIG_SPEC } from '../model/config';
+import { valueText } from '../model/valueText';
 import { type ClassDraw, MAX_SAMPLE_IMAGES, type SampleSettings } from '../worker/protocol';
 import { SAMPLE_SETTINGS, allowedRange, settingProblem } from '../worker/settings';
 import { loadBuiltinDataset } from './actions';
@@ -146,9 +147,22 @@ export function parseHash(hash: string): { state: HashState; problems: string[];
   return { state, problems, unknown, repeated };
 }
 
-/** The notices for what a link's hash could not use (parseHash), none when it used everything. */
-export function hashNotices({ problems, repeated }: Pick<ReturnType<typeof parseHash>, 'problems' | 'repeated'>): string[] {
+/**
+ * The notices for what a link's hash could not use (parseHash), none when it
+ * used everything. Keys the app does not read are named too (cut short), so
+ * a "size=99" or a typo is not silently without effect; they stay in the
+ * link, as a newer version's keys would.
+ */
+export function hashNotices({ problems, repeated, unknown }: ReturnType<typeof parseHash>): string[] {
   const notices: string[] = [];
+  if (unknown.length > 0) {
+    const named = unknown.slice(0, 3).map(([key, value]) => `“${valueText(`${key}=${value}`, 40)}”`);
+    const more = unknown.length > 3 ? ` and ${unknown.length - 3} more` : '';
+    const keys = HASH_KEYS.map((k) => k.key).join(', ');
+    notices.push(
+      `This link's ${named.join(', ')}${more} ${unknown.length === 1 ? 'is' : 'are'} not among the settings a link sets (${keys}); left in the link unread.`,
+    );
+  }
   if (problems.length > 0) notices.push(`This link's ${problems.join('; ')}; the default is used instead.`);
   if (repeated.length > 0) {
     notices.push(
