@@ -9,7 +9,7 @@
  */
 
 import { MAX_GUIDANCE } from '../model/guidance';
-import { valueText } from '../model/valueText';
+import { gotText, valueText } from '../model/valueText';
 
 export interface NumberSetting {
   /** The field's label, and the name the message uses. */
@@ -172,7 +172,7 @@ export function settingProblem(setting: NumberSetting, value: unknown): string |
     (!setting.integer || Number.isInteger(value)) &&
     (setting.minExclusive ? value > setting.min : value >= setting.min) &&
     value <= setting.max;
-  return ok ? null : `${setting.label} must be ${allowedRange(setting)}, got ${valueText(value)}.`;
+  return ok ? null : `${setting.label} must be ${allowedRange(setting)}, got ${gotText(value)}.`;
 }
 
 /** The first problem among `values`' declared settings (absent optional ones are skipped), or null. */
