@@ -31,7 +31,7 @@ describe('the config declaration (CONFIG_SPEC)', () => {
         if (spec.odd) expect(withField(field, min + 1), field).toThrow(`${field} must be odd so the kernel has a centre tap, got ${min + 1}.`);
       } else {
         for (const value of [true, false]) expect(withField(field, value), `${field} = ${value}`).not.toThrow();
-        expect(withField(field, 'yes'), field).toThrow(`${field} must be true or false, got yes.`);
+        expect(withField(field, 'yes'), field).toThrow(`${field} must be true or false, got the text “yes”.`);
       }
     }
   });
