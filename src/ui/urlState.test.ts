@@ -52,6 +52,7 @@ describe('the link hash', () => {
     expect(notice).toBe(
       "This link's “size=99999”, “__proto__=1”, “heldout=5000” and 1 more are not among the settings a link sets (model, seed, t, n, draw, speed, g); left in the link unread.",
     );
+    expect(hashNotices(parseHash('#size=9&heldout=5'))[0]).toMatch(/^This link's “size=9” and “heldout=5” are not among/);
     expect(hashNotices(parseHash(`#q=${'x'.repeat(200_000)}`))[0]).toMatch(/^This link's “q=x{37}…” is not among/);
     expect(formatHash(parsed.state, parsed.unknown)).toMatch(/^#seed=2&size=99999&__proto__=1&heldout=5000&q=x+$/);
   });

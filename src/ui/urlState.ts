@@ -159,9 +159,8 @@ export function hashNotices({ problems, repeated, unknown }: ReturnType<typeof p
     const named = unknown.slice(0, 3).map(([key, value]) => `“${valueText(`${key}=${value}`, 40)}”`);
     const more = unknown.length > 3 ? ` and ${unknown.length - 3} more` : '';
     const keys = HASH_KEYS.map((k) => k.key).join(', ');
-    notices.push(
-      `This link's ${named.join(', ')}${more} ${unknown.length === 1 ? 'is' : 'are'} not among the settings a link sets (${keys}); left in the link unread.`,
-    );
+    const list = more || named.length === 1 ? `${named.join(', ')}${more}` : `${named.slice(0, -1).join(', ')} and ${named.at(-1)}`;
+    notices.push(`This link's ${list} ${unknown.length === 1 ? 'is' : 'are'} not among the settings a link sets (${keys}); left in the link unread.`);
   }
   if (problems.length > 0) notices.push(`This link's ${problems.join('; ')}; the default is used instead.`);
   if (repeated.length > 0) {
