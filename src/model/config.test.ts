@@ -23,13 +23,15 @@ describe('the config declaration (CONFIG_SPEC)', () => {
         const kind = spec.fraction ? 'a number' : 'an integer';
         for (const value of [min, max]) expect(withField(field, value), `${field} = ${value}`).not.toThrow();
         for (const value of [min - 1, max + 1, Number.NaN, String(min)]) {
-          expect(withField(field, value), `${field} = ${String(value)}`).toThrow(`${field} must be ${kind} from ${min} to ${max}, got ${String(value)}.`);
+          // The text "1" is named as text, so it does not read as the number 1.
+          const got = typeof value === 'string' ? `the text “${value}”` : String(value);
+          expect(withField(field, value), `${field} = ${String(value)}`).toThrow(`${field} must be ${kind} from ${min} to ${max}, got ${got}.`);
         }
         if (!spec.fraction) expect(withField(field, min + 0.5), field).toThrow(ConfigError);
         if (spec.odd) expect(withField(field, min + 1), field).toThrow(`${field} must be odd so the kernel has a centre tap, got ${min + 1}.`);
       } else {
         for (const value of [true, false]) expect(withField(field, value), `${field} = ${value}`).not.toThrow();
-        expect(withField(field, 'yes'), field).toThrow(`${field} must be true or false, got yes.`);
+        expect(withField(field, 'yes'), field).toThrow(`${field} must be true or false, got the text “yes”.`);
       }
     }
   });

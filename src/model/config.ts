@@ -1,4 +1,4 @@
-import { valueText } from './valueText';
+import { gotText } from './valueText';
 
 /**
  * The architecture of a PixelCNN. Everything that changes the shape of a
@@ -257,7 +257,7 @@ export class ConfigError extends Error {
 /** Why `value` cannot be `field`'s, as its declaration (CONFIG_SPEC) says, or null when it can be. */
 export function fieldProblem(field: keyof PixelCNNConfig, value: unknown): string | null {
   const spec: ConfigFieldSpec = CONFIG_SPEC[field];
-  const got = `got ${valueText(value)}.`;
+  const got = `got ${gotText(value)}.`;
   if (spec.choices) {
     const names = spec.choices.map((choice) => String(choice.value));
     return spec.choices.some((choice) => choice.value === value) ? null : `${field} must be ${names.slice(0, -1).join(', ')} or ${names.at(-1)}, ${got}`;

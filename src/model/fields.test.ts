@@ -26,6 +26,25 @@ describe('reading fields against their kinds', () => {
     expect(readFields(Object.create({ name: 'inherited' }) as Record<string, unknown>, schema, { required: ['name'] }).report.missing).toEqual(['name']);
   });
 
+  it('drops a "__proto__" field of a file, naming it, so its fields cannot slip past their kinds as the prototype', () => {
+    const raw = JSON.parse('{"__proto__": {"name": 7, "size": "big"}, "size": 3, "__proto__x": 1}') as Record<string, unknown>;
+    const { value, report } = readFields(raw, { name: isText, size: isNumber }, { keepOthers: (v) => isJsonValue(v) });
+    expect(Object.getPrototypeOf(value)).toBe(Object.prototype);
+    expect(value.name).toBeUndefined();
+    expect(value).toEqual({ size: 3, __proto__x: 1 });
+    expect(report).toEqual({ missing: [], wrongKind: ['__proto__'] });
+    // Nested records too.
+    const nested = readFields(
+      JSON.parse('{"inner": {"__proto__": {"n": "x"}}}') as Record<string, unknown>,
+      { inner: { fields: { n: isNumber } } },
+      {
+        keepOthers: (v) => isJsonValue(v),
+      },
+    );
+    expect((nested.value.inner as Record<string, unknown>).n).toBeUndefined();
+    expect(nested.report.wrongKind).toEqual(['inner.__proto__']);
+  });
+
   it('says what was dropped in one sentence', () => {
     expect(droppedSentence("The model file's card", { missing: ['learningRate'], wrongKind: [] }, 'it is shown without {them}')).toBe(
       "The model file's card had no 'learningRate'; it is shown without it.",

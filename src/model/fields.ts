@@ -77,7 +77,9 @@ export function readFields(
   if (keepOthers) {
     for (const [field, given] of Object.entries(raw)) {
       if (Object.hasOwn(schema, field) || given === undefined) continue;
-      if (keepOthers(given)) value[field] = given;
+      // JSON.parse makes "__proto__" an own field; assigned here it would become the record's prototype, whose fields no check has seen.
+      if (field === '__proto__') report.wrongKind.push(`${prefix}${field}`);
+      else if (keepOthers(given)) value[field] = given;
       else report.wrongKind.push(`${prefix}${field}`);
     }
   }

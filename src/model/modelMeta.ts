@@ -45,14 +45,18 @@ export const MAX_CARD_DEPTH = 16;
  * True when `value` nests arrays and records no deeper than `most` levels.
  * Walked without recursion: a value too deep for a recursive walk (a card
  * 100,000 arrays deep parses, but cannot be copied to the page or stored)
- * must not overflow the check itself.
+ * must not overflow the check itself. A record met again (a cycle, which
+ * storage can hold and JSON cannot) is not walked again: the card reader
+ * drops that field by name (readCard), rather than the whole card here.
  */
 function nestedAtMost(value: unknown, most: number): boolean {
   const stack: Array<[unknown, number]> = [[value, 0]];
+  const seen = new Set<object>();
   while (stack.length > 0) {
     const [node, depth] = stack.pop()!;
-    if (typeof node !== 'object' || node === null) continue;
+    if (typeof node !== 'object' || node === null || seen.has(node)) continue;
     if (depth >= most) return false;
+    seen.add(node);
     for (const child of Object.values(node)) stack.push([child, depth + 1]);
   }
   return true;

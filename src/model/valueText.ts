@@ -16,3 +16,8 @@ export function valueText(value: unknown, most = 80): string {
   }
   return text.length > most ? `${text.slice(0, most - 1)}…` : text;
 }
+
+/** A value as a refusal names it after "got": text in quotes, so the text "8" does not read as the number 8. */
+export function gotText(value: unknown): string {
+  return typeof value === 'string' ? `the text “${valueText(value)}”` : valueText(value);
+}

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../model/config';
 import type { BackendTrial } from '../worker/protocol';
-import { loadRememberedTrial, readRememberedTrial, rememberTrial } from './backendChoice';
+import { loadRememberedTrial, readBackendChoice, readRememberedTrial, rememberTrial, saveBackendChoice, searchWithoutRefusedBackend } from './backendChoice';
 
 /**
  * The remembered backend timings, read field by field: a trial that lacks
@@ -80,5 +80,62 @@ describe('the remembered backend timings', () => {
   it('an entry that does not read is not used, saying so', () => {
     items.set(KEY, '{ not json');
     expect(readRememberedTrial()).toEqual({ trial: undefined, notice: 'The remembered backend timings could not be read; the backends are timed again.' });
+  });
+});
+
+describe('the backend choice (a link, then the remembered one)', () => {
+  let items: Map<string, string>;
+  beforeEach(() => {
+    items = new Map();
+    (globalThis as { localStorage?: unknown }).localStorage = {
+      getItem: (key: string) => items.get(key) ?? null,
+      setItem: (key: string, value: string) => void items.set(key, value),
+      removeItem: (key: string) => void items.delete(key),
+    };
+  });
+  afterEach(() => {
+    delete (globalThis as { localStorage?: unknown }).localStorage;
+  });
+
+  it('takes the link first, then the remembered choice, then auto, and says nothing when each reads', () => {
+    expect(readBackendChoice('')).toEqual({ choice: 'auto', linkNotice: null, rememberedNotice: null });
+    saveBackendChoice('webgl');
+    expect(readBackendChoice('')).toEqual({ choice: 'webgl', linkNotice: null, rememberedNotice: null });
+    expect(readBackendChoice('?backend=cpu')).toEqual({ choice: 'cpu', linkNotice: null, rememberedNotice: null });
+  });
+
+  it('names a remembered choice that is none, forgets it (said once), and picks automatically', () => {
+    items.set('pixelcnn.backend', 'webgpu2');
+    expect(readBackendChoice('')).toEqual({
+      choice: 'auto',
+      linkNotice: null,
+      rememberedNotice:
+        'The remembered backend choice “webgpu2” is not one of webgpu, webgl, wasm, cpu or auto; it is forgotten, and the app picks the backend itself.',
+    });
+    expect(items.has('pixelcnn.backend')).toBe(false);
+    expect(readBackendChoice('').rememberedNotice).toBeNull();
+    items.set('pixelcnn.backend', '__proto__'.repeat(20));
+    expect(readBackendChoice('').rememberedNotice).toContain(`“${'__proto__'.repeat(20).slice(0, 40)}…”`);
+  });
+
+  it("names a link's backend that is none, uses the remembered choice, and leaves it out of the address bar", () => {
+    saveBackendChoice('wasm');
+    expect(readBackendChoice('?backend=gpu')).toEqual({
+      choice: 'wasm',
+      linkNotice: "This link's “backend=gpu” is not one of webgpu, webgl, wasm, cpu or auto; the remembered wasm is used instead.",
+      rememberedNotice: null,
+    });
+    expect(searchWithoutRefusedBackend('?backend=gpu&x=1')).toBe('?x=1');
+    expect(searchWithoutRefusedBackend('?backend=gpu')).toBe('');
+    expect(searchWithoutRefusedBackend('?backend=wasm')).toBe('?backend=wasm');
+  });
+
+  it('storage that throws reads as nothing remembered', () => {
+    (globalThis as { localStorage?: unknown }).localStorage = {
+      getItem: () => {
+        throw new Error('SecurityError');
+      },
+    };
+    expect(readBackendChoice('?backend=cpu')).toEqual({ choice: 'cpu', linkNotice: null, rememberedNotice: null });
   });
 });

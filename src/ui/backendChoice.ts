@@ -18,13 +18,62 @@ function parse(value: string | null): BackendChoice | null {
 }
 
 export function loadBackendChoice(): BackendChoice {
-  const fromUrl = parse(new URLSearchParams(globalThis.location?.search ?? '').get('backend'));
-  if (fromUrl) return fromUrl;
+  return readBackendChoice().choice;
+}
+
+const CHOICES_TEXT = `${NAMES.join(', ')} or auto`;
+
+/**
+ * The backend choice read as the other remembered values are: the link's
+ * `?backend=` first, then the remembered one, else 'auto'. A value that is
+ * not a choice is not used: `linkNotice` or `rememberedNotice` names it and
+ * what is used instead, and a bad remembered value is forgotten, so it is
+ * said once. Nothing here throws.
+ */
+export function readBackendChoice(search: string = globalThis.location?.search ?? ''): {
+  choice: BackendChoice;
+  linkNotice: string | null;
+  rememberedNotice: string | null;
+} {
+  const given = new URLSearchParams(search).get('backend');
+  const fromUrl = parse(given);
+  let stored: string | null = null;
   try {
-    return parse(localStorage.getItem(KEY)) ?? 'auto';
+    stored = localStorage.getItem(KEY);
   } catch {
-    return 'auto';
+    // Storage disabled: nothing is remembered.
   }
+  const remembered = parse(stored);
+  let rememberedNotice: string | null = null;
+  if (stored !== null && remembered === null) {
+    rememberedNotice = `The remembered backend choice “${shortText(stored)}” is not one of ${CHOICES_TEXT}; it is forgotten, and the app picks the backend itself.`;
+    try {
+      localStorage.removeItem(KEY);
+    } catch {
+      // Nothing more to do: it is not used either way.
+    }
+  }
+  const fallback = remembered ?? 'auto';
+  const linkNotice =
+    given !== null && fromUrl === null
+      ? `This link's “backend=${shortText(given)}” is not one of ${CHOICES_TEXT}; ${fallback === 'auto' ? 'the app picks the backend itself' : `the remembered ${fallback} is used`} instead.`
+      : null;
+  return { choice: fromUrl ?? fallback, linkNotice, rememberedNotice };
+}
+
+/** A query string without a `backend` parameter the app refuses (readBackendChoice), so the address bar never keeps it. */
+export function searchWithoutRefusedBackend(search: string): string {
+  const params = new URLSearchParams(search);
+  const given = params.get('backend');
+  if (given === null || parse(given) !== null) return search;
+  params.delete('backend');
+  const text = params.toString();
+  return text === '' ? '' : `?${text}`;
+}
+
+/** A value from outside as a notice quotes it: at most 40 characters. */
+function shortText(value: string): string {
+  return value.length > 40 ? `${value.slice(0, 40)}…` : value;
 }
 
 export function saveBackendChoice(choice: BackendChoice): void {

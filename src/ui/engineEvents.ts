@@ -1,6 +1,7 @@
 import { sameArchitecture } from '../model/config';
 import type { EngineEvent, ModelSummary } from '../worker/protocol';
 import { plainEngineText } from '../worker/errors';
+import { fitDraw } from '../worker/settings';
 import { rememberTrial } from './backendChoice';
 import { downloadText } from './download';
 import { offerSwitch } from './importOffer';
@@ -8,7 +9,7 @@ import { learningTimeline } from './learningTimeline';
 import { handleInspectEvent, resetForNewSample } from './panels/inspect/inspectStore';
 import { sampleChannel } from './sampleChannel';
 import { saveConfig } from './savedConfig';
-import { INITIAL_SAMPLING, addNotice, fitDraw, markStorageLost, setError, useStudio, type StudioState } from './store';
+import { INITIAL_SAMPLING, addNotice, markStorageLost, setError, useStudio, type StudioState } from './store';
 
 /**
  * The page's reducer: what each engine event does to the store. Requests'
@@ -95,7 +96,7 @@ export function handleEvent(event: StoreEvent): void {
         ...history,
         model: event.model,
         ...(newArchitecture ? { sampling: INITIAL_SAMPLING } : {}),
-        sampleSettings: { ...s.sampleSettings, draw: fitDraw(s.sampleSettings.draw, event.model.config.classes) },
+        sampleSettings: { ...s.sampleSettings, draw: fitDraw(s.sampleSettings.draw, event.model.config.classes).draw },
       }));
       return;
     }

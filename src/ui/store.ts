@@ -3,7 +3,6 @@ import type { PixelCNNConfig } from '../model/config';
 import {
   type BackendInfo,
   type CheckpointList,
-  type ClassDraw,
   type DatasetSummary,
   type ErrorContext,
   type ModelSummary,
@@ -12,8 +11,8 @@ import {
   type TrainSettings,
   DEFAULT_SAMPLE_SETTINGS,
   DEFAULT_TRAIN_SETTINGS,
-  MAX_SAMPLE_IMAGES,
 } from '../worker/protocol';
+import { readBackendChoice } from './backendChoice';
 import { readSavedConfig } from './savedConfig';
 
 /**
@@ -209,16 +208,7 @@ export function nextSampleSettings(): SampleSettings {
   return settings;
 }
 
-/**
- * A class choice the model with `classes` classes can draw: a class it does
- * not have falls back to any class, and rows are shortened to fit one run.
- */
-export function fitDraw(draw: ClassDraw, classes: number): ClassDraw {
-  if (classes === 0) return draw;
-  if (draw.kind === 'class' && draw.label >= classes) return { kind: 'any' };
-  if (draw.kind === 'rows') return { kind: 'rows', perClass: Math.max(1, Math.min(draw.perClass, Math.floor(MAX_SAMPLE_IMAGES / classes))) };
-  return draw;
-}
-
-// Said once the notices exist: what the remembered config had to drop (savedConfig.ts).
+// Said once the notices exist: what the remembered config had to drop (savedConfig.ts), and a remembered backend choice that is none.
 if (remembered.notice) addNotice(remembered.notice, true);
+const rememberedBackend = readBackendChoice().rememberedNotice;
+if (rememberedBackend) addNotice(rememberedBackend, true);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SAMPLE_SETTINGS } from '../worker/settings';
-import { formatHash, parseHash } from './urlState';
+import { formatHash, hashNotices, parseHash } from './urlState';
 
 describe('the link hash', () => {
   it('reads every setting and the built-in model, and writes them back the same', () => {
@@ -13,7 +13,7 @@ describe('the link hash', () => {
       settings: { seed: 1234, temperature: 0.85, count: 6, draw: { kind: 'class', label: 3 }, delayMs: 50, guidance: 2.5 },
     });
     expect(formatHash(state)).toBe(hash);
-    expect(parseHash('draw=rows:4&draw=any').state.settings.draw).toEqual({ kind: 'any' });
+    expect(parseHash('draw=rows:4&draw=any').state.settings.draw).toEqual({ kind: 'rows', perClass: 4 });
     expect(parseHash('#draw=rows:4').state.settings.draw).toEqual({ kind: 'rows', perClass: 4 });
   });
 
@@ -31,6 +31,30 @@ describe('the link hash', () => {
     ]);
     expect(unknown).toEqual([['mine', '1']]);
     expect(formatHash(state, unknown)).toBe('#seed=7&mine=1');
+  });
+
+  it('uses the first value of a key given twice that reads, and names the ones it dropped (a link never silently takes the last)', () => {
+    const parsed = parseHash('#n=4&n=8&t=hot&t=0.5&t=2&seed=1');
+    expect(parsed.state.settings).toEqual({ count: 4, temperature: 0.5, seed: 1 });
+    expect(parsed.repeated).toEqual(['“n=8”', '“t=2”']);
+    expect(hashNotices(parsed)).toEqual([
+      "This link's “t=hot” is not temperature: a number from 0.1 to 2; the default is used instead.",
+      'This link sets a setting more than once: “n=8”, “t=2” are dropped, and the first value that read is used.',
+    ]);
+    // What the page writes back holds only the value used.
+    expect(formatHash(parsed.state, parsed.unknown)).toBe('#seed=1&t=0.5&n=4');
+    expect(hashNotices(parseHash('#seed=1&t=0.5&n=4'))).toEqual([]);
+  });
+
+  it('names keys it does not read, cut short, and keeps them in the link', () => {
+    const parsed = parseHash(`#size=99999&__proto__=1&heldout=5000&q=${'x'.repeat(200_000)}&seed=2`);
+    const [notice] = hashNotices(parsed);
+    expect(notice).toBe(
+      "This link's “size=99999”, “__proto__=1”, “heldout=5000” and 1 more are not among the settings a link sets (model, seed, t, n, draw, speed, g); left in the link unread.",
+    );
+    expect(hashNotices(parseHash('#size=9&heldout=5'))[0]).toMatch(/^This link's “size=9” and “heldout=5” are not among/);
+    expect(hashNotices(parseHash(`#q=${'x'.repeat(200_000)}`))[0]).toMatch(/^This link's “q=x{37}…” is not among/);
+    expect(formatHash(parsed.state, parsed.unknown)).toMatch(/^#seed=2&size=99999&__proto__=1&heldout=5000&q=x+$/);
   });
 
   it("reads each number with the setting's own limits: what the panel and the engine take, and nothing else", () => {

@@ -1,8 +1,10 @@
 import { BUILTIN_DATASETS, type BuiltinDatasetId, isBuiltinDatasetId } from '../data/builtin';
 import { CONFIG_SPEC } from '../model/config';
+import { valueText } from '../model/valueText';
 import { type ClassDraw, MAX_SAMPLE_IMAGES, type SampleSettings } from '../worker/protocol';
 import { SAMPLE_SETTINGS, allowedRange, settingProblem } from '../worker/settings';
 import { loadBuiltinDataset } from './actions';
+import { readBackendChoice, searchWithoutRefusedBackend } from './backendChoice';
 import { hasOwnModel, modelStanding } from './builtinModel';
 import { addNotice, type StudioState, useStudio } from './store';
 
@@ -122,18 +124,51 @@ export const HASH_KEYS: readonly HashKey[] = [
   numberKey('g', 'guidance'),
 ];
 
-/** Reads a hash ("#a=1&b=2" or without the #): what it sets, what did not read, and the keys it does not know (kept). */
-export function parseHash(hash: string): { state: HashState; problems: string[]; unknown: Array<[string, string]> } {
+/**
+ * Reads a hash ("#a=1&b=2" or without the #): what it sets, what did not
+ * read, the keys it does not know (kept), and the values dropped because
+ * their key was given again after a value that read (the first one read is
+ * used, so "n=4&n=8" draws 4, and says it dropped "n=8").
+ */
+export function parseHash(hash: string): { state: HashState; problems: string[]; unknown: Array<[string, string]>; repeated: string[] } {
   const state: HashState = { settings: {} };
   const problems: string[] = [];
   const unknown: Array<[string, string]> = [];
+  const repeated: string[] = [];
+  const read = new Set<string>();
   const params = new URLSearchParams(hash.startsWith('#') ? hash.slice(1) : hash);
   for (const [key, value] of params) {
     const spec = HASH_KEYS.find((k) => k.key === key);
     if (!spec) unknown.push([key, value]);
+    else if (read.has(key)) repeated.push(`“${key}=${value}”`);
     else if (!spec.read(value, state)) problems.push(`“${key}=${value}” is not ${spec.what}`);
+    else read.add(key);
   }
-  return { state, problems, unknown };
+  return { state, problems, unknown, repeated };
+}
+
+/**
+ * The notices for what a link's hash could not use (parseHash), none when it
+ * used everything. Keys the app does not read are named too (cut short), so
+ * a "size=99" or a typo is not silently without effect; they stay in the
+ * link, as a newer version's keys would.
+ */
+export function hashNotices({ problems, repeated, unknown }: ReturnType<typeof parseHash>): string[] {
+  const notices: string[] = [];
+  if (unknown.length > 0) {
+    const named = unknown.slice(0, 3).map(([key, value]) => `“${valueText(`${key}=${value}`, 40)}”`);
+    const more = unknown.length > 3 ? ` and ${unknown.length - 3} more` : '';
+    const keys = HASH_KEYS.map((k) => k.key).join(', ');
+    const list = more || named.length === 1 ? `${named.join(', ')}${more}` : `${named.slice(0, -1).join(', ')} and ${named.at(-1)}`;
+    notices.push(`This link's ${list} ${unknown.length === 1 ? 'is' : 'are'} not among the settings a link sets (${keys}); left in the link unread.`);
+  }
+  if (problems.length > 0) notices.push(`This link's ${problems.join('; ')}; the default is used instead.`);
+  if (repeated.length > 0) {
+    notices.push(
+      `This link sets a setting more than once: ${repeated.join(', ')} ${repeated.length === 1 ? 'is' : 'are'} dropped, and the first value that read is used.`,
+    );
+  }
+  return notices;
 }
 
 /** The hash for a state ('' when it sets nothing), keys in HASH_KEYS order, then the unknown ones kept from the link. */
@@ -168,7 +203,8 @@ let unknownKeys: Array<[string, string]> = [];
  * notice says how to load it).
  */
 export function startUrlState(): void {
-  const { state, problems, unknown } = parseHash(window.location.hash);
+  const parsed = parseHash(window.location.hash);
+  const { state, unknown } = parsed;
   unknownKeys = unknown;
   const settings = state.settings;
   if (Object.keys(settings).length > 0) {
@@ -178,7 +214,9 @@ export function startUrlState(): void {
       freshSeedEachRun: settings.seed === undefined ? s.freshSeedEachRun : false,
     }));
   }
-  if (problems.length > 0) addNotice(`This link's ${problems.join('; ')}; the default is used instead.`);
+  for (const notice of hashNotices(parsed)) addNotice(notice);
+  const backendNotice = readBackendChoice().linkNotice;
+  if (backendNotice) addNotice(backendNotice);
 
   let pendingModel = state.model ?? null;
   useStudio.subscribe((current) => {
@@ -204,5 +242,9 @@ function writeHash(current: StudioState): void {
   // Until the engine has said which model it has, the link's own model key stands.
   const model = current.model ? (builtinModelOf(current) ?? undefined) : parseHash(window.location.hash).state.model;
   const hash = formatHash({ model, settings: current.sampleSettings }, unknownKeys);
-  if (hash !== window.location.hash) window.history.replaceState(window.history.state, '', `${window.location.pathname}${window.location.search}${hash}`);
+  // A `?backend=` the app refused is dropped with the hash's refused values: the address bar holds only what is used.
+  const search = searchWithoutRefusedBackend(window.location.search);
+  if (hash !== window.location.hash || search !== window.location.search) {
+    window.history.replaceState(window.history.state, '', `${window.location.pathname}${search}${hash}`);
+  }
 }

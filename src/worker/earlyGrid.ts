@@ -23,7 +23,7 @@ import { modelGuidance, runGuidance } from '../model/guidance';
 import type { SavedModel } from '../model/modelFile';
 import type { SampleOptions, SampleResult } from '../model/sampling';
 import { defaultClassNames, gridClasses, trainingSplitCounts } from './conditioning';
-import type { DatasetStore, ModelStore } from './modelStore';
+import { type DatasetStore, type ModelStore, readRememberedBuiltin } from './modelStore';
 import type { EngineEvent, EngineRequest } from './protocol';
 import { SAMPLE_SETTINGS, settingsProblem } from './settings';
 import { type SampleRun, SamplingSession } from './samplingSession';
@@ -88,7 +88,8 @@ export async function prepareEarlyGrid(deps: Omit<EarlyGridDeps, 'emit'>): Promi
   // As the engine: a model saved in this browser comes first, and the user's kept images decide the classes drawn.
   const [stored, files, remembered] = await Promise.all([deps.store.load(), deps.datasets?.load() ?? null, deps.datasets?.loadBuiltin?.() ?? null]);
   if (stored !== null || files !== null) return null;
-  const id = remembered ?? 'digits';
+  // A remembered set that is none draws the digits; the engine names it.
+  const id = readRememberedBuiltin(remembered).id ?? 'digits';
   const [saved, labels] = await Promise.all([deps.loadPretrained(id), deps.loadLabels(id)]);
   if (!saved) return null;
   const sample = deps.fileSampler(saved);

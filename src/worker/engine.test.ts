@@ -345,6 +345,22 @@ describe('the pretrained model', () => {
     expect(broken.all('sampleStart')).toHaveLength(0);
   });
 
+  it("fits a link's class choice the model cannot draw, naming it, and keeps the link's other settings for the first grid", async () => {
+    const saved = await shipped(conditional(5));
+    const { engine, all, last } = harness(memoryModelStore(), async () => saved);
+    // 5 classes × 13 = 65 images, one more than a run draws; class 7 is not one of the 5.
+    for (const [draw, said, columns] of [
+      [{ kind: 'rows', perClass: 13 }, 'Draw “rows:13” would draw 5 × 13 = 65 images, more than the 64 one run can draw; 12 per class are drawn instead.', 12],
+      [{ kind: 'class', label: 7 }, 'Draw “class:7” is not a class of this model, which has 5 (0 to 4); any class is drawn instead.', null],
+    ] as const) {
+      await engine.handle({ type: 'init', config: tiny, sampleOnStart: { ...sampleOnStart, count: 3, seed: 9, draw } });
+      expect(last('notice')!.message).toBe(said);
+      expect(all('notice').some((n) => /default settings/.test(n.message))).toBe(false);
+      expect(last('sampleStart')!.sample).toMatchObject({ columns });
+      if (columns === null) expect(last('sampleStart')!.sample.count).toBe(3);
+    }
+  });
+
   it("sends a first visit's first pixels before the dataset, drawing the classes as often as the data has them", async () => {
     const saved = await shipped(conditional(5));
     // Nearly every image is of class 'c': drawn in proportion, a grid is mostly c; drawn evenly, it would not be.

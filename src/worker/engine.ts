@@ -27,6 +27,7 @@ import { Persistence } from './engine/persistence';
 import { SamplingControl } from './engine/samplingControl';
 import { StartAdvisor } from './engine/startAdvisor';
 import { requestPanel } from './engine/requestPanel';
+import { fitSampleToModel } from './engine/fitSample';
 import { metaNotices } from './engine/readNotices';
 import { safeStartNotice, setAsideSavedModel } from './engine/safeStart';
 import { TrainingControl } from './engine/trainingControl';
@@ -315,19 +316,25 @@ export class Engine {
   }
 
   /**
-   * The first grid with the settings the page sent (a link's, perhaps); when
-   * the model cannot draw them (a class it does not have), the defaults with
-   * the same seed, and a notice naming what was refused: a user's setting
-   * must not leave the engine unready.
+   * The first grid with the settings the page sent (a link's, perhaps): a
+   * class choice the model cannot draw is fitted to it, named in a notice;
+   * when the engine refuses them still, the defaults with the same seed, and
+   * a notice naming what was refused: a user's setting must not leave the
+   * engine unready.
    */
   private async startFirstGrid(settings: SampleSettings): Promise<void> {
     try {
-      await this.sampling.start(settings);
+      await this.sampling.start(this.fitted(settings));
     } catch (error) {
       if (!(error instanceof UserFacingError)) throw error;
       this.deps.emit({ type: 'notice', message: `${error.message.replace(/\.$/, '')}: the first grid is drawn with the default settings instead.` });
       await this.sampling.start({ ...DEFAULT_SAMPLE_SETTINGS, seed: settings.seed });
     }
+  }
+
+  /** Settings the page chose before it knew the model, fitted to it, saying what was refused (fitSample.ts). */
+  private fitted(settings: SampleSettings): SampleSettings {
+    return fitSampleToModel(settings, this.slot.require().config.classes, (message) => this.deps.emit({ type: 'notice', message }));
   }
 
   /** Stops training and sampling if the GPU device behind the current backend is lost: the engine is dead, and the page starts a new one. */
@@ -492,7 +499,7 @@ export class Engine {
     await this.datasets.use({ kind: 'builtin', id });
     if (saved) {
       await this.emitModel();
-      if (sample) await this.sampling.start(sample);
+      if (sample) await this.sampling.start(this.fitted(sample));
       this.persistence.checkpointed = false;
       await this.persistence.persist();
       await this.persistence.emitCheckpoints();

@@ -6,7 +6,7 @@ import { createPixelCNN } from '../model/pixelcnn';
 import { type SavedModel, saveModel } from '../model/serialize';
 import { useCpuBackend } from '../test/tfSetup';
 import { memoryCheckpointStorage } from './checkpoints';
-import { type DatasetStore, type ModelStore, memoryDatasetStore, memoryModelStore } from './modelStore';
+import { type DatasetStore, type ModelStore, memoryDatasetStore, memoryModelStore, readRememberedBuiltin } from './modelStore';
 import { recordingEngine } from './testEngine';
 
 beforeAll(useCpuBackend);
@@ -97,5 +97,43 @@ describe('choosing a built-in dataset', () => {
       message: expect.stringContaining('no built-in dataset called "cats"; there are digits and icons'),
     });
     expect(last('dataset')!.dataset.builtin).toBe('digits');
+  });
+
+  it("with its model and the page's class choice: a class the new model lacks is named and any class drawn; the switch is still kept", async () => {
+    // Conditioned stand-ins: the digits model has 5 classes, the icons model 3.
+    const conditioned = (config: PixelCNNConfig, classes: number) => ({ ...config, classes, labelDropout: 0.1 });
+    const datasets = memoryDatasetStore();
+    const { engine, last, all } = recordingEngine({
+      store: memoryModelStore(),
+      datasets,
+      checkpoints: memoryCheckpointStorage(),
+      loadBuiltinDigits: async () => images(1),
+      loadBuiltin: async () => images(3),
+      loadPretrained: async (id: BuiltinDatasetId = 'digits') =>
+        id === 'icons' ? shipped(conditioned(iconsConfig, 3), 30) : shipped(conditioned(digitsConfig, 5), 20),
+    });
+    await engine.handle({ type: 'init', config: digitsConfig });
+    const sample = { count: 2, temperature: 1, seed: 5, delayMs: 0, draw: { kind: 'class' as const, label: 4 } };
+    expect(await engine.handle({ type: 'useBuiltinDataset', id: 'icons', withModel: true, sample })).toEqual({ status: 'done' });
+    expect(last('model')!.model.config.classes).toBe(3);
+    expect(all('notice').map((n) => n.message)).toContain('Draw “class:4” is not a class of this model, which has 3 (0 to 2); any class is drawn instead.');
+    expect(last('sampleStart')!.sample.count).toBe(2);
+    // The switch is remembered for the next visit, as any other.
+    expect(await datasets.loadBuiltin!()).toBe('icons');
+  });
+
+  it('a remembered built-in set that is none (storage edited, or an older version) is named once, and the digits are used', async () => {
+    for (const stored of ['cats', 42, { id: 'icons' }, '__proto__']) {
+      const datasets: DatasetStore = { ...memoryDatasetStore(), loadBuiltin: async () => stored };
+      const { engine, last, all } = engineWith(memoryModelStore(), datasets);
+      await engine.handle({ type: 'init', config: digitsConfig });
+      expect(last('dataset')!.dataset.builtin).toBe('digits');
+      const said = all('notice').filter((n) => n.message.startsWith('The remembered built-in dataset'));
+      expect(said.map((n) => n.message)).toEqual([
+        `The remembered built-in dataset “${typeof stored === 'object' ? JSON.stringify(stored) : stored}” is not one of digits or icons; the built-in digits are used instead.`,
+      ]);
+    }
+    expect(readRememberedBuiltin('icons')).toEqual({ id: 'icons', notice: null });
+    expect(readRememberedBuiltin(null)).toEqual({ id: null, notice: null });
   });
 });

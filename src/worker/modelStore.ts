@@ -1,4 +1,5 @@
-import { type BuiltinDatasetId, isBuiltinDatasetId } from '../data/builtin';
+import { BUILTIN_DATASET_IDS, type BuiltinDatasetId, isBuiltinDatasetId } from '../data/builtin';
+import { valueText } from '../model/valueText';
 import type { InputFile } from '../data/types';
 import type { SavedModel } from '../model/serialize';
 import type { CheckpointStorage, StoredCheckpoint } from './checkpoints';
@@ -21,8 +22,23 @@ export interface ModelStore {
 export interface DatasetStore {
   load(): Promise<InputFile[] | null>;
   save(files: InputFile[] | null): Promise<void>;
-  loadBuiltin?(): Promise<BuiltinDatasetId | null>;
+  /** What was stored as the built-in set chosen last (unchecked: readRememberedBuiltin reads it); null when nothing was. */
+  loadBuiltin?(): Promise<unknown>;
   saveBuiltin?(id: BuiltinDatasetId): Promise<void>;
+}
+
+/**
+ * The remembered built-in set as stored (DatasetStore.loadBuiltin): one of
+ * the built-in ids, or nothing remembered (null); anything else is not used,
+ * and `notice` names it: the digits are used instead.
+ */
+export function readRememberedBuiltin(stored: unknown): { id: BuiltinDatasetId | null; notice: string | null } {
+  if (stored === null || stored === undefined) return { id: null, notice: null };
+  if (isBuiltinDatasetId(stored)) return { id: stored, notice: null };
+  return {
+    id: null,
+    notice: `The remembered built-in dataset “${valueText(stored, 40)}” is not one of ${BUILTIN_DATASET_IDS.join(' or ')}; the built-in digits are used instead.`,
+  };
 }
 
 export function memoryDatasetStore(): DatasetStore {
@@ -184,10 +200,7 @@ export function indexedDbDatasetStore(): DatasetStore {
       if (files) await run(DATASETS, 'readwrite', (s) => s.put(files, KEY));
       else await run(DATASETS, 'readwrite', (s) => s.delete(KEY));
     },
-    loadBuiltin: async () => {
-      const id = await run<unknown>(DATASETS, 'readonly', (s) => s.get(BUILTIN_KEY));
-      return isBuiltinDatasetId(id) ? id : null;
-    },
+    loadBuiltin: async () => (await run<unknown>(DATASETS, 'readonly', (s) => s.get(BUILTIN_KEY))) ?? null,
     saveBuiltin: async (id) => {
       await run(DATASETS, 'readwrite', (s) => s.put(id, BUILTIN_KEY));
     },

@@ -10,6 +10,7 @@ import {
   SAMPLE_SETTINGS,
   TRAIN_SETTINGS,
   allowedRange,
+  fitDraw,
   settingProblem,
   settingsProblem,
 } from './settings';
@@ -99,5 +100,22 @@ describe('one declaration per setting', () => {
       const kind = spec.fraction ? 'a number' : 'an integer';
       expect(at(spec.range.max + 1), field).toThrow(new RegExp(`^${field} must be ${kind} from ${spec.range.min} to ${spec.range.max}`));
     }
+  });
+});
+
+describe('fitDraw: a class choice fitted to a model', () => {
+  it('keeps what the model can draw, and names what it cannot with what is drawn instead', () => {
+    expect(fitDraw({ kind: 'class', label: 9 }, 10)).toEqual({ draw: { kind: 'class', label: 9 }, refused: null });
+    expect(fitDraw({ kind: 'rows', perClass: 6 }, 10)).toEqual({ draw: { kind: 'rows', perClass: 6 }, refused: null });
+    expect(fitDraw({ kind: 'class', label: 42 }, 10)).toEqual({
+      draw: { kind: 'any' },
+      refused: '“class:42” is not a class of this model, which has 10 (0 to 9); any class is drawn instead',
+    });
+    expect(fitDraw({ kind: 'rows', perClass: 7 }, 10).draw).toEqual({ kind: 'rows', perClass: 6 });
+    expect(fitDraw({ kind: 'rows', perClass: 7 }, 10).refused).toMatch(/“rows:7” would draw 10 × 7 = 70 images/);
+    // More classes than one run has images: no row each fits.
+    expect(fitDraw({ kind: 'rows', perClass: 1 }, 100)).toMatchObject({ draw: { kind: 'any' }, refused: expect.stringMatching(/too many for a row each/) });
+    // An unconditional model draws no classes: the choice stands.
+    expect(fitDraw({ kind: 'class', label: 42 }, 0)).toEqual({ draw: { kind: 'class', label: 42 }, refused: null });
   });
 });

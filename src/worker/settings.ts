@@ -9,7 +9,7 @@
  */
 
 import { MAX_GUIDANCE } from '../model/guidance';
-import { valueText } from '../model/valueText';
+import { gotText, valueText } from '../model/valueText';
 
 export interface NumberSetting {
   /** The field's label, and the name the message uses. */
@@ -172,7 +172,7 @@ export function settingProblem(setting: NumberSetting, value: unknown): string |
     (!setting.integer || Number.isInteger(value)) &&
     (setting.minExclusive ? value > setting.min : value >= setting.min) &&
     value <= setting.max;
-  return ok ? null : `${setting.label} must be ${allowedRange(setting)}, got ${valueText(value)}.`;
+  return ok ? null : `${setting.label} must be ${allowedRange(setting)}, got ${gotText(value)}.`;
 }
 
 /** The first problem among `values`' declared settings (absent optional ones are skipped), or null. */
@@ -187,4 +187,38 @@ export function settingsProblem<K extends string>(
     if (problem) return problem;
   }
   return null;
+}
+
+/**
+ * The class choice a model with `classes` classes can draw, and, when it is
+ * not the one asked for, why: a class the model lacks becomes any class;
+ * rows that would pass MAX_SAMPLE_IMAGES are cut to as many per class as
+ * one run holds (any class when not even one row each fits). An
+ * unconditional model (0 classes) draws no classes, so its choice stands.
+ * `refused` names the choice as a link writes it ("class:42").
+ */
+export function fitDraw(draw: ClassDraw, classes: number): { draw: ClassDraw; refused: string | null } {
+  if (classes === 0) return { draw, refused: null };
+  if (draw.kind === 'class' && !(Number.isInteger(draw.label) && draw.label >= 0 && draw.label < classes)) {
+    const which = classes === 1 ? 'class 0' : `${classes} (0 to ${classes - 1})`;
+    return { draw: { kind: 'any' }, refused: `“class:${valueText(draw.label)}” is not a class of this model, which has ${which}; any class is drawn instead` };
+  }
+  if (draw.kind === 'rows' && !(Number.isInteger(draw.perClass) && draw.perClass >= 1 && draw.perClass * classes <= MAX_SAMPLE_IMAGES)) {
+    const most = Math.floor(MAX_SAMPLE_IMAGES / classes);
+    const asked = `“rows:${valueText(draw.perClass)}”`;
+    if (most < 1) {
+      return {
+        draw: { kind: 'any' },
+        refused: `${asked} cannot be drawn: this model has ${classes} classes, too many for a row each in one run of ${MAX_SAMPLE_IMAGES}; any class is drawn instead`,
+      };
+    }
+    if (!Number.isInteger(draw.perClass) || draw.perClass < 1) {
+      return { draw: { kind: 'any' }, refused: `${asked} is not a whole number of images per class; any class is drawn instead` };
+    }
+    return {
+      draw: { kind: 'rows', perClass: most },
+      refused: `${asked} would draw ${classes} × ${draw.perClass} = ${classes * draw.perClass} images, more than the ${MAX_SAMPLE_IMAGES} one run can draw; ${most} per class are drawn instead`,
+    };
+  }
+  return { draw, refused: null };
 }

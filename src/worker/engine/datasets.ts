@@ -11,6 +11,7 @@ import type { ImageDataset, ImageTarget, InputFile, SkippedFile } from '../../da
 import { classMismatch, classSummary } from '../conditioning';
 import { UserFacingError, errorText } from '../errors';
 import type { DatasetSummary, EngineEvent } from '../protocol';
+import { readRememberedBuiltin } from '../modelStore';
 import type { EngineDeps } from './deps';
 import { type Persistence, isStorageFull } from './persistence';
 
@@ -153,13 +154,23 @@ export class Datasets {
     await this.keep(all);
   }
 
-  /** The built-in dataset chosen last time, when the browser kept the choice. */
+  /** A remembered built-in set that was none has been named (said once, however often it is read). */
+  private badBuiltinSaid = false;
+
+  /** The built-in dataset chosen last time, when the browser kept the choice; a stored value that is none is named in a notice (readRememberedBuiltin). */
   async rememberedBuiltin(): Promise<BuiltinDatasetId | null> {
+    let stored: unknown;
     try {
-      return (await this.deps.files.datasets?.loadBuiltin?.()) ?? null;
+      stored = await this.deps.files.datasets?.loadBuiltin?.();
     } catch {
       return null;
     }
+    const { id, notice } = readRememberedBuiltin(stored);
+    if (notice && !this.badBuiltinSaid) {
+      this.badBuiltinSaid = true;
+      this.deps.emit({ type: 'notice', message: notice });
+    }
+    return id;
   }
 
   /** The images the user dropped last time, if the browser kept them; the built-in dataset chosen last otherwise. `announce`: as in setData. */
