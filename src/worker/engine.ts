@@ -1,51 +1,39 @@
 import * as tf from '@tensorflow/tfjs';
-import {
-  type PixelCNN,
-  type PixelCNNConfig,
-  type SavedModel,
-  ConfigError,
-  createPixelCNN,
-  modelFromSaved,
-  parseSavedModel,
-  readSavedModel,
-  validateConfig,
-  DEFAULT_CONFIG,
-} from '../model';
+import { type PixelCNNConfig, type SavedModel, ConfigError, createPixelCNN, parseSavedModel, readSavedModel, validateConfig } from '../model';
 import { type MemoryBackend, MEMORY_BUDGETS, memoryProblem } from '../model/memory';
 import { BUILTIN_DATASETS, BUILTIN_DATASET_IDS, type BuiltinDatasetId, isBuiltinDatasetId } from '../data/builtin';
 import { UserFacingError, errorText, fatalEngineProblem } from './errors';
-import type { BackendInfo, BackendName, EngineEvent, EngineRequest, ErrorContext, RequestOutcome, SampleSettings, StartChoice } from './protocol';
-import { DEFAULT_SAMPLE_SETTINGS } from './settings';
+import type { BackendName, EngineEvent, EngineRequest, ErrorContext, RequestOutcome, SampleSettings, StartChoice } from './protocol';
 import { Inspector } from './inspector';
-import { LateTrial } from './lateTrial';
 import { Datasets } from './engine/datasets';
 import type { EngineDeps } from './engine/deps';
 import { ImportCancel } from './engine/importCancel';
 import { ModelImport } from './engine/modelImport';
-import { ModelSlot, factsOf, newModelFacts, restoredOrigin } from './engine/modelSlot';
+import { ModelSlot, newModelFacts } from './engine/modelSlot';
 import { Persistence } from './engine/persistence';
 import { SamplingControl } from './engine/samplingControl';
 import { StartAdvisor } from './engine/startAdvisor';
 import { requestPanel } from './engine/requestPanel';
 import { fitSampleToModel } from './engine/fitSample';
 import { metaNotices } from './engine/readNotices';
-import { safeStartNotice, setAsideSavedModel } from './engine/safeStart';
+import { Startup } from './engine/startup';
 import { TrainingControl } from './engine/trainingControl';
 
 export type { EngineDeps } from './engine/deps';
 
 /**
- * The engine: handles requests from the page one at a time, answering
- * each with its outcome (done, or why not in plain words), and streams
- * what runs on (training, sampling) as events. Its parts each own one job, and take only what they need from it
- * (as Inspector does): the model slot (engine/modelSlot.ts), the datasets
- * (engine/datasets.ts), persistence (engine/persistence.ts), training and
- * sampling control (engine/trainingControl.ts, engine/samplingControl.ts).
- * The engine itself keeps the request queue, start-up, failure, and the
- * sequences that cross the parts: replace a model, import one, go back to a
- * checkpoint or after a diverging run, switch a built-in set. It knows
- * nothing about workers — the worker entry point feeds it messages — so it
- * also runs under Node in tests.
+ * The engine: handles requests from the page one at a time, answering each
+ * with its outcome (done, or why not in plain words), and streams what runs
+ * on (training, sampling) as events. Its parts each own one job, and take
+ * only what they need from it (as Inspector does): the model slot
+ * (engine/modelSlot.ts), the datasets (engine/datasets.ts), persistence
+ * (engine/persistence.ts), training and sampling control
+ * (engine/trainingControl.ts, engine/samplingControl.ts), the start-up
+ * (engine/startup.ts). The engine itself keeps the request queue, failure,
+ * and the sequences that cross the parts: replace a model, import one, go
+ * back to a checkpoint or after a diverging run, switch a built-in set. It
+ * knows nothing about workers — the worker entry point feeds it messages —
+ * so it also runs under Node in tests.
  */
 export class Engine {
   private readonly slot: ModelSlot;
@@ -56,10 +44,7 @@ export class Engine {
   private readonly modelImport: ModelImport;
   private readonly inspector: Inspector;
   private readonly advisor: StartAdvisor;
-  /** The backend in use, with its trial's figures once they are in. */
-  private backendInfo: BackendInfo | null = null;
-  /** A first visit's backend trial, run after the first grid or before the first training step. */
-  private lateTrial: LateTrial | null = null;
+  private readonly startup: Startup;
   private queue: Promise<void> = Promise.resolve();
   private readonly imports = new ImportCancel();
 
@@ -98,7 +83,7 @@ export class Engine {
       datasets: this.datasets,
       persistence: this.persistence,
       memoryBackend: () => this.memoryBackend(),
-      beforeTraining: async () => this.lateTrial?.beforeTraining(() => this.sampling.stop()),
+      beforeTraining: async () => this.startup.lateTrial?.beforeTraining(() => this.sampling.stop()),
       stopSampling: () => this.sampling.stop(),
       announceModel,
       fail,
@@ -131,7 +116,7 @@ export class Engine {
       loadPretrained: deps.loadPretrained,
       datasets: this.datasets,
       training: this.training,
-      backend: () => this.backendInfo,
+      backend: () => this.startup.backend,
       memoryBackend: () => this.memoryBackend(),
     });
     this.inspector = new Inspector({
@@ -141,6 +126,19 @@ export class Engine {
       sample: () => this.sampling.last,
       heldOut: () => (this.datasets.data ? this.datasets.heldOut(classes()) : null),
       className: (label) => this.slot.className(label),
+    });
+    this.startup = new Startup({
+      env: deps,
+      slot: this.slot,
+      datasets: this.datasets,
+      persistence: this.persistence,
+      training: this.training,
+      sampling: this.sampling,
+      memoryBackend: (pinned) => this.memoryBackend(pinned),
+      announceModel,
+      enqueue: (job) => {
+        this.queue = this.queue.then(job).catch((error: unknown) => this.fail('model', error));
+      },
     });
   }
 
@@ -169,7 +167,7 @@ export class Engine {
   private async dispatch(request: Exclude<EngineRequest, { type: 'cancelImport' }>, signal?: AbortSignal): Promise<void> {
     switch (request.type) {
       case 'init':
-        return this.init(request);
+        return this.startup.init(request);
       case 'setConfig':
         return this.replaceModel(request.config, 'before a new model', request.batchSize);
       case 'resetModel':
@@ -229,161 +227,10 @@ export class Engine {
     }
   }
 
-  // ── Start-up ──────────────────────────────────────────────────────────
-
-  private async init({ config, backend, remembered, sampleOnStart, saving, safeStart }: Extract<EngineRequest, { type: 'init' }>): Promise<void> {
-    await this.persistence.start(saving ?? true);
-    this.persistence.watchClaim(
-      () => !this.training.running,
-      (job) => {
-        this.queue = this.queue.then(job).catch((error: unknown) => this.fail('model', error));
-      },
-    );
-    // A remembered config too big for this browser (an older version remembered configs before they were built) is not timed or built.
-    const tooBig = memoryProblem(config, this.training.settings.batchSize, this.memoryBackend(backend));
-    if (tooBig) {
-      this.deps.emit({ type: 'notice', message: `The remembered model settings were not used: ${tooBig}` });
-      config = DEFAULT_CONFIG;
-    }
-    // Nothing remembered and no backend pinned: likely a first visit, which draws the shipped model as soon as it can.
-    const firstVisit = !backend && !remembered;
-    if (firstVisit) this.deps.prefetchFirstVisit?.();
-    // What picks the first model is read while the backend starts (neither needs tfjs): the remembered built-in
-    // set and a saved model from storage, and on a likely first visit the shipped model's file, fetched and parsed.
-    const builtinRead = this.datasets.rememberedBuiltin();
-    const storedRead = settled(this.deps.store.load());
-    const loadPretrained = this.deps.loadPretrained;
-    const shippedRead = firstVisit && loadPretrained ? builtinRead.then((id) => settled(loadPretrained(id ?? 'digits'))) : null;
-    const info = await this.deps.selectBackend(backend, { config, remembered });
-    this.backendInfo = info;
-    this.deps.emit({ type: 'ready', backend: info });
-    this.training.announceCores();
-    if (info.trialPending && this.deps.lateTrial) {
-      let watched = info.name;
-      const report = (backend: BackendInfo) => {
-        this.backendInfo = backend;
-        this.deps.emit({ type: 'backend', backend });
-        // A move to another backend (a GPU) is watched for a lost device, as a start on it is.
-        if (backend.name !== watched) {
-          watched = backend.name;
-          this.watchDevice();
-        }
-      };
-      const notice = (message: string) => this.deps.emit({ type: 'notice', message });
-      this.lateTrial = new LateTrial({ ...this.deps.lateTrial, report, notice }, () => this.slot.require().config, info);
-    }
-    this.watchDevice();
-
-    // A model saved in this browser (the user's own work) comes first, then the shipped one.
-    const builtin = (await builtinRead) ?? 'digits';
-    // The built-in set whose shipped model was installed just now, if one was.
-    let shipped: BuiltinDatasetId | null = null;
-    // After a failed start, the saved model waits in the history instead (engine/safeStart.ts).
-    const setAside = safeStart === undefined ? null : await setAsideSavedModel(await storedRead, this.persistence.history());
-    if (setAside || !(await this.restoreSavedModel(storedRead))) {
-      if (await this.startFromPretrained(builtin, shippedRead)) {
-        shipped = builtin;
-        // The set-aside model is in the history: the shipped one is saved in its place, so the next visit starts from it too.
-        if (setAside?.kept) await this.persistence.persist();
-      } else {
-        this.slot.install(createPixelCNN(config, Date.now() % 100000), 'new', newModelFacts(config));
-        if (!setAside || setAside.replaceable) await this.persistence.persist();
-      }
-    }
-    // With nothing saved, a safe start is an ordinary one (a first visit closed early, say): nothing to say.
-    if (safeStart !== undefined && setAside?.sentence) {
-      this.deps.emit({ type: 'notice', message: safeStartNotice(safeStart, setAside, shipped !== null), lasting: true });
-    }
-    await this.emitModel();
-    // The shipped model's first grid starts before the dataset is announced: the page takes a while to show
-    // a dataset, and the first pixels should not queue behind it. The images are loaded first all the same,
-    // so a conditional model draws its classes as often as the training data has them, as on any later run.
-    const firstGrid = sampleOnStart && this.slot.origin === 'pretrained' ? sampleOnStart : null;
-    const classNames = this.slot.classNames;
-    await this.datasets.restore(!firstGrid);
-    // A first visit's grid may be drawing already, from the shipped model's file (EngineDeps.earlyGrid).
-    const adopted = firstGrid !== null && this.sampling.adoptEarlyGrid(firstGrid, shipped);
-    if (!adopted) await this.sampling.stopEarlyGrid();
-    if (firstGrid) {
-      if (!adopted) await this.startFirstGrid(firstGrid);
-      await this.sampling.running?.firstPixels;
-      await this.datasets.announce(this.slot.classNames !== classNames);
-    }
-    // The history waits for the first pixels.
-    await this.persistence.emitCheckpoints();
-    // The first pixels come first: the backend trial waits for the first grid (lateTrial.ts).
-    this.lateTrial?.startAfter(this.sampling.running?.finished);
-  }
-
-  /**
-   * The first grid with the settings the page sent (a link's, perhaps): a
-   * class choice the model cannot draw is fitted to it, named in a notice;
-   * when the engine refuses them still, the defaults with the same seed, and
-   * a notice naming what was refused: a user's setting must not leave the
-   * engine unready.
-   */
-  private async startFirstGrid(settings: SampleSettings): Promise<void> {
-    try {
-      await this.sampling.start(this.fitted(settings));
-    } catch (error) {
-      if (!(error instanceof UserFacingError)) throw error;
-      this.deps.emit({ type: 'notice', message: `${error.message.replace(/\.$/, '')}: the first grid is drawn with the default settings instead.` });
-      await this.sampling.start({ ...DEFAULT_SAMPLE_SETTINGS, seed: settings.seed });
-    }
-  }
-
   /** Settings the page chose before it knew the model, fitted to it, saying what was refused (fitSample.ts). */
   private fitted(settings: SampleSettings): SampleSettings {
     return fitSampleToModel(settings, this.slot.require().config.classes, (message) => this.deps.emit({ type: 'notice', message }));
   }
-
-  /** Stops training and sampling if the GPU device behind the current backend is lost: the engine is dead, and the page starts a new one. */
-  private watchDevice(): void {
-    this.deps.deviceLost?.()?.then((message) => {
-      this.training.halt();
-      this.sampling.halt();
-      this.deps.emit({ type: 'fatal', message: `the graphics device stopped responding (${message.replace(/[.\s]+$/, '')})` });
-    });
-  }
-
-  /**
-   * Installs the shipped pretrained model, whatever architecture the page
-   * remembered: a model the user made is always saved, so with none saved the
-   * remembered architecture can only be an earlier shipped model's. It is not
-   * written to browser storage: until the user trains or imports something,
-   * the next visit loads the shipped file again.
-   */
-  private async startFromPretrained(id: BuiltinDatasetId, early: Promise<Settled<SavedModel | null>> | null = null): Promise<boolean> {
-    if (!this.deps.loadPretrained) return false;
-    try {
-      const saved = early ? unwrap(await early) : await this.deps.loadPretrained(id);
-      if (!saved) return false;
-      this.slot.installSaved(saved, 'pretrained');
-      return true;
-    } catch (error) {
-      this.deps.emit({ type: 'notice', message: `The pretrained model could not be loaded (${errorText(error)}); starting from random weights.` });
-      return false;
-    }
-  }
-
-  /** `stored`: the store's model, read already (init reads it while the backend starts). */
-  private async restoreSavedModel(storedRead: Promise<Settled<SavedModel | null>>): Promise<boolean> {
-    let read: ReturnType<typeof readSavedModel>;
-    let model: PixelCNN;
-    try {
-      const stored = unwrap(await storedRead);
-      if (!stored) return false;
-      read = readSavedModel(stored);
-      model = modelFromSaved(read.saved);
-    } catch (error) {
-      this.deps.emit({ type: 'notice', message: `The saved model could not be restored (${errorText(error)}); starting a new one.` });
-      return false;
-    }
-    this.slot.install(model, restoredOrigin(read.saved.meta), factsOf(read.saved));
-    for (const message of metaNotices('The saved model', read)) this.deps.emit({ type: 'notice', message });
-    return true;
-  }
-
   // ── Sequences that cross the parts ────────────────────────────────────
 
   private async emitModel(): Promise<void> {
@@ -557,20 +404,4 @@ export class Engine {
 
 function sameGeometry(a: PixelCNNConfig, b: PixelCNNConfig): boolean {
   return a.width === b.width && a.height === b.height && a.colorChannels === b.colorChannels && a.levels === b.levels;
-}
-
-/** A promise's outcome, kept for later: a read started early must not reject unheard while the engine awaits something else. */
-type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
-
-function settled<T>(promise: Promise<T>): Promise<Settled<T>> {
-  return promise.then(
-    (value) => ({ ok: true, value }),
-    (error: unknown) => ({ ok: false, error }),
-  );
-}
-
-/** The value, or the error thrown where the outcome is used. */
-function unwrap<T>(outcome: Settled<T>): T {
-  if (!outcome.ok) throw outcome.error;
-  return outcome.value;
 }
