@@ -28,6 +28,7 @@ export default defineConfig(
       'test-results/',
       'playwright-report/',
       '.pretrain/',
+      '.test-sets/',
       '.probe/',
       '.cache/',
     ],
