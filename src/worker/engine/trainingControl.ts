@@ -252,6 +252,9 @@ export class TrainingControl {
         await yieldToMessages();
       }
     } catch (error) {
+      // The last step is reported before anything that follows it: a step heard after a going-back would read as training on from there.
+      if (unreported) this.deps.emit(unreported);
+      unreported = null;
       // A dead engine saves nothing more: the page restarts it on the last saved model.
       if (fatalEngineProblem(error)) return this.deps.fail('training', error);
       // Reported once, as the reason training stopped (the 'training' event below).
@@ -261,10 +264,17 @@ export class TrainingControl {
     this.training = false;
     this.timeline.end();
     if (unreported) this.deps.emit(unreported);
-    await this.evaluate();
-    await persistence.persist();
-    await persistence.checkpoint('training paused');
-    await this.deps.announceModel();
+    try {
+      await this.evaluate();
+      await persistence.persist();
+      await persistence.checkpoint('training paused');
+      await this.deps.announceModel();
+    } catch (error) {
+      // What follows a stop (the score, the save) can fail as a step can: a dead engine is restarted on the last save, and anything else is said.
+      if (fatalEngineProblem(error)) return this.deps.fail('training', error);
+      const after = `After training stopped, the model could not be scored or saved: ${errorText(error)}`;
+      reason = reason ? `${reason} ${after}` : after;
+    }
     this.deps.emit({ type: 'training', running: false, reason });
     // Said when it is shown as the reason, so the notice does not fade before training is seen to stop.
     if (diverged && reason) this.deps.emit({ type: 'notice', message: reason });
