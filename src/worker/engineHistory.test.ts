@@ -116,6 +116,10 @@ describe('the training history', () => {
     // The evaluation after the stop scores the restored weights, not the wreck.
     expect(h.last('evaluation')!.testBitsPerDim).toBeCloseTo(start, 4);
     expect(h.last('error')).toBeUndefined();
+    // Every step is heard before the going-back: a step of the wreck heard after it would read on the page as training on from the restored weights.
+    const started = h.events.findIndex((e) => e.type === 'training' && e.running);
+    const wentBack = h.events.findIndex((e, i) => i > started && e.type === 'model' && e.model.steps === 3);
+    expect(h.events.slice(wentBack).filter((e) => e.type === 'trainStep')).toEqual([]);
   });
 
   it('goes back to the shipped model with its card, and saves it so a reload keeps it', async () => {
