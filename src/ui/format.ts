@@ -1,5 +1,6 @@
 import { isModelCard, readsAsModelCard, stepsBeyondCard } from '../model/card';
 import { CONFIG_FIELDS, CONFIG_SPEC, type PixelCNNConfig } from '../model/config';
+import { valueText } from '../model/valueText';
 import type { ModelOrigin } from '../worker/protocol';
 
 /** Thousands separators done by hand so the text is identical in every locale. */
@@ -38,21 +39,6 @@ export function withFieldLabels(message: string): string {
   return message.replace(FIELD_NAMES, (field) => CONFIG_SPEC[field as keyof PixelCNNConfig].label);
 }
 
-/** A fact as text: JSON where it can say it, else its own words (a BigInt, a cycle, a value with no JSON). */
-function factText(value: unknown): string {
-  try {
-    const json = JSON.stringify(value);
-    if (json !== undefined) return json;
-  } catch {
-    // What JSON cannot hold is said as it says itself.
-  }
-  try {
-    return String(value);
-  } catch {
-    return '(a value that cannot be shown)';
-  }
-}
-
 /**
  * A model card as label/value rows. A card that reads as a pretrained
  * model's (readsAsModelCard) reads as sentences, each shown when the card has
@@ -61,7 +47,7 @@ function factText(value: unknown): string {
  */
 export function cardRows(card: Record<string, unknown>): [string, string][] {
   if (!readsAsModelCard(card)) {
-    return Object.entries(card).map(([key, value]) => [key, typeof value === 'string' ? value : factText(value)]);
+    return Object.entries(card).map(([key, value]) => [key, typeof value === 'string' ? value : valueText(value, Infinity)]);
   }
   const num = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
   const text = (value: unknown): value is string => typeof value === 'string';
