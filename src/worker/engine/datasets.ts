@@ -154,9 +154,6 @@ export class Datasets {
     await this.keep(all);
   }
 
-  /** A remembered built-in set that was none has been named (said once, however often it is read). */
-  private badBuiltinSaid = false;
-
   /** The built-in dataset chosen last time, when the browser kept the choice; a stored value that is none is named in a notice (readRememberedBuiltin). */
   async rememberedBuiltin(): Promise<BuiltinDatasetId | null> {
     let stored: unknown;
@@ -166,15 +163,16 @@ export class Datasets {
       return null;
     }
     const { id, notice } = readRememberedBuiltin(stored);
-    if (notice && !this.badBuiltinSaid) {
-      this.badBuiltinSaid = true;
-      this.deps.emit({ type: 'notice', message: notice });
-    }
+    if (notice) this.deps.emit({ type: 'notice', message: notice });
     return id;
   }
 
-  /** The images the user dropped last time, if the browser kept them; the built-in dataset chosen last otherwise. `announce`: as in setData. */
-  async restore(announce = true): Promise<void> {
+  /**
+   * The images the user dropped last time, if the browser kept them; else
+   * `builtin`, the built-in set chosen last (start-up has read it already,
+   * with rememberedBuiltin). `announce`: as in setData.
+   */
+  async restore(builtin: BuiltinDatasetId, announce = true): Promise<void> {
     let files: InputFile[] | null = null;
     try {
       const read = readStoredFiles(await this.deps.files.datasets?.load());
@@ -192,7 +190,7 @@ export class Datasets {
         this.deps.emit({ type: 'notice', message: `Your images from last time could not be used (${errorText(error)}); using the built-in digits.` });
       }
     }
-    await this.use({ kind: 'builtin', id: (await this.rememberedBuiltin()) ?? 'digits' }, announce);
+    await this.use({ kind: 'builtin', id: builtin }, announce);
   }
 
   /** Remembers the dataset for the next visit; `null` for a built-in one, `builtin` (the digits by default). */

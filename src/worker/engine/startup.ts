@@ -122,7 +122,7 @@ export class Startup {
     // so a conditional model draws its classes as often as the training data has them, as on any later run.
     const firstGrid = sampleOnStart && slot.origin === 'pretrained' ? sampleOnStart : null;
     const classNames = slot.classNames;
-    await datasets.restore(!firstGrid);
+    await datasets.restore(builtin, !firstGrid);
     // A first visit's grid may be drawing already, from the shipped model's file (EngineDeps.earlyGrid).
     const adopted = firstGrid !== null && sampling.adoptEarlyGrid(firstGrid, shipped);
     if (!adopted) await sampling.stopEarlyGrid();
